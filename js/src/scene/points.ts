@@ -1,0 +1,169 @@
+// The point cloud: one THREE.Points with a small shader. Positions animate on the GPU between
+// the previous and the new layout (a uniform `progress`), so a transition costs no per-frame
+// work proportional to N in JavaScript.
+
+import * as THREE from "three";
+
+/** Per-point state flags, one byte a point (the `pstate` attribute). */
+export const SELECTED = 1;
+export const HOVERED = 2;
+export const NEIGHBOR = 4;
+export const HIDDEN = 8;
+
+const vertexShader = /* glsl */ `
+attribute vec3 pprev;
+attribute vec3 pcolor;
+attribute float pstate;
+uniform float progress;
+uniform float size;
+uniform float pixelRatio;
+uniform float perspectiveScale;
+uniform float hasSelection;
+varying vec3 vColor;
+varying float vAlpha;
+varying float vRing;
+
+float flag(float s, float bit) { return mod(floor(s / bit), 2.0); }
+
+void main() {
+  vec3 p = mix(pprev, position, progress);
+  vec4 mv = modelViewMatrix * vec4(p, 1.0);
+  gl_Position = projectionMatrix * mv;
+  float selected = flag(pstate, 1.0);
+  float hovered = flag(pstate, 2.0);
+  float neighbor = flag(pstate, 4.0);
+  float hidden = flag(pstate, 8.0);
+  float s = size * pixelRatio;
+  if (perspectiveScale > 0.0) s *= perspectiveScale / max(-mv.z, 0.001);
+  s *= 1.0 + 0.6 * max(selected, neighbor) + 1.0 * hovered;
+  gl_PointSize = max(s, 1.0);
+  if (hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
+  vColor = pcolor;
+  float emphasised = max(max(selected, neighbor), hovered);
+  vAlpha = (hasSelection > 0.5 && emphasised < 0.5) ? 0.25 : 1.0;
+  vRing = max(selected, hovered);
+  if (emphasised > 0.5) gl_Position.z -= 0.001 * gl_Position.w; // draw in front
+}
+`;
+
+const fragmentShader = /* glsl */ `
+uniform vec3 background;
+varying vec3 vColor;
+varying float vAlpha;
+varying float vRing;
+
+void main() {
+  vec2 c = gl_PointCoord - vec2(0.5);
+  float r = length(c);
+  if (r > 0.5) discard;
+  vec3 color = vColor;
+  if (vRing > 0.5 && r > 0.36) color = vec3(1.0) - background; // an outline in the text colour
+  gl_FragColor = vec4(mix(background, color, vAlpha), 1.0);
+}
+`;
+
+export class PointCloud {
+  readonly object: THREE.Points;
+  readonly material: THREE.ShaderMaterial;
+  private geometry = new THREE.BufferGeometry();
+  count = 0;
+  /** Where each point is drawn once the running transition has finished. */
+  target: Float32Array = new Float32Array(0);
+  private previous: Float32Array = new Float32Array(0);
+  private state = new Uint8Array(0);
+
+  constructor() {
+    this.material = new THREE.ShaderMaterial({
+      vertexShader,
+      fragmentShader,
+      uniforms: {
+        progress: { value: 1 },
+        size: { value: 4 },
+        pixelRatio: { value: 1 },
+        perspectiveScale: { value: 0 },
+        hasSelection: { value: 0 },
+        background: { value: new THREE.Color(1, 1, 1) },
+      },
+    });
+    this.object = new THREE.Points(this.geometry, this.material);
+    this.object.frustumCulled = false;
+  }
+
+  /** Current drawn position of point i, mid-transition included. */
+  positionAt(i: number, out: THREE.Vector3): THREE.Vector3 {
+    const t = this.material.uniforms.progress.value as number;
+    const a = this.previous, b = this.target, k = 3 * i;
+    return out.set(
+      a[k] + (b[k] - a[k]) * t,
+      a[k + 1] + (b[k + 1] - a[k + 1]) * t,
+      a[k + 2] + (b[k + 2] - a[k + 2]) * t,
+    );
+  }
+
+  /** Replace the layout. With `animate`, points move from where they are drawn now. */
+  setPositions(positions: Float32Array, animate: boolean): void {
+    const n = Math.floor(positions.length / 3);
+    const resized = n !== this.count;
+    let previous: Float32Array;
+    if (animate && !resized) {
+      // Freeze the in-between positions of a running transition as the new start.
+      const t = this.material.uniforms.progress.value as number;
+      previous = new Float32Array(positions.length);
+      const a = this.previous, b = this.target;
+      for (let k = 0; k < previous.length; k++) previous[k] = a[k] + (b[k] - a[k]) * t;
+    } else {
+      previous = positions;
+    }
+    this.target = positions;
+    this.previous = previous;
+    if (resized) this.resize(n);
+    this.geometry.setAttribute("position", new THREE.BufferAttribute(positions, 3));
+    this.geometry.setAttribute("pprev", new THREE.BufferAttribute(previous, 3));
+    this.material.uniforms.progress.value = animate && !resized ? 0 : 1;
+  }
+
+  setColors(colors: Uint8Array, fallback: [number, number, number]): void {
+    let rgb = colors;
+    if (rgb.length !== this.count * 3) {
+      rgb = new Uint8Array(this.count * 3);
+      for (let i = 0; i < rgb.length; i += 3) rgb.set(fallback, i);
+    }
+    this.geometry.setAttribute("pcolor", new THREE.BufferAttribute(rgb, 3, true));
+  }
+
+  /** Set or clear one flag on many points; the caller then calls commitState(). */
+  setFlag(indices: ArrayLike<number>, bit: number, on: boolean): void {
+    const s = this.state;
+    for (let j = 0; j < indices.length; j++) {
+      const i = indices[j];
+      if (i >= 0 && i < s.length) s[i] = on ? s[i] | bit : s[i] & ~bit;
+    }
+  }
+
+  clearFlag(bit: number): void {
+    const s = this.state;
+    for (let i = 0; i < s.length; i++) s[i] &= ~bit;
+  }
+
+  flags(i: number): number {
+    return this.state[i] ?? 0;
+  }
+
+  commitState(hasSelection: boolean): void {
+    const attr = this.geometry.getAttribute("pstate") as THREE.BufferAttribute | undefined;
+    if (attr) attr.needsUpdate = true;
+    this.material.uniforms.hasSelection.value = hasSelection ? 1 : 0;
+  }
+
+  private resize(n: number): void {
+    this.count = n;
+    this.state = new Uint8Array(n);
+    this.geometry.setAttribute("pstate", new THREE.BufferAttribute(this.state, 1));
+    this.geometry.setDrawRange(0, n);
+  }
+
+  dispose(): void {
+    this.geometry.dispose();
+    this.material.dispose();
+  }
+}

@@ -1,0 +1,252 @@
+// Renderer, cameras and controls. 3D: a perspective camera that orbits (rotate, zoom, pan);
+// 2D: an orthographic camera that pans and zooms. Frames are drawn on demand only.
+
+import * as THREE from "three";
+import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
+import { PointCloud } from "./points";
+
+const FOV = 45;
+/** Layouts are fitted in [-1, 1]; the camera frames a little more than that. */
+const FIT_RADIUS = 1.15;
+const TRANSITION_MS = 700;
+
+export interface CameraState {
+  dims: number;
+  position: number[];
+  target: number[];
+  up: number[];
+  zoom: number;
+}
+
+export class Stage {
+  readonly renderer: THREE.WebGLRenderer;
+  readonly points = new PointCloud();
+  readonly canvas: HTMLCanvasElement;
+  private scene = new THREE.Scene();
+  private perspective = new THREE.PerspectiveCamera(FOV, 1, 0.01, 100);
+  private orthographic = new THREE.OrthographicCamera(-1, 1, 1, -1, -100, 100);
+  private controls: OrbitControls;
+  dims = 3;
+  private frameRequested = false;
+  private transitionStart = 0;
+  private transitionMs = TRANSITION_MS;
+  /** Called after each drawn frame (tests and the status line read it). */
+  onFrame: () => void = () => {};
+  /** Called when the user moved the camera (end of a drag or wheel). */
+  onCameraChange: () => void = () => {};
+  frames = 0;
+  private screenCache: Float32Array | null = null;
+  private width = 1;
+  private height = 1;
+
+  constructor(private container: HTMLElement) {
+    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    this.renderer.setPixelRatio(window.devicePixelRatio || 1);
+    this.canvas = this.renderer.domElement;
+    container.appendChild(this.canvas);
+    this.scene.add(this.points.object);
+    this.controls = new OrbitControls(this.perspective, this.canvas);
+    this.controls.addEventListener("change", () => {
+      this.screenCache = null;
+      this.requestFrame();
+    });
+    this.controls.addEventListener("end", () => this.onCameraChange());
+    this.canvas.addEventListener("wheel", () => this.onCameraChangeSoon(), { passive: true });
+    this.setDims(3);
+    this.resetView();
+  }
+
+  get camera(): THREE.PerspectiveCamera | THREE.OrthographicCamera {
+    return this.dims === 3 ? this.perspective : this.orthographic;
+  }
+
+  private cameraTimer: ReturnType<typeof setTimeout> | undefined;
+  private onCameraChangeSoon(): void {
+    clearTimeout(this.cameraTimer);
+    this.cameraTimer = setTimeout(() => this.onCameraChange(), 300);
+  }
+
+  setDims(dims: number): void {
+    const changed = dims !== this.dims;
+    this.dims = dims === 2 ? 2 : 3;
+    this.controls.object = this.camera;
+    this.controls.enableRotate = this.dims === 3;
+    this.controls.screenSpacePanning = true;
+    // In 2D the left button pans, as in every map; in 3D it rotates.
+    this.controls.mouseButtons = {
+      LEFT: this.dims === 3 ? THREE.MOUSE.ROTATE : THREE.MOUSE.PAN,
+      MIDDLE: THREE.MOUSE.DOLLY,
+      RIGHT: THREE.MOUSE.PAN,
+    };
+    this.points.material.uniforms.perspectiveScale.value = this.dims === 3 ? this.defaultDistance() : 0;
+    if (changed) this.resetView();
+  }
+
+  private defaultDistance(): number {
+    return FIT_RADIUS / Math.tan(THREE.MathUtils.degToRad(FOV / 2));
+  }
+
+  /** Frame the whole layout (the reset-view button). */
+  resetView(): void {
+    this.controls.target.set(0, 0, 0);
+    if (this.dims === 3) {
+      const d = this.defaultDistance();
+      this.perspective.position.set(d * 0.55, d * 0.35, d * 0.76);
+      this.perspective.up.set(0, 1, 0);
+      this.perspective.zoom = 1;
+      this.perspective.updateProjectionMatrix();
+    } else {
+      this.orthographic.position.set(0, 0, 10);
+      this.orthographic.up.set(0, 1, 0);
+      this.orthographic.zoom = 1;
+      this.orthographic.lookAt(0, 0, 0);
+      this.orthographic.updateProjectionMatrix();
+    }
+    this.controls.update();
+    this.screenCache = null;
+    this.requestFrame();
+  }
+
+  getCameraState(): CameraState {
+    const c = this.camera;
+    return {
+      dims: this.dims,
+      position: c.position.toArray(),
+      target: this.controls.target.toArray(),
+      up: c.up.toArray(),
+      zoom: c.zoom,
+    };
+  }
+
+  setCameraState(s: Partial<CameraState> | null | undefined): boolean {
+    if (!s || s.dims !== this.dims || !s.position || !s.target) return false;
+    const c = this.camera;
+    c.position.fromArray(s.position);
+    if (s.up) c.up.fromArray(s.up);
+    c.zoom = s.zoom ?? 1;
+    c.updateProjectionMatrix();
+    this.controls.target.fromArray(s.target);
+    this.controls.update();
+    this.screenCache = null;
+    this.requestFrame();
+    return true;
+  }
+
+  resize(): void {
+    const w = Math.max(1, this.container.clientWidth);
+    const h = Math.max(1, this.container.clientHeight);
+    if (w === this.width && h === this.height) return;
+    this.width = w;
+    this.height = h;
+    this.renderer.setSize(w, h, true);
+    const aspect = w / h;
+    this.perspective.aspect = aspect;
+    this.perspective.updateProjectionMatrix();
+    // Keep the aspect ratio: the shorter side spans the fitted radius.
+    const o = this.orthographic;
+    const rx = aspect >= 1 ? FIT_RADIUS * aspect : FIT_RADIUS;
+    const ry = aspect >= 1 ? FIT_RADIUS : FIT_RADIUS / aspect;
+    o.left = -rx; o.right = rx; o.top = ry; o.bottom = -ry;
+    o.updateProjectionMatrix();
+    this.points.material.uniforms.pixelRatio.value = this.renderer.getPixelRatio();
+    this.screenCache = null;
+    this.requestFrame();
+  }
+
+  setPositions(positions: Float32Array, animate: boolean, durationMs = TRANSITION_MS): void {
+    this.points.setPositions(positions, animate);
+    this.transitionMs = durationMs;
+    this.transitionStart = performance.now();
+    this.screenCache = null;
+    this.requestFrame();
+  }
+
+  setBackground(css: string): void {
+    const color = new THREE.Color(css);
+    this.renderer.setClearColor(color, 1);
+    (this.points.material.uniforms.background.value as THREE.Color).copy(color);
+    this.requestFrame();
+  }
+
+  get transitioning(): boolean {
+    return (this.points.material.uniforms.progress.value as number) < 1;
+  }
+
+  requestFrame(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => this.draw());
+  }
+
+  private draw(): void {
+    this.frameRequested = false;
+    const progress = this.points.material.uniforms.progress;
+    if (progress.value < 1) {
+      const t = Math.min(1, (performance.now() - this.transitionStart) / this.transitionMs);
+      progress.value = t < 1 ? t * t * (3 - 2 * t) : 1; // smoothstep easing
+      this.screenCache = null;
+      if (t < 1) this.requestFrame();
+    }
+    this.renderer.render(this.scene, this.camera);
+    this.frames++;
+    this.onFrame();
+  }
+
+  /** Screen positions (CSS px, relative to the canvas) of every point; cached per camera. */
+  private screen(): Float32Array {
+    if (this.screenCache) return this.screenCache;
+    const n = this.points.count;
+    const out = new Float32Array(n * 3);
+    const m = new THREE.Matrix4().multiplyMatrices(
+      this.camera.projectionMatrix,
+      this.camera.matrixWorldInverse,
+    );
+    const e = m.elements;
+    const v = new THREE.Vector3();
+    const hw = this.width / 2, hh = this.height / 2;
+    for (let i = 0; i < n; i++) {
+      this.points.positionAt(i, v);
+      const w = e[3] * v.x + e[7] * v.y + e[11] * v.z + e[15];
+      const x = (e[0] * v.x + e[4] * v.y + e[8] * v.z + e[12]) / w;
+      const y = (e[1] * v.x + e[5] * v.y + e[9] * v.z + e[13]) / w;
+      const z = (e[2] * v.x + e[6] * v.y + e[10] * v.z + e[14]) / w;
+      out[3 * i] = (x + 1) * hw;
+      out[3 * i + 1] = (1 - y) * hh;
+      out[3 * i + 2] = w > 0 && z >= -1 && z <= 1 ? z : Infinity; // behind the camera: unpickable
+    }
+    this.screenCache = out;
+    return out;
+  }
+
+  /** Where point i is drawn, in CSS px relative to the canvas; null when off screen. */
+  screenPosition(i: number): [number, number] | null {
+    const s = this.screen();
+    if (i < 0 || i >= this.points.count || !isFinite(s[3 * i + 2])) return null;
+    return [s[3 * i], s[3 * i + 1]];
+  }
+
+  /** The visible point nearest to (x, y) within `radius` px; the front-most on a tie. */
+  pick(x: number, y: number, radius: number, isHidden: (i: number) => boolean): number {
+    const s = this.screen();
+    let best = -1, bestD = radius * radius, bestZ = Infinity;
+    for (let i = 0; i < this.points.count; i++) {
+      const z = s[3 * i + 2];
+      if (!isFinite(z)) continue;
+      const dx = s[3 * i] - x, dy = s[3 * i + 1] - y;
+      const d = dx * dx + dy * dy;
+      if (d < bestD - 1e-6 || (Math.abs(d - bestD) <= 1e-6 && z < bestZ)) {
+        if (isHidden(i)) continue;
+        best = i; bestD = d; bestZ = z;
+      }
+    }
+    return best;
+  }
+
+  dispose(): void {
+    clearTimeout(this.cameraTimer);
+    this.controls.dispose();
+    this.points.dispose();
+    this.renderer.dispose();
+    this.canvas.remove();
+  }
+}

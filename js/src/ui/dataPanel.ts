@@ -1,0 +1,39 @@
+// The data panel: which embedding, label by, colour by, and the legend.
+
+import type { Column, Legend } from "../protocol";
+import { write } from "../model";
+import type { Ctx } from "./context";
+import { field, h, section, setOptions } from "./dom";
+import { renderLegend } from "./legend";
+
+export function dataPanel(ctx: Ctx): HTMLElement {
+  const { model } = ctx;
+  const embedding = h("select", { class: "nbp-embedding", "aria-label": "Embedding" });
+  const labelBy = h("select", { class: "nbp-label-by", "aria-label": "Label by" });
+  const colorBy = h("select", { class: "nbp-color-by", "aria-label": "Colour by" });
+  const legend = h("div", { class: "nbp-legend" });
+  const embeddingField = field("Embedding", embedding);
+
+  embedding.addEventListener("change", () => write(model, "embedding", embedding.value));
+  labelBy.addEventListener("change", () => write(model, "label_by", labelBy.value));
+  colorBy.addEventListener("change", () => write(model, "color_by", colorBy.value));
+
+  const update = () => {
+    const names: string[] = model.get("embeddings") ?? [];
+    setOptions(embedding, names.map((n) => ({ value: n, label: n })), model.get("embedding"));
+    embeddingField.hidden = names.length < 2;
+    const columns: Column[] = model.get("columns") ?? [];
+    const options = columns.map((c) => ({
+      value: c.name,
+      label: `${c.name} (${c.kind === "numeric" ? "numeric" : `${c.unique} values`})`,
+    }));
+    setOptions(labelBy, options, model.get("label_by"));
+    setOptions(colorBy, [{ value: "", label: "(none)" }, ...options], model.get("color_by"));
+    renderLegend(legend, (model.get("legend") ?? { kind: "none" }) as Legend);
+  };
+  for (const trait of ["embeddings", "embedding", "columns", "label_by", "color_by", "legend"]) {
+    ctx.listen(`change:${trait}`, update);
+  }
+  update();
+  return section("Data", embeddingField, field("Label by", labelBy), field("Colour by", colorBy), legend);
+}

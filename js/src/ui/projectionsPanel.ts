@@ -1,0 +1,35 @@
+// The projections panel: one tab per method; each tab is its own module.
+
+import type { Ctx } from "./context";
+import { h, section } from "./dom";
+import { pcaTab } from "./pcaTab";
+
+export interface Tab {
+  method: string;
+  title: string;
+  body: HTMLElement;
+}
+
+export function projectionsPanel(ctx: Ctx): HTMLElement {
+  const tabs: Tab[] = [pcaTab(ctx)];
+  const bar = h("div", { class: "nbp-tabs", role: "tablist" });
+  const bodies = h("div", { class: "nbp-tab-bodies" });
+  const buttons = tabs.map((tab) => {
+    const button = h("button", { class: "nbp-tab", role: "tab", "data-method": tab.method, text: tab.title });
+    button.addEventListener("click", () => show(tab.method));
+    bar.append(button);
+    tab.body.dataset.method = tab.method;
+    bodies.append(tab.body);
+    return button;
+  });
+  const show = (method: string) => {
+    tabs.forEach((tab, i) => {
+      const on = tab.method === method;
+      tab.body.hidden = !on;
+      buttons[i].setAttribute("aria-selected", String(on));
+    });
+  };
+  const current = () => (ctx.model.get("projection")?.method as string) ?? "pca";
+  show(tabs.some((t) => t.method === current()) ? current() : tabs[0].method);
+  return section("Projections", bar, bodies);
+}

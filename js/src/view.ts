@@ -1,0 +1,269 @@
+// One view of a Projector: the three areas (data and projections | canvas | inspector), the
+// status line, hover and click. Several views of one model work side by side.
+
+import { bytes, float32s, Labels, uint32s } from "./codecs";
+import type { Model } from "./model";
+import { write } from "./model";
+import type { Progress, Projection } from "./protocol";
+import type { Rpc } from "./rpc";
+import { HIDDEN, HOVERED, SELECTED } from "./scene/points";
+import { Stage } from "./scene/stage";
+import type { Ctx } from "./ui/context";
+import { dataPanel } from "./ui/dataPanel";
+import { h } from "./ui/dom";
+import { inspector } from "./ui/inspector";
+import { projectionsPanel } from "./ui/projectionsPanel";
+
+const CLICK_SLOP_PX = 4;
+const FALLBACK_COLOR: [number, number, number] = [74, 127, 209];
+
+export class ProjectorView {
+  private root: HTMLElement;
+  private stage: Stage;
+  private labels = new Labels(new Uint8Array(0), new Uint32Array(0));
+  private tooltip: HTMLElement;
+  private message: HTMLElement;
+  private status: HTMLElement;
+  private hovered = -1;
+  private listeners: [string, () => void][] = [];
+  private resizeObserver: ResizeObserver;
+  private ctx: Ctx;
+  private layoutVersion = 0;
+
+  constructor(
+    private model: Model,
+    private el: HTMLElement,
+    private rpc: Rpc,
+  ) {
+    this.ctx = {
+      model,
+      rpc,
+      notify: (text, kind = "info") => this.notify(text, kind),
+      listen: (event, callback) => this.listen(event, callback),
+    };
+    const canvasBox = h("div", { class: "nbp-canvas" });
+    this.tooltip = h("div", { class: "nbp-tooltip", hidden: true });
+    this.message = h("div", { class: "nbp-message", hidden: true, role: "status" });
+    this.status = h("div", { class: "nbp-status" });
+    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), projectionsPanel(this.ctx));
+    const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx));
+    const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
+    const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
+    const toggleRight = h("button", { class: "nbp-toggle-right", title: "Show or hide the inspector", text: "Inspector" });
+    const toolbar = h("div", { class: "nbp-toolbar" }, toggleLeft, h("span", { class: "nbp-spacer" }), reset, toggleRight);
+    const centre = h("div", { class: "nbp-centre" }, toolbar, canvasBox, this.tooltip, this.message);
+    this.root = h("div", { class: "nbprojector" }, h("div", { class: "nbp-body" }, left, centre, right), this.status);
+    el.append(this.root);
+    reset.addEventListener("click", () => this.stage.resetView());
+    toggleLeft.addEventListener("click", () => left.classList.toggle("nbp-collapsed"));
+    toggleRight.addEventListener("click", () => right.classList.toggle("nbp-collapsed"));
+    this.message.addEventListener("click", () => (this.message.hidden = true));
+
+    this.stage = new Stage(canvasBox);
+    this.stage.onFrame = () => this.afterFrame();
+    this.stage.onCameraChange = () => write(model, "camera", this.stage.getCameraState());
+    this.resizeObserver = new ResizeObserver(() => this.stage.resize());
+    this.resizeObserver.observe(canvasBox);
+    this.bindPointer(this.stage.canvas);
+
+    this.listen("change:height", () => this.applyHeight());
+    this.listen("change:theme", () => this.applyTheme());
+    this.listen("change:_positions", () => this.applyPositions(true));
+    this.listen("change:projection", () => this.applyDims());
+    this.listen("change:_colors", () => this.applyColors());
+    this.listen("change:_labels", () => this.applyLabels());
+    this.listen("change:_selection", () => this.applySelection());
+    this.listen("change:_visible", () => this.applySelection());
+    this.listen("change:point_size", () => this.applySizes());
+    this.listen("change:camera", () => this.stage.setCameraState(model.get("camera")));
+    for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection"]) {
+      this.listen(`change:${trait}`, () => this.updateStatus());
+    }
+    (this.root as any).__nbp = this.testHandle();
+
+    this.applyHeight();
+    this.applyTheme();
+    this.applyDims();
+    this.applyPositions(false);
+    this.applyColors();
+    this.applyLabels();
+    this.applySelection();
+    this.applySizes();
+    this.stage.resize();
+    this.stage.setCameraState(model.get("camera"));
+    this.updateStatus();
+  }
+
+  private listen(event: string, callback: () => void): void {
+    this.model.on(event, callback);
+    this.listeners.push([event, callback]);
+  }
+
+  private notify(text: string, kind: "error" | "info"): void {
+    this.message.textContent = text;
+    this.message.dataset.kind = kind;
+    this.message.hidden = !text;
+  }
+
+  private applyHeight(): void {
+    this.root.style.height = `${this.model.get("height") ?? 560}px`;
+  }
+
+  private applyTheme(): void {
+    const theme = this.model.get("theme") ?? "auto";
+    this.root.dataset.theme = theme;
+    const background = getComputedStyle(this.root).getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff";
+    this.stage.setBackground(background);
+  }
+
+  private applyDims(): void {
+    const p = (this.model.get("projection") ?? {}) as Projection;
+    const dims = p.dims === 2 ? 2 : 3;
+    if (dims !== this.stage.dims) this.stage.setDims(dims);
+    this.root.dataset.dims = String(dims);
+  }
+
+  private applyPositions(animate: boolean): void {
+    this.applyDims();
+    const positions = float32s(this.model.get("_positions"));
+    // Frames of a running optimisation arrive several times a second: move quickly.
+    const running = (this.model.get("progress") as Progress)?.state === "running";
+    this.stage.setPositions(positions, animate, running ? 180 : 700);
+    this.layoutVersion++;
+    this.applyColors();
+    this.applySelection();
+    this.root.dataset.layout = String(this.layoutVersion);
+  }
+
+  private applyColors(): void {
+    this.stage.points.setColors(bytes(this.model.get("_colors")), FALLBACK_COLOR);
+    this.stage.requestFrame();
+  }
+
+  private applyLabels(): void {
+    this.labels = new Labels(bytes(this.model.get("_labels")), uint32s(this.model.get("_label_offsets")));
+    if (this.hovered >= 0) this.showTooltip(this.hovered);
+  }
+
+  private applySelection(): void {
+    const points = this.stage.points;
+    const selected = uint32s(this.model.get("_selection"));
+    const visible = bytes(this.model.get("_visible"));
+    points.clearFlag(SELECTED | HIDDEN);
+    points.setFlag(selected, SELECTED, true);
+    if (visible.length === points.count) {
+      const hidden: number[] = [];
+      for (let i = 0; i < visible.length; i++) if (!visible[i]) hidden.push(i);
+      points.setFlag(hidden, HIDDEN, true);
+    }
+    points.commitState(selected.length > 0);
+    this.stage.requestFrame();
+  }
+
+  private applySizes(): void {
+    this.stage.points.material.uniforms.size.value = this.model.get("point_size") ?? 4;
+    this.stage.requestFrame();
+  }
+
+  private updateStatus(): void {
+    const n = this.model.get("n_points") ?? 0;
+    const d = this.model.get("n_dims") ?? 0;
+    const p = (this.model.get("projection") ?? {}) as Projection;
+    const progress = (this.model.get("progress") ?? {}) as Progress;
+    const selected = uint32s(this.model.get("_selection")).length;
+    const parts = [`${n.toLocaleString()} points`, `${d} dimensions`];
+    if (p.method) parts.push(`${p.method.toUpperCase()} ${p.dims ?? 3}D`);
+    if (selected) parts.push(`${selected.toLocaleString()} selected`);
+    if (progress.state === "running" || progress.state === "paused") parts.push(progress.message ?? "running");
+    else if (progress.state === "failed") parts.push(`failed: ${progress.error ?? progress.message ?? ""}`);
+    this.status.textContent = parts.join(" · ");
+    this.root.dataset.running = String(progress.state === "running");
+  }
+
+  private afterFrame(): void {
+    const frames = this.stage.frames;
+    this.root.dataset.frames = String(frames);
+    if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") this.root.dataset.ready = "1";
+  }
+
+  private isHidden = (i: number) => (this.stage.points.flags(i) & HIDDEN) !== 0;
+
+  private pickRadius(): number {
+    return Math.max(6, (this.model.get("point_size") ?? 4) * 1.5);
+  }
+
+  private bindPointer(canvas: HTMLCanvasElement): void {
+    let down: { x: number; y: number } | null = null;
+    canvas.addEventListener("pointerdown", (e) => (down = { x: e.offsetX, y: e.offsetY }));
+    canvas.addEventListener("pointermove", (e) => {
+      if (e.buttons) return; // dragging the camera
+      this.setHovered(this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden), e);
+    });
+    canvas.addEventListener("pointerleave", () => this.setHovered(-1));
+    canvas.addEventListener("pointerup", (e) => {
+      if (!down) return;
+      const moved = Math.hypot(e.offsetX - down.x, e.offsetY - down.y);
+      down = null;
+      if (moved > CLICK_SLOP_PX || e.button !== 0) return;
+      const i = this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden);
+      const selection = i >= 0 ? new Uint32Array([i]) : new Uint32Array(0);
+      write(this.model, "_selection", new DataView(selection.buffer));
+    });
+  }
+
+  private setHovered(i: number, e?: PointerEvent): void {
+    if (i !== this.hovered) {
+      const points = this.stage.points;
+      if (this.hovered >= 0) points.setFlag([this.hovered], HOVERED, false);
+      if (i >= 0) points.setFlag([i], HOVERED, true);
+      points.commitState(uint32s(this.model.get("_selection")).length > 0);
+      this.hovered = i;
+      this.root.dataset.hovered = String(i);
+      this.stage.requestFrame();
+    }
+    if (i < 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.showTooltip(i, e);
+  }
+
+  private showTooltip(i: number, e?: PointerEvent): void {
+    this.tooltip.textContent = this.labels.get(i) || `#${i}`;
+    this.tooltip.hidden = false;
+    if (e) {
+      const box = this.stage.canvas.getBoundingClientRect();
+      const parent = this.tooltip.parentElement!.getBoundingClientRect();
+      this.tooltip.style.left = `${box.left - parent.left + e.offsetX + 12}px`;
+      this.tooltip.style.top = `${box.top - parent.top + e.offsetY + 12}px`;
+    }
+  }
+
+  /** A small handle for tests and debugging: where points are drawn, what is shown. */
+  private testHandle() {
+    return {
+      count: () => this.stage.points.count,
+      dims: () => this.stage.dims,
+      frames: () => this.stage.frames,
+      transitioning: () => this.stage.transitioning,
+      hovered: () => this.hovered,
+      tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),
+      /** Point i's position on the page (client px), or null when off screen. */
+      clientPosition: (i: number) => {
+        const p = this.stage.screenPosition(i);
+        if (!p) return null;
+        const box = this.stage.canvas.getBoundingClientRect();
+        return [box.left + p[0], box.top + p[1]];
+      },
+      positions: () => Array.from(this.stage.points.target),
+    };
+  }
+
+  dispose(): void {
+    for (const [event, callback] of this.listeners) this.model.off(event, callback);
+    this.listeners = [];
+    this.resizeObserver.disconnect();
+    this.stage.dispose();
+    this.root.remove();
+  }
+}

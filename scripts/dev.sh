@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The two commands of the README, set-up included, idempotent:
+#   bash scripts/dev.sh lab    install, then open examples/quickstart.ipynb in JupyterLab
+#   bash scripts/dev.sh test   install (Chromium too), then run every test, browser tests included
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+install_python() {
+  # npm ci installs exactly the locked front-end packages; the pip build hook then bundles.
+  (cd js && npm ci --no-audit --no-fund)
+  python3 -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+}
+
+install_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  # Debian's Chromium: Playwright's own browser download cannot work without the internet.
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+case "${1:-}" in
+  lab)
+    install_python
+    exec python3 -m jupyterlab examples/quickstart.ipynb
+    ;;
+  test)
+    install_chromium
+    install_python
+    shift
+    python3 -m ruff check src tests bench
+    exec python3 -m pytest "$@"
+    ;;
+  *)
+    echo "usage: bash scripts/dev.sh lab|test [pytest args]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,103 @@
+"""The data behind a projector: one or more embeddings of the same N items, and their metadata.
+
+Validation happens here, at the boundary, so every later step can trust the arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .metadata import load_metadata
+
+#: Rows checked at a time for NaN / infinity, so the check needs no N x D boolean copy.
+_CHECK_ROWS = 65_536
+
+
+class EmbeddingError(ValueError):
+    """An embedding that cannot be used as given; the message says how to fix it."""
+
+
+def as_embedding(data: Any, name: str = "embedding") -> np.ndarray:
+    """Validate ``data`` and return it as a C-contiguous float32 (N, D) matrix.
+
+    Anything ``numpy.asarray`` turns into a 2-D numeric matrix is accepted: numpy arrays,
+    CPU torch tensors, lists of lists, numeric DataFrames. A float32 C-contiguous array is
+    used as is (no copy), so the projector never holds a second N x D copy.
+    """
+    if isinstance(data, pd.DataFrame):
+        non_numeric = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+        if non_numeric:
+            raise EmbeddingError(
+                f"{name} has non-numeric columns {non_numeric[:5]}; pass only the vector "
+                "columns and give labels as metadata"
+            )
+    try:
+        matrix = np.asarray(data, dtype=np.float32)
+    except (TypeError, ValueError) as err:
+        raise EmbeddingError(
+            f"{name} must be numeric, but converting it to float32 failed ({err}); "
+            "pass a numeric matrix and give text labels as metadata"
+        ) from None
+    if matrix.ndim != 2:
+        raise EmbeddingError(
+            f"{name} must be 2-D (points x dimensions), got shape {matrix.shape}; "
+            + (
+                "reshape it with emb.reshape(len(emb), -1)"
+                if matrix.ndim > 2
+                else "wrap a single vector as [vector] or use reshape(1, -1)"
+            )
+        )
+    n, d = matrix.shape
+    if n < 2:
+        raise EmbeddingError(f"{name} has {n} point(s); a projection needs at least 2")
+    if d < 2:
+        raise EmbeddingError(f"{name} has {d} dimension(s); a projection needs at least 2")
+    bad_rows = _non_finite_rows(matrix)
+    if len(bad_rows):
+        raise EmbeddingError(
+            f"{name} has NaN or infinite values in {len(bad_rows)} row(s), the first at row "
+            f"{bad_rows[0]}; drop or impute those rows (e.g. emb[np.isfinite(emb).all(1)])"
+        )
+    return np.ascontiguousarray(matrix)
+
+
+def _non_finite_rows(matrix: np.ndarray) -> np.ndarray:
+    bad = [
+        start + np.flatnonzero(~np.isfinite(matrix[start : start + _CHECK_ROWS]).all(axis=1))
+        for start in range(0, len(matrix), _CHECK_ROWS)
+    ]
+    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
+
+
+@dataclass
+class Dataset:
+    """Embeddings (name -> float32 matrix, all with the same N) and the shared metadata."""
+
+    embeddings: dict[str, np.ndarray]
+    table: pd.DataFrame
+
+    @classmethod
+    def from_inputs(cls, emb: Any, meta: Any = None) -> Dataset:
+        """Build from what a user passes to ``Projector(emb, meta)``."""
+        if isinstance(emb, Mapping):
+            if not emb:
+                raise EmbeddingError("no embeddings given: the dict is empty")
+            embeddings = {str(k): as_embedding(v, f"embedding {k!r}") for k, v in emb.items()}
+        else:
+            embeddings = {"embedding": as_embedding(emb)}
+        counts = {k: len(v) for k, v in embeddings.items()}
+        if len(set(counts.values())) > 1:
+            raise EmbeddingError(
+                f"all embeddings must describe the same points, but their lengths differ: {counts}"
+            )
+        n = next(iter(counts.values()))
+        return cls(embeddings, load_metadata(meta, n))
+
+    @property
+    def n_points(self) -> int:
+        return len(self.table)

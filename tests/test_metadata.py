@@ -1,0 +1,163 @@
+"""Metadata: TensorBoard's TSV rules, every input form, column kinds, colours and legends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nbprojector.metadata import (
+    MISSING_COLOR,
+    OTHER_COLOR,
+    PALETTE,
+    MetadataError,
+    color_points,
+    column_kind,
+    hex_to_rgb,
+    load_metadata,
+    pack_labels,
+    read_tsv,
+    write_tsv,
+)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "meta.tsv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_single_column_has_no_header(tmp_path):
+    table = read_tsv(write(tmp_path, "apple\nbanana\n\ncherry\n"))
+    assert list(table.columns) == ["label"]
+    assert table["label"].tolist()[:2] == ["apple", "banana"]
+    assert pd.isna(table["label"][2])  # empty cell -> missing
+    assert len(table) == 4
+
+
+def test_header_when_first_line_has_a_tab(tmp_path):
+    table = read_tsv(write(tmp_path, "word\tcount\tscore\nblue\t3\t0.5\nred\t\t1e3\n"))
+    assert list(table.columns) == ["word", "count", "score"]
+    assert column_kind(table["score"]) == "numeric"
+    assert pd.api.types.is_numeric_dtype(table["count"]) and pd.isna(table["count"][1])
+    assert table["score"][1] == 1000.0
+
+
+def test_column_numeric_only_when_every_value_parses(tmp_path):
+    table = read_tsv(write(tmp_path, "a\tb\n1\tx\n2.5\t3\n"))
+    assert pd.api.types.is_numeric_dtype(table["a"])
+    assert not pd.api.types.is_numeric_dtype(table["b"])
+
+
+def test_ragged_tsv_line_is_an_error(tmp_path):
+    with pytest.raises(MetadataError, match="line 3 has 1 fields but the header has 2"):
+        read_tsv(write(tmp_path, "a\tb\n1\t2\n3\n"))
+
+
+def test_tsv_round_trip(tmp_path):
+    table = pd.DataFrame({"word": ["a", "b", None], "n": [1.0, np.nan, 3.0]})
+    path = tmp_path / "out.tsv"
+    write_tsv(table, path)
+    back = read_tsv(path)
+    assert back["word"].tolist()[:2] == ["a", "b"] and pd.isna(back["word"][2])
+    assert back["n"][0] == 1 and pd.isna(back["n"][1])
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        ["a", "b", "c"],
+        np.array(["a", "b", "c"]),
+        pd.Series(["a", "b", "c"], name="label"),
+        {"label": ["a", "b", "c"]},
+        pd.DataFrame({"label": ["a", "b", "c"]}, index=[10, 20, 30]),
+    ],
+)
+def test_every_input_form(meta):
+    table = load_metadata(meta, 3)
+    assert table["label"].tolist() == ["a", "b", "c"]
+    assert list(table.index) == [0, 1, 2]
+
+
+def test_none_gives_an_index_column():
+    assert load_metadata(None, 4)["index"].tolist() == [0, 1, 2, 3]
+
+
+def test_path_input(tmp_path):
+    assert load_metadata(str(write(tmp_path, "x\ny\n")), 2)["label"].tolist() == ["x", "y"]
+
+
+def test_mismatch_names_both_counts():
+    with pytest.raises(MetadataError, match="metadata has 2 rows but the embedding has 3 points"):
+        load_metadata(["a", "b"], 3)
+
+
+def test_mismatch_with_header_hint_single_column(tmp_path):
+    path = write(tmp_path, "label\na\nb\nc\n")  # a header on a one-column file
+    with pytest.raises(MetadataError, match="single-column metadata must not have a header"):
+        load_metadata(path, 3)
+
+
+def test_mismatch_with_header_hint_multi_column(tmp_path):
+    path = write(tmp_path, "a\t1\nb\t2\nc\t3\n")  # several columns but no header line
+    with pytest.raises(MetadataError, match="multi-column metadata needs"):
+        load_metadata(path, 3)
+
+
+def test_dict_column_length_mismatch():
+    with pytest.raises(MetadataError, match="column 'b' has 2 values but the embedding has 3"):
+        load_metadata({"a": [1, 2, 3], "b": [1, 2]}, 3)
+
+
+def test_missing_file():
+    with pytest.raises(MetadataError, match="not found"):
+        load_metadata("/nonexistent/meta.tsv", 3)
+
+
+def test_column_kinds():
+    assert column_kind(pd.Series([0.1, 0.2, 0.3])) == "numeric"
+    assert column_kind(pd.Series(np.arange(100))) == "numeric"  # many integers: a quantity
+    assert column_kind(pd.Series([0, 1, 2, 1])) == "categorical"  # few integers: class labels
+    assert column_kind(pd.Series(["a", "b"])) == "categorical"
+    assert column_kind(pd.Series([True, False])) == "categorical"
+
+
+def test_palette_has_at_least_20_distinct_colours():
+    assert len(set(PALETTE)) >= 20
+    assert MISSING_COLOR not in PALETTE and OTHER_COLOR not in PALETTE
+
+
+def test_categorical_colours_and_legend():
+    values = pd.Series(["b", "a", "b", None, "c", "b", "a"])
+    colors, legend = color_points(values)
+    assert colors.dtype == np.uint8 and colors.shape == (7, 3)
+    assert [e["value"] for e in legend["entries"]] == ["b", "a", "c"]  # by count
+    assert [e["count"] for e in legend["entries"]] == [3, 2, 1]
+    assert tuple(colors[0]) == hex_to_rgb(PALETTE[0]) == tuple(colors[2])
+    assert tuple(colors[1]) == hex_to_rgb(PALETTE[1])
+    assert tuple(colors[3]) == hex_to_rgb(MISSING_COLOR)
+    assert legend["missing"]["count"] == 1
+
+
+def test_more_categories_than_colours_share_other():
+    values = pd.Series([f"v{i}" for i in range(len(PALETTE) + 5)])
+    colors, legend = color_points(values)
+    assert len(legend["entries"]) == len(PALETTE)
+    assert legend["other"] == {"values": 5, "count": 5, "color": OTHER_COLOR}
+    assert tuple(colors[-1]) == hex_to_rgb(OTHER_COLOR)
+
+
+def test_numeric_colours_gradient():
+    colors, legend = color_points(pd.Series([0.0, 0.5, 1.0, np.nan] + [0.25] * 40))
+    assert legend["kind"] == "numeric" and legend["min"] == 0 and legend["max"] == 1
+    assert tuple(colors[0]) == hex_to_rgb(legend["stops"][0])
+    assert tuple(colors[2]) == hex_to_rgb(legend["stops"][-1])
+    assert tuple(colors[3]) == hex_to_rgb(MISSING_COLOR)
+
+
+def test_labels_packed_as_utf8_with_offsets():
+    data, offsets = pack_labels(pd.Series(["héllo", None, "<b>x</b>", 3]))
+    offsets = np.frombuffer(offsets, dtype=np.uint32)
+    assert offsets.tolist() == [0, 6, 6, 14, 15]
+    assert data[offsets[0] : offsets[1]].decode() == "héllo"
+    assert data[offsets[2] : offsets[3]].decode() == "<b>x</b>"
