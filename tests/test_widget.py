@@ -118,15 +118,10 @@ def test_page_writes_selection_as_memoryview(p):
 
 
 def test_request_project_replies_ok(p):
-    reply = ask(
-        p,
-        {
-            "id": "a-1",
-            "kind": "project",
-            "payload": {"method": "pca", "params": {"components": [1, 2]}},
-        },
-    )
-    assert reply["id"] == "a-1" and reply["ok"] and reply["result"]["dims"] == 2
+    payload = {"method": "pca", "params": {"components": [1, 2]}}
+    reply = ask(p, {"id": "a-1", "kind": "project", "payload": payload})
+    assert reply == {"id": "a-1", "ok": True, "result": {"method": "pca", "state": "done"}}
+    assert p.projection["dims"] == 2 and p.progress["state"] == "done"
 
 
 def test_request_row(p):

@@ -6,6 +6,7 @@ export const KINDS = [
   "pause",
   "resume",
   "row",
+  "count",
   "search",
   "neighbors",
   "isolate",
@@ -40,6 +41,7 @@ export interface Progress {
   method?: string;
   message?: string;
   iteration?: number;
+  n_iter?: number;
   fraction?: number | null;
   error?: string;
 }

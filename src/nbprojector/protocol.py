@@ -17,6 +17,7 @@ KINDS = (
     "pause",  # pause the running projection (t-SNE)
     "resume",  # resume it
     "row",  # one point's metadata row: {index}
+    "count",  # how many points a query matches: {column, query, regex}
     "search",  # {query, column, regex}
     "neighbors",  # {index, k, metric}
     "isolate",  # {indices} or {} to show all

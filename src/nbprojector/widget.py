@@ -17,9 +17,9 @@ import traitlets as t
 
 from . import protocol
 from .dataset import Dataset
-from .layout import Layout, normalize_positions
+from .layout import Layout
 from .metadata import color_points, column_kind, describe_columns, pack_labels
-from .projections.pca import MAX_COMPONENTS, PCAResult, pca
+from .running import ProjectionsMixin, methods_available
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _bytes_from_page(value: Any, _widget: Any) -> bytes:
 _BINARY = {"from_json": _bytes_from_page}
 
 
-class Projector(anywidget.AnyWidget):
+class Projector(ProjectionsMixin, anywidget.AnyWidget):
     """An interactive 2D / 3D view of embeddings, inline in a notebook.
 
     Args:
@@ -84,6 +84,7 @@ class Projector(anywidget.AnyWidget):
     ).tag(sync=True)
     progress = t.Dict(read_only=True, help="What is running: {state, message, ...}").tag(sync=True)
     embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
+    methods = t.Dict(read_only=True, help="Projection methods offered, and why not").tag(sync=True)
 
     # View options (written by both sides).
     embedding = t.Unicode(help="The embedding shown, by name").tag(sync=True)
@@ -116,7 +117,9 @@ class Projector(anywidget.AnyWidget):
         super().__init__(height=height, **kwargs)
         self._data = data
         self._layouts: dict[str, Layout] = {}
-        self._pca_cache: dict[str, PCAResult] = {}
+        self._isolated: np.ndarray | None = None  # indices of the isolated subset, if any
+        self._init_projections()
+        self.set_trait("methods", methods_available())
         self.set_trait("embeddings", list(data.embeddings))
         self.set_trait("columns", describe_columns(data.table))
         self.set_trait("n_points", data.n_points)
@@ -152,64 +155,6 @@ class Projector(anywidget.AnyWidget):
     def selection(self, indices: Any) -> None:
         self._selection = self._selection_bytes(indices)
 
-    def project(self, method: str = "pca", **params: Any) -> dict[str, Any]:
-        """Show a projection of the current embedding.
-
-        ``p.project("pca", components=(1, 2))`` shows components 1 and 2 in 2D;
-        three components give 3D. Components are numbered from 1, as in the panel.
-        Returns the new ``projection`` description.
-        """
-        if method != "pca":
-            raise ValueError(f"unknown projection method {method!r}; available: 'pca'")
-        self._show_pca(**params)
-        return dict(self.projection)
-
-    # ---------------------------------------------------------------- layouts
-
-    def _pca(self) -> PCAResult:
-        name = self.embedding
-        if name not in self._pca_cache:
-            self._pca_cache[name] = pca(self.vectors, MAX_COMPONENTS)
-        return self._pca_cache[name]
-
-    def _show_pca(self, components: Any = None) -> None:
-        result = self._pca()
-        available = result.scores.shape[1]
-        if components is None:
-            components = tuple(range(1, min(3, available) + 1))
-        components = tuple(components)
-        if len(components) not in (2, 3):
-            raise ValueError(f"choose 2 or 3 components, got {len(components)}: {components}")
-        for c in components:
-            integer = isinstance(c, (int, np.integer)) and not isinstance(c, bool)
-            if not integer or not 1 <= c <= available:
-                raise ValueError(
-                    f"component {c!r} is out of range: choose from 1 to {available} "
-                    "(components are numbered from 1)"
-                )
-        if len(set(components)) != len(components):
-            raise ValueError(f"components must differ, got {components}")
-        coords = result.scores[:, [c - 1 for c in components]]
-        ratios = [float(r) for r in result.explained_variance_ratio]
-        self._set_layout(
-            Layout(coords),
-            {
-                "method": "pca",
-                "params": {"components": [int(c) for c in components]},
-                "dims": len(components),
-                "variance": ratios,
-                "variance_shown": float(sum(ratios[c - 1] for c in components)),
-            },
-        )
-
-    def _set_layout(self, layout: Layout, description: dict[str, Any]) -> None:
-        self._layouts[self.embedding] = layout
-        positions = normalize_positions(layout.coords).tobytes()
-        with self.hold_sync():
-            if positions != self._positions:  # equal arrays are not re-sent
-                self._positions = positions
-            self.set_trait("projection", description)
-
     # ---------------------------------------------------------------- trait reactions
 
     @t.validate("embedding")
@@ -225,10 +170,9 @@ class Projector(anywidget.AnyWidget):
     def _embedding_changed(self, change: dict[str, Any]) -> None:
         self.set_trait("n_dims", int(self.vectors.shape[1]))
         if self.embedding in self._layouts:
-            layout = self._layouts[self.embedding]
-            self._positions = normalize_positions(layout.coords).tobytes()
+            self._show(self._layouts[self.embedding])
         else:
-            self._show_pca()
+            self.project("pca")
 
     @t.validate("label_by", "color_by")
     def _check_column(self, proposal: dict[str, Any]) -> str:
@@ -305,12 +249,6 @@ class Projector(anywidget.AnyWidget):
             return
         result, reply_buffers = result if isinstance(result, tuple) else (result, None)
         self.send(protocol.ok(request_id, result), reply_buffers)
-
-    def _request_project(self, payload: dict[str, Any], _buffers: list[Any]) -> dict[str, Any]:
-        params = payload.get("params") or {}
-        if not isinstance(params, dict):
-            raise protocol.ProtocolError("'params' must be an object")
-        return self.project(str(payload.get("method", "pca")), **params)
 
     def _request_row(self, payload: dict[str, Any], _buffers: list[Any]) -> dict[str, Any]:
         index = protocol.payload_int(payload, "index", 0, self.n_points - 1)

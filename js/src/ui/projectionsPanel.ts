@@ -2,7 +2,10 @@
 
 import type { Ctx } from "./context";
 import { h, section } from "./dom";
+import { customTab } from "./customTab";
 import { pcaTab } from "./pcaTab";
+import { tsneTab } from "./tsneTab";
+import { umapTab } from "./umapTab";
 
 export interface Tab {
   method: string;
@@ -11,7 +14,7 @@ export interface Tab {
 }
 
 export function projectionsPanel(ctx: Ctx): HTMLElement {
-  const tabs: Tab[] = [pcaTab(ctx)];
+  const tabs: Tab[] = [pcaTab(ctx), tsneTab(ctx), umapTab(ctx), customTab(ctx)];
   const bar = h("div", { class: "nbp-tabs", role: "tablist" });
   const bodies = h("div", { class: "nbp-tab-bodies" });
   const buttons = tabs.map((tab) => {

@@ -1,0 +1,356 @@
+"""Background runs for long projections (SPEC P2, P3, P5; DESIGN "Requests").
+
+A :class:`Job` runs ``fn(ctx)`` in a daemon thread so the kernel's main thread stays free: the
+cell that started a t-SNE returns at once, and intermediate layouts still reach the view while
+the user runs other cells. ``fn`` talks back through its :class:`JobContext`:
+
+- ``ctx.frame(array, iteration)``: an intermediate layout. Throttled to one every
+  ``min_frame_interval`` seconds (a 50k-point frame is 600 kB on the wire, and the eye does not
+  need 50 of them a second); a frame held back is sent later, never lost at the end.
+- ``ctx.progress(message, fraction)``: a status line; repeats of the same message are throttled
+  like frames, a new message goes out at once.
+- ``ctx.check()`` / ``ctx.cancelled``: cancellation points; ``check`` also blocks while paused.
+
+``frame`` and ``progress`` call ``check`` first and return ``False``, so they can be handed
+directly to :func:`~nbprojector.projections.tsne.tsne` as ``on_frame`` (``lambda i, e:
+ctx.frame(e, i)``) or to :func:`~nbprojector.projections.umap.umap` as ``on_progress``.
+
+Callbacks (``on_frame``, ``on_progress``, ``on_done``, ``on_error``) run on the job's thread,
+under the job's lock, and only while the job is not cancelled. ``cancel()`` takes the same lock,
+so once it returns no callback of that job is running or will ever run: a stale frame can never
+overwrite the layout of a newer request. Keep callbacks short, and never have one wait for a
+thread that may be calling ``cancel()``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+JobState = Literal["running", "paused", "done", "failed", "cancelled"]
+
+FrameCallback = Callable[[np.ndarray, int], Any]
+ProgressCallback = Callable[[str, float | None], Any]
+
+#: Default minimum seconds between two forwarded frames (and two progress lines of one phase).
+MIN_FRAME_INTERVAL = 0.2
+
+_job_ids = itertools.count(1)
+
+
+class Cancelled(Exception):
+    """A run was cancelled: by a newer request, by the user, or by a callback asking to stop."""
+
+
+class JobContext:
+    """What a running function sees of its job: frames, progress, cancellation and pausing."""
+
+    def __init__(self, job: Job, min_frame_interval: float) -> None:
+        self._job = job
+        self._interval = float(min_frame_interval)
+        self._last_frame_t = -float("inf")
+        self._pending: tuple[np.ndarray, int] | None = None
+        self._last_progress_t = -float("inf")
+        self._last_message: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the job was asked to stop; long loops should then return promptly."""
+        return self._job._cancel_requested
+
+    def check(self) -> None:
+        """A cancellation point: block while the job is paused, raise :class:`Cancelled` if the
+        job was cancelled (also when it is cancelled while paused)."""
+        job = self._job
+        job._resume_event.wait()
+        if job._cancel_requested:
+            raise Cancelled("cancelled")
+
+    def frame(self, array: np.ndarray, iteration: int) -> bool:
+        """Offer an intermediate layout (N, 2 or 3); forwarded as a float32 copy, throttled.
+
+        Returns ``False`` (never "stop": a cancelled job raises instead), so that the method
+        can serve as a projection's ``on_frame`` callback.
+        """
+        self.check()
+        # Copy now: callers (openTSNE) keep optimising the same buffer in place.
+        snapshot = np.array(array, dtype=np.float32, order="C")
+        now = time.monotonic()
+        if now - self._last_frame_t >= self._interval:
+            self._last_frame_t = now
+            self._pending = None
+            self._job._deliver(self._job._on_frame, snapshot, int(iteration))
+        else:
+            self._pending = (snapshot, int(iteration))
+        return False
+
+    def flush(self) -> None:
+        """Forward a frame the throttle held back, if any (the job does this when it ends)."""
+        if self._pending is not None:
+            snapshot, iteration = self._pending
+            self._pending = None
+            self._last_frame_t = time.monotonic()
+            self._job._deliver(self._job._on_frame, snapshot, iteration)
+
+    def progress(self, message: str, fraction: float | None = None) -> bool:
+        """Report what the job is doing; ``fraction`` in [0, 1] when known.
+
+        A new message is forwarded at once; repeats of the same message (fraction updates)
+        at most every ``min_frame_interval`` seconds, except the final ``fraction >= 1``.
+        Returns ``False`` so it can serve as a projection's ``on_progress`` callback.
+        """
+        self.check()
+        now = time.monotonic()
+        new_phase = message != self._last_message
+        finished = fraction is not None and fraction >= 1.0
+        if new_phase or finished or now - self._last_progress_t >= self._interval:
+            self._last_message = message
+            self._last_progress_t = now
+            self._job._deliver(self._job._on_progress, message, fraction)
+        return False
+
+
+class Job:
+    """One background run of ``fn(ctx)``; see the module docstring. Start it with
+    :meth:`start` (``JobRunner.submit`` does)."""
+
+    def __init__(
+        self,
+        fn: Callable[[JobContext], Any],
+        *,
+        on_frame: FrameCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_done: Callable[[Any], Any] | None = None,
+        on_error: Callable[[BaseException], Any] | None = None,
+        on_cancel: Callable[[bool], Any] | None = None,
+        min_frame_interval: float = MIN_FRAME_INTERVAL,
+        name: str = "",
+    ) -> None:
+        self.id = next(_job_ids)
+        self.name = name or getattr(fn, "__name__", "job")
+        self._fn = fn
+        self._on_frame = on_frame
+        self._on_progress = on_progress
+        self._on_done = on_done
+        self._on_error = on_error
+        self._on_cancel = on_cancel
+        # Re-entrant: a callback may cancel its own job (or submit a new one) from this thread.
+        self._lock = threading.RLock()
+        self._cancel_requested = False
+        self._resume_event = threading.Event()
+        self._resume_event.set()
+        self._finished = threading.Event()
+        self._state: JobState = "running"
+        self._result: Any = None
+        self.error: BaseException | None = None
+        self.ctx = JobContext(self, min_frame_interval)
+        self._thread = threading.Thread(
+            target=self._run, name=f"nbprojector-job-{self.id}-{self.name}", daemon=True
+        )
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.name!r} {self.state}>"
+
+    # -- control -------------------------------------------------------------------------
+
+    def start(self) -> Job:
+        """Start the thread; returns the job itself."""
+        self._thread.start()
+        return self
+
+    def cancel(self, *, superseded: bool = False) -> None:
+        """Ask the job to stop. Returns at once; once it has returned, no callback of this job
+        runs any more. The thread itself stops at its next cancellation point.
+
+        ``on_cancel(superseded)`` runs once, here, in the caller's thread: ``superseded`` is
+        True when a newer job replaces this one (so there is no need to undo its effects).
+        """
+        with self._lock:
+            if self._state in ("done", "failed", "cancelled") or self._finished.is_set():
+                return  # its outcome is already decided (a callback may be delivering it)
+            self._cancel_requested = True
+            self._state = "cancelled"
+        # Wake a paused job so that it can notice and end.
+        self._resume_event.set()
+        if self._on_cancel is not None:
+            try:
+                self._on_cancel(superseded)
+            except Exception:
+                log.exception("nbprojector: cancel callback of job %r failed", self.name)
+
+    def pause(self) -> None:
+        """Hold the job at its next cancellation point (``ctx.check``, a frame, a progress
+        line) until :meth:`resume` or :meth:`cancel`."""
+        with self._lock:
+            if self._state == "running":
+                self._state = "paused"
+                self._resume_event.clear()
+
+    def resume(self) -> None:
+        """Let a paused job go on."""
+        with self._lock:
+            if self._state == "paused":
+                self._state = "running"
+                self._resume_event.set()
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait for the job to end and return its result.
+
+        Raises:
+            TimeoutError: still running after ``timeout`` seconds.
+            Cancelled: the job was cancelled.
+            Exception: whatever ``fn`` raised, re-raised as is.
+        """
+        if not self._finished.wait(timeout):
+            raise TimeoutError(f"job {self.name!r} still {self.state} after {timeout} s")
+        if self._state == "cancelled":
+            raise Cancelled(f"job {self.name!r} was cancelled")
+        if self.error is not None:
+            raise self.error
+        return self._result
+
+    # -- status --------------------------------------------------------------------------
+
+    @property
+    def state(self) -> JobState:
+        """One of "running", "paused", "done", "failed", "cancelled". A cancelled job reads
+        "cancelled" at once, while its thread may still be on its way out (see :attr:`done`)."""
+        return self._state
+
+    @property
+    def done(self) -> bool:
+        """True once the thread has finished (whatever the outcome)."""
+        return self._finished.is_set()
+
+    @property
+    def result(self) -> Any:
+        """The return value of ``fn`` once the job is "done", else ``None``."""
+        return self._result
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _deliver(self, callback: Callable[..., Any] | None, *args: Any) -> None:
+        """Call ``callback(*args)`` unless the job was cancelled; log, never raise, errors."""
+        if callback is None:
+            return
+        with self._lock:
+            if self._cancel_requested:
+                return
+            try:
+                callback(*args)
+            except Exception:
+                # A broken view callback must not take the computation down with it.
+                log.exception("nbprojector: %s callback of job %r failed", callback, self.name)
+
+    def _run(self) -> None:
+        try:
+            if self._cancel_requested:  # cancelled by a newer submit before it started
+                raise Cancelled("cancelled before it started")
+            result = self._fn(self.ctx)
+        except Cancelled:
+            with self._lock:
+                self._cancel_requested = True
+                self._state = "cancelled"
+        except BaseException as exc:  # the state must say "failed", whatever it was
+            with self._lock:
+                if self._cancel_requested:
+                    # Errors after a cancel are the cancel's fallout; the caller asked to stop.
+                    self._state = "cancelled"
+                else:
+                    self.error = exc
+                    self._state = "failed"
+                    if self._on_error is None:
+                        log.error("nbprojector: job %r failed", self.name, exc_info=exc)
+                    else:
+                        self._deliver(self._on_error, exc)
+        else:
+            with self._lock:
+                if not self._cancel_requested:
+                    self.ctx.flush()
+                    self._result = result
+                    self._state = "done"
+                    self._deliver(self._on_done, result)
+        finally:
+            self._finished.set()
+
+
+class JobRunner:
+    """Runs at most one job at a time: submitting a new one cancels the one running."""
+
+    def __init__(
+        self, *, min_frame_interval: float = MIN_FRAME_INTERVAL, cancel_timeout: float = 1.0
+    ) -> None:
+        self.min_frame_interval = min_frame_interval
+        #: How long ``submit`` waits for a cancelled job's thread to end before starting anyway.
+        self.cancel_timeout = cancel_timeout
+        self._lock = threading.Lock()
+        self._current: Job | None = None
+
+    @property
+    def current(self) -> Job | None:
+        """The most recently submitted job (possibly finished), or ``None``."""
+        return self._current
+
+    def cancel(self, wait: float | None = None) -> None:
+        """Cancel the current job; with ``wait`` (seconds), also wait for its thread to end."""
+        job = self._current
+        if job is None:
+            return
+        job.cancel()
+        if wait and job._thread is not threading.current_thread():
+            job._finished.wait(wait)
+
+    def submit(
+        self,
+        fn: Callable[[JobContext], Any],
+        *,
+        on_frame: FrameCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_done: Callable[[Any], Any] | None = None,
+        on_error: Callable[[BaseException], Any] | None = None,
+        on_cancel: Callable[[bool], Any] | None = None,
+        name: str = "",
+    ) -> Job:
+        """Cancel the running job, then start ``fn(ctx)`` in a new one and return it.
+
+        The old job's callbacks are off as soon as it is cancelled; its thread gets
+        ``cancel_timeout`` seconds to end, so that the two do not compete for the CPU. A thread
+        stuck in code that cannot be interrupted (a nearest-neighbour search) is left to finish
+        on its own, mute, and a warning is logged.
+        """
+        job = Job(
+            fn,
+            on_frame=on_frame,
+            on_progress=on_progress,
+            on_done=on_done,
+            on_error=on_error,
+            on_cancel=on_cancel,
+            min_frame_interval=self.min_frame_interval,
+            name=name,
+        )
+        # Swap under the lock, cancel outside it: a callback of the old job may itself be
+        # calling submit (holding the old job's lock), and cancel() needs that lock.
+        with self._lock:
+            old, self._current = self._current, job
+        if old is not None:
+            old.cancel(superseded=True)
+            # Not from the old job's own thread (a callback submitting a follow-up job): it
+            # cannot wait for itself, and is about to end anyway.
+            if old._thread is not threading.current_thread() and not old._finished.wait(
+                self.cancel_timeout
+            ):
+                log.warning(
+                    "nbprojector: job %r did not stop within %.1f s; starting %r anyway",
+                    old.name,
+                    self.cancel_timeout,
+                    job.name,
+                )
+        return job.start()

@@ -1,0 +1,217 @@
+"""UMAP on every point, with progress and cancellation (SPEC P3), via umap-learn.
+
+umap-learn is an optional extra (``pip install 'nbprojector[umap]'``): it pulls numba and
+pynndescent, and is imported only when a UMAP is asked for (importing it takes seconds).
+
+Progress and cancellation. ``UMAP.fit`` has no callback, but its epoch loop in
+``umap.layouts`` iterates ``tqdm(range(n_epochs), ...)`` (umap-learn 0.5). We replace that
+module's ``tqdm`` name, once, by a shim that passes through to the real tqdm unless the calling
+thread is inside :func:`umap`; then it reports each epoch to ``on_progress`` and raises
+:class:`~nbprojector.jobs.Cancelled` between two epochs when asked to stop. The hook is
+per-thread, so other code using umap in the same process is unaffected.
+
+What cannot be interrupted: numba's compilation (first call in a process, ~15-35 s; numba's
+on-disk cache shortens it in later processes), the nearest-neighbour search (exact below 4096
+points, NN-descent above), the fuzzy simplicial set and the spectral initialisation. A cancel
+during those takes effect when the first epoch starts. Each epoch is one numba call, so the
+layout phase stops within one epoch (milliseconds to ~0.5 s at 100k points).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..jobs import Cancelled
+
+MISSING_MESSAGE = "UMAP needs the umap extra: pip install 'nbprojector[umap]'"
+
+#: The largest n_neighbors accepted (umap-learn gets slow and memory-hungry beyond it).
+MAX_NEIGHBORS = 200
+
+UMAP_DEFAULTS: dict[str, Any] = {
+    "n_components": 2,
+    "n_neighbors": 15,
+    "min_dist": 0.1,
+    "seed": 0,
+}
+
+#: Parameters a UI renders; ``min``/``max`` are the UI's range (SPEC P3). Python callers may
+#: pass n_neighbors from 2 to min(200, N - 1).
+PARAMS: list[dict[str, Any]] = [
+    {"name": "n_components", "label": "Dimensions", "type": "choice", "default": 2,
+     "choices": [2, 3]},
+    {"name": "n_neighbors", "label": "Neighbours", "type": "int", "default": 15,
+     "min": 5, "max": 50, "step": 1,
+     "help": "size of the neighbourhood: small keeps local detail, large the global shape"},
+    {"name": "min_dist", "label": "Min distance", "type": "float", "default": 0.1,
+     "min": 0.0, "max": 0.99, "step": 0.01,
+     "help": "how tightly points may pack together"},
+    {"name": "seed", "label": "Seed", "type": "int", "default": 0, "min": 0,
+     "max": 2**31 - 1},
+]  # fmt: skip
+
+ProgressCallback = Callable[[str, "float | None"], "bool | None"]
+
+PHASE_COMPILE = "compiling numba kernels (first run in this process, ~30 s)"
+PHASE_NEIGHBOURS = "finding nearest neighbours"
+PHASE_LAYOUT = "optimising layout"
+
+# Whether a umap() call has completed in this process (numba kernels then are compiled).
+_warm = False
+_hook = threading.local()
+_install_lock = threading.Lock()
+
+
+def umap_available() -> bool:
+    """True when umap-learn is installed. Cheap: looks for the package without importing it."""
+    return importlib.util.find_spec("umap") is not None
+
+
+def validate_params(
+    n_points: int,
+    *,
+    n_components: int = 2,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    n_epochs: int | None = None,
+) -> None:
+    """Raise ``ValueError`` with a message a user can act on if a parameter is out of range."""
+    if n_components not in (2, 3):
+        raise ValueError(f"UMAP n_components must be 2 or 3, got {n_components!r}")
+    if isinstance(n_neighbors, bool) or int(n_neighbors) != n_neighbors:
+        raise ValueError(f"UMAP n_neighbors must be a whole number, got {n_neighbors!r}")
+    if n_neighbors >= n_points:
+        raise ValueError(
+            f"UMAP n_neighbors={n_neighbors} is too large for {n_points} points (k larger than "
+            f"N - 1 = {n_points - 1}): use n_neighbors <= {max(n_points - 1, 0)} or more points"
+        )
+    if not 2 <= n_neighbors <= MAX_NEIGHBORS:
+        raise ValueError(
+            f"UMAP n_neighbors must be between 2 and {MAX_NEIGHBORS}, got {n_neighbors}"
+        )
+    if isinstance(min_dist, bool) or not isinstance(min_dist, (int, float)):
+        raise ValueError(f"UMAP min_dist must be a number, got {min_dist!r}")
+    if not 0.0 <= min_dist <= 0.99:
+        raise ValueError(f"UMAP min_dist must be between 0 and 0.99, got {min_dist}")
+    if n_epochs is not None and (
+        isinstance(n_epochs, bool) or int(n_epochs) != n_epochs or n_epochs < 1
+    ):
+        raise ValueError(f"UMAP n_epochs must be a whole number >= 1 or None, got {n_epochs!r}")
+
+
+def _epochs(iterable: Iterable[Any], report: Callable[[int, int], None]) -> Iterator[Any]:
+    """Yield the epoch loop's items, reporting (done, total) before each and at the end."""
+    items = list(iterable)  # range(n_epochs): tiny
+    total = len(items)
+    for done, item in enumerate(items):
+        report(done, total)  # may raise Cancelled: umap's loop then ends between two epochs
+        yield item
+    report(total, total)
+
+
+def _install_epoch_hook() -> None:
+    """Replace ``umap.layouts.tqdm`` by a per-thread shim (idempotent)."""
+    import umap.layouts as layouts
+
+    with _install_lock:
+        if getattr(layouts.tqdm, "_nbprojector_shim", False):
+            return
+        original = layouts.tqdm
+
+        def tqdm_shim(iterable: Any = None, *args: Any, **kwargs: Any) -> Any:
+            report = getattr(_hook, "report", None)
+            if report is None or iterable is None:
+                return original(iterable, *args, **kwargs)
+            return _epochs(iterable, report)
+
+        tqdm_shim._nbprojector_shim = True  # type: ignore[attr-defined]
+        layouts.tqdm = tqdm_shim
+
+
+def umap(
+    vectors: np.ndarray,
+    *,
+    n_components: int = 2,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    seed: int | None = 0,
+    n_epochs: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """Compute a UMAP layout of every row of ``vectors`` (euclidean metric).
+
+    Args:
+        vectors: (N, D) float matrix.
+        n_components: 2 or 3.
+        n_neighbors: neighbourhood size, 2 to min(200, N - 1) (the UI offers 5 to 50).
+        min_dist: 0 to 0.99.
+        seed: with a seed the layout is reproducible, and umap-learn then runs single-threaded
+            (its parallel epochs are not deterministic). ``None``: parallel, different each run.
+        n_epochs: optimisation epochs; ``None`` lets umap choose (500 below 10k points, else
+            200).
+        on_progress: ``on_progress(message, fraction)`` at each phase: a compile notice on the
+            first call in the process, "finding nearest neighbours", then "optimising layout"
+            with the fraction of epochs done, once per epoch. Returning True cancels (see the
+            module docstring for what cannot be interrupted).
+
+    Returns:
+        (N, n_components) float32 layout.
+
+    Raises:
+        ImportError: umap-learn is not installed (the message says how to install it).
+        ValueError: a parameter is out of range.
+        Cancelled: ``on_progress`` asked to stop.
+    """
+    global _warm
+
+    x = np.asarray(vectors, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"UMAP expects a 2-D matrix (N x D), got shape {x.shape}")
+    n = x.shape[0]
+    validate_params(
+        n, n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
+        n_epochs=n_epochs,
+    )  # fmt: skip
+    if not np.isfinite(x).all():
+        raise ValueError("UMAP input contains NaN or infinite values")
+
+    def report(message: str, fraction: float | None = None) -> None:
+        if on_progress is not None and on_progress(message, fraction) is True:
+            raise Cancelled(f"UMAP cancelled while {message}")
+
+    first = not _warm
+    if first:
+        report(PHASE_COMPILE)
+    try:
+        import umap as umap_learn
+    except ImportError as exc:
+        raise ImportError(MISSING_MESSAGE) from exc
+    _install_epoch_hook()
+
+    report(PHASE_NEIGHBOURS + (" (and compiling numba kernels, first run only)" if first else ""))
+
+    def on_epoch(done: int, total: int) -> None:
+        report(PHASE_LAYOUT, done / total if total else None)
+
+    model = umap_learn.UMAP(
+        n_components=n_components,
+        n_neighbors=int(n_neighbors),
+        min_dist=float(min_dist),
+        n_epochs=None if n_epochs is None else int(n_epochs),
+        random_state=seed,
+        # A seed forces one thread in umap-learn anyway; say so instead of having it warn.
+        n_jobs=1 if seed is not None else -1,
+        verbose=False,
+    )
+    _hook.report = on_epoch
+    try:
+        layout = model.fit_transform(x)
+    finally:
+        _hook.report = None
+        _warm = True  # compiled (at least in part) even when cancelled or failed
+    return np.asarray(layout, dtype=np.float32)

@@ -1,0 +1,95 @@
+"""Search a metadata column: case-insensitive substring or regular expression (SPEC I1, P4).
+
+Values are matched by their text form, the way a user sees them in the inspector: numbers as
+numbers are written (``3.0`` reads ``3``, as TensorBoard shows a TSV's ``3``), strings as they
+are. Missing values never match anything, not even ``.*``.
+
+Everything goes through pandas' ``.str.contains`` so there is no Python loop over points in
+this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+EMPTY_QUERY = "empty query: type some text to search for"
+
+
+def compile_query(query: str, *, regex: bool = False) -> re.Pattern[str] | None:
+    """Validate a query; return its compiled pattern when ``regex`` is true, else ``None``.
+
+    Raises:
+        ValueError: the query is empty, or is not a valid regular expression (the message names
+            the pattern and Python's own explanation, for the widget to show as is).
+    """
+    if not isinstance(query, str):
+        raise TypeError(f"query must be a string, got {type(query).__name__}")
+    if query == "":
+        raise ValueError(EMPTY_QUERY)
+    if not regex:
+        return None
+    try:
+        return re.compile(query, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {query!r}: {exc}") from None
+
+
+def as_text(values: pd.Series | np.ndarray | Sequence[object]) -> tuple[pd.Series, np.ndarray]:
+    """Render a column as text for searching.
+
+    Returns:
+        ``(text, missing)``: a string Series (missing entries are NaN) and a bool mask of the
+        missing values, both of length N.
+    """
+    if isinstance(values, pd.Series):
+        # A fresh RangeIndex: the caller's index (possibly duplicated or unordered) is irrelevant
+        # here and would only slow down alignment.
+        series = values.reset_index(drop=True)
+    else:
+        arr = np.asarray(values, dtype=object) if isinstance(values, list) else np.asarray(values)
+        if arr.ndim != 1:
+            raise ValueError(f"search expects a 1-D column, got shape {arr.shape}")
+        series = pd.Series(arr, copy=False)
+    missing = series.isna().to_numpy(dtype=bool)
+    text = series.astype(str)
+    if pd.api.types.is_float_dtype(series.dtype):
+        # Integral floats read as integers, like the TSV they usually came from ("3", not "3.0").
+        text = text.str.replace(r"\.0$", "", regex=True)
+    return text, missing
+
+
+def match(
+    values: pd.Series | np.ndarray | Sequence[object], query: str, *, regex: bool = False
+) -> np.ndarray:
+    """Which values contain ``query`` (case-insensitive), or match it as a regular expression.
+
+    Args:
+        values: one metadata column (N values of any type); numbers match by their text form.
+        query: the text to look for; with ``regex=True`` a Python regular expression, searched
+            anywhere in the value (anchor it with ``^`` / ``$`` to match whole values).
+        regex: treat ``query`` as a regular expression instead of a plain substring.
+
+    Returns:
+        (N,) bool array; missing values are always False.
+
+    Raises:
+        ValueError: empty query, or an invalid regular expression (the message says which
+            pattern and why, e.g. ``invalid regular expression '(': missing ), unterminated
+            subpattern at position 0``).
+    """
+    pattern = compile_query(query, regex=regex)
+    text, missing = as_text(values)
+    if len(text) == 0:
+        return np.zeros(0, dtype=bool)
+    if pattern is None:
+        hits = text.str.contains(query, case=False, regex=False, na=False)
+    else:
+        # Pass the flags rather than a compiled pattern: pandas then uses Python's re, the same
+        # engine that validated the pattern, so what compiles is exactly what runs.
+        hits = text.str.contains(query, flags=re.IGNORECASE, regex=True, na=False)
+    # pandas may hand back a read-only view of its own buffer: build a new array.
+    return hits.to_numpy(dtype=bool, na_value=False) & ~missing

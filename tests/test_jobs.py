@@ -1,0 +1,266 @@
+"""jobs: background runs, throttled frames, cancel, pause (SPEC P5, DESIGN "Requests")."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from nbprojector.jobs import Cancelled, Job, JobContext, JobRunner
+
+
+def spin(ctx: JobContext, seconds: float = 10.0) -> str:
+    """Work until cancelled (or ``seconds`` pass), checking often."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ctx.check()
+        time.sleep(0.002)
+    return "finished"
+
+
+def test_result_and_on_done():
+    got = []
+    job = JobRunner().submit(lambda ctx: 42, on_done=got.append)
+    assert job.wait(timeout=5) == 42
+    assert job.state == "done" and job.done and job.error is None and job.result == 42
+    assert got == [42]  # on_done has run when wait() returns
+
+
+def test_wait_raises_the_jobs_error():
+    errors = []
+
+    def fail(ctx):
+        raise ValueError("perplexity too large")
+
+    job = JobRunner().submit(fail, on_error=errors.append)
+    with pytest.raises(ValueError, match="perplexity too large"):
+        job.wait(timeout=5)
+    assert job.state == "failed"
+    assert isinstance(job.error, ValueError) and errors == [job.error]
+
+
+def test_failure_without_on_error_is_logged(caplog):
+    def fail(ctx):
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR, logger="nbprojector.jobs"):
+        job = JobRunner().submit(fail, name="tsne")
+        with pytest.raises(RuntimeError):
+            job.wait(timeout=5)
+    assert "job 'tsne' failed" in caplog.text
+
+
+def test_wait_timeout():
+    runner = JobRunner()
+    job = runner.submit(spin)
+    with pytest.raises(TimeoutError):
+        job.wait(timeout=0.05)
+    job.cancel()
+    with pytest.raises(Cancelled):
+        job.wait(timeout=2)
+
+
+def test_newer_request_cancels_older():
+    runner = JobRunner()
+    done = []
+    first = runner.submit(spin, on_done=done.append, name="first")
+    time.sleep(0.05)
+    second = runner.submit(lambda ctx: "second", on_done=done.append, name="second")
+    assert runner.current is second
+    assert first.done  # submit waited for the old thread to stop
+    assert first.state == "cancelled"
+    with pytest.raises(Cancelled):
+        first.wait(timeout=1)
+    assert second.wait(timeout=5) == "second"
+    assert done == ["second"]
+
+
+def test_no_callback_after_cancel_returns():
+    """A stale frame must never overwrite a newer layout: once cancel() has returned, the old
+    job's callbacks are silent, even if a callback was running at that moment."""
+    log: list[tuple[str, float]] = []
+    in_callback = threading.Event()
+
+    def slow_frame(array, iteration):
+        in_callback.set()
+        time.sleep(0.05)  # a slow comm send
+        log.append(("frame", time.monotonic()))
+
+    def produce(ctx):
+        i = 0
+        while True:
+            ctx.frame(np.zeros((5, 2)), i)
+            i += 1
+
+    runner = JobRunner(min_frame_interval=0.0)
+    job = runner.submit(produce, on_frame=slow_frame, on_done=lambda r: log.append(("done", 0)))
+    assert in_callback.wait(5)
+    job.cancel()
+    cancelled_at = time.monotonic()
+    with pytest.raises(Cancelled):
+        job.wait(timeout=1)
+    assert log and all(t <= cancelled_at for _, t in log)
+    assert job.state == "cancelled"
+
+
+def test_job_ignoring_cancel_delivers_nothing():
+    got = []
+
+    def stubborn(ctx):
+        time.sleep(0.2)  # never checks
+        ctx._job._deliver(got.append, "stale")  # as a frame would, racing the cancel
+        return "late result"
+
+    job = JobRunner().submit(stubborn, on_done=got.append, on_error=got.append)
+    job.cancel()
+    with pytest.raises(Cancelled):
+        job.wait(timeout=2)
+    assert got == [] and job.state == "cancelled" and job.result is None
+
+
+def test_frames_are_throttled_copies_and_the_last_is_kept():
+    frames: list[tuple[int, np.ndarray]] = []
+
+    def produce(ctx):
+        buf = np.zeros((4, 2))
+        for i in range(50):
+            buf += 1.0  # the producer keeps writing into its own buffer
+            ctx.frame(buf, i)
+            time.sleep(0.01)
+        return "ok"
+
+    job = JobRunner(min_frame_interval=0.1).submit(
+        produce, on_frame=lambda a, i: frames.append((i, a))
+    )
+    assert job.wait(timeout=5) == "ok"
+    iterations = [i for i, _ in frames]
+    assert 2 <= len(frames) <= 15, iterations  # ~0.5 s of frames at most every 0.1 s
+    assert iterations == sorted(iterations) and iterations[0] == 0
+    assert iterations[-1] == 49  # the held-back last frame is flushed
+    for i, array in frames:
+        assert array.dtype == np.float32
+        assert np.all(array == i + 1)  # a snapshot, not the live buffer
+
+
+def test_progress_forwards_new_messages_and_throttles_repeats():
+    lines = []
+
+    def work(ctx):
+        ctx.progress("finding nearest neighbours")
+        for k in range(100):
+            ctx.progress("optimising layout", k / 100)
+        ctx.progress("optimising layout", 1.0)
+
+    job = JobRunner(min_frame_interval=10.0).submit(
+        work, on_progress=lambda m, f: lines.append((m, f))
+    )
+    job.wait(timeout=5)
+    assert lines == [
+        ("finding nearest neighbours", None),
+        ("optimising layout", 0.0),
+        ("optimising layout", 1.0),
+    ]
+
+
+def test_pause_and_resume():
+    counter = [0]
+
+    def count(ctx):
+        while True:
+            ctx.check()
+            counter[0] += 1
+            time.sleep(0.001)
+
+    job = JobRunner().submit(count)
+    time.sleep(0.05)
+    job.pause()
+    assert job.state == "paused"
+    time.sleep(0.05)  # let it reach its next check
+    held = counter[0]
+    time.sleep(0.1)
+    assert counter[0] == held  # really holding
+    job.resume()
+    assert job.state == "running"
+    time.sleep(0.05)
+    assert counter[0] > held
+    job.pause()
+    time.sleep(0.02)
+    job.cancel()  # cancelling a paused job wakes it up so it can end
+    with pytest.raises(Cancelled):
+        job.wait(timeout=1)
+    assert job.state == "cancelled"
+
+
+def test_callback_errors_are_logged_and_the_job_goes_on(caplog):
+    def bad_frame(array, iteration):
+        raise RuntimeError("view is gone")
+
+    def work(ctx):
+        ctx.frame(np.zeros((2, 2)), 0)
+        return "survived"
+
+    with caplog.at_level(logging.ERROR, logger="nbprojector.jobs"):
+        job = JobRunner().submit(work, on_frame=bad_frame)
+        assert job.wait(timeout=5) == "survived"
+    assert job.state == "done"
+    assert "view is gone" in caplog.text
+
+
+def test_fn_raising_cancelled_reports_cancelled():
+    def stop(ctx):
+        raise Cancelled("a callback asked to stop")
+
+    job = JobRunner().submit(stop)
+    with pytest.raises(Cancelled):
+        job.wait(timeout=5)
+    assert job.state == "cancelled"
+
+
+def test_submit_from_a_callback_does_not_deadlock():
+    runner = JobRunner()
+    results = []
+
+    def chain(result):
+        runner.submit(lambda ctx: "second", on_done=results.append)
+
+    first = runner.submit(lambda ctx: "first", on_done=chain)
+    assert first.wait(timeout=5) == "first"
+    second = runner.current
+    assert second is not first
+    assert second.wait(timeout=5) == "second"
+    assert results == ["second"]
+
+
+def test_control_of_finished_job_is_a_no_op():
+    job = Job(lambda ctx: 1).start()
+    assert job.wait(timeout=5) == 1
+    job.cancel()
+    job.pause()
+    job.resume()
+    assert job.state == "done" and job.wait() == 1
+
+
+def test_rapid_submits_from_two_threads_leave_one_winner():
+    runner = JobRunner()
+    done = []
+    jobs: list[Job] = []
+
+    def submit_many(tag):
+        for k in range(10):
+            jobs.append(runner.submit(spin, on_done=done.append, name=f"{tag}{k}"))
+
+    threads = [threading.Thread(target=submit_many, args=(t,)) for t in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    last = runner.current
+    last.cancel()
+    for job in jobs:
+        with pytest.raises(Cancelled):
+            job.wait(timeout=2)
+    assert done == []
+    assert {job.state for job in jobs} == {"cancelled"}

@@ -1,0 +1,152 @@
+"""Projections run from the widget: background jobs, streaming, cancel, stop, errors."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from nbprojector import Projector
+from nbprojector.jobs import Cancelled
+from nbprojector.projections import tsne as tsne_module
+from nbprojector.projections.custom import NoMatchError
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture
+def p(digits):
+    words = np.array([f"digit {t}" for t in digits.target], dtype=object)
+    return Projector(digits.data, {"digit": digits.target, "word": words})
+
+
+def positions(p):
+    return np.frombuffer(p._positions, np.float32).reshape(-1, 3).copy()
+
+
+def test_tsne_streams_frames_and_returns_at_once(p):
+    frames = []
+    p.observe(lambda c: frames.append(positions(p)), names="_positions")
+    job = p.project("tsne", n_iter=300, perplexity=20)
+    assert not job.done  # the cell that started it returns while it works
+    job.wait(timeout=120)
+    assert len(frames) >= 3, "the view sees the layout as it forms"
+    assert p.projection["method"] == "tsne" and p.projection["dims"] == 2
+    assert p.projection["params"]["perplexity"] == 20
+    assert p.coordinates.shape == (1797, 2)
+    assert p.progress["state"] == "done"
+
+
+def test_tsne_3d(p):
+    p.project("tsne", dims=3, n_iter=30).wait(timeout=120)
+    assert p.coordinates.shape == (1797, 3) and p.projection["dims"] == 3
+
+
+def test_newer_request_cancels_older(p):
+    pca_positions = positions(p)
+    job = p.project("tsne", n_iter=5000)
+    p.project("pca")
+    assert job.state == "cancelled"
+    with pytest.raises(Cancelled):
+        job.wait(timeout=5)
+    np.testing.assert_array_equal(positions(p), pca_positions)  # PCA back, exactly
+    assert p.projection["method"] == "pca"
+
+
+def test_cancel_restores_previous_layout(p):
+    before = positions(p)
+    seen = threading.Event()
+    p.observe(lambda c: seen.set(), names="_positions")
+    job = p.project("tsne", n_iter=5000)
+    assert seen.wait(60), "no frame arrived"
+    p.cancel_projection()
+    assert job.state == "cancelled" and p.progress["state"] == "cancelled"
+    np.testing.assert_array_equal(positions(p), before)
+    assert p.projection["method"] == "pca"
+
+
+def test_stop_keeps_the_layout_reached(p):
+    reached = threading.Event()
+    p.observe(lambda c: reached.set() if p.progress.get("iteration", 0) >= 20 else None,
+              names="progress")  # fmt: skip
+    p.project("tsne", n_iter=5000)
+    assert reached.wait(60)
+    p._on_page_message(p, {"id": 1, "kind": "cancel", "payload": {"keep": True}}, [])
+    assert p.projection["method"] == "tsne" and p.projection["stopped_at"] >= 20
+    assert p.progress["state"] == "done" and "stopped at" in p.progress["message"]
+    np.testing.assert_array_equal(positions(p), p._layouts[p.embedding].positions())
+
+
+def test_pause_and_resume_requests(p):
+    p.send = lambda *a, **k: None
+    job = p.project("tsne", n_iter=5000)
+    p._on_page_message(p, {"id": 1, "kind": "pause", "payload": {}}, [])
+    assert job.state == "paused" and p.progress["state"] == "paused"
+    p._on_page_message(p, {"id": 2, "kind": "resume", "payload": {}}, [])
+    assert job.state == "running"
+    p.cancel_projection()
+
+
+def test_parameter_errors_raise_at_once(p):
+    with pytest.raises(ValueError, match="perplexity 900 is too large for 1797 points"):
+        p.project("tsne", perplexity=900)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        p.project("tsne", bogus=1)
+    with pytest.raises(ValueError, match="k larger than N"):
+        p.project("umap", n_neighbors=5000)
+    with pytest.raises(NoMatchError, match="Right"):
+        p.project("custom", left="digit 1", right="nothing like this", column="word")
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        p.project("custom", left="([", right="x", regex=True, column="word")
+    with pytest.raises(ValueError, match="empty query"):
+        p.project("custom", left="", right="digit 2", column="word")
+    assert p.projection["method"] == "pca"  # nothing changed
+
+
+def test_failed_run_reports_and_restores(p, monkeypatch):
+    before = positions(p)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the optimiser exploded")
+
+    monkeypatch.setattr(tsne_module, "tsne", broken)
+    job = p.project("tsne")
+    with pytest.raises(RuntimeError, match="exploded"):
+        job.wait(timeout=10)
+    assert p.progress["state"] == "failed" and "exploded" in p.progress["error"]
+    np.testing.assert_array_equal(positions(p), before)
+
+
+def test_custom_axes_equal_centroid_difference(p, digits):
+    p.project("custom", left="digit 0", right="digit 1", down="digit 2", up="digit 3",
+              column="word").wait(timeout=30)  # fmt: skip
+    x = digits.data.astype(np.float32)
+    axis = x[digits.target == 1].mean(0) - x[digits.target == 0].mean(0)
+    expected = (x - x.mean(0)) @ (axis / np.linalg.norm(axis))
+    np.testing.assert_allclose(p.coordinates[:, 0], expected, rtol=1e-3, atol=1e-3)
+    assert p.projection["counts"] == {"Left": 178, "Right": 182, "Down": 177, "Up": 183}
+    reply = []
+    p.send = lambda content, buffers=None: reply.append(content)
+    p._on_page_message(p, {"id": 1, "kind": "count", "payload": {"query": "digit [01]",
+                                                                  "regex": True, "column": "word"}},
+                       [])  # fmt: skip
+    assert reply[-1]["result"] == {"count": 360}
+
+
+def test_umap_from_the_widget(p):
+    pytest.importorskip("umap")
+    messages = []
+    p.observe(lambda c: messages.append(c["new"].get("message")), names="progress")
+    p.project("umap", n_neighbors=10, seed=1).wait(timeout=300)
+    assert p.projection["method"] == "umap" and p.coordinates.shape == (1797, 2)
+    assert any("optimising" in (m or "") for m in messages)
+
+
+def test_methods_offered(p):
+    assert p.methods["umap"]["available"] is True
+    assert p.methods["tsne"]["defaults"]["perplexity"] == 30

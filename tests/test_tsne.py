@@ -1,0 +1,172 @@
+"""t-SNE: parameters, determinism, quality, animation frames, cancellation (SPEC P2, P5)."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.manifold import trustworthiness
+
+from nbprojector.jobs import Cancelled, JobRunner
+from nbprojector.projections.tsne import PARAMS, TSNE_DEFAULTS, tsne
+
+
+@pytest.fixture(scope="module")
+def digits() -> np.ndarray:
+    return load_digits().data.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def small(digits) -> np.ndarray:
+    return digits[:300]
+
+
+def test_same_seed_same_layout(digits):
+    x = digits[:1000]  # >= 1000 points: openTSNE's approximate (Annoy) neighbour search
+    a = tsne(x, n_iter=10, seed=3)
+    b = tsne(x, n_iter=10, seed=3)
+    c = tsne(x, n_iter=10, seed=4)
+    assert a.shape == (1000, 2) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_same_seed_same_layout_fft_two_threads(small):
+    a = tsne(small, n_iter=20, seed=1, gradient="fft", n_jobs=2)
+    b = tsne(small, n_iter=20, seed=1, gradient="fft", n_jobs=2)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_trustworthiness_on_digits(digits):
+    layout = tsne(digits, seed=0)  # full 750 iterations
+    assert trustworthiness(digits, layout, n_neighbors=5) >= 0.95
+
+
+def test_3d(small):
+    layout = tsne(small, n_components=3, n_iter=30)
+    assert layout.shape == (300, 3) and np.isfinite(layout).all()
+
+
+def test_more_than_50_dims_goes_through_pca():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 80)).astype(np.float32)
+    messages = []
+    layout = tsne(x, n_iter=20, on_progress=lambda m, f: messages.append(m))
+    assert layout.shape == (200, 2)
+    assert messages[0] == "reducing 80 to 50 dimensions with PCA"
+    assert messages[1].startswith("computing affinities")
+
+
+def test_on_frame_sees_increasing_iterations_across_both_phases(small):
+    seen: list[tuple[int, tuple[int, ...]]] = []
+    result = tsne(small, n_iter=60, on_frame=lambda i, e: seen.append((i, e.shape)))
+    iterations = [i for i, _ in seen]
+    # 20 iterations of early exaggeration then 40 normal ones, one counter.
+    assert iterations == list(range(0, 61, 10))
+    assert all(shape == (300, 2) for _, shape in seen)
+    assert result.shape == (300, 2)
+
+
+def test_on_frame_true_stops_and_raises_cancelled(small):
+    seen = []
+
+    def stop_at_20(i, e):
+        seen.append(i)
+        return i >= 20
+
+    with pytest.raises(Cancelled):
+        tsne(small, n_iter=200, on_frame=stop_at_20)
+    assert seen == [0, 10, 20]
+
+
+def test_should_stop_is_polled_every_iteration(small):
+    calls = [0]
+
+    def should_stop():
+        calls[0] += 1
+        return calls[0] > 7
+
+    with pytest.raises(Cancelled):
+        tsne(small, n_iter=200, frame_every=100, should_stop=should_stop)
+    assert calls[0] == 8
+
+
+def test_cancelled_job_stops_within_a_second(digits):
+    runner = JobRunner()
+    frames = []
+    started = threading.Event()
+
+    def on_frame(array, iteration):
+        frames.append(iteration)
+        if iteration >= 10:
+            started.set()
+
+    def run(ctx):
+        return tsne(
+            digits,
+            on_frame=lambda i, e: ctx.frame(e, i),
+            on_progress=ctx.progress,
+            should_stop=lambda: ctx.cancelled,
+        )
+
+    job = runner.submit(run, on_frame=on_frame, name="tsne")
+    assert started.wait(30), "no frame after 30 s"
+    seen_before_cancel = len(frames)
+    t0 = time.perf_counter()
+    job.cancel()
+    with pytest.raises(Cancelled):
+        job.wait(timeout=1.0)
+    stopped_in = time.perf_counter() - t0
+    assert stopped_in < 1.0, stopped_in
+    assert job.state == "cancelled" and job.done
+    assert len(frames) == seen_before_cancel  # nothing stale after cancel
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"perplexity": 10},
+            r"perplexity 10 is too large for 30 points: .*below \(N - 1\) / 3 = 9\.667",
+        ),
+        ({"perplexity": 0}, "perplexity must be > 0"),
+        ({"perplexity": -5.0}, "perplexity must be > 0"),
+        ({"n_components": 4}, "n_components must be 2 or 3"),
+        ({"n_iter": 0}, "n_iter must be a whole number >= 1"),
+        ({"learning_rate": -1.0}, "learning_rate must be 'auto' or a positive number"),
+        ({"learning_rate": "fast"}, "learning_rate must be 'auto' or a positive number"),
+        ({"frame_every": 0}, "frame_every must be a whole number >= 1"),
+        ({"gradient": "fft", "n_components": 3}, "FFT gradient supports 2D only"),
+    ],
+)
+def test_bad_parameters_have_clear_errors(kwargs, message):
+    x = np.random.default_rng(0).normal(size=(30, 5)).astype(np.float32)
+    with pytest.raises(ValueError, match=message):
+        tsne(x, **{"perplexity": 5.0, **kwargs})
+
+
+def test_small_perplexity_for_small_n_works():
+    x = np.random.default_rng(0).normal(size=(30, 5)).astype(np.float32)
+    assert tsne(x, perplexity=9.5, n_iter=5).shape == (30, 2)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="2-D matrix"):
+        tsne(np.zeros(10))
+    x = np.ones((40, 3), dtype=np.float32)
+    x[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        tsne(x, perplexity=5)
+
+
+def test_defaults_and_params_agree_with_the_signature():
+    signature = inspect.signature(tsne).parameters
+    for name, value in TSNE_DEFAULTS.items():
+        assert signature[name].default == value
+    for spec in PARAMS:
+        assert spec["default"] == TSNE_DEFAULTS[spec["name"]]
+        assert {"name", "label", "type", "default"} <= spec.keys()

@@ -1,0 +1,149 @@
+"""UMAP: parameters, determinism, quality, progress, cancellation (SPEC P3, P5).
+
+The first UMAP call in a process compiles numba kernels (~10-30 s); the tests share one
+process, so only the first test that fits pays it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import time
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.manifold import trustworthiness
+
+from nbprojector.jobs import Cancelled
+from nbprojector.projections import umap as umap_module
+from nbprojector.projections.umap import (
+    MISSING_MESSAGE,
+    PARAMS,
+    PHASE_LAYOUT,
+    PHASE_NEIGHBOURS,
+    UMAP_DEFAULTS,
+    umap,
+    umap_available,
+)
+
+
+@pytest.fixture(scope="module")
+def digits() -> np.ndarray:
+    return load_digits().data.astype(np.float32)
+
+
+@pytest.fixture
+def needs_umap():
+    pytest.importorskip("umap")
+
+
+def test_same_seed_same_layout(needs_umap, digits):
+    x = digits[:400]
+    a = umap(x, seed=7, n_epochs=30)
+    b = umap(x, seed=7, n_epochs=30)
+    c = umap(x, seed=8, n_epochs=30)
+    assert a.shape == (400, 2) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_trustworthiness_on_digits(needs_umap, digits):
+    layout = umap(digits, seed=0)  # umap's default 500 epochs
+    assert trustworthiness(digits, layout, n_neighbors=5) >= 0.95
+
+
+def test_3d(needs_umap, digits):
+    layout = umap(digits[:300], n_components=3, n_epochs=20, n_neighbors=10, min_dist=0.0)
+    assert layout.shape == (300, 3) and np.isfinite(layout).all()
+
+
+def test_progress_phases_and_epoch_fractions(needs_umap, digits):
+    events: list[tuple[str, float | None]] = []
+    umap(digits[:300], n_epochs=40, on_progress=lambda m, f: events.append((m, f)))
+    messages = [m for m, _ in events]
+    assert messages[0].startswith(PHASE_NEIGHBOURS)
+    fractions = [f for m, f in events if m == PHASE_LAYOUT]
+    assert len(fractions) == 41  # before each epoch, and once at the end
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+
+
+def test_cancel_stops_within_an_epoch(needs_umap, digits):
+    asked_at = []
+
+    def stop_after_a_few_epochs(message, fraction):
+        if fraction is not None and fraction >= 0.05:
+            asked_at.append(time.perf_counter())
+            return True
+        return None
+
+    with pytest.raises(Cancelled):
+        umap(digits[:600], n_epochs=500, on_progress=stop_after_a_few_epochs)
+    assert len(asked_at) == 1
+    assert time.perf_counter() - asked_at[0] < 0.5
+
+
+def test_cancel_before_neighbours(needs_umap, digits):
+    with pytest.raises(Cancelled):
+        umap(digits, on_progress=lambda m, f: m.startswith(PHASE_NEIGHBOURS))
+
+
+def test_epoch_hook_passes_through_outside_umap(needs_umap):
+    import umap.layouts as layouts
+
+    umap(np.random.default_rng(0).normal(size=(50, 4)), n_neighbors=5, n_epochs=5)  # installs
+    bar = layouts.tqdm(range(3), disable=True)
+    assert list(bar) == [0, 1, 2]
+    assert not isinstance(bar, type(x for x in ()))  # a real tqdm, not our generator
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_neighbors": 30}, r"n_neighbors=30 is too large for 30 points \(k larger than N"),
+        ({"n_neighbors": 1}, "n_neighbors must be between 2 and 200"),
+        ({"n_neighbors": 2.5}, "n_neighbors must be a whole number"),
+        ({"min_dist": 1.0}, "min_dist must be between 0 and 0.99"),
+        ({"min_dist": -0.1}, "min_dist must be between 0 and 0.99"),
+        ({"n_components": 1}, "n_components must be 2 or 3"),
+        ({"n_epochs": 0}, "n_epochs must be a whole number >= 1"),
+    ],
+)
+def test_bad_parameters_have_clear_errors(kwargs, message):
+    x = np.random.default_rng(0).normal(size=(30, 5)).astype(np.float32)
+    with pytest.raises(ValueError, match=message):
+        umap(x, **kwargs)
+
+
+def test_n_neighbors_above_200_is_refused():
+    x = np.zeros((500, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="between 2 and 200, got 201"):
+        umap(x, n_neighbors=201)
+
+
+def test_missing_extra_gives_install_hint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "umap", None)  # makes `import umap` fail
+    assert umap_available() is False
+    with pytest.raises(ImportError, match=r"pip install 'nbprojector\[umap\]'"):
+        umap(np.random.default_rng(0).normal(size=(30, 3)), n_neighbors=5)
+    assert MISSING_MESSAGE == "UMAP needs the umap extra: pip install 'nbprojector[umap]'"
+
+
+def test_available_here(needs_umap):
+    assert umap_available() is True
+
+
+def test_defaults_and_params_agree_with_the_signature():
+    signature = inspect.signature(umap).parameters
+    for name, value in UMAP_DEFAULTS.items():
+        assert signature[name].default == value
+    for spec in PARAMS:
+        assert spec["default"] == UMAP_DEFAULTS[spec["name"]]
+    neighbours = next(p for p in PARAMS if p["name"] == "n_neighbors")
+    assert (neighbours["min"], neighbours["max"]) == (5, 50)  # SPEC P3's UI range
+
+
+def test_module_imports_without_umap():
+    # Importing our module must not import umap-learn (seconds of numba start-up).
+    assert umap_module.umap_available.__doc__
