@@ -61,5 +61,10 @@ export function pcaTab(ctx: Ctx): Tab {
     zField,
     total,
   );
-  return { method: "pca", title: "PCA", body };
+  const onOpen = () => {
+    if ((model.get("projection") as Projection)?.method !== "pca") {
+      request(last.params?.components ?? [1, 2, 3]);
+    }
+  };
+  return { method: "pca", title: "PCA", body, onOpen };
 }

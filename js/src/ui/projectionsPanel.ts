@@ -11,6 +11,8 @@ export interface Tab {
   method: string;
   title: string;
   body: HTMLElement;
+  /** Called when the user opens the tab (PCA shows itself at once; the others wait for Run). */
+  onOpen?: () => void;
 }
 
 export function projectionsPanel(ctx: Ctx): HTMLElement {
@@ -19,7 +21,10 @@ export function projectionsPanel(ctx: Ctx): HTMLElement {
   const bodies = h("div", { class: "nbp-tab-bodies" });
   const buttons = tabs.map((tab) => {
     const button = h("button", { class: "nbp-tab", role: "tab", "data-method": tab.method, text: tab.title });
-    button.addEventListener("click", () => show(tab.method));
+    button.addEventListener("click", () => {
+      show(tab.method);
+      tab.onOpen?.();
+    });
     bar.append(button);
     tab.body.dataset.method = tab.method;
     bodies.append(tab.body);
