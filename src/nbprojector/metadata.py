@@ -222,20 +222,40 @@ def label_strings(values: pd.Series) -> list[str]:
     text = values.astype(object).where(values.notna(), "")
     if pd.api.types.is_float_dtype(values):
         # 3.0 reads better as "3" when the column holds whole numbers.
-        whole = values.dropna()
-        if len(whole) and np.all(np.equal(np.mod(whole, 1), 0)):
-            text = values.map(lambda v: "" if pd.isna(v) else str(int(v)))
+        present = values.dropna()
+        if len(present) and np.all(np.equal(np.mod(present, 1), 0)):
+            text = values.astype("Int64").astype(object).where(values.notna(), "")
     return text.astype(str).tolist()
 
 
 def pack_labels(values: pd.Series) -> tuple[bytes, bytes]:
-    """One UTF-8 buffer of all labels, plus uint32 offsets (N + 1): no per-point JSON."""
-    # numpy's vectorised string functions encode and measure in C, not a Python loop.
-    encoded = np.strings.encode(np.asarray(label_strings(values), dtype=str), "utf-8")
-    lengths = np.strings.str_len(encoded).astype(np.uint32)
-    offsets = np.zeros(len(values) + 1, dtype=np.uint32)
+    """One UTF-8 buffer of all labels, plus uint32 offsets (N + 1): no per-point JSON.
+
+    Only the distinct values are turned into text and encoded (a category column of a
+    million points has a handful); the per-point buffer is then gathered with numpy.
+    """
+    codes, uniques = pd.factorize(values, sort=False)
+    strings = label_strings(pd.Series(uniques, dtype=values.dtype))
+    strings.append("")  # code -1 (missing) picks this empty label
+    joined = "".join(strings)
+    if joined.isascii():  # the common case: one character is one byte, no per-value encode
+        buffer = joined.encode("ascii")
+        unique_lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    else:
+        encoded = [s.encode("utf-8") for s in strings]
+        buffer = b"".join(encoded)
+        unique_lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    unique_starts = np.zeros(len(strings), dtype=np.int64)
+    np.cumsum(unique_lengths[:-1], out=unique_starts[1:])
+    lengths = unique_lengths[codes]  # -1 indexes the appended empty label
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    return b"".join(encoded.tolist()), offsets.tobytes()
+    if offsets[-1] >= 2**32:
+        raise MetadataError("labels exceed 4 GB of text; label by a shorter column")
+    # Byte j of point i comes from byte (j - offsets[i]) of its unique value's text.
+    source = np.repeat(unique_starts[codes] - offsets[:-1], lengths) + np.arange(offsets[-1])
+    data = np.frombuffer(buffer, dtype=np.uint8)[source].tobytes()
+    return data, offsets.astype(np.uint32).tobytes()
 
 
 def color_points(values: pd.Series | None) -> tuple[np.ndarray, dict[str, Any]]:
