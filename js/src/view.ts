@@ -6,15 +6,20 @@ import type { Model } from "./model";
 import { write } from "./model";
 import type { Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
-import { HIDDEN, HOVERED, SELECTED } from "./scene/points";
+import { LabelLayer } from "./scene/labels";
+import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
+import { RegionTool } from "./scene/regions";
 import { Stage } from "./scene/stage";
 import type { Ctx } from "./ui/context";
 import { dataPanel } from "./ui/dataPanel";
+import { displayPanel } from "./ui/display";
 import { h } from "./ui/dom";
+import { InspectState, opOf } from "./ui/inspectState";
 import { inspector } from "./ui/inspector";
 import { projectionsPanel } from "./ui/projectionsPanel";
 
 const CLICK_SLOP_PX = 4;
+const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
 const FALLBACK_COLOR: [number, number, number] = [74, 127, 209];
 
 export class ProjectorView {
@@ -29,6 +34,9 @@ export class ProjectorView {
   private resizeObserver: ResizeObserver;
   private ctx: Ctx;
   private layoutVersion = 0;
+  private inspect: InspectState;
+  private regions: RegionTool;
+  private labelLayer: LabelLayer;
 
   constructor(
     private model: Model,
@@ -45,8 +53,10 @@ export class ProjectorView {
     this.tooltip = h("div", { class: "nbp-tooltip", hidden: true });
     this.message = h("div", { class: "nbp-message", hidden: true, role: "status" });
     this.status = h("div", { class: "nbp-status" });
-    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), projectionsPanel(this.ctx));
-    const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx));
+    this.inspect = new InspectState(this.ctx);
+    this.inspect.labelOf = (i) => this.labels.get(i);
+    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx));
+    const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx, this.inspect));
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
     const toggleRight = h("button", { class: "nbp-toggle-right", title: "Show or hide the inspector", text: "Inspector" });
@@ -64,6 +74,18 @@ export class ProjectorView {
     this.stage.onCameraChange = () => write(model, "camera", this.stage.getCameraState());
     this.resizeObserver = new ResizeObserver(() => this.stage.resize());
     this.resizeObserver.observe(canvasBox);
+    this.labelLayer = new LabelLayer(canvasBox);
+    this.regions = new RegionTool(this.stage, canvasBox, {
+      isHidden: this.isHidden,
+      pickRadius: () => this.pickRadius(),
+      onSelect: (indices, op) => this.inspect.select(indices, op),
+    });
+    toggleLeft.after(this.regions.toolbar);
+    this.inspect.onChange(() => {
+      this.applySelection();
+      // For tests and bench/: whose neighbour list is shown ("-1": none).
+      this.root.dataset.neighborsOf = String(this.inspect.neighbors?.focus ?? -1);
+    });
     this.bindPointer(this.stage.canvas);
 
     this.listen("change:height", () => this.applyHeight());
@@ -75,8 +97,10 @@ export class ProjectorView {
     this.listen("change:_selection", () => this.applySelection());
     this.listen("change:_visible", () => this.applySelection());
     this.listen("change:point_size", () => this.applySizes());
+    this.listen("change:label_size", () => this.stage.requestFrame());
+    this.listen("change:all_labels", () => this.stage.requestFrame());
     this.listen("change:camera", () => this.stage.setCameraState(model.get("camera")));
-    for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection"]) {
+    for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible"]) {
       this.listen(`change:${trait}`, () => this.updateStatus());
     }
     (this.root as any).__nbp = this.testHandle();
@@ -120,6 +144,7 @@ export class ProjectorView {
     const p = (this.model.get("projection") ?? {}) as Projection;
     const dims = p.dims === 2 ? 2 : 3;
     if (dims !== this.stage.dims) this.stage.setDims(dims);
+    this.regions?.refresh();
     this.root.dataset.dims = String(dims);
   }
 
@@ -143,20 +168,32 @@ export class ProjectorView {
   private applyLabels(): void {
     this.labels = new Labels(bytes(this.model.get("_labels")), uint32s(this.model.get("_label_offsets")));
     if (this.hovered >= 0) this.showTooltip(this.hovered);
+    this.stage.requestFrame();
   }
 
   private applySelection(): void {
     const points = this.stage.points;
     const selected = uint32s(this.model.get("_selection"));
     const visible = bytes(this.model.get("_visible"));
-    points.clearFlag(SELECTED | HIDDEN);
+    points.clearFlag(SELECTED | HIDDEN | NEIGHBOR | HOVERED);
     points.setFlag(selected, SELECTED, true);
+    // The focus is ringed at once (before its neighbours arrive); neighbours are emphasised
+    // without the ring, so the clicked point stands out among them.
+    const nb = this.inspect?.neighbors;
+    if (nb) {
+      points.setFlag(nb.indices, SELECTED, false);
+      points.setFlag(nb.indices, NEIGHBOR, true);
+    }
+    const focus = this.inspect?.focus ?? -1;
+    if (focus >= 0) points.setFlag([focus], SELECTED, true);
+    const highlighted = this.inspect?.highlighted ?? -1;
+    for (const i of [this.hovered, highlighted]) if (i >= 0) points.setFlag([i], HOVERED, true);
     if (visible.length === points.count) {
       const hidden: number[] = [];
       for (let i = 0; i < visible.length; i++) if (!visible[i]) hidden.push(i);
       points.setFlag(hidden, HIDDEN, true);
     }
-    points.commitState(selected.length > 0);
+    points.commitState(selected.length > 0 || focus >= 0);
     this.stage.requestFrame();
   }
 
@@ -172,8 +209,10 @@ export class ProjectorView {
     const progress = (this.model.get("progress") ?? {}) as Progress;
     const selected = uint32s(this.model.get("_selection")).length;
     const parts = [`${n.toLocaleString()} points`, `${d} dimensions`];
-    if (p.method) parts.push(`${p.method.toUpperCase()} ${p.dims ?? 3}D`);
+    if (p.method) parts.push(`${METHOD_NAMES[p.method] ?? p.method} ${p.dims ?? 3}D`);
     if (selected) parts.push(`${selected.toLocaleString()} selected`);
+    const visible = bytes(this.model.get("_visible"));
+    if (visible.length) parts.push(`${visible.reduce((a, v) => a + (v ? 1 : 0), 0).toLocaleString()} shown (isolated)`);
     if (progress.state === "running" || progress.state === "paused") parts.push(progress.message ?? "running");
     else if (progress.state === "failed") parts.push(`failed: ${progress.error ?? progress.message ?? ""}`);
     this.status.textContent = parts.join(" · ");
@@ -184,6 +223,26 @@ export class ProjectorView {
     const frames = this.stage.frames;
     this.root.dataset.frames = String(frames);
     if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") this.root.dataset.ready = "1";
+    this.drawLabels();
+  }
+
+  private drawLabels(): void {
+    const style = getComputedStyle(this.root);
+    const nb = this.inspect.neighbors;
+    const focus = this.inspect.focus;
+    const highlighted = this.inspect.highlighted;
+    this.labelLayer.draw({
+      screen: () => this.stage.screenPositions(),
+      labels: this.labels,
+      isHidden: this.isHidden,
+      forced: [highlighted, focus].filter((i) => i >= 0 && i !== this.hovered),
+      groups: [nb ? nb.indices : [], uint32s(this.model.get("_selection"))],
+      all: Boolean(this.model.get("all_labels")),
+      fontPx: this.model.get("label_size") ?? 12,
+      offsetPx: (this.model.get("point_size") ?? 4) / 2 + 4,
+      color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
+      halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
+    });
   }
 
   private isHidden = (i: number) => (this.stage.points.flags(i) & HIDDEN) !== 0;
@@ -204,19 +263,19 @@ export class ProjectorView {
       if (!down) return;
       const moved = Math.hypot(e.offsetX - down.x, e.offsetY - down.y);
       down = null;
-      if (moved > CLICK_SLOP_PX || e.button !== 0) return;
+      if (moved > CLICK_SLOP_PX || e.button !== 0 || this.regions.dragged) return;
       const i = this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden);
-      const selection = i >= 0 ? new Uint32Array([i]) : new Uint32Array(0);
-      write(this.model, "_selection", new DataView(selection.buffer));
+      this.inspect.clickPoint(i, opOf(e));
     });
   }
 
   private setHovered(i: number, e?: PointerEvent): void {
     if (i !== this.hovered) {
+      // Only the two points' flags change: hovering must not cost O(N) per move.
       const points = this.stage.points;
-      if (this.hovered >= 0) points.setFlag([this.hovered], HOVERED, false);
+      if (this.hovered >= 0 && this.hovered !== this.inspect.highlighted) points.setFlag([this.hovered], HOVERED, false);
       if (i >= 0) points.setFlag([i], HOVERED, true);
-      points.commitState(uint32s(this.model.get("_selection")).length > 0);
+      points.commitState(uint32s(this.model.get("_selection")).length > 0 || this.inspect.focus >= 0);
       this.hovered = i;
       this.root.dataset.hovered = String(i);
       this.stage.requestFrame();
@@ -256,6 +315,29 @@ export class ProjectorView {
         return [box.left + p[0], box.top + p[1]];
       },
       positions: () => Array.from(this.stage.points.target),
+      /** Every point's [x, y] on the page (client px), NaN when off screen: one call. */
+      clientPositions: () => {
+        const s = this.stage.screenPositions();
+        const box = this.stage.canvas.getBoundingClientRect();
+        const out: number[] = [];
+        for (let i = 0; i < s.length / 3; i++) {
+          const on = isFinite(s[3 * i + 2]);
+          out.push(on ? box.left + s[3 * i] : NaN, on ? box.top + s[3 * i + 1] : NaN);
+        }
+        return out;
+      },
+      focus: () => this.inspect.focus,
+      neighbors: () => (this.inspect.neighbors ? Array.from(this.inspect.neighbors.indices) : null),
+      highlighted: () => this.inspect.highlighted,
+      hidden: () => {
+        let n = 0;
+        for (let i = 0; i < this.stage.points.count; i++) n += this.isHidden(i) ? 1 : 0;
+        return n;
+      },
+      mode: () => this.regions.mode,
+      lastRegion: () => this.regions.last,
+      /** The labels drawn by the last frame: [index, x, y, w, h] in canvas CSS px. */
+      labelsPlaced: () => this.labelLayer.placed.map((p) => [p.i, p.x, p.y, p.w, p.h]),
     };
   }
 
@@ -263,6 +345,8 @@ export class ProjectorView {
     for (const [event, callback] of this.listeners) this.model.off(event, callback);
     this.listeners = [];
     this.resizeObserver.disconnect();
+    this.regions.dispose();
+    this.labelLayer.dispose();
     this.stage.dispose();
     this.root.remove();
   }

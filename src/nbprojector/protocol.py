@@ -18,9 +18,9 @@ KINDS = (
     "resume",  # resume it
     "row",  # one point's metadata row: {index}
     "count",  # how many points a query matches: {column, query, regex}
-    "search",  # {query, column, regex}
-    "neighbors",  # {index, k, metric}
-    "isolate",  # {indices} or {} to show all
+    "search",  # {query, column, regex} -> {count}, the first 100 matches as uint32
+    "neighbors",  # {index, k, metric, spherize?} -> uint32 indices, float32 distances (+ angles)
+    "isolate",  # {} + uint32 indices buffer (or none: the selection); {show_all: true}
     "bookmark",  # {action, ...}
 )
 

@@ -83,6 +83,19 @@ class ProjectionsMixin:
             job.wait()  # PCA is exact and fast once computed; callers expect it shown now
         return job
 
+    def _show_first_layout(self) -> None:
+        """PCA of an embedding shown for the first time, computed here and now: it must not
+        go through the job runner, where it would cancel a projection running on another
+        embedding."""
+        rows = self._isolated
+        vectors = self.vectors if rows is None else self.vectors[rows]
+        run = self._prepare_pca({}, len(vectors))
+        coords, description = run(_NO_PROGRESS, vectors, rows)
+        full = embed_subset(coords, rows, None, self.n_points)
+        layout = Layout(full, self._describe("pca", description, rows), rows)
+        self._layouts[self.embedding] = layout
+        self._show(layout)
+
     def cancel_projection(self) -> None:
         """Stop the running projection; the layout before it is put back."""
         self._runner.cancel(wait=1.0)
@@ -355,6 +368,16 @@ class ProjectionsMixin:
         if self._isolated is not None:
             values = values.iloc[self._isolated]
         return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum())}
+
+
+class _NoProgress:
+    """Stands in for a job's context when a projection runs in the caller's thread."""
+
+    def progress(self, message: str, fraction: float | None = None) -> bool:
+        return False
+
+
+_NO_PROGRESS = _NoProgress()
 
 
 def _reject_unknown(method: str, params: dict[str, Any]) -> None:

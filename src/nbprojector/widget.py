@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from . import protocol
+from . import protocol, tensorboard
 from .dataset import Dataset
+from .inspector import InspectorMixin
 from .layout import Layout
 from .metadata import color_points, column_kind, describe_columns, pack_labels
 from .running import ProjectionsMixin, methods_available
@@ -44,7 +45,7 @@ def _bytes_from_page(value: Any, _widget: Any) -> bytes:
 _BINARY = {"from_json": _bytes_from_page}
 
 
-class Projector(ProjectionsMixin, anywidget.AnyWidget):
+class Projector(InspectorMixin, ProjectionsMixin, anywidget.AnyWidget):
     """An interactive 2D / 3D view of embeddings, inline in a notebook.
 
     Args:
@@ -155,6 +156,20 @@ class Projector(ProjectionsMixin, anywidget.AnyWidget):
     def selection(self, indices: Any) -> None:
         self._selection = self._selection_bytes(indices)
 
+    @classmethod
+    def from_logdir(
+        cls, path: str | Path, *, tensors: list[str] | None = None, **kwargs: Any
+    ) -> Projector:
+        """Open a TensorBoard log dir (its ``projector_config.pbtxt`` files, one per run) or a
+        standalone projector ``.json`` config; ``tensors`` picks embeddings by name, other
+        arguments go to ``Projector``. Needs the ``tensorboard`` extra (protobuf schema)."""
+        return tensorboard.open_logdir(cls, path, tensors, **kwargs)
+
+    def to_logdir(self, path: str | Path, **kwargs: Any) -> Path:
+        """Write every embedding, the metadata and the images as a log dir TensorBoard's
+        projector opens; see ``nbprojector.tensorboard.write_logdir`` for the options."""
+        return tensorboard.save_logdir(self, path, **kwargs)
+
     # ---------------------------------------------------------------- trait reactions
 
     @t.validate("embedding")
@@ -172,7 +187,7 @@ class Projector(ProjectionsMixin, anywidget.AnyWidget):
         if self.embedding in self._layouts:
             self._show(self._layouts[self.embedding])
         else:
-            self.project("pca")
+            self._show_first_layout()
 
     @t.validate("label_by", "color_by")
     def _check_column(self, proposal: dict[str, Any]) -> str:

@@ -151,7 +151,9 @@ class JupyterServer:
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
         nb.metadata["kernelspec"] = {
-            "name": "python3", "display_name": "Python 3", "language": "python"
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
         }
         nbformat.write(nb, self.notebooks / name)
         return name
@@ -177,8 +179,10 @@ class Notebook:
 
     def handle(self, expression: str, arg: Any = None, index: int = 0) -> Any:
         """Evaluate `expression` with `h` bound to the index-th view's test handle."""
-        return self.page.locator(READY).nth(index).evaluate(
-            f"(el, arg) => {{ const h = el.__nbp; return {expression}; }}", arg
+        return (
+            self.page.locator(READY)
+            .nth(index)
+            .evaluate(f"(el, arg) => {{ const h = el.__nbp; return {expression}; }}", arg)
         )
 
     def wait_for(self, expression: str, arg: Any = None, timeout: float = 60_000) -> None:
@@ -198,7 +202,9 @@ class Notebook:
 
     def canvas_pixels(self, index: int = 0) -> np.ndarray:
         """What the canvas shows now, as an (H, W, 3) uint8 array (from a screenshot)."""
-        canvas = self.page.locator(READY).nth(index).locator("canvas")
+        # The WebGL canvas (the first; the labels overlay is a second canvas over it). The
+        # screenshot is of the page in its box, so the labels drawn over it are included.
+        canvas = self.page.locator(READY).nth(index).locator("canvas").first
         png = canvas.screenshot(animations="disabled")
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 

@@ -27,6 +27,7 @@ export class Stage {
   private orthographic = new THREE.OrthographicCamera(-1, 1, 1, -1, -100, 100);
   private controls: OrbitControls;
   dims = 3;
+  private leftNavigates = true;
   private frameRequested = false;
   private transitionStart = 0;
   private transitionMs = TRANSITION_MS;
@@ -72,14 +73,22 @@ export class Stage {
     this.controls.object = this.camera;
     this.controls.enableRotate = this.dims === 3;
     this.controls.screenSpacePanning = true;
-    // In 2D the left button pans, as in every map; in 3D it rotates.
+    // In 2D the left button pans, as in every map; in 3D it rotates. A region-selection
+    // mode takes the left button for itself (-1: OrbitControls ignores that button).
+    const left = this.dims === 3 ? THREE.MOUSE.ROTATE : THREE.MOUSE.PAN;
     this.controls.mouseButtons = {
-      LEFT: this.dims === 3 ? THREE.MOUSE.ROTATE : THREE.MOUSE.PAN,
+      LEFT: this.leftNavigates ? left : (-1 as THREE.MOUSE),
       MIDDLE: THREE.MOUSE.DOLLY,
       RIGHT: THREE.MOUSE.PAN,
     };
     this.points.material.uniforms.perspectiveScale.value = this.dims === 3 ? this.defaultDistance() : 0;
     if (changed) this.resetView();
+  }
+
+  /** Whether a left-button drag moves the camera (true) or is left to a selection tool. */
+  setLeftDragNavigates(on: boolean): void {
+    this.leftNavigates = on;
+    this.setDims(this.dims);
   }
 
   private defaultDistance(): number {
@@ -216,6 +225,12 @@ export class Stage {
     }
     this.screenCache = out;
     return out;
+  }
+
+  /** Every point's (x, y, z): CSS px relative to the canvas and clip-space depth
+   * (Infinity behind the camera). Cached until the camera or the layout moves; read only. */
+  screenPositions(): Float32Array {
+    return this.screen();
   }
 
   /** Where point i is drawn, in CSS px relative to the canvas; null when off screen. */

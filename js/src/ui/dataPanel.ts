@@ -4,6 +4,7 @@ import type { Column, Legend } from "../protocol";
 import { write } from "../model";
 import type { Ctx } from "./context";
 import { field, h, section, setOptions } from "./dom";
+import { spherizeToggle } from "./display";
 import { renderLegend } from "./legend";
 
 export function dataPanel(ctx: Ctx): HTMLElement {
@@ -35,5 +36,5 @@ export function dataPanel(ctx: Ctx): HTMLElement {
     ctx.listen(`change:${trait}`, update);
   }
   update();
-  return section("Data", embeddingField, field("Label by", labelBy), field("Colour by", colorBy), legend);
+  return section("Data", embeddingField, field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend);
 }

@@ -1,31 +1,63 @@
-// The inspector: what is selected, and the selected point's metadata card.
+// The inspector: the selection (isolate, show all, clear), search, the focused point's
+// metadata card, and its nearest neighbours.
 
-import { uint32s } from "../codecs";
-import { write } from "../model";
+import { bytes, uint32s } from "../codecs";
 import type { Ctx } from "./context";
 import { h, section } from "./dom";
+import type { InspectState } from "./inspectState";
+import { neighborsPanel } from "./neighbors";
+import { searchPanel } from "./search";
 
-export function inspector(ctx: Ctx): HTMLElement {
+function selectionPanel(ctx: Ctx, state: InspectState): HTMLElement {
   const { model, rpc } = ctx;
   const summary = h("div", { class: "nbp-selection-summary" });
+  const shown = h("div", { class: "nbp-shown" });
+  const isolate = h("button", { class: "nbp-isolate", title: "Show only the selected points and rerun the projection on them" });
+  const showAll = h("button", { class: "nbp-show-all", text: "Show all", title: "Show every point again and rerun the projection" });
   const clear = h("button", { class: "nbp-clear-selection", text: "Clear selection" });
-  const card = h("dl", { class: "nbp-card" });
-  clear.addEventListener("click", () => write(model, "_selection", new DataView(new ArrayBuffer(0))));
+  const fail = (err: Error) => ctx.notify(err.message, "error");
+  // The selection this view shows goes along (a selection write may still be held back by
+  // ipywidgets' throttle, and this request would overtake it).
+  isolate.addEventListener("click", () => rpc.request("isolate", {}, [state.selection.slice()]).catch(fail));
+  showAll.addEventListener("click", () => rpc.request("isolate", { show_all: true }).catch(fail));
+  clear.addEventListener("click", () => state.clickPoint(-1));
 
+  const update = () => {
+    const selected = uint32s(model.get("_selection")).length;
+    summary.textContent = selected ? `${selected.toLocaleString()} selected` : "Nothing selected: click a point";
+    isolate.textContent = `Isolate ${selected.toLocaleString()} ${selected === 1 ? "point" : "points"}`;
+    isolate.disabled = selected === 0;
+    clear.disabled = selected === 0;
+    const visible = bytes(model.get("_visible"));
+    let count = 0;
+    for (let i = 0; i < visible.length; i++) count += visible[i] ? 1 : 0;
+    const n = model.get("n_points") ?? 0;
+    shown.hidden = visible.length === 0;
+    shown.textContent = `Showing ${count.toLocaleString()} of ${n.toLocaleString()} points (isolated)`;
+    showAll.disabled = visible.length === 0;
+  };
+  ctx.listen("change:_selection", update);
+  ctx.listen("change:_visible", update);
+  update();
+  return section("Inspector", summary, shown, h("div", { class: "nbp-row nbp-wrap" }, isolate, showAll, clear));
+}
+
+/** The metadata row of the focused point (or of the one point selected). */
+function cardPanel(ctx: Ctx, state: InspectState): HTMLElement {
+  const card = h("dl", { class: "nbp-card" });
+  const box = section("Point", card);
   let shownFor = -1;
   const update = () => {
-    const selected = uint32s(model.get("_selection"));
-    summary.textContent = selected.length ? `${selected.length.toLocaleString()} selected` : "Nothing selected: click a point";
-    clear.disabled = selected.length === 0;
-    if (selected.length !== 1) {
-      card.replaceChildren();
-      shownFor = -1;
-      return;
-    }
-    const index = selected[0];
+    const selected = uint32s(ctx.model.get("_selection"));
+    const index = state.focus >= 0 ? state.focus : selected.length === 1 ? selected[0] : -1;
+    box.hidden = index < 0;
     if (index === shownFor) return;
     shownFor = index;
-    rpc
+    if (index < 0) {
+      card.replaceChildren();
+      return;
+    }
+    ctx.rpc
       .request("row", { index })
       .then(({ result }) => {
         if (shownFor !== index) return;
@@ -38,6 +70,18 @@ export function inspector(ctx: Ctx): HTMLElement {
       .catch((err: Error) => ctx.notify(err.message, "error"));
   };
   ctx.listen("change:_selection", update);
+  state.onChange(update);
   update();
-  return section("Inspector", summary, clear, card);
+  return box;
+}
+
+export function inspector(ctx: Ctx, state: InspectState): HTMLElement {
+  return h(
+    "div",
+    { class: "nbp-inspector" },
+    selectionPanel(ctx, state),
+    searchPanel(ctx, state),
+    cardPanel(ctx, state),
+    neighborsPanel(ctx, state),
+  );
 }

@@ -1,0 +1,109 @@
+"""Transport rows: what per-point data costs on the way to the page, measured in Python.
+
+The widget sends binary buffers (ipywidgets splits bytes out of the state into message
+buffers); a JSON list of floats is what it avoids. Messages are captured by replacing the
+widget's ``_send`` (the one place ipywidgets hands a message to the comm), so nothing needs
+a kernel.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from common import Row, fmt_bytes, fmt_n, fmt_time, median_time, timed
+from ipywidgets.widgets.widget import _remove_buffers
+
+from nbprojector import Projector
+from nbprojector.layout import normalize_positions
+
+REPEATS = 5
+
+
+def points_3d(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 3) float32 Gaussian blobs around 12 centres, and each point's blob."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=6.0, size=(12, 3)).astype(np.float32)
+    blob = rng.integers(0, 12, n)
+    return centres[blob] + rng.standard_normal((n, 3), dtype=np.float32), blob
+
+
+class Recorder:
+    """Stands in for a widget's ``_send``: keeps (state keys, buffer paths, bytes) per message."""
+
+    def __init__(self, widget: Any) -> None:
+        self.messages: list[tuple[list[str], list[str], int, int]] = []
+        widget._send = self
+
+    def __call__(self, msg: dict[str, Any], buffers: list[Any] | None = None) -> None:
+        buffers = buffers or []
+        paths = [".".join(map(str, p)) for p in msg.get("buffer_paths", [])]
+        json_bytes = len(json.dumps(msg.get("state", {})))
+        binary = sum(memoryview(b).nbytes for b in buffers)
+        self.messages.append((list(msg.get("state", {})), paths, json_bytes, binary))
+
+    def names(self) -> set[str]:
+        return {name for keys, paths, _, _ in self.messages for name in keys + paths}
+
+    def total(self) -> tuple[int, int]:
+        return sum(m[2] for m in self.messages), sum(m[3] for m in self.messages)
+
+
+def positions_rows(n: int) -> list[Row]:
+    coords, _ = points_3d(n)
+    positions = normalize_positions(coords)
+    raw = positions.tobytes()
+
+    def as_message(_: int) -> None:
+        state = {"_positions": positions.tobytes()}
+        _remove_buffers(state)
+
+    t_bytes, _ = median_time(as_message, REPEATS)
+    t_json, text = timed(lambda: json.dumps(positions.tolist()))
+    return [
+        Row("positions as float32 bytes (what the widget sends)", f"{fmt_n(n)} x 3",
+            fmt_time(t_bytes),
+            f"{fmt_bytes(len(raw))}; tobytes + ipywidgets' buffer split, median of {REPEATS}"),
+        Row("positions as a JSON list (what it avoids)", f"{fmt_n(n)} x 3", fmt_time(t_json),
+            f"{fmt_bytes(len(text.encode()))} (json.dumps(positions.tolist())), "
+            f"{len(text.encode()) / len(raw):.1f}x the bytes, {t_json / t_bytes:.0f}x the time"),
+    ]
+
+
+def widget_rows(n: int) -> list[Row]:
+    coords, blob = points_3d(n)
+    names = np.array([f"blob {i}" for i in range(12)])
+    score = np.random.default_rng(3).random(n)
+    widget = Projector(coords, {"blob": names[blob], "score": score}, color_by="blob")
+    rows = []
+
+    t_state, (state, _, buffers) = timed(lambda: _remove_buffers(widget.get_state()))
+    binary = sum(memoryview(b).nbytes for b in buffers)
+    rows.append(Row(
+        "whole widget state (first display)", f"{fmt_n(n)} points", fmt_time(t_state),
+        f"{fmt_bytes(binary)} in {len(buffers)} buffers + {fmt_bytes(len(json.dumps(state)))} "
+        "JSON (positions, colours, labels, label offsets); get_state + buffer split",
+    ))
+
+    changed: list[str] = []
+    widget.observe(lambda change: changed.append(change["name"]))
+    for column in ("score", "blob"):
+        recorder = Recorder(widget)
+        changed.clear()
+        seconds, _ = timed(lambda c=column: setattr(widget, "color_by", c))
+        sent = recorder.names()
+        resent = "_positions" in sent or "_positions" in changed
+        json_bytes, binary = recorder.total()
+        kind = "numeric" if column == "score" else "categorical"
+        rows.append(Row(
+            f"colour change (color_by = {kind} column)", f"{fmt_n(n)} points", fmt_time(seconds),
+            f"colours + legend + message; sent {sorted(sent)}: {fmt_bytes(binary)} binary + "
+            f"{fmt_bytes(json_bytes)} JSON; positions re-sent: {'YES' if resent else 'no'}",
+        ))
+    return rows
+
+
+def run(quick: bool) -> list[Row]:
+    n = 100_000 if quick else 1_000_000
+    return positions_rows(n) + widget_rows(n)

@@ -1,0 +1,189 @@
+// What one view's inspector knows beyond the synced traits: the focused point (the one
+// clicked, whose card and neighbours are shown), its neighbour list, the point hovered in a
+// list, and the neighbour settings. Python owns the selection's truth; this writes it for
+// clicks and regions and lets go of the focus as soon as the selection is changed elsewhere
+// (search, Python, another view).
+
+import { float32s, uint32s } from "../codecs";
+import { write } from "../model";
+import type { Ctx } from "./context";
+
+export type SelectOp = "replace" | "add" | "remove";
+export type Metric = "cosine" | "euclidean";
+
+export interface NeighborList {
+  focus: number;
+  /** Point indices, nearest first. */
+  indices: Uint32Array;
+  distances: Float32Array;
+  /** Degrees, for cosine only. */
+  angles: Float32Array | null;
+  metric: Metric;
+  /** "original" or "spherized": where the distances were computed (SPEC D4). */
+  space: string;
+}
+
+/** Shift adds, Alt or Ctrl (Cmd) removes, otherwise the selection is replaced. */
+export function opOf(e: { shiftKey: boolean; altKey: boolean; ctrlKey: boolean; metaKey: boolean }): SelectOp {
+  if (e.altKey || e.ctrlKey || e.metaKey) return "remove";
+  return e.shiftKey ? "add" : "replace";
+}
+
+/** Sorted, distinct indices of `current` changed by `change` (O(N) with one byte a point). */
+export function combine(current: Uint32Array, change: ArrayLike<number>, op: SelectOp, n: number): Uint32Array {
+  const mark = new Uint8Array(n);
+  if (op !== "replace") for (let j = 0; j < current.length; j++) mark[current[j]] = 1;
+  const on = op === "remove" ? 0 : 1;
+  for (let j = 0; j < change.length; j++) if (change[j] < n) mark[change[j]] = on;
+  let count = 0;
+  for (let i = 0; i < n; i++) count += mark[i];
+  const out = new Uint32Array(count);
+  for (let i = 0, j = 0; i < n; i++) if (mark[i]) out[j++] = i;
+  return out;
+}
+
+function sameIndices(a: Uint32Array, b: Uint32Array | null): boolean {
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class InspectState {
+  k = 100;
+  metric: Metric = "cosine";
+  focus = -1;
+  neighbors: NeighborList | null = null;
+  /** A point hovered in one of the inspector's lists (highlighted in the view). */
+  highlighted = -1;
+  /** Neighbours are being computed for the focus. */
+  pending = false;
+  /** The view supplies labels (it holds the packed label column). */
+  labelOf: (i: number) => string = (i) => `#${i}`;
+  private written: Uint32Array | null = null;
+  private seq = 0;
+  private listeners: (() => void)[] = [];
+
+  constructor(private ctx: Ctx) {
+    ctx.listen("change:_selection", () => this.selectionChanged());
+  }
+
+  /** Call `callback` whenever the focus, the neighbours or the highlight change. */
+  onChange(callback: () => void): void {
+    this.listeners.push(callback);
+  }
+
+  private emit(): void {
+    for (const callback of this.listeners) callback();
+  }
+
+  get selection(): Uint32Array {
+    return uint32s(this.ctx.model.get("_selection"));
+  }
+
+  private get n(): number {
+    return this.ctx.model.get("n_points") ?? 0;
+  }
+
+  highlight(i: number): void {
+    if (i === this.highlighted) return;
+    this.highlighted = i;
+    this.emit();
+  }
+
+  /** A click on point i (or on nothing, i < 0). A plain click focuses the point and selects
+   * it with its k nearest neighbours; Shift / Alt add or remove just that point. */
+  clickPoint(i: number, op: SelectOp = "replace"): void {
+    if (op !== "replace") {
+      if (i >= 0) this.writeSelection(combine(this.selection, [i], op, this.n));
+      return;
+    }
+    if (i < 0) {
+      this.setFocus(-1);
+      this.writeSelection(new Uint32Array(0));
+      return;
+    }
+    this.setFocus(i);
+    this.requestNeighbors();
+  }
+
+  /** Apply a region (or any set of points) to the selection. */
+  select(indices: ArrayLike<number>, op: SelectOp): void {
+    this.writeSelection(combine(this.selection, indices, op, this.n));
+  }
+
+  setK(k: number): void {
+    this.k = Math.max(1, Math.min(999, Math.round(k) || 100));
+    if (this.focus >= 0) this.requestNeighbors();
+  }
+
+  setMetric(metric: Metric): void {
+    this.metric = metric;
+    if (this.focus >= 0) this.requestNeighbors();
+  }
+
+  /** Ask Python for the focus's neighbours again (k, metric or spherize changed). */
+  requestNeighbors(): void {
+    const focus = this.focus;
+    if (focus < 0) return;
+    const seq = ++this.seq;
+    this.pending = true;
+    this.emit();
+    this.ctx.rpc
+      // The space this view shows goes along: a trait write may still be held back by
+      // ipywidgets' throttle while this request overtakes it.
+      .request("neighbors", { index: focus, k: this.k, metric: this.metric, spherize: Boolean(this.ctx.model.get("spherize")) })
+      .then(({ result, buffers }) => {
+        if (seq !== this.seq || this.focus !== focus) return; // a newer click won
+        const indices = uint32s(buffers[0]);
+        this.neighbors = {
+          focus,
+          indices,
+          distances: float32s(buffers[1]),
+          angles: result.angles ? float32s(buffers[2]) : null,
+          metric: result.metric,
+          space: result.space,
+        };
+        this.pending = false;
+        const all = new Uint32Array(indices.length + 1);
+        all.set(indices);
+        all[indices.length] = focus;
+        this.writeSelection(combine(new Uint32Array(0), all, "replace", this.n));
+        this.emit();
+      })
+      .catch((err: Error) => {
+        if (seq !== this.seq) return;
+        this.pending = false;
+        this.ctx.notify(`Nearest neighbours: ${err.message}`, "error");
+        this.writeSelection(new Uint32Array([focus]));
+        this.emit();
+      });
+  }
+
+  private setFocus(i: number): void {
+    this.focus = i;
+    this.neighbors = null;
+    this.pending = false;
+    this.seq++;
+    this.emit();
+  }
+
+  private writeSelection(indices: Uint32Array): void {
+    this.written = indices;
+    write(this.ctx.model, "_selection", new DataView(indices.buffer, indices.byteOffset, indices.byteLength));
+  }
+
+  private selectionChanged(): void {
+    const selection = this.selection;
+    if (sameIndices(selection, this.written)) return; // our own write (or Python's echo of it)
+    this.written = null;
+    // Changed elsewhere: the focus stays only while it is the one point selected.
+    const focus = selection.length === 1 ? selection[0] : -1;
+    if (focus !== this.focus || this.neighbors) {
+      this.focus = focus;
+      this.neighbors = null;
+      this.pending = false;
+      this.seq++;
+    }
+    this.emit();
+  }
+}
