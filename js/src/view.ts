@@ -11,6 +11,7 @@ import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
 import { RegionTool } from "./scene/regions";
 import { Stage } from "./scene/stage";
 import type { Ctx } from "./ui/context";
+import { bookmarksPanel } from "./ui/bookmarksPanel";
 import { dataPanel } from "./ui/dataPanel";
 import { displayPanel } from "./ui/display";
 import { h } from "./ui/dom";
@@ -55,7 +56,7 @@ export class ProjectorView {
     this.status = h("div", { class: "nbp-status" });
     this.inspect = new InspectState(this.ctx);
     this.inspect.labelOf = (i) => this.labels.get(i);
-    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx));
+    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), bookmarksPanel(this.ctx));
     const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx, this.inspect));
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
@@ -64,7 +65,10 @@ export class ProjectorView {
     const centre = h("div", { class: "nbp-centre" }, toolbar, canvasBox, this.tooltip, this.message);
     this.root = h("div", { class: "nbprojector" }, h("div", { class: "nbp-body" }, left, centre, right), this.status);
     el.append(this.root);
-    reset.addEventListener("click", () => this.stage.resetView());
+    reset.addEventListener("click", () => {
+      this.stage.resetView();
+      write(model, "camera", this.stage.getCameraState());
+    });
     toggleLeft.addEventListener("click", () => left.classList.toggle("nbp-collapsed"));
     toggleRight.addEventListener("click", () => right.classList.toggle("nbp-collapsed"));
     this.message.addEventListener("click", () => (this.message.hidden = true));
@@ -143,7 +147,11 @@ export class ProjectorView {
   private applyDims(): void {
     const p = (this.model.get("projection") ?? {}) as Projection;
     const dims = p.dims === 2 ? 2 : 3;
-    if (dims !== this.stage.dims) this.stage.setDims(dims);
+    if (dims !== this.stage.dims) {
+      this.stage.setDims(dims);
+      // A camera saved for this dimension (a restored bookmark) wins over the default fit.
+      this.stage.setCameraState(this.model.get("camera"));
+    }
     this.regions?.refresh();
     this.root.dataset.dims = String(dims);
   }

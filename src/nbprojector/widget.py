@@ -16,6 +16,7 @@ import pandas as pd
 import traitlets as t
 
 from . import protocol, tensorboard
+from .bookmarking import BookmarksMixin
 from .dataset import Dataset
 from .inspector import InspectorMixin
 from .layout import Layout
@@ -45,7 +46,7 @@ def _bytes_from_page(value: Any, _widget: Any) -> bytes:
 _BINARY = {"from_json": _bytes_from_page}
 
 
-class Projector(InspectorMixin, ProjectionsMixin, anywidget.AnyWidget):
+class Projector(BookmarksMixin, InspectorMixin, ProjectionsMixin, anywidget.AnyWidget):
     """An interactive 2D / 3D view of embeddings, inline in a notebook.
 
     Args:
@@ -120,6 +121,7 @@ class Projector(InspectorMixin, ProjectionsMixin, anywidget.AnyWidget):
         self._layouts: dict[str, Layout] = {}
         self._isolated: np.ndarray | None = None  # indices of the isolated subset, if any
         self._init_projections()
+        self._init_bookmarks()
         self.set_trait("methods", methods_available())
         self.set_trait("embeddings", list(data.embeddings))
         self.set_trait("columns", describe_columns(data.table))

@@ -1,0 +1,126 @@
+// Bookmarks: add, rename, delete, restore; download and load the file; step and play back.
+// Python holds the bookmarks; this panel shows their summaries and asks for actions.
+
+import { bytes } from "../codecs";
+import type { Ctx } from "./context";
+import { h, section } from "./dom";
+
+interface Summary {
+  name: string;
+  method: string;
+  dims: number;
+  selected: number;
+  isolated: number | null;
+}
+
+const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
+
+export function bookmarksPanel(ctx: Ctx): HTMLElement {
+  const { model, rpc } = ctx;
+  const list = h("ol", { class: "nbp-bookmarks" });
+  const add = h("button", { class: "nbp-bookmark-add", title: "Save the current view", text: "Add" });
+  const download = h("button", { class: "nbp-bookmark-save", title: "Download every bookmark as a JSON file", text: "Save file" });
+  const fileInput = h("input", { type: "file", accept: ".json,application/json", hidden: true });
+  const upload = h("button", { class: "nbp-bookmark-load", title: "Add the bookmarks of a file (nbprojector's or TensorBoard's)", text: "Load file" });
+  const prev = h("button", { class: "nbp-bookmark-prev", title: "Previous bookmark", text: "◀" });
+  const next = h("button", { class: "nbp-bookmark-next", title: "Next bookmark", text: "▶" });
+  const play = h("button", { class: "nbp-bookmark-play", title: "Play the bookmarks in turn", text: "Play" });
+  const interval = h("input", { class: "nbp-bookmark-interval", type: "number", min: 0.5, max: 60, step: 0.5, value: 2, title: "Seconds per bookmark" });
+  let current = -1;
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const fail = (err: Error) => ctx.notify(err.message, "error");
+  const summaries = (): Summary[] => model.get("bookmarks") ?? [];
+  const restore = (index: number) => {
+    const all = summaries();
+    if (!all.length) return Promise.resolve();
+    current = ((index % all.length) + all.length) % all.length;
+    render();
+    return rpc.request("bookmark", { action: "restore", which: current }).then(() => undefined, fail);
+  };
+  const stopPlaying = () => {
+    clearInterval(timer);
+    timer = undefined;
+    play.textContent = "Play";
+    play.classList.remove("nbp-on");
+  };
+
+  add.addEventListener("click", () => rpc.request("bookmark", { action: "add" }).then(({ result }) => {
+    current = summaries().findIndex((s) => s.name === result.name);
+    render();
+  }, fail));
+  download.addEventListener("click", () => {
+    const blob = new Blob([bytes(model.get("_bookmark_file")) as BlobPart], { type: "application/json" });
+    const a = h("a", { href: URL.createObjectURL(blob), download: "bookmarks.json" });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  });
+  upload.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files?.[0];
+    fileInput.value = "";
+    if (!file) return;
+    const data = new Uint8Array(await file.arrayBuffer());
+    rpc.request("bookmark", { action: "load" }, [data]).then(({ result }) => {
+      ctx.notify(`Loaded ${result.added.length} bookmark(s) from ${file.name}`, "info");
+    }, fail);
+  });
+  prev.addEventListener("click", () => restore(current - 1));
+  next.addEventListener("click", () => restore(current + 1));
+  play.addEventListener("click", () => {
+    if (timer !== undefined) return stopPlaying();
+    const seconds = Math.min(60, Math.max(0.5, Number(interval.value) || 2));
+    play.textContent = "Stop";
+    play.classList.add("nbp-on");
+    restore(current + 1);
+    timer = setInterval(() => restore(current + 1), seconds * 1000);
+  });
+
+  const row = (s: Summary, i: number) => {
+    const name = h("button", { class: "nbp-bookmark-name", title: "Restore this view", text: s.name });
+    const facts = `${METHOD_NAMES[s.method] ?? s.method} ${s.dims}D` + (s.selected ? ` · ${s.selected} selected` : "") +
+      (s.isolated !== null ? ` · ${s.isolated} isolated` : "");
+    const rename = h("button", { class: "nbp-bookmark-rename", title: "Rename", text: "✎" });
+    const remove = h("button", { class: "nbp-bookmark-delete", title: "Delete", text: "×" });
+    name.addEventListener("click", () => restore(i));
+    rename.addEventListener("click", () => {
+      const input = h("input", { class: "nbp-bookmark-rename-input", type: "text", value: s.name });
+      const done = (save: boolean) => {
+        if (save && input.value.trim() && input.value.trim() !== s.name) {
+          rpc.request("bookmark", { action: "rename", which: i, name: input.value.trim() }).catch(fail);
+        } else render();
+      };
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") done(true);
+        if (e.key === "Escape") done(false);
+      });
+      input.addEventListener("blur", () => done(true));
+      name.replaceWith(input);
+      input.focus();
+      input.select();
+    });
+    remove.addEventListener("click", () => {
+      if (i === current) current = -1;
+      rpc.request("bookmark", { action: "delete", which: i }).catch(fail);
+    });
+    const item = h("li", { class: "nbp-bookmark" }, name, h("span", { class: "nbp-bookmark-facts", text: facts }), rename, remove);
+    item.classList.toggle("nbp-current", i === current);
+    return item;
+  };
+  const render = () => {
+    const all = summaries();
+    if (current >= all.length) current = all.length - 1;
+    list.replaceChildren(...all.map(row));
+    const none = all.length === 0;
+    for (const b of [prev, next, play, download]) b.disabled = none;
+    if (none) stopPlaying();
+  };
+  ctx.listen("change:bookmarks", render);
+  render();
+  return section(
+    "Bookmarks",
+    h("div", { class: "nbp-row" }, add, download, upload, fileInput),
+    list,
+    h("div", { class: "nbp-row nbp-playback" }, prev, play, next, interval, h("span", { class: "nbp-note", text: "s" })),
+  );
+}

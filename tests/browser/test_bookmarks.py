@@ -1,0 +1,122 @@
+"""Bookmarks in a real browser: add from the panel, restore, play back, survive a reload,
+and appear when saved from Python."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from .harness import READY, close_notebook, open_notebook
+
+CELLS = [
+    "import numpy as np\n"
+    "from sklearn.datasets import load_digits\n"
+    "from nbprojector import Projector\n"
+    "d = load_digits()\n"
+    "p = Projector(d.data, {'digit': d.target}, height=640)\n"
+    "p",
+]
+
+
+@pytest.fixture(scope="module")
+def nb(server, browser):
+    server.write_notebook("bookmarks.ipynb", CELLS)
+    notebook = open_notebook(browser, server, "bookmarks.ipynb")
+    yield notebook
+    close_notebook(notebook)
+
+
+def panel(nb):
+    return nb.view.locator(".nbp-section", has=nb.page.locator(".nbp-bookmarks"))
+
+
+def names(nb):
+    return panel(nb).locator(".nbp-bookmark-name").all_inner_texts()
+
+
+def wait_names(nb, expected):
+    nb.page.wait_for_function(
+        "(expected) => JSON.stringify([...document.querySelectorAll('"
+        + READY
+        + " .nbp-bookmark-name')].map(b => b.textContent)) === JSON.stringify(expected)",
+        arg=expected,
+    )
+
+
+def changed_share(a, b):
+    return np.abs(a.astype(int) - b.astype(int)).sum(axis=2).astype(bool).mean()
+
+
+def test_add_restore_and_play(nb):
+    nb.settle()
+    first = nb.handle("h.positions()")
+    first_pixels = nb.canvas_pixels()
+    panel(nb).locator("button.nbp-bookmark-add").click()
+    wait_names(nb, ["State 1"])
+    # A second view in another projection (2D PCA from the panel).
+    nb.view.locator(".nbp-tab-body[data-method='pca'] button.nbp-dims[data-dims='2']").click()
+    nb.wait_for("h.dims() === 2")
+    nb.settle()
+    second = nb.handle("h.positions()")
+    assert second != first
+    panel(nb).locator("button.nbp-bookmark-add").click()
+    wait_names(nb, ["State 1", "State 2"])
+
+    # Restore the first: the page draws its positions, and Python agrees.
+    panel(nb).locator(".nbp-bookmark-name", has_text="State 1").click()
+    nb.wait_for("h.dims() === 3")
+    nb.settle()
+    assert nb.handle("h.positions()") == first
+    python = json.loads(nb.py("print(np.frombuffer(p._positions, np.float32).tolist())"))
+    assert np.allclose(python, first)
+    assert changed_share(nb.canvas_pixels(), first_pixels) < 0.01
+
+    # Play back through both: the layout alternates and the current bookmark moves.
+    layout = int(nb.view.get_attribute("data-layout"))
+    panel(nb).locator("input.nbp-bookmark-interval").fill("0.5")
+    panel(nb).locator("button.nbp-bookmark-play").click()
+    nb.page.wait_for_function(
+        f"() => Number(document.querySelector('{READY}').dataset.layout) >= {layout + 2}",
+        timeout=30_000,
+    )
+    panel(nb).locator("button.nbp-bookmark-play").click()  # stop
+    assert panel(nb).locator(".nbp-bookmark.nbp-current").count() == 1
+    # Step back and forward.
+    panel(nb).locator("button.nbp-bookmark-next").click()
+    nb.page.wait_for_timeout(300)
+    nb.settle()
+    current = panel(nb).locator(".nbp-bookmark.nbp-current .nbp-bookmark-name").inner_text()
+    expected = first if current == "State 1" else second
+    assert nb.handle("h.positions()") == expected
+
+
+def test_bookmark_from_python_appears_and_renames(nb):
+    nb.py("p.add_bookmark('from python')")
+    wait_names(nb, ["State 1", "State 2", "from python"])
+    row = panel(nb).locator(".nbp-bookmark").nth(2)
+    row.locator("button.nbp-bookmark-rename").click()
+    row.locator("input.nbp-bookmark-rename-input").fill("renamed")
+    row.locator("input.nbp-bookmark-rename-input").press("Enter")
+    wait_names(nb, ["State 1", "State 2", "renamed"])
+    assert "renamed" in nb.py("print([b['name'] for b in p.bookmarks])")
+
+
+def test_bookmarks_survive_a_page_reload(nb):
+    nb.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    nb.page.wait_for_timeout(500)
+    url = nb.page.url.replace("?reset", "")
+    nb.page.goto(url)
+    nb.page.wait_for_function("() => window.jupyterapp !== undefined")
+    nb.page.evaluate(
+        """async () => {
+          const app = window.jupyterapp; await app.started; await app.restored;
+          const sleep = () => new Promise(r => setTimeout(r, 100));
+          let p; while (!(p = app.shell.currentWidget)?.sessionContext) await sleep();
+          p.node.dataset.underTest = '1';
+          await p.sessionContext.ready;
+        }"""
+    )
+    nb.page.locator(READY).first.wait_for(timeout=120_000)
+    wait_names(nb, ["State 1", "State 2", "renamed"])

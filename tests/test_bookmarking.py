@@ -1,0 +1,136 @@
+"""Bookmarks in the widget: capture and restore the whole view, names, files, requests."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from nbprojector import Projector
+from nbprojector.bookmarks import BookmarkError
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture
+def p(digits):
+    widget = Projector(digits.data, {"digit": digits.target, "ink": digits.data.sum(1)})
+    widget.sent = []
+    widget.send = lambda content, buffers=None: widget.sent.append(content)
+    return widget
+
+
+def positions(p):
+    return np.frombuffer(p._positions, np.float32).copy()
+
+
+def test_restore_puts_back_the_whole_view(p):
+    p.camera = {"dims": 3, "position": [1, 2, 3], "target": [0, 0, 0], "up": [0, 1, 0], "zoom": 2}
+    p.selection = [4, 8]
+    p.color_by = "ink"
+    p.point_size = 7
+    first_positions, first_coords = positions(p), p.coordinates
+    p.add_bookmark()
+    p.project("pca", components=(2, 3))
+    p.isolate(np.arange(100))
+    p.spherize = True
+    p.color_by = "digit"
+    isolated_positions = positions(p)
+    p.add_bookmark("isolated 2D")
+    assert [b["name"] for b in p.bookmarks] == ["State 1", "isolated 2D"]
+    assert p.bookmarks[1]["isolated"] == 100 and p.bookmarks[1]["dims"] == 2
+
+    p.restore_bookmark("State 1")
+    np.testing.assert_array_equal(p.coordinates, first_coords)
+    np.testing.assert_array_equal(positions(p), first_positions)
+    assert p.selection.tolist() == [4, 8] and p.isolated is None and p._visible == b""
+    assert p.color_by == "ink" and p.point_size == 7 and p.spherize is False
+    assert p.camera["zoom"] == 2 and p.projection["dims"] == 3
+
+    p.restore_bookmark(1)
+    np.testing.assert_array_equal(positions(p), isolated_positions)
+    assert len(p.isolated) == 100 and np.frombuffer(p._visible, np.uint8).sum() == 100
+    assert p.spherize is True and p.projection["params"]["components"] == [2, 3]
+
+
+def test_restore_stops_a_running_projection(p):
+    p.add_bookmark("pca")
+    job = p.project("tsne", n_iter=5000)
+    p.restore_bookmark("pca")
+    assert job.state == "cancelled" and p.projection["method"] == "pca"
+
+
+def test_names(p):
+    p.add_bookmark("a")
+    p.add_bookmark("a")
+    assert [b["name"] for b in p.bookmarks] == ["a", "a (2)"]
+    p.rename_bookmark("a (2)", "b")
+    with pytest.raises(ValueError, match="already a bookmark named 'a'"):
+        p.rename_bookmark("b", "a")
+    with pytest.raises(ValueError, match="cannot be empty"):
+        p.rename_bookmark(0, "  ")
+    p.delete_bookmark("a")
+    assert [b["name"] for b in p.bookmarks] == ["b"]
+    with pytest.raises(KeyError, match="no bookmark named 'zzz'"):
+        p.restore_bookmark("zzz")
+    with pytest.raises(IndexError, match="no bookmark 5"):
+        p.restore_bookmark(5)
+
+
+def test_save_and_load(p, tmp_path, digits):
+    p.add_bookmark("one")
+    p.project("pca", components=(1, 2))
+    p.add_bookmark("two")
+    path = tmp_path / "views.json"
+    p.save_bookmarks(path)
+    other = Projector(digits.data, {"digit": digits.target, "ink": digits.data.sum(1)})
+    assert other.load_bookmarks(path) == ["one", "two"]
+    other.restore_bookmark("two")
+    np.testing.assert_allclose(other.coordinates, p.coordinates, rtol=1e-3, atol=1e-2)
+    assert json.loads(p._bookmark_file)["format"] == "nbprojector-bookmarks"
+
+
+def test_bad_files_keep_the_bookmarks_there(p, tmp_path):
+    p.add_bookmark("kept")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{broken")
+    with pytest.raises(BookmarkError, match="not valid JSON"):
+        p.load_bookmarks(bad)
+    small = Projector(np.random.default_rng(0).random((10, 4)))
+    small.add_bookmark()
+    small.save_bookmarks(tmp_path / "small.json")
+    with pytest.raises(BookmarkError, match="made for 10 points, but this projector has 1797"):
+        p.load_bookmarks(tmp_path / "small.json")
+    assert [b["name"] for b in p.bookmarks] == ["kept"]
+
+
+def test_panel_requests(p):
+    def ask(payload, buffers=None):
+        p._on_page_message(p, {"id": 1, "kind": "bookmark", "payload": payload}, buffers or [])
+        return p.sent[-1]
+
+    assert ask({"action": "add"})["result"]["name"] == "State 1"
+    assert ask({"action": "rename", "which": 0, "name": "mine"})["ok"]
+    assert ask({"action": "restore", "which": "mine"})["result"]["name"] == "mine"
+    tb = [{"label": "tb view", "selectedProjection": "pca", "pcaComponentDimensions": [0, 1],
+           "projections": [{"pca-0": float(i), "pca-1": 0.0} for i in range(1797)]}]  # fmt: skip
+    reply = ask({"action": "load"}, [memoryview(json.dumps(tb).encode())])
+    assert reply["result"] == {"added": ["tb view"]}
+    reply = ask({"action": "load"}, [memoryview(b"nonsense")])
+    assert reply["ok"] is False and "not valid JSON" in reply["error"]
+    assert ask({"action": "explode"})["ok"] is False
+    assert ask({"action": "delete", "which": 0})["ok"]
+    assert [b["name"] for b in p.bookmarks] == ["tb view"]
+
+
+def test_bookmarks_come_back_from_saved_widget_state(p, digits):
+    p.add_bookmark("saved")
+    saved = p._bookmark_file
+    fresh = Projector(digits.data, {"digit": digits.target, "ink": digits.data.sum(1)})
+    fresh._bookmark_file = saved  # what a page restoring saved widget state sends
+    assert [b["name"] for b in fresh.bookmarks] == ["saved"]
