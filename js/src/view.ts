@@ -4,7 +4,7 @@
 import { bytes, float32s, Labels, uint32s } from "./codecs";
 import type { Model } from "./model";
 import { write } from "./model";
-import type { Progress, Projection } from "./protocol";
+import type { Kind, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
 import { LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
@@ -323,6 +323,12 @@ export class ProjectorView {
         return [box.left + p[0], box.top + p[1]];
       },
       positions: () => Array.from(this.stage.points.target),
+      /** Send any request, well formed or not, and report Python's reply (protocol tests). */
+      request: (kind: string, payload: unknown) =>
+        this.rpc.request(kind as Kind, payload as Record<string, unknown>).then(
+          (r) => ({ ok: true, result: r.result }),
+          (e: Error) => ({ ok: false, error: e.message }),
+        ),
       /** Every point's [x, y] on the page (client px), NaN when off screen: one call. */
       clientPositions: () => {
         const s = this.stage.screenPositions();
