@@ -1,6 +1,6 @@
 """nbprojector's benchmark: compute, transport and browser timings as one Markdown table.
 
-    python bench/bench.py [--quick] [--only compute|transport|browser]
+    python bench/bench.py [--quick] [--only compute|transport|browser|images]
 
 Prints the table and writes it to bench/results/latest.md (git-ignored). See README.md here
 for what each row measures.
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: sib
 
 from common import Row, first_line, fmt_time
 
-SECTIONS = ("compute", "transport", "browser")
+SECTIONS = ("compute", "transport", "browser", "images")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -86,8 +86,9 @@ def table(rows: list[Row]) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = ["| what | size | time | notes |", "|---|---|---|---|"]
-    lines += [f"| {cell(r.what)} | {cell(r.size)} | {cell(r.time)} | {cell(r.notes)} |"
-              for r in rows]
+    lines += [
+        f"| {cell(r.what)} | {cell(r.size)} | {cell(r.time)} | {cell(r.notes)} |" for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -102,8 +103,11 @@ def run_section(name: str, quick: bool) -> tuple[list[Row], bool]:
     except Exception as err:  # one broken section must not hide the others' numbers
         traceback.print_exc()
         rows, ok = [Row(f"{name} section", "-", "failed", first_line(err))], False
-    print(f"[bench] {name} done in {fmt_time(time.perf_counter() - start)}",
-          file=sys.stderr, flush=True)
+    print(
+        f"[bench] {name} done in {fmt_time(time.perf_counter() - start)}",
+        file=sys.stderr,
+        flush=True,
+    )
     return rows, ok
 
 
@@ -122,13 +126,17 @@ def main(argv: list[str] | None = None) -> int:
         all_ok &= ok
     elapsed = time.perf_counter() - start
 
-    command = "python bench/bench.py" + (" --quick" if args.quick else "") + (
-        f" --only {args.only}" if args.only else ""
+    command = (
+        "python bench/bench.py"
+        + (" --quick" if args.quick else "")
+        + (f" --only {args.only}" if args.only else "")
     )
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    text = (f"{table(rows)}\n\n`{command}` on {stamp}, {fmt_time(elapsed)} in all; "
-            f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
-            "(above ~0.5 before, something else was running and timings suffer).\n")
+    text = (
+        f"{table(rows)}\n\n`{command}` on {stamp}, {fmt_time(elapsed)} in all; "
+        f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+        "(above ~0.5 before, something else was running and timings suffer).\n"
+    )
     print(text)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)

@@ -163,7 +163,7 @@ ARM_CLICK = """([ready, modelId]) => {
   observer.observe(card, { childList: true, subtree: true });
 }"""
 
-NODELAY_CONFIG = '''\
+NODELAY_CONFIG = """\
 # Written by bench/browser.py: reply without Nagle's delay on kernel websockets.
 from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 
@@ -176,7 +176,7 @@ async def _open_nodelay(self, *args, **kwargs):
 
 
 KernelWebsocketHandler.open = _open_nodelay
-'''
+"""
 
 
 def open_timed(context: Any, server: Any, name: str) -> tuple[Any, float]:
@@ -205,7 +205,9 @@ def first_frame_row(context: Any, server: Any, n: int) -> Row:
     t_import, t_data, t_build = (float(v) for v in kernel)
     assert count == n, f"the widget drew {count} points, expected {n}"
     return Row(
-        "run all cells -> first frame drawn", f"{fmt_n(n)} points", fmt_time(seconds),
+        "run all cells -> first frame drawn",
+        f"{fmt_n(n)} points",
+        fmt_time(seconds),
         f"3-D blobs, 12 categories; in the kernel: imports {fmt_time(t_import)}, "
         f"data {fmt_time(t_data)}, Projector() {fmt_time(t_build)}",
     )
@@ -217,8 +219,10 @@ def click_round_trips(nb: Any, model_id: str, count: int) -> list[dict[str, floa
     xy = nb.handle("Array.from({length: h.count()}, (_, i) => h.clientPosition(i))")
     box = nb.view.locator(".nbp-canvas canvas").first.bounding_box()
     inside = [
-        p for p in xy
-        if p and box["x"] + 20 < p[0] < box["x"] + box["width"] - 20
+        p
+        for p in xy
+        if p
+        and box["x"] + 20 < p[0] < box["x"] + box["width"] - 20
         and box["y"] + 20 < p[1] < box["y"] + box["height"] - 20
     ]
     picks = np.random.default_rng(4).choice(len(inside), count, replace=False)
@@ -273,14 +277,20 @@ def round_trip_rows(context: Any, server: Any, n: int, label: str) -> list[Row]:
     kinds = sorted({kind for c in clicks for kind in c["kinds"]})
 
     return [
-        Row(f"`row` request round trip, {label}", size,
+        Row(
+            f"`row` request round trip, {label}",
+            size,
             fmt_time(statistics.median(comm) / 1000),
-            f"page -> widget comm -> Python -> page; {spread(comm)}"),
-        Row(f"click a point -> metadata card filled, {label}", size,
+            f"page -> widget comm -> Python -> page; {spread(comm)}",
+        ),
+        Row(
+            f"click a point -> metadata card filled, {label}",
+            size,
             fmt_time(statistics.median(total) / 1000),
             f"{spread(total)}; medians after pointerup: `row` sent {mark('sent')}, "
             f"its reply handled {mark('replied')}, redraw done {mark('drawn')}; "
-            f"requests a click sent: {', '.join(kinds)}"),
+            f"requests a click sent: {', '.join(kinds)}",
+        ),
     ]
 
 
@@ -302,18 +312,27 @@ def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="nbp-bench-") as tmp, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(Path(tmp) / "profile"), executable_path=harness.CHROMIUM, headless=True,
-            args=harness.CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+            str(Path(tmp) / "profile"),
+            executable_path=harness.CHROMIUM,
+            headless=True,
+            args=harness.CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
         )
         server = harness.JupyterServer(Path(tmp) / "stock")
         try:
             # Warm-up, not reported: the first page fills Chromium's cache with JupyterLab.
             attempt([], "warm-up", lambda: [first_frame_row(context, server, 1_000)])
             for n in sizes:
-                attempt(rows, f"first frame, {fmt_n(n)} points",
-                        lambda n=n: [first_frame_row(context, server, n)])
-            attempt(rows, "round trips, stock server",
-                    lambda: round_trip_rows(context, server, 10_000, "stock server"))
+                attempt(
+                    rows,
+                    f"first frame, {fmt_n(n)} points",
+                    lambda n=n: [first_frame_row(context, server, n)],
+                )
+            attempt(
+                rows,
+                "round trips, stock server",
+                lambda: round_trip_rows(context, server, 10_000, "stock server"),
+            )
         finally:
             server.stop()
         config = Path(tmp) / "nodelay" / "home" / ".config" / "jupyter"
@@ -321,8 +340,11 @@ def run(quick: bool) -> list[Row]:
         (config / "jupyter_server_config.py").write_text(NODELAY_CONFIG)
         server = harness.JupyterServer(Path(tmp) / "nodelay")
         try:
-            attempt(rows, "round trips, TCP_NODELAY server",
-                    lambda: round_trip_rows(context, server, 10_000, "TCP_NODELAY server"))
+            attempt(
+                rows,
+                "round trips, TCP_NODELAY server",
+                lambda: round_trip_rows(context, server, 10_000, "TCP_NODELAY server"),
+            )
         finally:
             server.stop()
         context.close()

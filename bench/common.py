@@ -30,7 +30,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def best_of(fn: Callable[[], Any], budget: float = 10.0, most: int = 3) -> tuple[float, int, Any]:
+def best_of(fn: Callable[[], Any], budget: float = 30.0, most: int = 3) -> tuple[float, int, Any]:
     """Best seconds of up to ``most`` runs of ``fn``, stopping once ``budget`` seconds are
     spent; returns (best seconds, runs, the last result). Short runs are noisy on a shared
     2-core machine, and the best run is the one least disturbed."""

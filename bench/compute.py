@@ -1,5 +1,6 @@
-"""Compute rows: PCA (ours beside sklearn's), Projector construction, exact neighbours,
-image thumbnails and atlases. Everything runs in this process, on the CPU."""
+"""Compute rows: PCA (ours beside sklearn's), Projector construction, exact neighbours.
+Everything runs in this process, on the CPU. ``image_rows`` (thumbnails and atlases) is
+run by the ``images`` section (images.py)."""
 
 from __future__ import annotations
 
@@ -38,16 +39,26 @@ def pca_rows(sizes: list[tuple[int, int]], sklearn_size: tuple[int, int]) -> lis
     for n, d in sizes:
         need = 2.5 * n * d * 4  # the matrix, one block of scratch while making it, scores
         if need > available_ram() * 0.8:
-            rows.append(Row("PCA (nbprojector)", shape(n, d), "skipped",
-                            f"needs ~{fmt_bytes(need)}, {fmt_bytes(available_ram())} free"))
+            rows.append(
+                Row(
+                    "PCA (nbprojector)",
+                    shape(n, d),
+                    "skipped",
+                    f"needs ~{fmt_bytes(need)}, {fmt_bytes(available_ram())} free",
+                )
+            )
             continue
         x, _ = blobs(n, d)
         seconds, runs, result = best_of(lambda x=x: pca(x, K_PCA))
-        rows.append(Row(
-            "PCA (nbprojector), 10 components", shape(n, d), fmt_time(seconds),
-            f"{_best(runs)}covariance in float32 chunks + eigh; input {fmt_bytes(x.nbytes)}; "
-            f"top component explains {result.explained_variance_ratio[0]:.1%}",
-        ))
+        rows.append(
+            Row(
+                "PCA (nbprojector), 10 components",
+                shape(n, d),
+                fmt_time(seconds),
+                f"{_best(runs)}covariance in float32 chunks + eigh; input {fmt_bytes(x.nbytes)}; "
+                f"top component explains {result.explained_variance_ratio[0]:.1%}",
+            )
+        )
         if (n, d) == sklearn_size:
             rows.extend(sklearn_rows(x, seconds))
         del x, result
@@ -66,21 +77,31 @@ def sklearn_rows(x: np.ndarray, ours: float) -> list[Row]:
         seconds, runs, _ = best_of(
             lambda s=solver: PCA(K_PCA, svd_solver=s, random_state=0).fit_transform(x)
         )
-        rows.append(Row(f"PCA (sklearn, svd_solver='{solver}')", shape(n, d), fmt_time(seconds),
-                        f"{_best(runs)}{note}; {seconds / ours:.1f}x ours"))
+        rows.append(
+            Row(
+                f"PCA (sklearn, svd_solver='{solver}')",
+                shape(n, d),
+                fmt_time(seconds),
+                f"{_best(runs)}{note}; {seconds / ours:.1f}x ours",
+            )
+        )
     return rows
 
 
 def projector_row(n: int, d: int) -> Row:
     x, labels = blobs(n, d)
-    table = pd.DataFrame({
-        "name": [f"item {i}" for i in range(n)],
-        "blob": pd.Series(labels).map(lambda b: f"blob {b}"),
-    })
+    table = pd.DataFrame(
+        {
+            "name": [f"item {i}" for i in range(n)],
+            "blob": pd.Series(labels).map(lambda b: f"blob {b}"),
+        }
+    )
     pca_alone, _, _ = best_of(lambda: pca(x, K_PCA))
     seconds, runs, _ = best_of(lambda: Projector(x, table, color_by="blob"))
     return Row(
-        "Projector(emb, meta) construction", f"{shape(n, d)}, 2 columns", fmt_time(seconds),
+        "Projector(emb, meta) construction",
+        f"{shape(n, d)}, 2 columns",
+        fmt_time(seconds),
         f"{_best(runs)}validation + PCA + colours + labels (no kernel attached, so nothing "
         f"is sent); PCA alone {fmt_time(pca_alone)}",
     )
@@ -103,8 +124,14 @@ def neighbour_rows(sizes: list[tuple[int, int]]) -> list[Row]:
             note = f"median of {QUERIES} (min {fmt_time(min(times))}, max {fmt_time(max(times))})"
             if metric == "cosine":
                 note += f"; the very first cosine query builds the unit rows: {fmt_time(first)}"
-            rows.append(Row(f"exact neighbours, one query, k=100, {metric}", shape(n, d),
-                            fmt_time(seconds), note))
+            rows.append(
+                Row(
+                    f"exact neighbours, one query, k=100, {metric}",
+                    shape(n, d),
+                    fmt_time(seconds),
+                    note,
+                )
+            )
         del x, index
     return rows
 
@@ -115,10 +142,12 @@ def digit_images(n: int) -> np.ndarray:
     from sklearn.datasets import load_digits
 
     digits = (load_digits().images * (255 / 16)).astype(np.uint8)
-    big = np.stack([
-        np.asarray(Image.fromarray(im).resize((28, 28), Image.Resampling.BILINEAR))
-        for im in digits
-    ])
+    big = np.stack(
+        [
+            np.asarray(Image.fromarray(im).resize((28, 28), Image.Resampling.BILINEAR))
+            for im in digits
+        ]
+    )
     return big[np.arange(n) % len(big)]
 
 
@@ -129,12 +158,20 @@ def image_rows(n: int) -> list[Row]:
     png = sum(len(p) for p in atlases.pngs)
     size = f"{fmt_n(n)} x 28 x 28"
     return [
-        Row("images: sprites.as_thumbnails", size, fmt_time(t_thumbs),
-            f"grey uint8 in, RGBA out ({fmt_bytes(thumbs.nbytes)} in memory)"),
-        Row("images: sprites.build_atlases", size, fmt_time(t_atlas),
+        Row(
+            "images: sprites.as_thumbnails",
+            size,
+            fmt_time(t_thumbs),
+            f"grey uint8 in, RGBA out ({fmt_bytes(thumbs.nbytes)} in memory)",
+        ),
+        Row(
+            "images: sprites.build_atlases",
+            size,
+            fmt_time(t_atlas),
             f"{len(atlases.pngs)} PNG atlas{'es' if len(atlases.pngs) > 1 else ''} "
             f"({', '.join(f'{w} x {h}' for w, h in atlases.sizes)} px), {fmt_bytes(png)} "
-            f"({png / n:.0f} B an image); raw grey pixels {fmt_bytes(n * 28 * 28)}"),
+            f"({png / n:.0f} B an image); raw grey pixels {fmt_bytes(n * 28 * 28)}",
+        ),
     ]
 
 
@@ -150,14 +187,13 @@ def run(quick: bool) -> list[Row]:
     """The compute rows; ``quick`` uses sizes 5-10x smaller."""
     if quick:
         pca_sizes, sk, proj = [(20_000, 768), (100_000, 128)], (20_000, 768), (20_000, 128)
-        nn_sizes, images = [(20_000, 768), (100_000, 128)], 7_000
+        nn_sizes = [(20_000, 768), (100_000, 128)]
     else:
         pca_sizes = [(100_000, 768), (1_000_000, 128), (1_000_000, 768)]
         sk, proj = (100_000, 768), (100_000, 128)
-        nn_sizes, images = [(100_000, 768), (1_000_000, 128)], 70_000
+        nn_sizes = [(100_000, 768), (1_000_000, 128)]
     warm_up()
     rows = pca_rows(pca_sizes, sk)
     rows.append(projector_row(*proj))
     rows.extend(neighbour_rows(nn_sizes))
-    rows.extend(image_rows(images))
-    return rows
+    return rows  # image rows: the `images` section (images.py) runs image_rows

@@ -62,12 +62,19 @@ def positions_rows(n: int) -> list[Row]:
     t_bytes, _ = median_time(as_message, REPEATS)
     t_json, text = timed(lambda: json.dumps(positions.tolist()))
     return [
-        Row("positions as float32 bytes (what the widget sends)", f"{fmt_n(n)} x 3",
+        Row(
+            "positions as float32 bytes (what the widget sends)",
+            f"{fmt_n(n)} x 3",
             fmt_time(t_bytes),
-            f"{fmt_bytes(len(raw))}; tobytes + ipywidgets' buffer split, median of {REPEATS}"),
-        Row("positions as a JSON list (what it avoids)", f"{fmt_n(n)} x 3", fmt_time(t_json),
+            f"{fmt_bytes(len(raw))}; tobytes + ipywidgets' buffer split, median of {REPEATS}",
+        ),
+        Row(
+            "positions as a JSON list (what it avoids)",
+            f"{fmt_n(n)} x 3",
+            fmt_time(t_json),
             f"{fmt_bytes(len(text.encode()))} (json.dumps(positions.tolist())), "
-            f"{len(text.encode()) / len(raw):.1f}x the bytes, {t_json / t_bytes:.0f}x the time"),
+            f"{len(text.encode()) / len(raw):.1f}x the bytes, {t_json / t_bytes:.0f}x the time",
+        ),
     ]
 
 
@@ -78,13 +85,22 @@ def widget_rows(n: int) -> list[Row]:
     widget = Projector(coords, {"blob": names[blob], "score": score}, color_by="blob")
     rows = []
 
-    t_state, (state, _, buffers) = timed(lambda: _remove_buffers(widget.get_state()))
-    binary = sum(memoryview(b).nbytes for b in buffers)
-    rows.append(Row(
-        "whole widget state (first display)", f"{fmt_n(n)} points", fmt_time(t_state),
-        f"{fmt_bytes(binary)} in {len(buffers)} buffers + {fmt_bytes(len(json.dumps(state)))} "
-        "JSON (positions, colours, labels, label offsets); get_state + buffer split",
-    ))
+    t_state, (state, paths, buffers) = timed(lambda: _remove_buffers(widget.get_state()))
+    sizes = [
+        (".".join(map(str, p)), memoryview(b).nbytes) for p, b in zip(paths, buffers, strict=True)
+    ]
+    listed = ", ".join(f"{name} {fmt_bytes(size)}" for name, size in sizes if size)
+    esm = len(json.dumps(state.get("_esm", "")))
+    rows.append(
+        Row(
+            "whole widget state (first display)",
+            f"{fmt_n(n)} points",
+            fmt_time(t_state),
+            f"{fmt_bytes(sum(size for _, size in sizes))} binary ({listed}) + "
+            f"{fmt_bytes(len(json.dumps(state)))} JSON, of which the JS bundle (_esm) "
+            f"{fmt_bytes(esm)}; get_state + buffer split",
+        )
+    )
 
     changed: list[str] = []
     widget.observe(lambda change: changed.append(change["name"]))
@@ -96,11 +112,15 @@ def widget_rows(n: int) -> list[Row]:
         resent = "_positions" in sent or "_positions" in changed
         json_bytes, binary = recorder.total()
         kind = "numeric" if column == "score" else "categorical"
-        rows.append(Row(
-            f"colour change (color_by = {kind} column)", f"{fmt_n(n)} points", fmt_time(seconds),
-            f"colours + legend + message; sent {sorted(sent)}: {fmt_bytes(binary)} binary + "
-            f"{fmt_bytes(json_bytes)} JSON; positions re-sent: {'YES' if resent else 'no'}",
-        ))
+        rows.append(
+            Row(
+                f"colour change (color_by = {kind} column)",
+                f"{fmt_n(n)} points",
+                fmt_time(seconds),
+                f"colours + legend + message; sent {sorted(sent)}: {fmt_bytes(binary)} binary + "
+                f"{fmt_bytes(json_bytes)} JSON; positions re-sent: {'YES' if resent else 'no'}",
+            )
+        )
     return rows
 
 

@@ -1,5 +1,7 @@
 // Bundles the widget (three.js included: nothing is fetched from a CDN at run time) into
-// the Python package's static/ folder, minified, as one ES module plus one stylesheet.
+// the Python package's static/ folder, minified, as one ES module plus one stylesheet; and
+// standalone.js, the small entry of the offline HTML export (js/src/standalone.ts), which
+// loads that same module from the page and answers its requests without Python.
 import * as esbuild from "esbuild";
 import { copyFile, mkdir } from "node:fs/promises";
 
@@ -18,10 +20,10 @@ const options = {
   outfile: `${outdir}widget.js`,
   logLevel: "info",
 };
+const standalone = { ...options, entryPoints: ["src/standalone.ts"], outfile: `${outdir}standalone.js` };
 await copyFile("src/widget.css", `${outdir}widget.css`);
 if (watch) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  for (const o of [options, standalone]) await (await esbuild.context(o)).watch();
 } else {
-  await esbuild.build(options);
+  await Promise.all([esbuild.build(options), esbuild.build(standalone)]);
 }

@@ -134,3 +134,17 @@ def test_bookmarks_come_back_from_saved_widget_state(p, digits):
     fresh = Projector(digits.data, {"digit": digits.target, "ink": digits.data.sum(1)})
     fresh._bookmark_file = saved  # what a page restoring saved widget state sends
     assert [b["name"] for b in fresh.bookmarks] == ["saved"]
+
+
+def test_images_or_dots_and_image_size_are_part_of_a_bookmark(digits, tmp_path):
+    p = Projector(digits.data, {"digit": digits.target}, images=digits.images / 16)
+    p.image_size = 40
+    p.add_bookmark("big images")
+    p.image_size, p.show_images = 10, False
+    p.save_bookmarks(tmp_path / "b.json")
+    p.restore_bookmark("big images")
+    assert (p.image_size, p.show_images) == (40, True)
+    p.image_size = 10
+    p.load_bookmarks(tmp_path / "b.json", replace=True)
+    p.restore_bookmark(0)
+    assert (p.image_size, p.show_images) == (40, True)

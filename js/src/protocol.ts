@@ -11,6 +11,8 @@ export const KINDS = [
   "neighbors",
   "isolate",
   "bookmark",
+  "snapshot",
+  "atlas",
 ] as const;
 
 export type Kind = (typeof KINDS)[number];

@@ -9,7 +9,9 @@ import type { Rpc } from "./rpc";
 import { LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
 import { RegionTool } from "./scene/regions";
+import { SpriteLayer } from "./scene/sprites";
 import { Stage } from "./scene/stage";
+import { applyThemeAttributes, watchHostTheme } from "./theme";
 import type { Ctx } from "./ui/context";
 import { bookmarksPanel } from "./ui/bookmarksPanel";
 import { dataPanel } from "./ui/dataPanel";
@@ -18,6 +20,7 @@ import { h } from "./ui/dom";
 import { InspectState, opOf } from "./ui/inspectState";
 import { inspector } from "./ui/inspector";
 import { projectionsPanel } from "./ui/projectionsPanel";
+import { ViewTools } from "./ui/viewTools";
 
 const CLICK_SLOP_PX = 4;
 const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
@@ -38,6 +41,10 @@ export class ProjectorView {
   private inspect: InspectState;
   private regions: RegionTool;
   private labelLayer: LabelLayer;
+  private tools: ViewTools;
+  private stopThemeWatch: () => void;
+  private background = "";
+  private sprites: SpriteLayer;
 
   constructor(
     private model: Model,
@@ -76,7 +83,10 @@ export class ProjectorView {
     this.stage = new Stage(canvasBox);
     this.stage.onFrame = () => this.afterFrame();
     this.stage.onCameraChange = () => write(model, "camera", this.stage.getCameraState());
-    this.resizeObserver = new ResizeObserver(() => this.stage.resize());
+    this.resizeObserver = new ResizeObserver(() => {
+      this.stage.resize();
+      this.applyTheme(); // attached to the page only now, perhaps: read the host's colours
+    });
     this.resizeObserver.observe(canvasBox);
     this.labelLayer = new LabelLayer(canvasBox);
     this.regions = new RegionTool(this.stage, canvasBox, {
@@ -85,6 +95,9 @@ export class ProjectorView {
       onSelect: (indices, op) => this.inspect.select(indices, op),
     });
     toggleLeft.after(this.regions.toolbar);
+    this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, drawLabels: () => this.drawLabels() });
+    reset.before(...this.tools.elements);
+    this.stopThemeWatch = watchHostTheme(() => this.applyTheme());
     this.inspect.onChange(() => {
       this.applySelection();
       // For tests and bench/: whose neighbour list is shown ("-1": none).
@@ -107,6 +120,8 @@ export class ProjectorView {
     for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible"]) {
       this.listen(`change:${trait}`, () => this.updateStatus());
     }
+    this.sprites = new SpriteLayer(this.stage, this.ctx);
+    this.inspect.thumbnailOf = (i, px) => this.sprites.thumbnail(i, px);
     (this.root as any).__nbp = this.testHandle();
 
     this.applyHeight();
@@ -137,11 +152,16 @@ export class ProjectorView {
     this.root.style.height = `${this.model.get("height") ?? 560}px`;
   }
 
+  /** Colours from the `theme` trait and the host's theme (js/src/theme.ts); cheap when
+   * nothing changed, as it runs on every host theme event and resize. */
   private applyTheme(): void {
-    const theme = this.model.get("theme") ?? "auto";
-    this.root.dataset.theme = theme;
-    const background = getComputedStyle(this.root).getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff";
-    this.stage.setBackground(background);
+    applyThemeAttributes(this.root, this.model.get("theme") ?? "auto");
+    const style = getComputedStyle(this.root);
+    const background = style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff";
+    const key = `${background}|${style.getPropertyValue("--nbp-fg").trim()}`;
+    if (key === this.background) return;
+    this.background = key;
+    this.stage.setBackground(background); // the labels take their colours with this frame
   }
 
   private applyDims(): void {
@@ -231,6 +251,8 @@ export class ProjectorView {
     const frames = this.stage.frames;
     this.root.dataset.frames = String(frames);
     if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") this.root.dataset.ready = "1";
+    // For tests and bench/: "drawn" once a frame has shown the images (else dots, loading...).
+    if (this.root.dataset.images !== this.sprites.state) this.root.dataset.images = this.sprites.state;
     this.drawLabels();
   }
 
@@ -247,7 +269,7 @@ export class ProjectorView {
       groups: [nb ? nb.indices : [], uint32s(this.model.get("_selection"))],
       all: Boolean(this.model.get("all_labels")),
       fontPx: this.model.get("label_size") ?? 12,
-      offsetPx: (this.model.get("point_size") ?? 4) / 2 + 4,
+      offsetPx: (this.sprites?.drawnSize() ?? this.model.get("point_size") ?? 4) / 2 + 4,
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
@@ -256,6 +278,8 @@ export class ProjectorView {
   private isHidden = (i: number) => (this.stage.points.flags(i) & HIDDEN) !== 0;
 
   private pickRadius(): number {
+    const image = this.sprites?.drawnSize();
+    if (image) return Math.max(6, image / 2);
     return Math.max(6, (this.model.get("point_size") ?? 4) * 1.5);
   }
 
@@ -352,6 +376,10 @@ export class ProjectorView {
       lastRegion: () => this.regions.last,
       /** The labels drawn by the last frame: [index, x, y, w, h] in canvas CSS px. */
       labelsPlaced: () => this.labelLayer.placed.map((p) => [p.i, p.x, p.y, p.w, p.h]),
+      /** Images: {state: "drawn" | "dots" | "loading" | ..., atlases, maxTextureSize, ...}. */
+      images: () => this.sprites.info(),
+      /** Pretend this page's textures are at most `limit` px (null: the GPU's own limit). */
+      setTextureLimit: (limit: number | null) => this.sprites.setLimitOverride(limit),
     };
   }
 
@@ -360,7 +388,10 @@ export class ProjectorView {
     this.listeners = [];
     this.resizeObserver.disconnect();
     this.regions.dispose();
+    this.tools.dispose();
+    this.stopThemeWatch();
     this.labelLayer.dispose();
+    this.sprites.dispose();
     this.stage.dispose();
     this.root.remove();
   }

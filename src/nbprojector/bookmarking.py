@@ -34,7 +34,7 @@ class BookmarksMixin(t.HasTraits):
 
     def add_bookmark(self, name: str | None = None) -> dict[str, Any]:
         """Save the current view (projection and its coordinates, camera, selection,
-        isolation, spherize, colour and label choices, sizes) as a bookmark.
+        isolation, spherize, colour and label choices, sizes, images or dots) as a bookmark.
 
         Args:
             name: defaults to "State n". Names are unique: an existing name gets " (2)".
@@ -56,6 +56,8 @@ class BookmarksMixin(t.HasTraits):
             label_by=self.label_by,
             point_size=float(self.point_size),
             label_size=float(self.label_size),
+            image_size=float(self.image_size),
+            show_images=bool(self.show_images),
         )
         self._states.append(state)
         self._publish_bookmarks()
@@ -74,6 +76,10 @@ class BookmarksMixin(t.HasTraits):
             self.spherize = state.spherize
             self.point_size = state.point_size
             self.label_size = state.label_size
+            if state.image_size is not None:
+                self.image_size = state.image_size
+            if state.show_images is not None and self.images is not None:
+                self.show_images = state.show_images
             rows = None if state.isolated is None else state.isolated.astype(np.int64)
             visible = b""
             if rows is not None:

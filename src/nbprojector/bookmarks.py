@@ -11,7 +11,7 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
         "isolated": null or {"dtype": "uint32", "shape": [M], "data": "<base64>"},
         "selection": {"dtype": "uint32", "shape": [K], "data": "<base64>"},
         "camera": {...}, "spherize": false, "color_by": "...", "label_by": "...",
-        "point_size": 4.0, "label_size": 12.0}]}
+        "point_size": 4.0, "label_size": 12.0, "image_size": 24.0, "show_images": true}]}
 
 Coordinates are little-endian float16 when they fit (|x| < 60000; 3 significant digits,
 plenty for a layout on screen), else float32: a 10,000-point 3D bookmark is ~80 kB of base64,
@@ -55,6 +55,8 @@ class State:
     label_by: str = ""
     point_size: float = 4.0
     label_size: float = 12.0
+    image_size: float | None = None  # None: the widget has no images, or the file predates them
+    show_images: bool | None = None
 
     def summary(self) -> dict[str, Any]:
         """What a person reads in ``p.bookmarks`` and the panel: no per-point data."""
@@ -134,6 +136,8 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
             label_by=str(record.get("label_by", "")),
             point_size=float(record.get("point_size", 4.0)),
             label_size=float(record.get("label_size", 12.0)),
+            image_size=_optional(record.get("image_size"), float),
+            show_images=_optional(record.get("show_images"), bool),
         )
     except KeyError as err:
         raise BookmarkError(f"{where} lacks the field {err.args[0]!r}") from None
@@ -141,6 +145,10 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
         if indices is not None and len(indices) and int(indices.max()) >= n_points:
             raise BookmarkError(f"{where}: {name} index {int(indices.max())} >= {n_points} points")
     return state
+
+
+def _optional(value: Any, kind: type) -> Any:
+    return None if value is None else kind(value)
 
 
 def dumps(states: list[State], n_points: int) -> str:

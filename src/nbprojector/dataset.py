@@ -80,6 +80,8 @@ class Dataset:
 
     embeddings: dict[str, np.ndarray]
     table: pd.DataFrame
+    #: One RGBA thumbnail per point, (N, h, w, 4) uint8, or None (set by the widget, SPEC D6).
+    images: np.ndarray | None = None
 
     @classmethod
     def from_inputs(cls, emb: Any, meta: Any = None) -> Dataset:

@@ -22,6 +22,8 @@ KINDS = (
     "neighbors",  # {index, k, metric, spherize?} -> uint32 indices, float32 distances (+ angles)
     "isolate",  # {} + uint32 indices buffer (or none: the selection); {show_all: true}
     "bookmark",  # {action, ...}
+    "snapshot",  # {token, width, height} + the PNG: the answer to p.save_png
+    "atlas",  # {max_texture_size}: the page's WebGL limit; atlases rebuilt to fit it
 )
 
 

@@ -15,13 +15,15 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from . import protocol, tensorboard
+from . import export, protocol, tensorboard
 from .bookmarking import BookmarksMixin
 from .dataset import Dataset
+from .images import ImagesMixin, thumbnails_from_inputs
 from .inspector import InspectorMixin
 from .layout import Layout
 from .metadata import color_points, column_kind, describe_columns, pack_labels
 from .running import ProjectionsMixin, methods_available
+from .snapshot import SnapshotMixin
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,14 @@ def _bytes_from_page(value: Any, _widget: Any) -> bytes:
 _BINARY = {"from_json": _bytes_from_page}
 
 
-class Projector(BookmarksMixin, InspectorMixin, ProjectionsMixin, anywidget.AnyWidget):
+class Projector(
+    ImagesMixin,
+    BookmarksMixin,
+    InspectorMixin,
+    ProjectionsMixin,
+    SnapshotMixin,
+    anywidget.AnyWidget,
+):
     """An interactive 2D / 3D view of embeddings, inline in a notebook.
 
     Args:
@@ -57,6 +66,14 @@ class Projector(BookmarksMixin, InspectorMixin, ProjectionsMixin, anywidget.AnyW
         color_by: the column that colours the points (default: the first categorical
             column with at most 50 distinct values, else none).
         height: the widget's height in pixels.
+        images: one image per point, drawn in place of its dot (SPEC D6): an (N, H, W) grey
+            or (N, H, W, 3|4) RGB(A) array (uint8, or floats in [0, 1]), a list of PIL
+            images, or a sprite sheet (a path or a PIL image) with ``single_image_dim``.
+            Thumbnails are at most 64 px on their longest side; see ``set_images``.
+        single_image_dim: (width, height) of one image in a sprite sheet, stored row-first
+            (left to right, top to bottom; any number of columns, the last row may be
+            incomplete).
+        show_images: draw images (default when images are given) or dots.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -112,9 +129,13 @@ class Projector(BookmarksMixin, InspectorMixin, ProjectionsMixin, anywidget.AnyW
         label_by: str | None = None,
         color_by: str | None = None,
         height: int = 560,
+        images: Any = None,
+        single_image_dim: tuple[int, int] | None = None,
+        show_images: bool | None = None,
         **kwargs: Any,
     ) -> None:
         data = Dataset.from_inputs(emb, meta)
+        thumbs = thumbnails_from_inputs(images, single_image_dim, data.n_points)
         _bundle("widget.js")  # a clear message if the front end was never built
         super().__init__(height=height, **kwargs)
         self._data = data
@@ -126,6 +147,8 @@ class Projector(BookmarksMixin, InspectorMixin, ProjectionsMixin, anywidget.AnyW
         self.set_trait("embeddings", list(data.embeddings))
         self.set_trait("columns", describe_columns(data.table))
         self.set_trait("n_points", data.n_points)
+        shown = thumbs is not None if show_images is None else show_images
+        self._use_thumbnails(thumbs, show=shown)
         self.on_msg(self._on_page_message)
         first = next(iter(data.embeddings))
         self.embedding = first  # triggers the first layout (PCA)
@@ -171,6 +194,22 @@ class Projector(BookmarksMixin, InspectorMixin, ProjectionsMixin, anywidget.AnyW
         """Write every embedding, the metadata and the images as a log dir TensorBoard's
         projector opens; see ``nbprojector.tensorboard.write_logdir`` for the options."""
         return tensorboard.save_logdir(self, path, **kwargs)
+
+    def to_html(
+        self,
+        path: str | Path,
+        *,
+        title: str | None = None,
+        max_neighbor_floats: int = export.MAX_NEIGHBOR_FLOATS,
+    ) -> Path:
+        """Write the view as ONE HTML file that works offline, without a kernel: the current
+        layout, colours, labels, images, selection, camera and bookmarks; hover, rotate,
+        zoom, search, the metadata card and bookmark playback work as in the notebook.
+        Nearest neighbours are computed in the page when N x D (all embeddings) is at most
+        ``max_neighbor_floats`` (the vectors are embedded); beyond that the neighbour list
+        says they are not available in the export. Projections need Python. Returns the path.
+        """
+        return export.write_html(self, path, title=title, max_neighbor_floats=max_neighbor_floats)
 
     # ---------------------------------------------------------------- trait reactions
 

@@ -105,6 +105,8 @@ class JupyterServer:
             f"--ServerApp.root_dir={self.notebooks}", "--expose-app-in-browser",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            # Notebook 7 (same server) exposes window.jupyterapp only when told on its own.
+            "--JupyterNotebookApp.expose_app_in_browser=True",
         ]  # fmt: skip
         self.process = subprocess.Popen(
             command,
@@ -209,12 +211,20 @@ class Notebook:
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
-def open_notebook(context: Any, server: JupyterServer, name: str, timeout: float = 180_000):
-    """Open a notebook in JupyterLab, run every cell, wait for the widget's first frame."""
+#: Where each front end the server runs opens a notebook (the same server process serves
+#: both: Notebook 7 is there when the ``notebook`` package is installed).
+APPS = {"lab": "/lab/tree/{name}?reset", "notebook": "/notebooks/{name}"}
+
+
+def open_notebook(
+    context: Any, server: JupyterServer, name: str, timeout: float = 180_000, app: str = "lab"
+):
+    """Open a notebook in JupyterLab (``app="lab"``) or Notebook 7 (``app="notebook"``), run
+    every cell, wait for the widget's first frame. Both expose ``window.jupyterapp``."""
     server.shutdown_kernels()
     page = context.new_page()
     page.set_default_timeout(timeout)
-    page.goto(f"{server.url}/lab/tree/{name}?reset")
+    page.goto(server.url + APPS[app].format(name=name))
     page.wait_for_function("() => window.jupyterapp !== undefined")
     page.evaluate(RUN_ALL)
     page.locator(READY).first.wait_for(state="visible", timeout=timeout)

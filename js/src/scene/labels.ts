@@ -44,6 +44,8 @@ export class LabelLayer {
   private g: CanvasRenderingContext2D;
   /** The labels drawn by the last frame (tests read them). */
   placed: Placed[] = [];
+  /** Device pixels per CSS pixel for the next draws (a PNG snapshot sets it; null: the screen's). */
+  ratioOverride: number | null = null;
   private widths = new Map<number, number>();
   private font = "";
   private labelsSeen: Labels | null = null;
@@ -59,7 +61,7 @@ export class LabelLayer {
 
   private fit(): void {
     const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
-    const ratio = window.devicePixelRatio || 1;
+    const ratio = this.ratioOverride ?? (window.devicePixelRatio || 1);
     if (w === this.width && h === this.height && this.canvas.width === Math.round(w * ratio)) return;
     this.width = w;
     this.height = h;
@@ -71,7 +73,7 @@ export class LabelLayer {
   draw(r: LabelRequest): void {
     this.fit();
     const g = this.g;
-    const ratio = window.devicePixelRatio || 1;
+    const ratio = this.ratioOverride ?? (window.devicePixelRatio || 1);
     g.setTransform(1, 0, 0, 1, 0, 0);
     g.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.placed = [];

@@ -65,7 +65,8 @@ void main() {
 export class PointCloud {
   readonly object: THREE.Points;
   readonly material: THREE.ShaderMaterial;
-  private geometry = new THREE.BufferGeometry();
+  /** Shared with the image layer (sprites.ts), which draws the same points as images. */
+  readonly geometry = new THREE.BufferGeometry();
   count = 0;
   /** Where each point is drawn once the running transition has finished. */
   target: Float32Array = new Float32Array(0);

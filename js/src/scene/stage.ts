@@ -170,6 +170,12 @@ export class Stage {
     this.requestFrame();
   }
 
+  /** Add an object drawn with the points (the image layer). */
+  add(object: THREE.Object3D): void {
+    this.scene.add(object);
+    this.requestFrame();
+  }
+
   setBackground(css: string): void {
     const color = new THREE.Color(css);
     this.renderer.setClearColor(color, 1);
@@ -199,6 +205,36 @@ export class Stage {
     this.renderer.render(this.scene, this.camera);
     this.frames++;
     this.onFrame();
+  }
+
+  /** Draw one frame at `ratio` device pixels per CSS pixel (a PNG snapshot), hand the canvas
+   * to `use` while it holds that frame, then draw at the screen's ratio again. The ratio is
+   * capped so the drawing buffer stays within the GPU's limits; returns the ratio used. */
+  renderAt(ratio: number, use: (canvas: HTMLCanvasElement) => void): number {
+    const gl = this.renderer.getContext();
+    const limit = Math.min(gl.getParameter(gl.MAX_RENDERBUFFER_SIZE), ...gl.getParameter(gl.MAX_VIEWPORT_DIMS));
+    const used = Math.max(0.1, Math.min(ratio, limit / Math.max(this.width, this.height)));
+    const before = this.renderer.getPixelRatio();
+    // Every shader that sizes things in device pixels (points, and any other layer) scales.
+    const uniforms: { value: number }[] = [];
+    this.scene.traverse((object) => {
+      const uniform = (object as any).material?.uniforms?.pixelRatio;
+      if (uniform && !uniforms.includes(uniform)) uniforms.push(uniform);
+    });
+    const saved = uniforms.map((u) => u.value);
+    try {
+      this.renderer.setPixelRatio(used);
+      this.renderer.setSize(this.width, this.height, false);
+      for (const u of uniforms) u.value = (u.value / before) * used;
+      this.renderer.render(this.scene, this.camera);
+      use(this.canvas);
+    } finally {
+      this.renderer.setPixelRatio(before);
+      this.renderer.setSize(this.width, this.height, false);
+      uniforms.forEach((u, i) => (u.value = saved[i]));
+      this.renderer.render(this.scene, this.camera);
+    }
+    return used;
   }
 
   /** Screen positions (CSS px, relative to the canvas) of every point; cached per camera. */

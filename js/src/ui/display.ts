@@ -36,7 +36,22 @@ export function displayPanel(ctx: Ctx): HTMLElement {
     slider(ctx, "point_size", "nbp-point-size", 0.5, 32, 0.5, "Points"),
     slider(ctx, "label_size", "nbp-label-size", 6, 48, 1, "Labels"),
     checkbox(ctx, "all_labels", "nbp-all-labels", "Label all points", "Label every point shown where its label overlaps no other, front-most first"),
+    imageControls(ctx),
   );
+}
+
+/** Images or dots, and the images' size (SPEC D6); shown only when the points have images. */
+function imageControls(ctx: Ctx): HTMLElement {
+  const box = h(
+    "div",
+    { class: "nbp-image-controls" },
+    checkbox(ctx, "show_images", "nbp-show-images", "Show images", "Draw each point as its own image instead of a dot"),
+    slider(ctx, "image_size", "nbp-image-size", 4, 128, 1, "Images"),
+  );
+  const update = () => (box.hidden = !((ctx.model.get("image_manifest") ?? {}).count > 0));
+  ctx.listen("change:image_manifest", update);
+  update();
+  return box;
 }
 
 export function spherizeToggle(ctx: Ctx): HTMLElement {

@@ -59,6 +59,8 @@ export class InspectState {
   pending = false;
   /** The view supplies labels (it holds the packed label column). */
   labelOf: (i: number) => string = (i) => `#${i}`;
+  /** The view supplies images: a small canvas of point i's image, null without images. */
+  thumbnailOf: (i: number, px: number) => HTMLElement | null = () => null;
   private written: Uint32Array | null = null;
   private seq = 0;
   private listeners: (() => void)[] = [];

@@ -45,14 +45,17 @@ function selectionPanel(ctx: Ctx, state: InspectState): HTMLElement {
 /** The metadata row of the focused point (or of the one point selected). */
 function cardPanel(ctx: Ctx, state: InspectState): HTMLElement {
   const card = h("dl", { class: "nbp-card" });
-  const box = section("Point", card);
+  const image = h("div", { class: "nbp-card-image" }); // the point's own image, if any
+  const box = section("Point", image, card);
   let shownFor = -1;
+  const showImage = () => image.replaceChildren(...[state.thumbnailOf(shownFor, 96)].filter((c) => c !== null));
   const update = () => {
     const selected = uint32s(ctx.model.get("_selection"));
     const index = state.focus >= 0 ? state.focus : selected.length === 1 ? selected[0] : -1;
     box.hidden = index < 0;
     if (index === shownFor) return;
     shownFor = index;
+    showImage();
     if (index < 0) {
       card.replaceChildren();
       return;
@@ -70,6 +73,7 @@ function cardPanel(ctx: Ctx, state: InspectState): HTMLElement {
       .catch((err: Error) => ctx.notify(err.message, "error"));
   };
   ctx.listen("change:_selection", update);
+  ctx.listen("change:image_manifest", showImage);
   state.onChange(update);
   update();
   return box;

@@ -15,7 +15,7 @@ export function pointList(
   const items: HTMLElement[] = [];
   for (let j = 0; j < indices.length; j++) {
     const i = indices[j];
-    const item = h("li", { class: "nbp-item", "data-index": i, title: `point #${i}` }, h("span", { class: "nbp-item-label", text: state.labelOf(i) || `#${i}` }), extra(j));
+    const item = h("li", { class: "nbp-item", "data-index": i, title: `point #${i}` }, state.thumbnailOf(i, 24), h("span", { class: "nbp-item-label", text: state.labelOf(i) || `#${i}` }), extra(j));
     item.addEventListener("mouseenter", () => state.highlight(i));
     item.addEventListener("mouseleave", () => state.highlight(-1));
     item.addEventListener("click", () => state.clickPoint(i));

@@ -1,0 +1,161 @@
+"""Image rows (SPEC D6): thumbnails and atlases in Python, what the widget sends, and the
+first frame with images on in a real JupyterLab and Chromium.
+
+    python bench/bench.py --only images [--quick]
+
+70,000 images of 28 x 28 (7,000 with ``--quick``): sklearn's digits upscaled to MNIST's size
+and tiled (``compute.digit_images``).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from common import Row, blobs, fmt_bytes, fmt_n, fmt_time, timed
+from compute import digit_images, image_rows
+
+from nbprojector import Projector
+
+RUN_TIMEOUT_MS = 300_000
+
+CELLS = [
+    "import time\n"
+    "t0 = time.perf_counter()\n"
+    "import numpy as np\n"
+    "from nbprojector import Projector\n"
+    "t_import = time.perf_counter() - t0",
+    "t0 = time.perf_counter()\n"
+    "from PIL import Image\n"
+    "from sklearn.datasets import load_digits\n"
+    "rng = np.random.default_rng(0)\n"
+    "centres = rng.normal(scale=6.0, size=(12, 3)).astype(np.float32)\n"
+    "blob = rng.integers(0, 12, {n})\n"
+    "emb = centres[blob] + rng.standard_normal(({n}, 3), dtype=np.float32)\n"
+    "meta = {{'blob': np.array([f'blob {{i}}' for i in range(12)])[blob]}}\n"
+    "digits = (load_digits().images * (255 / 16)).astype(np.uint8)\n"
+    "big = np.stack([np.asarray(Image.fromarray(d).resize((28, 28), Image.Resampling.BILINEAR))\n"
+    "                for d in digits])\n"
+    "images = big[np.arange({n}) % len(big)]\n"
+    "t_data = time.perf_counter() - t0",
+    "t0 = time.perf_counter()\n"
+    "p = Projector(emb, meta, color_by='blob', images=images)\n"
+    "t_build = time.perf_counter() - t0\n"
+    "p",
+]
+
+# As browser.HOOK, plus the moment a frame first shows the images (the view sets
+# data-images="drawn" after such a frame; before that it draws dots while decoding).
+HOOK = """(ready) => {
+  const app = window.jupyterapp;
+  const execute = app.commands.execute.bind(app.commands);
+  const bench = (window.__bench = {});
+  app.commands.execute = (id, args) => {
+    if (id === 'notebook:run-all-cells') bench.start = performance.now();
+    return execute(id, args);
+  };
+  const observer = new MutationObserver(() => {
+    if (bench.start === undefined) return;
+    if (bench.ready === undefined && document.querySelector(ready)) bench.ready = performance.now();
+    if (document.querySelector(ready + '[data-images="drawn"]')) {
+      bench.images = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ['data-ready', 'data-images'],
+  });
+}"""
+
+
+def widget_row(n: int) -> Row:
+    """``set_images`` on a widget: thumbnails, atlases and the traits that carry them."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    images = digit_images(n)
+    x, labels = blobs(n, 3)
+    p = Projector(x, {"blob": labels})
+    seconds, _ = timed(lambda: p.set_images(images))
+    state, _, buffers = _remove_buffers(p.get_state(["_atlases", "image_manifest"]))
+    sent = sum(len(b) for b in buffers)
+    manifest = len(json.dumps(state))
+    m = p.image_manifest
+    return Row(
+        "images: Projector.set_images (what the widget sends)", f"{fmt_n(n)} x 28 x 28",
+        fmt_time(seconds),
+        f"thumbnails + atlases + traits; {len(buffers)} PNG buffer(s) of {fmt_bytes(sent)} "
+        f"({', '.join(f'{w} x {h}' for w, h in m['sizes'])} px, max_texture_size "
+        f"{m['max_texture_size']}) + {manifest} B JSON manifest",
+    )  # fmt: skip
+
+
+def open_timed(context: Any, server: Any, harness: Any, name: str) -> tuple[Any, dict]:
+    server.shutdown_kernels()
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    page.goto(f"{server.url}/lab/tree/{name}?reset")
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    page.evaluate(HOOK, harness.READY)
+    page.evaluate(harness.RUN_ALL)
+    page.wait_for_function("() => window.__bench.images !== undefined", timeout=RUN_TIMEOUT_MS)
+    return harness.Notebook(page, server), page.evaluate("() => window.__bench")
+
+
+def first_frame_row(context: Any, server: Any, harness: Any, n: int) -> Row:
+    name = server.write_notebook(f"bench_images_{n}.ipynb", [c.format(n=n) for c in CELLS])
+    nb, marks = open_timed(context, server, harness, name)
+    try:
+        kernel = nb.py("print(t_import, t_data, t_build)").split()
+        info = nb.handle("h.images()")
+        sent = int(nb.py("print(sum(len(b) for b in p._atlases))"))
+    finally:
+        harness.close_notebook(nb)
+    t_import, t_data, t_build = (float(v) for v in kernel)
+    seconds = (marks["images"] - marks["start"]) / 1000
+    dots = (marks["ready"] - marks["start"]) / 1000
+    assert info["state"] == "drawn", info
+    return Row(
+        "run all cells -> first frame with images drawn", f"{fmt_n(n)} points, 28 x 28 images",
+        fmt_time(seconds),
+        f"first frame (dots, while the atlases decode) at {fmt_time(dots)}; "
+        f"{info['atlases']} atlas(es), {fmt_bytes(sent)} of PNG; in the kernel: imports "
+        f"{fmt_time(t_import)}, data + images {fmt_time(t_data)}, Projector(images=) "
+        f"{fmt_time(t_build)}",
+    )  # fmt: skip
+
+
+def browser_rows(n: int) -> list[Row]:
+    import browser  # the harness, and Chromium's presence
+
+    harness = browser.harness
+    if not Path(harness.CHROMIUM).exists():
+        return [Row("images: first frame", "-", "skipped", f"no Chromium at {harness.CHROMIUM}")]
+    from playwright.sync_api import sync_playwright
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="nbp-bench-") as tmp, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(Path(tmp) / "profile"), executable_path=harness.CHROMIUM, headless=True,
+            args=harness.CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+        )  # fmt: skip
+        server = harness.JupyterServer(Path(tmp) / "stock")
+        try:
+            # Warm-up, not reported: fills Chromium's cache with JupyterLab.
+            browser.attempt([], "warm-up", lambda: [first_frame_row(context, server, harness, 500)])
+            browser.attempt(rows, f"images: first frame, {fmt_n(n)} points",
+                            lambda: [first_frame_row(context, server, harness, n)])  # fmt: skip
+        finally:
+            server.stop()
+        context.close()
+    return rows
+
+
+def run(quick: bool) -> list[Row]:
+    n = 7_000 if quick else 70_000
+    rows = image_rows(n)
+    rows.append(widget_row(n))
+    rows.extend(browser_rows(n))
+    return rows

@@ -1,0 +1,277 @@
+"""Offline HTML export (SPEC H2): ``p.to_html(path)`` writes ONE file that opens from disk with
+no network and no kernel.
+
+The file carries, inline:
+
+* the widget's front end: the same ES module the notebook runs (``static/widget.js``, loaded
+  from a ``blob:`` URL) and its stylesheet, so the page draws exactly what the notebook does;
+* the widget's synced state (every trait; binary traits as base64 at the paths ipywidgets
+  would send them as buffers): layout, colours, labels, images, selection, camera, theme,
+  bookmarks;
+* what the page needs to answer the requests Python answers in a notebook
+  (``static/standalone.js``, from ``js/src/standalone.ts``): every metadata column as text
+  (dictionary-encoded: distinct values once, then a small integer per point) for search and
+  the metadata card; the float32 vectors for nearest neighbours, computed in the page, when
+  N x D is at most ``max_neighbor_floats`` (beyond that the neighbour list says it is not
+  available in this export, and why); one ready-made state per bookmark (positions, colours,
+  labels, isolation, selection, camera), so bookmark playback works as in the notebook.
+
+Projections (PCA, t-SNE, UMAP, custom), isolation and bookmark edits need Python: the page
+says so when asked.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ipywidgets.widgets.widget import _remove_buffers
+
+from .layout import normalize_positions
+from .metadata import color_points
+from .search import as_text
+
+#: Neighbours are computed in the page when N x D (over every embedding embedded) is at most
+#: this many float32 values: 4 million floats are 16 MB of vectors, ~21 MB of base64 in the
+#: file, and a query scans them in well under a second. Pass ``max_neighbor_floats`` to change.
+MAX_NEIGHBOR_FLOATS = 4_000_000
+
+#: Traits that are the widget machinery, not its state (the bundle travels separately).
+_SKIP = {"_esm", "_css", "_anywidget_id", "comm", "layout", "log", "tabbable", "tooltip", "keys",
+         "_dom_classes", "_property_lock", "_states_to_send", "_view_count"}  # fmt: skip
+
+#: Bytes of per-point colours embedded for colouring by every column (3 bytes a point a
+#: column); beyond it only the columns in use (the current one and the bookmarks') are.
+COLORING_BUDGET = 32_000_000
+
+_DATA_ID = "nbprojector-data"
+
+
+def b64(data: bytes | memoryview | np.ndarray) -> str:
+    if isinstance(data, np.ndarray):
+        data = np.ascontiguousarray(data).tobytes()
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def widget_state(widget: Any) -> dict[str, Any]:
+    """The synced state as plain JSON: ``{"state", "buffer_paths", "buffers"}`` where each
+    buffer is base64 and its path says where it goes (the layout ipywidgets sends)."""
+    state = {k: v for k, v in widget.get_state().items() if k not in _SKIP}
+    progress = state.get("progress") or {}
+    if progress.get("state") in ("running", "paused"):
+        state["progress"] = {}  # nothing runs in the exported page
+    stripped, paths, buffers = _remove_buffers(state)
+    return {"state": stripped, "buffer_paths": paths, "buffers": [b64(b) for b in buffers]}
+
+
+def _codes(codes: np.ndarray, n_values: int) -> dict[str, Any]:
+    small = np.uint8 if n_values <= 2**8 else np.uint16 if n_values <= 2**16 else np.uint32
+    dtype = np.dtype(small)
+    return {"dtype": dtype.name, "data": b64(codes.astype(dtype.newbyteorder("<")))}
+
+
+def encode_columns(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every column as the text search and the card show (``search.as_text``: numbers as
+    written, ``3.0`` as ``3``), dictionary-encoded: ``values`` (distinct texts) and per point
+    ``codes`` (0 = missing, else 1 + the value's position)."""
+    out = []
+    for name in table.columns:
+        text, missing = as_text(table[name])
+        codes, uniques = pd.factorize(text.where(~missing, None), sort=False)
+        values = [str(u) for u in uniques]
+        codes = _codes(codes + 1, len(values) + 1)
+        out.append({"name": str(name), "values": values, "codes": codes})
+    return out
+
+
+def decode_columns(columns: list[dict[str, Any]]) -> dict[str, list[str | None]]:
+    """The inverse of :func:`encode_columns` (tests use it)."""
+    out = {}
+    for column in columns:
+        dtype = np.dtype(column["codes"]["dtype"]).newbyteorder("<")
+        codes = np.frombuffer(base64.b64decode(column["codes"]["data"]), dtype)
+        lookup = [None, *column["values"]]
+        out[column["name"]] = [lookup[c] for c in codes]
+    return out
+
+
+def neighbor_vectors(widget: Any, limit: int) -> dict[str, Any]:
+    """The vectors for neighbours in the page, or why they are left out."""
+    embeddings = widget._data.embeddings
+    total = sum(int(v.size) for v in embeddings.values())
+    if total > limit:
+        n, d = widget.vectors.shape
+        return {
+            "available": False,
+            "reason": (
+                f"nearest neighbours are not available in this offline export: the data has "
+                f"{n:,} x {d:,} = {total:,} values (all embeddings), more than the "
+                f"{limit:,} embedded at most (p.to_html(path, max_neighbor_floats=...) embeds "
+                "more, in a larger file). In the notebook they work at any size."
+            ),
+        }
+    return {
+        "available": True,
+        "vectors": {
+            name: {"shape": list(v.shape), "data": b64(np.ascontiguousarray(v, "<f4"))}
+            for name, v in embeddings.items()
+        },
+    }
+
+
+def bookmark_patches(widget: Any, *, coloring_budget: int = COLORING_BUDGET) -> dict[str, Any]:
+    """One trait patch per bookmark (what ``restore_bookmark`` would send, computed without
+    touching the widget), and the colours for colouring by each column (shared by the
+    bookmarks and the page's colour-by menu). Labels are built in the page from the columns.
+    """
+    states = list(getattr(widget, "_states", []))
+    table = widget._data.table
+    colorings: dict[str, Any] = {}
+
+    def coloring(column: str) -> None:
+        if column not in colorings:
+            colors, legend = color_points(table[column] if column else None)
+            colorings[column] = {"_colors": b64(b"" if colors is None else colors.tobytes()),
+                                 "legend": {**legend, "column": column}}  # fmt: skip
+
+    coloring(widget.color_by)
+    patches = []
+    for state in states:
+        known = state.color_by == "" or state.color_by in table.columns
+        color_by = state.color_by if known else widget.color_by
+        label_by = state.label_by if state.label_by in table.columns else widget.label_by
+        coloring(color_by)
+        rows = None if state.isolated is None else state.isolated.astype(np.int64)
+        visible = b""
+        if rows is not None:
+            mask = np.zeros(widget.n_points, dtype=np.uint8)
+            mask[rows] = 1
+            visible = mask.tobytes()
+        embedding = state.embedding if state.embedding in widget._data.embeddings else None
+        embedding = embedding or widget.embedding
+        patches.append({
+            "embedding": embedding,
+            "n_dims": int(widget._data.embeddings[embedding].shape[1]),
+            "color_by": color_by,
+            "label_by": label_by,
+            "spherize": bool(state.spherize),
+            "point_size": float(state.point_size),
+            "label_size": float(state.label_size),
+            "_visible": b64(visible),
+            "_selection": b64(state.selection.astype("<u4")),
+            "projection": {**state.projection, "dims": int(state.coords.shape[1]),
+                           "bookmark": state.name},
+            "_positions": b64(normalize_positions(state.coords, rows).astype("<f4")),
+            "camera": dict(state.camera),
+        })  # fmt: skip
+    others = [str(c) for c in table.columns if str(c) not in colorings]
+    result: dict[str, Any] = {"patches": patches, "colorings": colorings}
+    if 3 * widget.n_points * (len(colorings) + len(others) + 1) <= coloring_budget:
+        for column in ["", *others]:
+            coloring(column)
+    else:
+        result["missing_colorings"] = (
+            f"colours are embedded for the columns in use only, as {widget.n_points:,} points "
+            f"x {len(table.columns)} columns exceed {coloring_budget / 1e6:g} MB of colours"
+        )
+    return result
+
+
+def export_payload(widget: Any, *, max_neighbor_floats: int = MAX_NEIGHBOR_FLOATS) -> dict:
+    """Everything the offline page needs besides the scripts (see the module's docs)."""
+    from . import __version__
+    from .running import METHODS
+
+    offline = "needs the Python kernel; this is an offline export of the view"
+    state = widget_state(widget)
+    state["state"]["methods"] = {m: {"available": False, "message": f"{m}: {offline}"}
+                                 for m in METHODS}  # fmt: skip
+    return {
+        "format": "nbprojector-export",
+        "version": 1,
+        "nbprojector": __version__,
+        "widget": state,
+        "columns": encode_columns(widget._data.table),
+        "neighbors": neighbor_vectors(widget, max_neighbor_floats),
+        "bookmarks": bookmark_patches(widget),
+    }
+
+
+def _json_for_html(value: Any) -> str:
+    """JSON safe inside a <script> element: "<" only ever occurs inside JSON strings, where
+    \\u003c means the same character."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _inline_script(code: str, what: str) -> str:
+    if re.search(r"</script|<!--", code, re.IGNORECASE):
+        raise ValueError(f"{what} contains '</script' or '<!--' and cannot be inlined as is")
+    return code
+
+
+def _bundle_text(name: str) -> str:
+    """A built front-end file of static/ (a clear error when the bundle was never built)."""
+    from .widget import _bundle
+
+    return _bundle(name).read_text(encoding="utf-8")
+
+
+def render_html(widget: Any, *, title: str | None = None, **options: Any) -> str:
+    """The export as one HTML document (see :func:`write_html`)."""
+    from . import __version__
+
+    payload = export_payload(widget, **options)
+    payload["esm"] = _bundle_text("widget.js")
+    payload["css"] = _bundle_text("widget.css")
+    standalone = _inline_script(_bundle_text("standalone.js"), "static/standalone.js")
+    n, d = widget.n_points, widget.vectors.shape[1]
+    title = title or f"nbprojector: {n:,} points"
+    made = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    note = (
+        f"{n:,} points, {d} dimensions. Offline export made with nbprojector "
+        f"{__version__} on {made}."
+    )
+    return "\n".join([
+        "<!doctype html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # Nothing may be fetched: scripts and styles are inline, data is in the page.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; img-src data: blob:; "
+        "connect-src data: blob:; worker-src blob:\">",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{margin:16px;font:13px system-ui,sans-serif}"
+        ".nbp-export-note{color:#777;margin:6px 0 0}"
+        "@media (prefers-color-scheme:dark){body{background:#161616;color:#ddd}}</style>",
+        "</head>",
+        "<body>",
+        f"<h1 style=\"font-size:16px;margin:0 0 8px\">{html.escape(title)}</h1>",
+        '<div id="nbprojector"></div>',
+        f'<p class="nbp-export-note">{html.escape(note)}</p>',
+        f'<script type="application/json" id="{_DATA_ID}">{_json_for_html(payload)}</script>',
+        f'<script type="module">{standalone}</script>',
+        "</body>",
+        "</html>",
+        "",
+    ])  # fmt: skip
+
+
+def write_html(widget: Any, path: str | Path, **options: Any) -> Path:
+    """Write the export to ``path`` (see ``Projector.to_html``); returns the path."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValueError(f"cannot write {path}: the folder {path.parent} does not exist")
+    limit = options.get("max_neighbor_floats", MAX_NEIGHBOR_FLOATS)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"max_neighbor_floats must be a whole number >= 0, got {limit!r}")
+    path.write_text(render_html(widget, **options), encoding="utf-8")
+    return path
