@@ -1,8 +1,8 @@
-"""nbprojector's benchmark: compute, transport and browser timings as one Markdown table.
+"""nbprojector's benchmark: compute, transport, projections, browser and image timings.
 
-    python bench/bench.py [--quick] [--only compute|transport|browser|images]
+    python bench/bench.py [--quick] [--only compute|transport|projections|browser|images]
 
-Prints the table and writes it to bench/results/latest.md (git-ignored). See README.md here
+Prints one Markdown table and writes it to bench/results/latest.md (git-ignored). See README.md here
 for what each row measures.
 """
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: sib
 
 from common import Row, first_line, fmt_time
 
-SECTIONS = ("compute", "transport", "browser", "images")
+SECTIONS = ("compute", "transport", "projections", "browser", "images")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 

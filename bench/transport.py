@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import numpy as np
-from common import Row, fmt_bytes, fmt_n, fmt_time, median_time, timed
+from common import Row, blobs, fmt_bytes, fmt_n, fmt_time, median_time, timed
 from ipywidgets.widgets.widget import _remove_buffers
 
 from nbprojector import Projector
@@ -78,29 +78,52 @@ def positions_rows(n: int) -> list[Row]:
     ]
 
 
-def widget_rows(n: int) -> list[Row]:
-    coords, blob = points_3d(n)
+def make_widget(coords: np.ndarray, blob: np.ndarray) -> Projector:
     names = np.array([f"blob {i}" for i in range(12)])
-    score = np.random.default_rng(3).random(n)
-    widget = Projector(coords, {"blob": names[blob], "score": score}, color_by="blob")
-    rows = []
+    score = np.random.default_rng(3).random(len(coords))
+    return Projector(coords, {"blob": names[blob], "score": score}, color_by="blob")
 
-    t_state, (state, paths, buffers) = timed(lambda: _remove_buffers(widget.get_state()))
+
+def state_bytes(widget: Projector) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+    """The first-display state's JSON part and (trait, bytes) of each binary buffer."""
+    state, paths, buffers = _remove_buffers(widget.get_state())
     sizes = [
         (".".join(map(str, p)), memoryview(b).nbytes) for p, b in zip(paths, buffers, strict=True)
     ]
-    listed = ", ".join(f"{name} {fmt_bytes(size)}" for name, size in sizes if size)
+    return state, sizes
+
+
+def state_row(n: int) -> Row:
+    """What the first display sends for ``n`` points, per point; at 10k, also from 768-D
+    vectors (the vectors stay in the kernel, so D must not change a byte)."""
+    coords, blob = points_3d(n)
+    widget = make_widget(coords, blob)
+    t_state, (state, sizes) = timed(lambda: state_bytes(widget))
+    binary = sum(size for _, size in sizes)
+    per_trait = ", ".join(f"{name} {size / n:.1f}" for name, size in sizes if size)
+    json_bytes = len(json.dumps(state))
     esm = len(json.dumps(state.get("_esm", "")))
-    rows.append(
-        Row(
-            "whole widget state (first display)",
-            f"{fmt_n(n)} points",
-            fmt_time(t_state),
-            f"{fmt_bytes(sum(size for _, size in sizes))} binary ({listed}) + "
-            f"{fmt_bytes(len(json.dumps(state)))} JSON, of which the JS bundle (_esm) "
-            f"{fmt_bytes(esm)}; get_state + buffer split",
-        )
+    same_d = ""
+    if n <= 10_000:
+        x, _ = blobs(n, 768)
+        _, wide = state_bytes(make_widget(x, blob))
+        same = sum(size for _, size in wide) == binary
+        same_d = f"; from {fmt_n(n)} x 768 vectors: {'the same bytes' if same else 'DIFFERENT'}"
+    return Row(
+        "whole widget state (first display): bytes per point",
+        f"{fmt_n(n)} points",
+        f"{binary / n:.1f} B/point",
+        f"binary {fmt_bytes(binary)}: per point {per_trait} (labels: 'blob 0'..'blob 11'); "
+        f"plus {fmt_bytes(json_bytes)} JSON once per widget, of which the JS bundle (_esm) "
+        f"{fmt_bytes(esm)} ({json_bytes / n:.1f} B/point at this N); get_state + buffer split "
+        f"took {fmt_time(t_state)}; target (issue 2): positions 12 + colours 3 B/point + "
+        f"labels{same_d}",
     )
+
+
+def colour_rows(n: int) -> list[Row]:
+    widget = make_widget(*points_3d(n))
+    rows = []
 
     changed: list[str] = []
     widget.observe(lambda change: changed.append(change["name"]))
@@ -125,5 +148,9 @@ def widget_rows(n: int) -> list[Row]:
 
 
 def run(quick: bool) -> list[Row]:
-    n = 100_000 if quick else 1_000_000
-    return positions_rows(n) + widget_rows(n)
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    return [
+        *positions_rows(sizes[-1]),
+        *(state_row(n) for n in sizes),
+        *colour_rows(sizes[-1]),
+    ]

@@ -18,7 +18,7 @@ import traitlets as t
 from . import bookmarks as fmt
 from . import protocol
 from .bookmarks import BookmarkError, State
-from .layout import Layout
+from .layout import Layout, visible_mask
 
 
 class BookmarksMixin(t.HasTraits):
@@ -81,12 +81,8 @@ class BookmarksMixin(t.HasTraits):
             if state.show_images is not None and self.images is not None:
                 self.show_images = state.show_images
             rows = None if state.isolated is None else state.isolated.astype(np.int64)
-            visible = b""
-            if rows is not None:
-                mask = np.zeros(self.n_points, dtype=np.uint8)
-                mask[rows] = 1
-                visible = mask.tobytes()
-            self._set_isolation(rows, visible, state.selection.astype(np.uint32).tobytes())
+            selection = state.selection.astype(np.uint32).tobytes()
+            self._set_isolation(rows, visible_mask(rows, self.n_points), selection)
             description = {**state.projection, "dims": int(state.coords.shape[1]),
                            "bookmark": state.name}  # fmt: skip
             layout = Layout(state.coords.copy(), description, rows)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from ipywidgets.widgets.widget import _remove_buffers
 
-from .layout import normalize_positions
+from .layout import normalize_positions, visible_mask
 from .metadata import color_points
 from .search import as_text
 
@@ -149,11 +149,7 @@ def bookmark_patches(widget: Any, *, coloring_budget: int = COLORING_BUDGET) -> 
         label_by = state.label_by if state.label_by in table.columns else widget.label_by
         coloring(color_by)
         rows = None if state.isolated is None else state.isolated.astype(np.int64)
-        visible = b""
-        if rows is not None:
-            mask = np.zeros(widget.n_points, dtype=np.uint8)
-            mask[rows] = 1
-            visible = mask.tobytes()
+        visible = visible_mask(rows, widget.n_points)
         embedding = state.embedding if state.embedding in widget._data.embeddings else None
         embedding = embedding or widget.embedding
         patches.append({

@@ -26,6 +26,7 @@ import traitlets as t
 from ipywidgets import CallbackDispatcher
 
 from . import protocol
+from .layout import visible_mask
 from .neighbors import METRICS, NeighborIndex
 from .search import as_text, match
 
@@ -333,10 +334,8 @@ class InspectorMixin(t.HasTraits):
             rows = np.frombuffer(self._selection_bytes(indices), np.uint32).astype(np.int64)
         if len(rows) == 0:
             raise ValueError("nothing to isolate: select some points first, or pass indices")
-        mask = np.zeros(self.n_points, dtype=np.uint8)
-        mask[rows] = 1
         before = (self._isolated, self._visible, self._selection)
-        self._set_isolation(rows, mask.tobytes(), b"")
+        self._set_isolation(rows, visible_mask(rows, self.n_points), b"")
         try:
             # Not under hold_sync: a projection's layout arrives from its job's thread.
             self._rerun_projection()

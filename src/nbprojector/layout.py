@@ -70,3 +70,12 @@ def embed_subset(
         full[:, :k] = previous.coords[:, :k]
     full[rows] = subset_coords
     return full
+
+
+def visible_mask(rows: np.ndarray | None, n_points: int) -> bytes:
+    """The ``_visible`` trait for an isolated subset: uint8 N (1 = shown), or empty for all."""
+    if rows is None:
+        return b""
+    mask = np.zeros(n_points, dtype=np.uint8)
+    mask[rows] = 1
+    return mask.tobytes()

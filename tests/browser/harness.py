@@ -83,7 +83,8 @@ class JupyterServer:
         self.notebooks = root / "notebooks"
         self.notebooks.mkdir(parents=True, exist_ok=True)
         home = root / "home"
-        settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab"
+        # JUPYTER_PLATFORM_DIRS=1 (below) puts user settings under ~/.config/jupyter.
+        settings = home / ".config" / "jupyter" / "lab" / "user-settings" / "@jupyterlab"
         (settings / "docmanager-extension").mkdir(parents=True, exist_ok=True)
         (settings / "docmanager-extension" / "plugin.jupyterlab-settings").write_text(
             json.dumps({"autosave": False})
@@ -179,6 +180,19 @@ class Notebook:
             raise AssertionError(f"kernel error: {result['err']}\nwhile running:\n{code}")
         return result["out"]
 
+    def py_json(self, expression: str) -> Any:
+        """The value of a Python expression in the kernel, through JSON."""
+        return json.loads(self.py(f"import json; print(json.dumps({expression}))"))
+
+    def eventually(self, expression: str, expected: Any, timeout: float = 15.0) -> Any:
+        """Poll a Python expression until it equals ``expected`` (or time runs out) and
+        return its last value: the page's trait writes reach the kernel a moment after the
+        page shows them (ipywidgets throttles them)."""
+        deadline = time.time() + timeout
+        while (value := self.py_json(expression)) != expected and time.time() < deadline:
+            time.sleep(0.2)
+        return value
+
     def handle(self, expression: str, arg: Any = None, index: int = 0) -> Any:
         """Evaluate `expression` with `h` bound to the index-th view's test handle."""
         return (
@@ -239,3 +253,23 @@ def close_notebook(nb: Notebook) -> None:
             " await p.sessionContext.shutdown(); }"
         )
     nb.page.close()
+
+
+def notebook_fixture(name: str, cells: list[str]) -> Any:
+    """A module-scoped fixture ``nb``: the notebook written, opened in JupyterLab, run, and
+    its kernel shut down after the module's tests."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def nb(server: JupyterServer, browser: Any):
+        server.write_notebook(name, cells)
+        notebook = open_notebook(browser, server, name)
+        yield notebook
+        close_notebook(notebook)
+
+    return nb
+
+
+def changed_share(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of pixels that differ between two (H, W, 3) screenshots of the same size."""
+    return float(np.abs(a.astype(int) - b.astype(int)).sum(axis=2).astype(bool).mean())

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
-from .harness import READY, close_notebook, open_notebook
+from .harness import READY, changed_share, notebook_fixture
 
 CELLS = [
     "import numpy as np\n"
@@ -20,12 +19,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(server, browser):
-    server.write_notebook("bookmarks.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "bookmarks.ipynb")
-    yield notebook
-    close_notebook(notebook)
+nb = notebook_fixture("bookmarks.ipynb", CELLS)
 
 
 def panel(nb):
@@ -43,10 +37,6 @@ def wait_names(nb, expected):
         + " .nbp-bookmark-name')].map(b => b.textContent)) === JSON.stringify(expected)",
         arg=expected,
     )
-
-
-def changed_share(a, b):
-    return np.abs(a.astype(int) - b.astype(int)).sum(axis=2).astype(bool).mean()
 
 
 def test_add_restore_and_play(nb):

@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
-from .harness import close_notebook, open_notebook
+from .harness import notebook_fixture
 
 CELLS = [
     "import tempfile\n"
@@ -27,12 +26,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(server, browser):
-    server.write_notebook("embeddings.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "embeddings.ipynb")
-    yield notebook
-    close_notebook(notebook)
+nb = notebook_fixture("embeddings.ipynb", CELLS)
 
 
 def drawn(nb) -> np.ndarray:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .harness import close_notebook, open_notebook
+from .harness import notebook_fixture
 
 CELLS = [
     "import numpy as np\n"
@@ -16,12 +14,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(server, browser):
-    server.write_notebook("errors.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "errors.ipynb")
-    yield notebook
-    close_notebook(notebook)
+nb = notebook_fixture("errors.ipynb", CELLS)
 
 
 def test_bad_input_shows_its_error_and_the_next_cell_runs(nb):

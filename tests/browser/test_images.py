@@ -8,13 +8,9 @@ drawn there and whether transparency is respected.
 
 from __future__ import annotations
 
-import json
-import time
-
 import numpy as np
-import pytest
 
-from .harness import close_notebook, open_notebook
+from .harness import notebook_fixture
 
 N = 48
 SIZE = 40  # image_size in CSS px: each point a 40 x 40 px image
@@ -43,23 +39,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(server, browser):
-    server.write_notebook("images.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "images.ipynb")
-    yield notebook
-    close_notebook(notebook)
-
-
-def py_json(nb, expression: str):
-    return json.loads(nb.py(f"import json; print(json.dumps({expression}))"))
-
-
-def eventually(nb, expression: str, expected, timeout: float = 15.0):
-    deadline = time.time() + timeout
-    while (value := py_json(nb, expression)) != expected and time.time() < deadline:
-        time.sleep(0.2)
-    return value
+nb = notebook_fixture("images.ipynb", CELLS)
 
 
 def wait_images(nb, state: str = "drawn", atlases: int | None = None) -> None:
@@ -119,7 +99,7 @@ def test_each_point_is_drawn_as_its_own_image(nb):
     wait_images(nb)
     info = nb.handle("h.images()")
     assert info["atlases"] == 1 and info["cell"] == [16, 16]
-    assert py_json(nb, "[p.show_images, len(p._atlases), p.image_manifest['count']]") == [
+    assert nb.py_json("[p.show_images, len(p._atlases), p.image_manifest['count']]") == [
         True,
         1,
         N,
@@ -170,7 +150,7 @@ def test_switching_to_dots_and_back(nb):
     toggle = nb.view.locator(".nbp-show-images")
     toggle.click()
     wait_images(nb, "dots")
-    assert eventually(nb, "p.show_images", False) is False
+    assert nb.eventually("p.show_images", False) is False
     pixels, xy = screen(nb)
     bg = background(pixels)
     # Dots are a few px wide: the image's opaque corner is background now.
@@ -178,7 +158,7 @@ def test_switching_to_dots_and_back(nb):
     assert sum(np.abs(c - bg).max() <= 3 for c in off) >= N - 2
     toggle.click()
     wait_images(nb)
-    assert eventually(nb, "p.show_images", True) is True
+    assert nb.eventually("p.show_images", True) is True
     assert_own_images(nb, range(N))
     # From Python too.
     nb.py("p.show_images = False")
@@ -192,7 +172,7 @@ def test_image_size_control(nb):
     wait_images(nb)
     slider = nb.view.locator("input.nbp-image-size")
     slider.fill("20")
-    assert eventually(nb, "p.image_size", 20.0) == 20.0
+    assert nb.eventually("p.image_size", 20.0) == 20.0
     wait_images(nb)
     assert_own_images(nb, range(N), size=20)
     pixels, xy = screen(nb)
@@ -253,7 +233,7 @@ def test_more_images_than_one_atlas_holds(nb):
     # 16 px cells in 64 px textures: 16 images an atlas, 3 atlases for 48 images.
     nb.py("p.max_texture_size = 64")
     wait_images(nb, atlases=3)
-    assert py_json(nb, "[p.image_manifest['atlases'], p.image_manifest['per_atlas']]") == [3, 16]
+    assert nb.py_json("[p.image_manifest['atlases'], p.image_manifest['per_atlas']]") == [3, 16]
     assert_own_images(nb, range(N))
 
 
@@ -264,7 +244,7 @@ def test_a_smaller_browser_limit_asks_python_for_smaller_atlases(nb):
     # the page asks Python to rebuild at 32 px (4 images an atlas, 12 atlases).
     nb.handle("h.setTextureLimit(32)")
     wait_images(nb, atlases=12)
-    assert py_json(nb, "[p.max_texture_size, p.image_manifest['atlases']]") == [32, 12]
+    assert nb.py_json("[p.max_texture_size, p.image_manifest['atlases']]") == [32, 12]
     assert_own_images(nb, range(N))
     nb.handle("h.setTextureLimit(null)")
 

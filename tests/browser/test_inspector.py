@@ -3,15 +3,13 @@ isolation, labels, and the selection seen from Python (SPEC I1-I6, V2, D4)."""
 
 from __future__ import annotations
 
-import json
 import re
-import time
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from .harness import close_notebook, open_notebook
+from .harness import changed_share, notebook_fixture
 from .test_view import isolated_point
 
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -37,29 +35,7 @@ def digits():
     return d.data, words
 
 
-@pytest.fixture(scope="module")
-def nb(server, browser):
-    server.write_notebook("inspector.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "inspector.ipynb")
-    yield notebook
-    close_notebook(notebook)
-
-
-def py_json(nb, expression: str):
-    return json.loads(nb.py(f"import json; print(json.dumps({expression}))"))
-
-
-def eventually(nb, expression: str, expected, timeout: float = 15.0):
-    """Poll a Python expression until it equals ``expected``: the page's trait writes reach
-    the kernel a moment after the page shows them (ipywidgets throttles them)."""
-    deadline = time.time() + timeout
-    while (value := py_json(nb, expression)) != expected and time.time() < deadline:
-        time.sleep(0.2)
-    return value
-
-
-def changed_share(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(a.astype(int) - b.astype(int)).sum(axis=2).astype(bool).mean())
+nb = notebook_fixture("inspector.ipynb", CELLS)
 
 
 def cosine_reference(x: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,8 +106,8 @@ def test_click_lists_exact_neighbours_and_python_sees_them(nb, digits):
     # Python sees the point and its neighbours selected, and the callback fired once.
     expected = sorted([i, *order[:100].tolist()])
     wait_selection(nb, 101)
-    assert eventually(nb, "p.selection.tolist()", expected) == expected
-    assert py_json(nb, "events") == [expected]
+    assert nb.eventually("p.selection.tolist()", expected) == expected
+    assert nb.py_json("events") == [expected]
     assert nb.handle("h.focus()") == i
     assert sorted(nb.handle("h.neighbors()")) == sorted(order[:100].tolist())
     # The view shows it: others dimmed, labels for the focus and some neighbours.
@@ -148,7 +124,7 @@ def test_click_lists_exact_neighbours_and_python_sees_them(nb, digits):
     nb.view.locator("select.nbp-metric").select_option("cosine")
     nb.view.locator("input.nbp-spherize").check()
     captions.filter(has_text="cosine distance in the spherized").wait_for()
-    assert eventually(nb, "p.spherize", True)
+    assert nb.eventually("p.spherize", True)
     nb.view.locator("input.nbp-spherize").uncheck()
     nb.view.locator(".nbp-clear-selection").click()
     wait_selection(nb, 0)
@@ -172,7 +148,7 @@ def test_search_selects_matches_and_survives_a_bad_regex(nb, digits):
     listed = nb.view.locator(".nbp-search-list li .nbp-item-label").all_inner_texts()
     assert listed == [words[j] for j in expected[:100]]
     wait_selection(nb, len(expected))
-    assert py_json(nb, "p.selection.tolist()") == expected
+    assert nb.py_json("p.selection.tolist()") == expected
     # Hovering an entry highlights its point; clicking it focuses it.
     entry = nb.view.locator(".nbp-search-list li").nth(2)
     entry.hover()
@@ -211,8 +187,8 @@ def test_rectangle_in_3d_selects_every_point_inside_occluded_too(nb):
         | (np.abs(xy[:, 1] - y0) < 1) | (np.abs(xy[:, 1] - y1) < 1)
     )  # fmt: skip
     count = nb.handle("h.lastRegion().count")
-    eventually(nb, "len(p.selection)", count)
-    selected = set(py_json(nb, "p.selection.tolist()"))
+    nb.eventually("len(p.selection)", count)
+    selected = set(nb.py_json("p.selection.tolist()"))
     assert inside.sum() > 200
     assert {j for j in np.flatnonzero(inside & ~near_edge)} <= selected
     assert selected <= set(np.flatnonzero(inside | near_edge).tolist())
@@ -222,10 +198,10 @@ def test_rectangle_in_3d_selects_every_point_inside_occluded_too(nb):
     drag(nb, [(x1 + 5, y0), (x2, y1)], "Shift")
     added = len(selected) + nb.handle("h.lastRegion().count")
     wait_selection(nb, added)
-    eventually(nb, "len(p.selection)", added)
+    nb.eventually("len(p.selection)", added)
     drag(nb, [(x0 - 5, y0 - 5), (x2 + 5, (y0 + y1) / 2)], "Alt")
-    eventually(nb, f"len(p.selection) < {added}", True)
-    remaining = np.array(py_json(nb, "p.selection.tolist()"), dtype=int)
+    nb.eventually(f"len(p.selection) < {added}", True)
+    remaining = np.array(nb.py_json("p.selection.tolist()"), dtype=int)
     assert len(remaining) and (xy[remaining, 1] >= (y0 + y1) / 2 - 1).all()
     nb.view.locator(".nbp-clear-selection").click()
     wait_selection(nb, 0)
@@ -247,7 +223,7 @@ def test_lasso_in_2d_and_sphere_in_3d(nb):
     polygon = np.array(region["shape"]).reshape(-1, 2) + np.array([box["x"], box["y"]])
     expected = np.flatnonzero(inside_polygon(client_positions(nb), polygon))
     assert len(expected) > 100
-    assert eventually(nb, "p.selection.tolist()", expected.tolist()) == expected.tolist()
+    assert nb.eventually("p.selection.tolist()", expected.tolist()) == expected.tolist()
     # The sphere is for 3D: press on a point, drag the radius.
     nb.py("p.project('pca', components=(1, 2, 3))")
     nb.wait_for("h.dims() === 3")
@@ -262,7 +238,7 @@ def test_lasso_in_2d_and_sphere_in_3d(nb):
     gap = np.linalg.norm(positions - positions[i], axis=1)
     expected = np.flatnonzero(gap <= region["shape"][1])
     assert len(expected) > 1
-    assert eventually(nb, "p.selection.tolist()", expected.tolist()) == expected.tolist()
+    assert nb.eventually("p.selection.tolist()", expected.tolist()) == expected.tolist()
     set_mode(nb, "navigate")
     nb.view.locator(".nbp-clear-selection").click()
     wait_selection(nb, 0)
@@ -271,9 +247,9 @@ def test_lasso_in_2d_and_sphere_in_3d(nb):
 def test_isolate_reruns_pca_on_the_subset_then_show_all(nb, digits):
     x, _ = digits
     nb.settle()
-    rows = py_json(nb, "p.neighbors(0, k=100)['index'].tolist() + [0]")
+    rows = nb.py_json("p.neighbors(0, k=100)['index'].tolist() + [0]")
     rows = sorted(rows)
-    before_coords = np.array(py_json(nb, "p.coordinates.tolist()"))
+    before_coords = np.array(nb.py_json("p.coordinates.tolist()"))
     nb.py(f"p.selection = {rows}")
     wait_selection(nb, 101)
     before = nb.canvas_pixels()
@@ -281,11 +257,11 @@ def test_isolate_reruns_pca_on_the_subset_then_show_all(nb, digits):
     nb.wait_for("h.hidden() === 1797 - 101")
     nb.view.locator(".nbp-shown", has_text="Showing 101 of 1,797 points").wait_for()
     nb.settle()
-    assert py_json(nb, "p.isolated.tolist()") == rows
+    assert nb.py_json("p.isolated.tolist()") == rows
     # PCA of the subset alone: the shown coordinates match its own principal components.
     sub = x[rows] - x[rows].mean(axis=0)
     _, _, vt = np.linalg.svd(sub, full_matrices=False)
-    coords = np.array(py_json(nb, "p.coordinates.tolist()"))[rows]
+    coords = np.array(nb.py_json("p.coordinates.tolist()"))[rows]
     for c in range(3):
         assert abs(np.corrcoef(coords[:, c], sub @ vt[c])[0, 1]) > 0.999
     # What the page draws follows, filling the view; the hidden points are gone.
@@ -298,8 +274,8 @@ def test_isolate_reruns_pca_on_the_subset_then_show_all(nb, digits):
     nb.view.locator("button.nbp-show-all").click()
     nb.wait_for("h.hidden() === 0")
     nb.settle()
-    assert py_json(nb, "p.isolated is None")
-    restored = np.array(py_json(nb, "p.coordinates.tolist()"))
+    assert nb.py_json("p.isolated is None")
+    restored = np.array(nb.py_json("p.coordinates.tolist()"))
     np.testing.assert_allclose(restored, before_coords, atol=1e-4)
 
 
@@ -326,10 +302,10 @@ def test_python_selection_changes_pixels_and_labels(nb):
         overlap = (b[:, 0] < xa + wa) & (xa < b[:, 0] + b[:, 2])
         overlap &= (b[:, 1] < ya + ha) & (ya < b[:, 1] + b[:, 3])
         assert not overlap.any(), "labels overlap"
-    assert eventually(nb, "p.all_labels", True)
+    assert nb.eventually("p.all_labels", True)
     nb.view.locator("input.nbp-label-size").fill("20")
     nb.page.wait_for_function("() => document.querySelector('.nbp-label-size').value === '20'")
     nb.wait_for("h.labelsPlaced().length > 0 && h.labelsPlaced()[0][4] >= 25")
-    assert eventually(nb, "p.label_size", 20)
+    assert nb.eventually("p.label_size", 20)
     nb.py("p.all_labels = False; p.label_size = 12")
     nb.wait_for("h.labelsPlaced().length === 0")

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
-from .harness import close_notebook, open_notebook
+from .harness import notebook_fixture
 
 CELLS = [
     "import numpy as np\n"
@@ -21,12 +20,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(server, browser):
-    server.write_notebook("projections.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "projections.ipynb")
-    yield notebook
-    close_notebook(notebook)
+nb = notebook_fixture("projections.ipynb", CELLS)
 
 
 def open_tab(nb, method):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from .harness import close_notebook, open_notebook
+from .harness import notebook_fixture
 
 CELLS = [
     "import numpy as np\n"
@@ -21,12 +21,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(server, browser):
-    server.write_notebook("view.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "view.ipynb")
-    yield notebook
-    close_notebook(notebook)
+nb = notebook_fixture("view.ipynb", CELLS)
 
 
 def background_share(pixels: np.ndarray) -> float:

@@ -3,6 +3,7 @@
 // work proportional to N in JavaScript.
 
 import * as THREE from "three";
+import { pointCommon } from "./pointShaderCommon";
 
 /** Per-point state flags, one byte a point (the `pstate` attribute). */
 export const SELECTED = 1;
@@ -23,7 +24,7 @@ varying vec3 vColor;
 varying float vAlpha;
 varying float vRing;
 
-float flag(float s, float bit) { return mod(floor(s / bit), 2.0); }
+${pointCommon}
 
 void main() {
   vec3 p = mix(pprev, position, progress);
@@ -33,10 +34,7 @@ void main() {
   float hovered = flag(pstate, 2.0);
   float neighbor = flag(pstate, 4.0);
   float hidden = flag(pstate, 8.0);
-  float s = size * pixelRatio;
-  if (perspectiveScale > 0.0) s *= perspectiveScale / max(-mv.z, 0.001);
-  s *= 1.0 + 0.6 * max(selected, neighbor) + 1.0 * hovered;
-  gl_PointSize = max(s, 1.0);
+  gl_PointSize = pointSize(size, mv, selected, neighbor, hovered);
   if (hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
   vColor = pcolor;
   float emphasised = max(max(selected, neighbor), hovered);

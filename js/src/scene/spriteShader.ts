@@ -4,6 +4,8 @@
 // or a new layout never moves an image to another point. One material per atlas, each
 // drawing the geometry group of the indices that atlas holds.
 
+import { pointCommon } from "./pointShaderCommon";
+
 export const spriteVertexShader = /* glsl */ `
 attribute vec3 pprev;
 attribute float pstate;
@@ -20,7 +22,7 @@ varying float vAlpha;
 varying float vRing;
 varying float vSize;
 
-float flag(float s, float bit) { return mod(floor(s / bit), 2.0); }
+${pointCommon}
 
 void main() {
   vec3 p = mix(pprev, position, progress);
@@ -30,10 +32,7 @@ void main() {
   float hovered = flag(pstate, 2.0);
   float neighbor = flag(pstate, 4.0);
   float hidden = flag(pstate, 8.0);
-  float s = imageSize * pixelRatio;
-  if (perspectiveScale > 0.0) s *= perspectiveScale / max(-mv.z, 0.001);
-  s *= 1.0 + 0.6 * max(selected, neighbor) + 1.0 * hovered;
-  gl_PointSize = max(s, 1.0);
+  gl_PointSize = pointSize(imageSize, mv, selected, neighbor, hovered);
   vSize = gl_PointSize;
   int local = int(pindex + 0.5) - atlasStart;
   int row = local / columns;
