@@ -113,7 +113,7 @@ def run_section(name: str, quick: bool) -> tuple[list[Row], bool]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (about 5 minutes)")
     parser.add_argument("--only", choices=SECTIONS, help="run one section")
     args = parser.parse_args(argv)
 

@@ -333,6 +333,14 @@ def run(quick: bool) -> list[Row]:
                 "round trips, stock server",
                 lambda: round_trip_rows(context, server, 10_000, "stock server"),
             )
+            import browser_neighbours  # imports this module: here, not at the top
+
+            nn_size = (20_000, 768) if quick else (100_000, 768)
+            attempt(
+                rows,
+                "neighbour round trip, stock server",
+                lambda: browser_neighbours.rows(context, server, *nn_size),
+            )
         finally:
             server.stop()
         config = Path(tmp) / "nodelay" / "home" / ".config" / "jupyter"

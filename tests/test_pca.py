@@ -53,3 +53,13 @@ def test_large_offset_is_accurate():
     x = (rng.normal(size=(2000, 4)) * [5, 2, 1, 0.5] + 1e4).astype(np.float32)
     ratio = pca(x, 4).explained_variance_ratio
     np.testing.assert_allclose(ratio, np.array([25, 4, 1, 0.25]) / 30.25, atol=0.02)
+
+
+def test_raw_and_centred_products_agree(digits, monkeypatch):
+    monkeypatch.setattr(pca_module, "MAX_RAW_OFFSET", np.inf)  # always the raw product
+    raw = pca(digits, 5)
+    monkeypatch.setattr(pca_module, "MAX_RAW_OFFSET", -1.0)  # always centred first
+    centred = pca(digits, 5)
+    np.testing.assert_allclose(raw.explained_variance_ratio, centred.explained_variance_ratio,
+                               rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(raw.scores, centred.scores, atol=2e-3)

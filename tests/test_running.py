@@ -150,3 +150,14 @@ def test_umap_from_the_widget(p):
 def test_methods_offered(p):
     assert p.methods["umap"]["available"] is True
     assert p.methods["tsne"]["defaults"]["perplexity"] == 30
+
+
+def test_without_the_umap_extra_the_panel_says_how_to_install(digits, monkeypatch):
+    from nbprojector.projections import umap as umap_module
+
+    monkeypatch.setattr(umap_module, "umap_available", lambda: False)
+    p = Projector(digits.data[:100])
+    assert p.methods["umap"]["available"] is False
+    assert "pip install 'nbprojector[umap]'" in p.methods["umap"]["message"]
+    with pytest.raises(ImportError, match=r"nbprojector\[umap\]"):
+        p.project("umap")

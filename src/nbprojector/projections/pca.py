@@ -11,14 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.blas import ssyrk
 
-#: Rows per chunk; bounds temporary memory to CHUNK_ROWS x D floats and keeps a chunk
-#: near the CPU's caches between the subtraction and the matrix product.
-CHUNK_ROWS = 8_192
+#: Rows per chunk: bounds temporary memory to CHUNK_ROWS x D floats, and the rows a float32
+#: matrix product sums before the float64 accumulation takes over.
+CHUNK_ROWS = 32_768
 
 #: Rows whose mean is the shift the data is centred on (see :func:`pca`).
 SHIFT_ROWS = 4_096
+
+#: Largest |mean| / std of a column (estimated on the first rows) for which the raw rows go
+#: into the float32 product uncentred: the covariance's relative error grows with the square
+#: of this ratio times float32's 6e-8, so 10 keeps it near 1e-5.
+MAX_RAW_OFFSET = 10.0
 
 #: The projections panel offers at most this many components (TensorBoard does the same).
 MAX_COMPONENTS = 10
@@ -41,6 +45,30 @@ class PCAResult:
     mean: np.ndarray
 
 
+def _minus(rows: np.ndarray, shift: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
+    """``rows - shift`` into a reused buffer (fresh arrays would page-fault on every chunk),
+    or the rows themselves when there is no shift."""
+    if buffer is None:
+        return rows
+    out = buffer[: len(rows)]
+    np.subtract(rows, shift, out=out)
+    return out
+
+
+def _scatter(x: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum over rows of (x - shift)^T (x - shift), and of (x - shift), in float64."""
+    n, d = x.shape
+    scatter = np.zeros((d, d), dtype=np.float64)
+    total = np.zeros(d, dtype=np.float64)
+    ones = np.ones((1, min(CHUNK_ROWS, n)), dtype=np.float32)
+    buffer = np.empty((min(CHUNK_ROWS, n), d), dtype=np.float32) if shift.any() else None
+    for start in range(0, n, CHUNK_ROWS):
+        chunk = _minus(x[start : start + CHUNK_ROWS], shift, buffer)
+        scatter += chunk.T @ chunk
+        total += (ones[:, : len(chunk)] @ chunk)[0]
+    return scatter, total
+
+
 def pca(vectors: np.ndarray, n_components: int = MAX_COMPONENTS) -> PCAResult:
     """Compute the top ``n_components`` principal components of ``vectors``.
 
@@ -57,21 +85,19 @@ def pca(vectors: np.ndarray, n_components: int = MAX_COMPONENTS) -> PCAResult:
         raise ValueError(f"pca expects a 2-D matrix, got shape {x.shape}")
     n, d = x.shape
     k = max(1, min(n_components, d, n))
-    # Centre on a shift close to the mean (the mean of the first rows) rather than the mean
-    # itself: that needs no separate pass over the data, and as the data minus the shift is
-    # near zero on average, float32 products lose no precision to a large offset. The exact
-    # mean comes out of the same pass, and the covariance is corrected for the difference.
-    shift = x[:SHIFT_ROWS].mean(axis=0, dtype=np.float64).astype(np.float32)
-    scatter = np.zeros((d, d), dtype=np.float64)
-    total = np.zeros(d, dtype=np.float64)
-    ones = np.ones((1, CHUNK_ROWS), dtype=np.float32)
-    for start in range(0, n, CHUNK_ROWS):
-        chunk = x[start : start + CHUNK_ROWS] - shift
-        # syrk: chunk.T @ chunk at half a matrix product's cost (upper triangle only).
-        # chunk.T is Fortran-ordered, which BLAS takes without a copy.
-        scatter += ssyrk(1.0, chunk.T, trans=0, lower=0)
-        total += (ones[:, : len(chunk)] @ chunk)[0]
-    scatter = np.triu(scatter) + np.triu(scatter, 1).T
+    # Centre on a shift close to the mean: the mean of the first rows. When the data sit
+    # close to the origin compared with their spread (most embeddings), one float32 matrix
+    # product of the raw rows, corrected by the mean afterwards, is exact enough and is the
+    # fastest way; otherwise the rows minus the shift go into the product, chunk by chunk,
+    # so that a large offset costs no precision.
+    probe = x[:SHIFT_ROWS].astype(np.float64)
+    shift64 = probe.mean(axis=0)
+    spread = probe.std(axis=0)
+    offset_ratio = np.abs(shift64) / np.where(spread > 0, spread, np.inf)
+    offset_ratio[(spread == 0) & (shift64 != 0)] = np.inf
+    shift = np.zeros(d, np.float32) if offset_ratio.max() <= MAX_RAW_OFFSET else shift64
+    shift = shift.astype(np.float32)
+    scatter, total = _scatter(x, shift)
     offset = total / n  # mean - shift
     mean = shift.astype(np.float64) + offset
     cov = (scatter - n * np.outer(offset, offset)) / max(n - 1, 1)
@@ -90,10 +116,12 @@ def pca(vectors: np.ndarray, n_components: int = MAX_COMPONENTS) -> PCAResult:
     ratio = eigvals[:k] / variance if variance > 0 else np.zeros(k)
     components = eigvecs.T.astype(np.float32)
 
-    # Scores of the data minus the shift, corrected by the (small) offset's projection.
+    # Scores of the data minus the shift, corrected by the offset's projection.
     scores = np.empty((n, k), dtype=np.float32)
     correction = (offset @ eigvecs).astype(np.float32)
+    buffer = np.empty((min(CHUNK_ROWS, n), d), dtype=np.float32) if shift.any() else None
     for start in range(0, n, CHUNK_ROWS):
-        chunk = x[start : start + CHUNK_ROWS] - shift
-        scores[start : start + CHUNK_ROWS] = chunk @ components.T - correction
+        chunk = _minus(x[start : start + CHUNK_ROWS], shift, buffer)
+        np.matmul(chunk, components.T, out=scores[start : start + CHUNK_ROWS])
+    scores -= correction
     return PCAResult(scores, ratio.astype(np.float64), components, mean32)

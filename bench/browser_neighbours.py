@@ -1,0 +1,154 @@
+"""Browser row (issue 4): click a point -> its neighbour list in, on a stock Jupyter server.
+
+Run by browser.py on its stock server, after the other round trips. A notebook makes N x D
+Gaussian blobs in the kernel (as ``common.blobs``: 50 centres) and shows
+``Projector(emb, meta)``. Then, ten times: click a point at its screen position (the view's
+test handle, ``el.__nbp.clientPositions()``), and time from ``pointerup`` to the view setting
+``data-neighbors-of`` on ``.nbprojector`` to that point (it does so once the neighbour list is
+in, in the same task that draws the list; js/src/view.ts). The selection is cleared between
+clicks. The first click, not counted, also builds the kernel's unit-norm rows (cosine).
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import numpy as np
+from browser import CELLS, clear_card, harness, open_timed
+from common import Row, fmt_time, shape
+
+CLICKS = 10
+
+DATA = (
+    "t0 = time.perf_counter()\n"
+    "rng = np.random.default_rng(0)\n"
+    "means = rng.normal(size=(50, {d})).astype(np.float32)\n"
+    "blob = rng.integers(0, 50, {n})\n"
+    "emb = np.empty(({n}, {d}), dtype=np.float32)\n"
+    "step = 2**24 // {d}\n"
+    "for s in range(0, {n}, step):\n"
+    "    b = emb[s : s + step]\n"
+    "    rng.standard_normal(b.shape, dtype=np.float32, out=b)\n"
+    "    b *= 0.5\n"
+    "    b += means[blob[s : s + step]]\n"
+    "meta = {{'blob': np.array([f'blob {{i}}' for i in range(50)])[blob]}}\n"
+    "t_data = time.perf_counter() - t0"
+)
+
+# Arm a timer for one click: ms after pointerup when the `neighbors` request leaves the page,
+# when its reply reaches the widget's comm, and when data-neighbors-of names a point.
+ARM = """([ready, modelId]) => {
+  const el = document.querySelector(ready);
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const comm = kernel._comms.get(modelId);
+  const send = comm.send, onMsg = comm.onMsg;
+  const bench = (window.__nn = {});
+  const since = () => performance.now() - bench.start;
+  const restore = () => { comm.send = send; comm.onMsg = onMsg; };
+  comm.send = function (data, ...rest) {
+    if (data?.content?.kind === 'neighbors' && bench.sent === undefined) {
+      bench.sent = since();
+      bench.id = data.content.id;
+    }
+    return send.call(this, data, ...rest);
+  };
+  comm.onMsg = function (msg) {
+    const reply = msg.content.data?.content;
+    if (reply?.id !== undefined && reply.id === bench.id && bench.replied === undefined) {
+      bench.replied = since();
+    }
+    return onMsg.call(this, msg);
+  };
+  window.addEventListener('pointerup', () => (bench.start = performance.now()),
+                          { once: true, capture: true });
+  const observer = new MutationObserver(() => {
+    const of = el.dataset.neighborsOf;
+    if (bench.start === undefined || of === undefined || of === '-1') return;
+    bench.ms = since();
+    bench.of = Number(of);
+    bench.listed = el.querySelectorAll('.nbp-neighbors-list li').length;
+    observer.disconnect();
+    restore();
+  });
+  observer.observe(el, { attributes: true, attributeFilter: ['data-neighbors-of'] });
+}"""
+
+
+def targets(nb: Any, count: int) -> list[tuple[int, list[float]]]:
+    """``count`` points well inside the canvas and apart from others on screen (so the
+    click picks that very point): (index, [x, y]) each."""
+    nb.settle()
+    xy = np.array(nb.handle("h.clientPositions()"), dtype=float).reshape(-1, 2)
+    box = nb.view.locator(".nbp-canvas canvas").first.bounding_box()
+    height = nb.page.viewport_size["height"]
+    inside = np.flatnonzero(
+        (xy[:, 0] > box["x"] + 30)
+        & (xy[:, 0] < box["x"] + box["width"] - 30)
+        & (xy[:, 1] > box["y"] + 30)
+        & (xy[:, 1] < min(box["y"] + box["height"], height) - 30)
+    )
+    pool = np.random.default_rng(5).choice(inside, min(len(inside), 400), replace=False)
+    finite = np.isfinite(xy).all(axis=1)
+    others = xy[finite]
+    gap = np.array([np.partition(((others - xy[i]) ** 2).sum(1), 1)[1] for i in pool])
+    best = pool[np.argsort(-gap)[:count]]
+    return [(int(i), xy[i].tolist()) for i in best]
+
+
+def clear(nb: Any) -> None:
+    """Clear the selection; wait until no neighbour list is shown."""
+    clear_card(nb)
+    nb.page.wait_for_function(
+        "(ready) => (document.querySelector(ready).dataset.neighborsOf ?? '-1') === '-1'",
+        arg=harness.READY,
+        timeout=10_000,
+    )
+
+
+def click(nb: Any, model_id: str, xy: list[float]) -> dict[str, Any]:
+    nb.page.evaluate(ARM, [harness.READY, model_id])
+    nb.page.mouse.click(*xy)
+    nb.page.wait_for_function("() => window.__nn.ms !== undefined", timeout=30_000)
+    return nb.page.evaluate("() => window.__nn")
+
+
+def rows(context: Any, server: Any, n: int, d: int) -> list[Row]:
+    cells = [CELLS[0], DATA.format(n=n, d=d), CELLS[2]]
+    name = server.write_notebook(f"bench_nn_{n}_{d}.ipynb", cells)
+    nb, first_frame = open_timed(context, server, name)
+    try:
+        model_id = nb.py("print(p.model_id)").strip()
+        t_data, t_build = (float(v) for v in nb.py("print(t_data, t_build)").split())
+        picks = targets(nb, CLICKS + 1)
+        clear(nb)
+        warm = click(nb, model_id, picks[0][1])  # builds the unit rows in the kernel
+        marks = []
+        for i, xy in picks[1:]:
+            clear(nb)
+            marks.append({**click(nb, model_id, xy), "target": i})
+        clear(nb)
+    finally:
+        harness.close_notebook(nb)
+
+    def median(key: str) -> str:
+        return f"{statistics.median(m[key] for m in marks if key in m):.0f} ms"
+
+    total = [m["ms"] for m in marks]
+    exact = sum(m["of"] == m["target"] for m in marks)
+    listed = sorted({m["listed"] for m in marks})
+    return [
+        Row(
+            "click a point -> neighbour list in (k=100, cosine), stock server",
+            f"{shape(n, d)} points",
+            fmt_time(statistics.median(total) / 1000),
+            f"pointerup -> data-neighbors-of set; median of {len(total)} (min "
+            f"{min(total):.1f} ms, max {max(total):.1f} ms); medians after pointerup: "
+            f"`neighbors` sent {median('sent')}, its reply at the comm {median('replied')}; "
+            f"the clicked point was the one picked {exact}/{len(marks)} times; list items "
+            f"{'/'.join(map(str, listed))}; first click (kernel builds unit rows, not counted) "
+            f"{warm['ms']:.0f} ms; kernel: data {fmt_time(t_data)}, Projector() "
+            f"{fmt_time(t_build)}, first frame {fmt_time(first_frame)}; "
+            "target (issue 4): within 100 ms",
+        )
+    ]
