@@ -171,7 +171,7 @@ def tsne_row(r: dict[str, Any], n: int, d: int) -> Row:
     aff = phase_time(r, "computing affinities")
     first = r["frames"][0] if r["frames"] else r["seconds"]
     split = (
-        f"PCA to 50 {fmt_time(aff)}, affinities (Annoy, 1 thread as seeded) "
+        f"PCA to 50 {fmt_time(aff)}, affinities (Annoy, every core) "
         f"{fmt_time(first - aff)}, {N_ITER} iterations {fmt_time(r['seconds'] - first)}"
         if aff is not None
         else "phases not seen"
