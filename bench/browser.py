@@ -353,6 +353,11 @@ def run(quick: bool) -> list[Row]:
                 "round trips, TCP_NODELAY server",
                 lambda: round_trip_rows(context, server, 10_000, "TCP_NODELAY server"),
             )
+            attempt(
+                rows,
+                "neighbour round trip, TCP_NODELAY server",
+                lambda: browser_neighbours.rows(context, server, *nn_size, "TCP_NODELAY server"),
+            )
         finally:
             server.stop()
         context.close()

@@ -113,7 +113,7 @@ def click(nb: Any, model_id: str, xy: list[float]) -> dict[str, Any]:
     return nb.page.evaluate("() => window.__nn")
 
 
-def rows(context: Any, server: Any, n: int, d: int) -> list[Row]:
+def rows(context: Any, server: Any, n: int, d: int, label: str = "stock server") -> list[Row]:
     cells = [CELLS[0], DATA.format(n=n, d=d), CELLS[2]]
     name = server.write_notebook(f"bench_nn_{n}_{d}.ipynb", cells)
     nb, first_frame = open_timed(context, server, name)
@@ -139,7 +139,7 @@ def rows(context: Any, server: Any, n: int, d: int) -> list[Row]:
     listed = sorted({m["listed"] for m in marks})
     return [
         Row(
-            "click a point -> neighbour list in (k=100, cosine), stock server",
+            f"click a point -> neighbour list in (k=100, cosine), {label}",
             f"{shape(n, d)} points",
             fmt_time(statistics.median(total) / 1000),
             f"pointerup -> data-neighbors-of set; median of {len(total)} (min "
