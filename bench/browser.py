@@ -62,9 +62,10 @@ CELLS = [
     "p",
 ]
 
-# Installed after the page loads, before RUN_ALL: note when run-all starts and when the
-# widget first reports a drawn frame.
-HOOK = """(ready) => {
+# Installed after the page loads, before RUN_ALL: note when run-all starts, when the widget
+# first reports a drawn frame (`ready`), and, given a further attribute selector (`also`, e.g.
+# '[data-images="drawn"]'), when the widget first matches that too.
+HOOK = """([ready, also]) => {
   const app = window.jupyterapp;
   const execute = app.commands.execute.bind(app.commands);
   const bench = (window.__bench = {});
@@ -73,13 +74,16 @@ HOOK = """(ready) => {
     return execute(id, args);
   };
   const observer = new MutationObserver(() => {
-    if (bench.start !== undefined && document.querySelector(ready)) {
-      bench.ready = performance.now();
-      observer.disconnect();
+    if (bench.start === undefined) return;
+    if (bench.ready === undefined && document.querySelector(ready)) bench.ready = performance.now();
+    if (also && bench.also === undefined && document.querySelector(ready + also)) {
+      bench.also = performance.now();
     }
+    if (bench.ready !== undefined && (!also || bench.also !== undefined)) observer.disconnect();
   });
   observer.observe(document.body, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ['data-ready'],
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ['data-ready', 'data-images'],
   });
 }"""
 
@@ -179,19 +183,24 @@ KernelWebsocketHandler.open = _open_nodelay
 """
 
 
-def open_timed(context: Any, server: Any, name: str) -> tuple[Any, float]:
-    """harness.open_notebook, with HOOK installed: (notebook, seconds run-all -> first frame)."""
+def open_marked(context: Any, server: Any, name: str, also: str | None = None) -> tuple[Any, dict]:
+    """harness.open_notebook, with HOOK installed: (notebook, the page's time marks in ms)."""
     server.shutdown_kernels()
     page = context.new_page()
     page.set_default_timeout(RUN_TIMEOUT_MS)
     page.goto(f"{server.url}/lab/tree/{name}?reset")
     page.wait_for_function("() => window.jupyterapp !== undefined")
-    page.evaluate(HOOK, harness.READY)
+    page.evaluate(HOOK, [harness.READY, also])
     page.evaluate(harness.RUN_ALL)
-    page.locator(harness.READY).first.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
-    page.wait_for_function("() => window.__bench.ready !== undefined")
-    marks = page.evaluate("() => window.__bench")
-    return harness.Notebook(page, server), (marks["ready"] - marks["start"]) / 1000
+    done = "window.__bench.also" if also else "window.__bench.ready"
+    page.wait_for_function(f"() => {done} !== undefined", timeout=RUN_TIMEOUT_MS)
+    return harness.Notebook(page, server), page.evaluate("() => window.__bench")
+
+
+def open_timed(context: Any, server: Any, name: str) -> tuple[Any, float]:
+    """open_marked: (notebook, seconds from run-all to the first frame)."""
+    nb, marks = open_marked(context, server, name)
+    return nb, (marks["ready"] - marks["start"]) / 1000
 
 
 def first_frame_row(context: Any, server: Any, n: int) -> Row:

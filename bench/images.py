@@ -46,30 +46,6 @@ CELLS = [
     "p",
 ]
 
-# As browser.HOOK, plus the moment a frame first shows the images (the view sets
-# data-images="drawn" after such a frame; before that it draws dots while decoding).
-HOOK = """(ready) => {
-  const app = window.jupyterapp;
-  const execute = app.commands.execute.bind(app.commands);
-  const bench = (window.__bench = {});
-  app.commands.execute = (id, args) => {
-    if (id === 'notebook:run-all-cells') bench.start = performance.now();
-    return execute(id, args);
-  };
-  const observer = new MutationObserver(() => {
-    if (bench.start === undefined) return;
-    if (bench.ready === undefined && document.querySelector(ready)) bench.ready = performance.now();
-    if (document.querySelector(ready + '[data-images="drawn"]')) {
-      bench.images = performance.now();
-      observer.disconnect();
-    }
-  });
-  observer.observe(document.body, {
-    subtree: true, childList: true, attributes: true,
-    attributeFilter: ['data-ready', 'data-images'],
-  });
-}"""
-
 
 def widget_row(n: int) -> Row:
     """``set_images`` on a widget: thumbnails, atlases and the traits that carry them."""
@@ -92,21 +68,11 @@ def widget_row(n: int) -> Row:
     )  # fmt: skip
 
 
-def open_timed(context: Any, server: Any, harness: Any, name: str) -> tuple[Any, dict]:
-    server.shutdown_kernels()
-    page = context.new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.goto(f"{server.url}/lab/tree/{name}?reset")
-    page.wait_for_function("() => window.jupyterapp !== undefined")
-    page.evaluate(HOOK, harness.READY)
-    page.evaluate(harness.RUN_ALL)
-    page.wait_for_function("() => window.__bench.images !== undefined", timeout=RUN_TIMEOUT_MS)
-    return harness.Notebook(page, server), page.evaluate("() => window.__bench")
-
-
 def first_frame_row(context: Any, server: Any, harness: Any, n: int) -> Row:
     name = server.write_notebook(f"bench_images_{n}.ipynb", [c.format(n=n) for c in CELLS])
-    nb, marks = open_timed(context, server, harness, name)
+    import browser  # imported late, like run() does: it loads the browser harness
+
+    nb, marks = browser.open_marked(context, server, name, also='[data-images="drawn"]')
     try:
         kernel = nb.py("print(t_import, t_data, t_build)").split()
         info = nb.handle("h.images()")
@@ -114,7 +80,7 @@ def first_frame_row(context: Any, server: Any, harness: Any, n: int) -> Row:
     finally:
         harness.close_notebook(nb)
     t_import, t_data, t_build = (float(v) for v in kernel)
-    seconds = (marks["images"] - marks["start"]) / 1000
+    seconds = (marks["also"] - marks["start"]) / 1000
     dots = (marks["ready"] - marks["start"]) / 1000
     assert info["state"] == "drawn", info
     return Row(

@@ -12,35 +12,18 @@ export const NEIGHBOR = 4;
 export const HIDDEN = 8;
 
 const vertexShader = /* glsl */ `
-attribute vec3 pprev;
 attribute vec3 pcolor;
-attribute float pstate;
-uniform float progress;
 uniform float size;
-uniform float pixelRatio;
-uniform float perspectiveScale;
-uniform float hasSelection;
 varying vec3 vColor;
-varying float vAlpha;
-varying float vRing;
 
 ${pointCommon}
 
 void main() {
-  vec3 p = mix(pprev, position, progress);
-  vec4 mv = modelViewMatrix * vec4(p, 1.0);
-  gl_Position = projectionMatrix * mv;
-  float selected = flag(pstate, 1.0);
-  float hovered = flag(pstate, 2.0);
-  float neighbor = flag(pstate, 4.0);
-  float hidden = flag(pstate, 8.0);
-  gl_PointSize = pointSize(size, mv, selected, neighbor, hovered);
-  if (hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
+  Point pt = placePoint();
+  gl_PointSize = pointSize(size, pt);
+  if (pt.hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
   vColor = pcolor;
-  float emphasised = max(max(selected, neighbor), hovered);
-  vAlpha = (hasSelection > 0.5 && emphasised < 0.5) ? 0.25 : 1.0;
-  vRing = max(selected, hovered);
-  if (emphasised > 0.5) gl_Position.z -= 0.001 * gl_Position.w; // draw in front
+  if (pt.emphasised > 0.5) gl_Position.z -= 0.001 * gl_Position.w; // draw in front
 }
 `;
 

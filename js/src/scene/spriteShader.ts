@@ -7,44 +7,27 @@
 import { pointCommon } from "./pointShaderCommon";
 
 export const spriteVertexShader = /* glsl */ `
-attribute vec3 pprev;
-attribute float pstate;
 attribute float pindex;
-uniform float progress;
 uniform float imageSize;
-uniform float pixelRatio;
-uniform float perspectiveScale;
-uniform float hasSelection;
 uniform int atlasStart;
 uniform int columns;
 varying vec2 vCell;
-varying float vAlpha;
-varying float vRing;
 varying float vSize;
 
 ${pointCommon}
 
 void main() {
-  vec3 p = mix(pprev, position, progress);
-  vec4 mv = modelViewMatrix * vec4(p, 1.0);
-  gl_Position = projectionMatrix * mv;
-  float selected = flag(pstate, 1.0);
-  float hovered = flag(pstate, 2.0);
-  float neighbor = flag(pstate, 4.0);
-  float hidden = flag(pstate, 8.0);
-  gl_PointSize = pointSize(imageSize, mv, selected, neighbor, hovered);
+  Point pt = placePoint();
+  gl_PointSize = pointSize(imageSize, pt);
   vSize = gl_PointSize;
   int local = int(pindex + 0.5) - atlasStart;
   int row = local / columns;
   vCell = vec2(float(local - row * columns), float(row));
-  float emphasised = max(max(selected, neighbor), hovered);
-  vAlpha = (hasSelection > 0.5 && emphasised < 0.5) ? 0.25 : 1.0;
-  vRing = max(selected, hovered);
   // In front of every other image: the hovered one first of all, then the emphasised ones
   // (their depths squeezed into the nearest 5% of the range, keeping their own order).
-  if (hovered > 0.5) gl_Position.z = -0.999 * gl_Position.w;
-  else if (emphasised > 0.5) gl_Position.z = (-1.0 + 0.05 * (gl_Position.z / gl_Position.w + 1.0)) * gl_Position.w;
-  if (hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
+  if (pt.hovered > 0.5) gl_Position.z = -0.999 * gl_Position.w;
+  else if (pt.emphasised > 0.5) gl_Position.z = (-1.0 + 0.05 * (gl_Position.z / gl_Position.w + 1.0)) * gl_Position.w;
+  if (pt.hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
 }
 `;
 
