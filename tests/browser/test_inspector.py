@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from .harness import changed_share, notebook_fixture
+from .harness import READY, changed_share, notebook_fixture
 from .test_view import isolated_point
 
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -126,6 +126,75 @@ def test_click_lists_exact_neighbours_and_python_sees_them(nb, digits):
     captions.filter(has_text="cosine distance in the spherized").wait_for()
     assert nb.eventually("p.spherize", True)
     nb.view.locator("input.nbp-spherize").uncheck()
+    nb.view.locator(".nbp-clear-selection").click()
+    wait_selection(nb, 0)
+
+
+# Page-side marks for one click: the frame count at pointerup, and the time and frame count
+# when the neighbour list went in (data-neighbors-of names a point).
+ARM_FRAMES = """(ready) => {
+  const el = document.querySelector(ready);
+  const h = el.__nbp;
+  const marks = (window.__clickFrames = {});
+  window.addEventListener('pointerup', () => {
+    marks.up = performance.now();
+    marks.atClick = h.frames();
+  }, { once: true, capture: true });
+  const observer = new MutationObserver(() => {
+    const of = el.dataset.neighborsOf;
+    if (marks.up === undefined || of === undefined || of === '-1') return;
+    marks.listMs = performance.now() - marks.up;
+    marks.atList = h.frames();
+    observer.disconnect();
+  });
+  observer.observe(el, { attributes: true, attributeFilter: ['data-neighbors-of'] });
+}"""
+
+
+def click_marked(nb, i: int, xy: list[float]) -> dict:
+    """Hover point i, let that frame be drawn, then click it: ARM_FRAMES' marks."""
+    nb.page.mouse.move(*xy)
+    nb.wait_for(f"h.hovered() === {i}")
+    nb.settle()
+    nb.page.evaluate(ARM_FRAMES, READY)
+    nb.page.mouse.down()
+    nb.page.mouse.up()
+    nb.page.wait_for_function("() => window.__clickFrames.atList !== undefined")
+    return nb.page.evaluate("() => window.__clickFrames")
+
+
+def test_click_is_drawn_once_with_its_neighbours_and_never_waits_long(nb):
+    """A click's frame waits for the neighbour list (one frame, not two, and the reply is not
+    queued behind a frame), but at most ~150 ms: a slow kernel still sees the focus drawn."""
+    nb.settle()
+    # This machine's Chromium draws WebGL in software (SwiftShader): multisampling is off.
+    assert nb.handle("h.renderer()") == {"software": True, "antialias": False}
+    i, xy = isolated_point(nb)
+    marks = click_marked(nb, i, xy)
+    if marks["listMs"] < 140:
+        assert marks["atList"] == marks["atClick"], f"a frame was drawn before the list: {marks}"
+    else:  # a loaded machine: the held frame was drawn when the wait ran out
+        assert marks["atList"] == marks["atClick"] + 1, marks
+    nb.wait_for(f"h.frames() > {marks['atList']}")  # then the view shows focus and neighbours
+    nb.view.locator(".nbp-clear-selection").click()
+    wait_selection(nb, 0)
+
+    nb.py(
+        "import time\n"
+        "_fast = p._request_neighbors\n"
+        "def _slow(*args):\n"
+        "    time.sleep(0.8)\n"
+        "    return _fast(*args)\n"
+        "p._request_neighbors = _slow"
+    )
+    try:
+        j, xy = isolated_point(nb, candidates=range(3, 1797, 7))
+        marks = click_marked(nb, j, xy)
+        assert marks["listMs"] >= 800
+        assert marks["atList"] > marks["atClick"], "the focus waited for the slow reply"
+    finally:
+        nb.py("p._request_neighbors = _fast")
+    assert nb.handle("h.focus()") == j
     nb.view.locator(".nbp-clear-selection").click()
     wait_selection(nb, 0)
 

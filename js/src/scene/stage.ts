@@ -29,6 +29,11 @@ export class Stage {
   dims = 3;
   private leftNavigates = true;
   private frameRequested = false;
+  /** Frames are held back (deferFrames) until this time; 0: they are not. */
+  private deferredUntil = 0;
+  private deferTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A frame was asked for while frames were held back. */
+  private frameWanted = false;
   private transitionStart = 0;
   private transitionMs = TRANSITION_MS;
   /** Called after each drawn frame (tests and the status line read it). */
@@ -41,7 +46,7 @@ export class Stage {
   private height = 1;
 
   constructor(private container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    this.renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(window.devicePixelRatio || 1);
     this.canvas = this.renderer.domElement;
     container.appendChild(this.canvas);
@@ -49,12 +54,19 @@ export class Stage {
     this.controls = new OrbitControls(this.perspective, this.canvas);
     this.controls.addEventListener("change", () => {
       this.screenCache = null;
+      this.resumeFrames(false); // the camera moves: draw now, whatever waits
       this.requestFrame();
     });
     this.controls.addEventListener("end", () => this.onCameraChange());
     this.canvas.addEventListener("wheel", () => this.onCameraChangeSoon(), { passive: true });
     this.setDims(3);
     this.resetView();
+  }
+
+  /** What draws this view: a software renderer, and whether multisampling is on. */
+  rendererInfo(): { software: boolean; antialias: boolean } {
+    const attributes = this.renderer.getContext().getContextAttributes();
+    return { software: softwareRenderer(), antialias: Boolean(attributes?.antialias) };
   }
 
   get camera(): THREE.PerspectiveCamera | THREE.OrthographicCamera {
@@ -188,13 +200,44 @@ export class Stage {
   }
 
   requestFrame(): void {
+    if (this.deferredUntil) {
+      this.frameWanted = true;
+      return;
+    }
     if (this.frameRequested) return;
     this.frameRequested = true;
     requestAnimationFrame(() => this.draw());
   }
 
+  /** Draw nothing for up to `ms`, or until resumeFrames(). A click's own frame waits for its
+   * neighbour list this way: the page then draws once, not twice, and the list's reply is
+   * not queued behind a frame (a software renderer takes ~100 ms to draw 100k points, and
+   * the page's main thread waits for it). */
+  deferFrames(ms: number): void {
+    this.deferredUntil = performance.now() + ms;
+    clearTimeout(this.deferTimer);
+    this.deferTimer = setTimeout(() => this.resumeFrames(false), ms);
+  }
+
+  /** End deferFrames(). With `afterPaint`, the held frame is drawn one animation frame
+   * later, so what the caller just put in the page (the neighbour list) is painted first
+   * and does not wait for the canvas. */
+  resumeFrames(afterPaint = true): void {
+    if (!this.deferredUntil) return;
+    this.deferredUntil = 0;
+    clearTimeout(this.deferTimer);
+    if (!this.frameWanted) return;
+    this.frameWanted = false;
+    if (afterPaint) requestAnimationFrame(() => this.requestFrame());
+    else this.requestFrame();
+  }
+
   private draw(): void {
     this.frameRequested = false;
+    if (this.deferredUntil) {
+      this.frameWanted = true; // asked for before the deferral began
+      return;
+    }
     const progress = this.points.material.uniforms.progress;
     if (progress.value < 1) {
       const t = Math.min(1, (performance.now() - this.transitionStart) / this.transitionMs);
@@ -295,9 +338,31 @@ export class Stage {
 
   dispose(): void {
     clearTimeout(this.cameraTimer);
+    clearTimeout(this.deferTimer);
     this.controls.dispose();
     this.points.dispose();
     this.renderer.dispose();
     this.canvas.remove();
   }
+}
+
+let software: boolean | undefined;
+
+/** Whether this page's WebGL draws without a GPU (SwiftShader, llvmpipe): asked once, from a
+ * throwaway context, since multisampling must be chosen before the renderer's own. */
+function softwareRenderer(): boolean {
+  if (software !== undefined) return software;
+  software = false;
+  try {
+    const gl = document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
+    if (gl) {
+      const info = gl.getExtension("WEBGL_debug_renderer_info");
+      const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+      software = /swiftshader|llvmpipe|softpipe|software/i.test(name);
+      gl.getExtension("WEBGL_lose_context")?.loseContext();
+    }
+  } catch {
+    // No answer: keep multisampling.
+  }
+  return software;
 }

@@ -99,13 +99,13 @@ export class InspectState {
       if (i >= 0) this.writeSelection(combine(this.selection, [i], op, this.n));
       return;
     }
-    if (i < 0) {
-      this.setFocus(-1);
-      this.writeSelection(new Uint32Array(0));
+    this.setFocus(i);
+    if (i >= 0) {
+      this.requestNeighbors(); // tells the listeners, with `pending` set
       return;
     }
-    this.setFocus(i);
-    this.requestNeighbors();
+    this.emit();
+    this.writeSelection(new Uint32Array(0));
   }
 
   /** Apply a region (or any set of points) to the selection. */
@@ -166,7 +166,6 @@ export class InspectState {
     this.neighbors = null;
     this.pending = false;
     this.seq++;
-    this.emit();
   }
 
   private writeSelection(indices: Uint32Array): void {
