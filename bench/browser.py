@@ -8,8 +8,8 @@ with ``performance.now()`` in the page. It includes starting Python's work in a 
 Round trips: a ``row`` request sent on the widget's own comm from the page (the message the
 widget's RPC sends) until its reply arrives; and end to end, a click on a point until the
 inspector's metadata card shows the row (one ``row`` round trip plus picking and drawing).
-Measured on a stock server and on one whose kernel websocket sets TCP_NODELAY (TESTING.md:
-Nagle's algorithm adds ~40 ms to every reply on a stock jupyter_server).
+Measured on a stock server and on one whose kernel websocket sets TCP_NODELAY (Nagle's
+algorithm adds ~40 ms to every reply on a stock jupyter_server).
 """
 
 from __future__ import annotations

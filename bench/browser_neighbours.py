@@ -1,4 +1,4 @@
-"""Browser row (issue 4): click a point -> its neighbour list in, on a stock Jupyter server.
+"""Browser row: click a point -> its neighbour list in, on a stock Jupyter server.
 
 Run by browser.py on its stock server, after the other round trips. A notebook makes N x D
 Gaussian blobs in the kernel (as ``common.blobs``: 50 centres) and shows
@@ -157,6 +157,6 @@ def rows(context: Any, server: Any, n: int, d: int, label: str = "stock server")
             f"{'/'.join(map(str, listed))}; first click (kernel builds unit rows, not counted) "
             f"{warm['ms']:.0f} ms; kernel: data {fmt_time(t_data)}, Projector() "
             f"{fmt_time(t_build)}, first frame {fmt_time(first_frame)}; "
-            "target (issue 4): within 100 ms",
+            "target: within 100 ms",
         )
     ]

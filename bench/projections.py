@@ -1,4 +1,4 @@
-"""Projection rows (issue 3): t-SNE and UMAP through the widget with streaming on, beside
+"""Projection rows: t-SNE and UMAP through the widget with streaming on, beside
 sklearn's TSNE, with the peak memory of each run.
 
     python bench/bench.py --only projections [--quick]
@@ -236,7 +236,7 @@ def ours_row(ours: dict[int, dict[str, Any]], n: int, d: int) -> Row:
     ours[n] = r = spawn({"kind": "tsne", "n": n, "d": d})
     row = tsne_row(r, n, d)
     if (n, d) == (50_000, 768):
-        row.notes += "; target (issue 3): within 60 s including streaming"
+        row.notes += "; target: within 60 s including streaming"
     return row
 
 

@@ -116,7 +116,7 @@ def state_row(n: int) -> Row:
         f"binary {fmt_bytes(binary)}: per point {per_trait} (labels: 'blob 0'..'blob 11'); "
         f"plus {fmt_bytes(json_bytes)} JSON once per widget, of which the JS bundle (_esm) "
         f"{fmt_bytes(esm)} ({json_bytes / n:.1f} B/point at this N); get_state + buffer split "
-        f"took {fmt_time(t_state)}; target (issue 2): positions 12 + colours 3 B/point + "
+        f"took {fmt_time(t_state)}; target: positions 12 + colours 3 B/point + "
         f"labels{same_d}",
     )
 

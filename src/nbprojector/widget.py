@@ -1,7 +1,8 @@
 """The Projector widget: synced state, the public Python API, and request dispatch.
 
 Python owns the data and every computation; the page owns drawing and interaction.
-Per-point data travels as binary buffers (see DESIGN.md "State"), never JSON lists.
+Per-point data travels as binary buffers (the ``_positions``, ``_colors``, ``_labels`` ...
+traits below), never JSON lists.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class Projector(
     _esm = STATIC / "widget.js"
     _css = STATIC / "widget.css"
 
-    # Per-point data, as binary buffers (DESIGN "State").
+    # Per-point data, as binary buffers (never JSON lists).
     _positions = t.Bytes(b"").tag(sync=True, **_BINARY)  # float32 N x 3, normalised
     _colors = t.Bytes(b"").tag(sync=True, **_BINARY)  # uint8 N x 3
     _labels = t.Bytes(b"").tag(sync=True, **_BINARY)  # UTF-8, all labels back to back

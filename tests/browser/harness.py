@@ -231,13 +231,21 @@ APPS = {"lab": "/lab/tree/{name}?reset", "notebook": "/notebooks/{name}"}
 
 
 def open_notebook(
-    context: Any, server: JupyterServer, name: str, timeout: float = 180_000, app: str = "lab"
+    context: Any,
+    server: JupyterServer,
+    name: str,
+    timeout: float = 180_000,
+    app: str = "lab",
+    init_script: str | None = None,
 ):
     """Open a notebook in JupyterLab (``app="lab"``) or Notebook 7 (``app="notebook"``), run
-    every cell, wait for the widget's first frame. Both expose ``window.jupyterapp``."""
+    every cell, wait for the widget's first frame. Both expose ``window.jupyterapp``.
+    ``init_script`` runs in the page before any of its own scripts."""
     server.shutdown_kernels()
     page = context.new_page()
     page.set_default_timeout(timeout)
+    if init_script:
+        page.add_init_script(init_script)
     page.goto(server.url + APPS[app].format(name=name))
     page.wait_for_function("() => window.jupyterapp !== undefined")
     page.evaluate(RUN_ALL)
