@@ -1,12 +1,14 @@
-"""Browser row: click a point -> its neighbour list in, on a stock Jupyter server.
+"""Browser row: click a point -> its neighbour list on screen, on a stock Jupyter server
+(and, from browser.py, on a TCP_NODELAY one).
 
-Run by browser.py on its stock server, after the other round trips. A notebook makes N x D
-Gaussian blobs in the kernel (as ``common.blobs``: 50 centres) and shows
-``Projector(emb, meta)``. Then, ten times: click a point at its screen position (the view's
-test handle, ``el.__nbp.clientPositions()``), and time from ``pointerup`` to the view setting
-``data-neighbors-of`` on ``.nbprojector`` to that point (it does so once the neighbour list is
-in, in the same task that draws the list; js/src/view.ts). The selection is cleared between
-clicks. The first click, not counted, also builds the kernel's unit-norm rows (cosine).
+A notebook makes N x D Gaussian blobs in the kernel (as ``common.blobs``: 50 centres) and
+shows ``Projector(emb, meta)``. Then, ten times: move the pointer onto a point at its screen
+position (the view's test handle, ``el.__nbp.clientPositions()``), press once its hover is
+drawn, and time from ``pointerup`` to the view setting ``data-neighbors-of`` on
+``.nbprojector`` to that point (it does so in the task that puts the neighbour list in the
+page; js/src/view.ts), and to the beginning of the frame after the one that paints the list.
+The selection is cleared between clicks. The first click, not counted, also builds the
+kernel's unit-norm rows (cosine).
 """
 
 from __future__ import annotations
@@ -66,8 +68,9 @@ ARM = """([ready, modelId]) => {
     const of = el.dataset.neighborsOf;
     if (bench.start === undefined || of === undefined || of === '-1') return;
     bench.ms = since();
-    // The next frame's work done (style, layout, paint, canvas): the list is on screen.
-    requestAnimationFrame(() => setTimeout(() => (bench.painted = since()), 0));
+    // The list is painted by the next frame; once the frame after that begins, it is on
+    // screen (a timer set in the next frame may run after the one after, canvas and all).
+    requestAnimationFrame(() => requestAnimationFrame(() => (bench.painted = since())));
     bench.of = Number(of);
     bench.listed = el.querySelectorAll('.nbp-neighbors-list li').length;
     observer.disconnect();
@@ -149,8 +152,9 @@ def rows(context: Any, server: Any, n: int, d: int, label: str = "stock server")
             f"click a point -> neighbour list drawn (k=100, cosine), {label}",
             f"{shape(n, d)} points",
             fmt_time(statistics.median(total) / 1000),
-            f"pointerup -> the frame after the list went in done; median of {len(total)} (min "
-            f"{min(total):.1f} ms, max {max(total):.1f} ms); medians after pointerup: "
+            f"pointerup -> the frame after the list's first frame begins; median of "
+            f"{len(total)} (min {min(total):.1f} ms, max {max(total):.1f} ms); medians after "
+            "pointerup: "
             f"`neighbors` sent {median('sent')}, its reply at the comm {median('replied')}, "
             f"list in the page (data-neighbors-of set) {median('ms')}; "
             f"the clicked point was the one picked {exact}/{len(marks)} times; list items "

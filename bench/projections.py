@@ -198,9 +198,8 @@ def umap_row(r: dict[str, Any], n: int, d: int) -> Row:
         shape(n, d),
         fmt_time(r["seconds"]),
         f"after the compile row, same process; n_neighbors 15, min_dist 0.1, seed 0 (so "
-        f"umap-learn runs on one thread); {split}; positions sent once, at the end "
-        f"({fmt_bytes(r['bytes'])}; UMAP streams progress, {r['all_messages']} messages, not "
-        f"layouts); {memory_note(r, n)}",
+        f"umap-learn runs on one thread); {split}; {streaming_note(r)} ({r['all_messages']} "
+        f"messages in all, progress included); {memory_note(r, n)}",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -142,9 +143,14 @@ def test_umap_from_the_widget(p):
     pytest.importorskip("umap")
     messages = []
     p.observe(lambda c: messages.append(c["new"].get("message")), names="progress")
+    frames = []
+    p.observe(lambda c: frames.append(positions(p)), names="_positions")
     p.project("umap", n_neighbors=10, seed=1).wait(timeout=300)
     assert p.projection["method"] == "umap" and p.coordinates.shape == (1797, 2)
     assert any("optimising" in (m or "") for m in messages)
+    # The view sees the layout as it forms (500 epochs at this size, a frame every few).
+    assert len(frames) >= 3
+    assert any(re.fullmatch(r"epoch \d+", m or "") for m in messages)
 
 
 def test_methods_offered(p):

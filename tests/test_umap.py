@@ -7,6 +7,7 @@ process, so only the first test that fits pays it.
 from __future__ import annotations
 
 import inspect
+import itertools
 import sys
 import time
 
@@ -89,6 +90,33 @@ def test_cancel_before_neighbours(needs_umap, digits):
         umap(digits, on_progress=lambda m, f: m.startswith(PHASE_NEIGHBOURS))
 
 
+def test_frames_show_the_layout_as_it_forms(needs_umap, digits):
+    x = digits[:400]
+    frames: list[tuple[int, np.ndarray]] = []
+    final = umap(x, seed=3, n_epochs=40, frame_every=5,
+                 on_frame=lambda epoch, layout: frames.append((epoch, layout.copy())))  # fmt: skip
+    assert [epoch for epoch, _ in frames] == list(range(0, 40, 5))
+    assert all(f.shape == (400, 2) and f.dtype == np.float32 for _, f in frames)
+    # The layout moves from frame to frame, towards the result.
+    assert all(not np.array_equal(a, b) for (_, a), (_, b) in itertools.pairwise(frames))
+    gaps = [np.abs(f - final).mean() for _, f in frames]
+    assert gaps[-1] < gaps[0]
+    # Frames do not change the result: the same seed without them gives the same layout.
+    np.testing.assert_array_equal(final, umap(x, seed=3, n_epochs=40))
+
+
+def test_a_frame_callback_can_cancel(needs_umap, digits):
+    epochs: list[int] = []
+
+    def stop_at_ten(epoch: int, layout: np.ndarray) -> bool:
+        epochs.append(epoch)
+        return epoch >= 10
+
+    with pytest.raises(Cancelled, match="epoch 10"):
+        umap(digits[:300], n_epochs=100, frame_every=5, on_frame=stop_at_ten)
+    assert epochs == [0, 5, 10]
+
+
 def test_epoch_hook_passes_through_outside_umap(needs_umap):
     import umap.layouts as layouts
 
@@ -108,6 +136,8 @@ def test_epoch_hook_passes_through_outside_umap(needs_umap):
         ({"min_dist": -0.1}, "min_dist must be between 0 and 0.99"),
         ({"n_components": 1}, "n_components must be 2 or 3"),
         ({"n_epochs": 0}, "n_epochs must be a whole number >= 1"),
+        ({"frame_every": 0}, "frame_every must be a whole number >= 1"),
+        ({"frame_every": 2.5}, "frame_every must be a whole number >= 1"),
     ],
 )
 def test_bad_parameters_have_clear_errors(kwargs, message):

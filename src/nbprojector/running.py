@@ -205,7 +205,12 @@ class ProjectionsMixin:
                 ctx.progress(message, fraction)
                 return False
 
-            coords = umap_module.umap(vectors, n_components=dims, on_progress=progress, **options)
+            def frame(epoch: int, layout: np.ndarray) -> bool:
+                return ctx.frame(layout, epoch)  # copies: umap keeps optimising this array
+
+            coords = umap_module.umap(
+                vectors, n_components=dims, on_progress=progress, on_frame=frame, **options
+            )
             return coords, {"params": {"dims": dims, **options}, "dims": dims}
 
         return run
@@ -257,7 +262,8 @@ class ProjectionsMixin:
             layout = Layout(coords, described, rows)
             run_state["last"], run_state["iteration"] = layout, iteration
             self._show(layout)
-            self._set_progress("running", method, f"iteration {iteration}", iteration=iteration)
+            step = f"{_step(method)} {iteration}"
+            self._set_progress("running", method, step, iteration=iteration)
 
         def on_progress(message: str, fraction: float | None) -> None:
             self._set_progress("running", method, message, fraction=fraction)
@@ -287,7 +293,9 @@ class ProjectionsMixin:
                 self._layouts[embedding] = Layout(last.coords, done, rows)
                 if self.embedding == embedding:
                     self._show(self._layouts[embedding])
-                self._set_progress("done", method, f"stopped at iteration {run_state['iteration']}")
+                self._set_progress(
+                    "done", method, f"stopped at {_step(method)} {run_state['iteration']}"
+                )
             else:
                 self._restore(embedding, run_state["before"])
                 self._set_progress("cancelled", method, f"{method} cancelled")
@@ -386,3 +394,8 @@ def _reject_unknown(method: str, params: dict[str, Any]) -> None:
 
 
 __all__ = ["Cancelled", "ProjectionsMixin", "methods_available"]
+
+
+def _step(method: str) -> str:
+    """What one step of a method's optimisation is called in its progress line."""
+    return "epoch" if method == "umap" else "iteration"

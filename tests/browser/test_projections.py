@@ -4,6 +4,7 @@ and exact returns to PCA."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 
@@ -70,6 +71,35 @@ def test_tsne_animates_runs_in_background_and_stops(nb):
     drawn = np.array(nb.handle("h.positions()")).reshape(-1, 3)
     coords = np.array(json.loads(nb.py("print(p.coordinates.tolist())")))
     assert np.corrcoef(drawn[:, 0], coords[:, 0])[0, 1] > 0.999
+
+
+# Records what the progress line says, and the layout version, at every change of the line.
+WATCH_PROGRESS = """([line, root]) => {
+  const seen = (window.__progress = []);
+  new MutationObserver(() => seen.push({
+    text: line.textContent, state: line.dataset.state, layout: Number(root.dataset.layout),
+  })).observe(line, { childList: true, characterData: true, subtree: true, attributes: true });
+}"""
+
+
+def test_umap_animates_with_an_epoch_counter(nb):
+    tab = open_tab(nb, "umap")
+    progress = tab.locator(".nbp-progress")
+    nb.page.evaluate(WATCH_PROGRESS, [progress.element_handle(), nb.view.element_handle()])
+    start = layout_version(nb)
+    tab.locator("button.nbp-run").click()
+    # The kernel's first UMAP compiles numba's kernels (tens of seconds) before any epoch.
+    nb.page.wait_for_function(
+        "el => el.dataset.state === 'done'", arg=progress.element_handle(), timeout=300_000
+    )
+    seen = nb.page.evaluate("() => window.__progress")
+    epochs = [int(m[1]) for s in seen if (m := re.fullmatch(r"epoch (\d+)", s["text"] or ""))]
+    assert len(set(epochs)) >= 3 and epochs == sorted(epochs), epochs
+    during = {s["layout"] for s in seen if s["state"] == "running"}
+    assert len(during) >= 3, "the view showed the layout as it formed"
+    assert layout_version(nb) - start >= 3
+    assert nb.py("print(p.projection['method'])").strip() == "umap"
+    assert nb.py("print(p.coordinates.shape)").strip() == "(1797, 2)"
 
 
 def test_custom_axes_from_two_queries(nb):

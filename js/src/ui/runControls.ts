@@ -40,7 +40,8 @@ export function runControls(ctx: Ctx, method: string, params: () => Record<strin
     line.hidden = !mine || !p.state;
     if (mine) {
       let text = p.message ?? "";
-      if (p.iteration !== undefined && active) text = `iteration ${p.iteration}`;
+      // Python's line names the step ("iteration 40", "epoch 40"); older states lack it.
+      if (p.iteration !== undefined && active) text = p.message || `iteration ${p.iteration}`;
       if (p.state === "paused") text = `paused at ${text}`;
       if (p.state === "failed") text = `failed: ${p.error ?? ""}`;
       line.textContent = text;

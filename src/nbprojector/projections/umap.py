@@ -3,12 +3,16 @@
 umap-learn is an optional extra (``pip install 'nbprojector[umap]'``): it pulls numba and
 pynndescent, and is imported only when a UMAP is asked for (importing it takes seconds).
 
-Progress and cancellation. ``UMAP.fit`` has no callback, but its epoch loop in
-``umap.layouts`` iterates ``tqdm(range(n_epochs), ...)`` (umap-learn 0.5). We replace that
-module's ``tqdm`` name, once, by a shim that passes through to the real tqdm unless the calling
-thread is inside :func:`umap`; then it reports each epoch to ``on_progress`` and raises
-:class:`~nbprojector.jobs.Cancelled` between two epochs when asked to stop. The hook is
-per-thread, so other code using umap in the same process is unaffected.
+Progress, intermediate layouts and cancellation. ``UMAP.fit`` has no callback, but its epoch
+loop in ``umap.layouts`` iterates ``tqdm(range(n_epochs), ...)`` (umap-learn 0.5). We replace
+that module's ``tqdm`` name, once, by a shim that passes through to the real tqdm unless the
+calling thread is inside :func:`umap`; then it reports each epoch to ``on_progress``, offers
+the layout being optimised to ``on_frame`` every few epochs, and raises
+:class:`~nbprojector.jobs.Cancelled` between two epochs when asked to stop. The layout is the
+``head_embedding`` array that the epoch loop's function optimises in place (read from its
+frame: the shim is called from there); where a umap-learn version names it otherwise, runs
+still work, without intermediate layouts. The hook is per-thread, so other code using umap in
+the same process is unaffected.
 
 What cannot be interrupted: numba's compilation (first call in a process, ~15-35 s; numba's
 on-disk cache shortens it in later processes), the nearest-neighbour search (exact below 4096
@@ -20,6 +24,7 @@ layout phase stops within one epoch (milliseconds to ~0.5 s at 100k points).
 from __future__ import annotations
 
 import importlib.util
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -56,6 +61,7 @@ PARAMS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 ProgressCallback = Callable[[str, "float | None"], "bool | None"]
+FrameCallback = Callable[[int, np.ndarray], "bool | None"]
 
 PHASE_COMPILE = "compiling numba kernels (first run in this process, ~30 s)"
 PHASE_NEIGHBOURS = "finding nearest neighbours"
@@ -104,14 +110,20 @@ def validate_params(
         raise ValueError(f"UMAP n_epochs must be a whole number >= 1 or None, got {n_epochs!r}")
 
 
-def _epochs(iterable: Iterable[Any], report: Callable[[int, int], None]) -> Iterator[Any]:
-    """Yield the epoch loop's items, reporting (done, total) before each and at the end."""
+EpochReport = Callable[[int, int, "np.ndarray | None"], None]
+
+
+def _epochs(
+    iterable: Iterable[Any], report: EpochReport, layout: np.ndarray | None
+) -> Iterator[Any]:
+    """Yield the epoch loop's items, reporting (done, total, layout) before each and at the
+    end; ``layout`` is the array being optimised (None when it could not be found)."""
     items = list(iterable)  # range(n_epochs): tiny
     total = len(items)
     for done, item in enumerate(items):
-        report(done, total)  # may raise Cancelled: umap's loop then ends between two epochs
+        report(done, total, layout)  # may raise Cancelled: the loop ends between two epochs
         yield item
-    report(total, total)
+    report(total, total, layout)
 
 
 def _install_epoch_hook() -> None:
@@ -127,7 +139,10 @@ def _install_epoch_hook() -> None:
             report = getattr(_hook, "report", None)
             if report is None or iterable is None:
                 return original(iterable, *args, **kwargs)
-            return _epochs(iterable, report)
+            layout = sys._getframe(1).f_locals.get("head_embedding")
+            if not (isinstance(layout, np.ndarray) and layout.ndim == 2):
+                layout = None
+            return _epochs(iterable, report, layout)
 
         tqdm_shim._nbprojector_shim = True  # type: ignore[attr-defined]
         layouts.tqdm = tqdm_shim
@@ -142,6 +157,8 @@ def umap(
     seed: int | None = 0,
     n_epochs: int | None = None,
     on_progress: ProgressCallback | None = None,
+    on_frame: FrameCallback | None = None,
+    frame_every: int = 5,
 ) -> np.ndarray:
     """Compute a UMAP layout of every row of ``vectors`` (euclidean metric).
 
@@ -158,6 +175,11 @@ def umap(
             first call in the process, "finding nearest neighbours", then "optimising layout"
             with the fraction of epochs done, once per epoch. Returning True cancels (see the
             module docstring for what cannot be interrupted).
+        on_frame: ``on_frame(epoch, layout)`` with the layout being optimised, (N,
+            n_components) float32, before the first epoch and then every ``frame_every``
+            epochs; the array is umap's own and changes after the call returns (copy it to
+            keep it). Returning True cancels.
+        frame_every: epochs between two ``on_frame`` calls.
 
     Returns:
         (N, n_components) float32 layout.
@@ -177,6 +199,9 @@ def umap(
         n, n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
         n_epochs=n_epochs,
     )  # fmt: skip
+    if isinstance(frame_every, bool) or int(frame_every) != frame_every or frame_every < 1:
+        raise ValueError(f"UMAP frame_every must be a whole number >= 1, got {frame_every!r}")
+    frame_every = int(frame_every)
     if not np.isfinite(x).all():
         raise ValueError("UMAP input contains NaN or infinite values")
 
@@ -195,8 +220,12 @@ def umap(
 
     report(PHASE_NEIGHBOURS + (" (and compiling numba kernels, first run only)" if first else ""))
 
-    def on_epoch(done: int, total: int) -> None:
+    def on_epoch(done: int, total: int, layout: np.ndarray | None) -> None:
         report(PHASE_LAYOUT, done / total if total else None)
+        if on_frame is None or layout is None or done == total or done % frame_every:
+            return
+        if on_frame(done, layout) is True:
+            raise Cancelled(f"UMAP cancelled at epoch {done}")
 
     model = umap_learn.UMAP(
         n_components=n_components,
