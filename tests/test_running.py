@@ -83,6 +83,19 @@ def test_stop_keeps_the_layout_reached(p):
     np.testing.assert_array_equal(positions(p), p._layouts[p.embedding].positions())
 
 
+def test_stop_keeps_the_umap_layout_reached(p):
+    pytest.importorskip("umap")
+    reached = threading.Event()
+    p.observe(lambda c: reached.set() if p.progress.get("iteration", 0) >= 20 else None,
+              names="progress")  # fmt: skip
+    p.project("umap", n_neighbors=10, seed=1)
+    assert reached.wait(300)  # the process's first UMAP compiles numba's kernels first
+    p._on_page_message(p, {"id": 1, "kind": "cancel", "payload": {"keep": True}}, [])
+    assert p.projection["method"] == "umap" and p.projection["stopped_at"] >= 20
+    assert p.progress["state"] == "done" and "stopped at epoch" in p.progress["message"]
+    np.testing.assert_array_equal(positions(p), p._layouts[p.embedding].positions())
+
+
 def test_pause_and_resume_requests(p):
     p.send = lambda *a, **k: None
     job = p.project("tsne", n_iter=5000)
