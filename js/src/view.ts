@@ -346,6 +346,7 @@ export class ProjectorView {
       /** Ask for one more frame (the bench times frames with it). */
       redraw: () => this.stage.requestFrame(),
       renderer: () => this.stage.rendererInfo(),
+      camera: () => this.stage.getCameraState(),
       transitioning: () => this.stage.transitioning,
       hovered: () => this.hovered,
       tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),

@@ -54,12 +54,15 @@ export class Stage {
     container.appendChild(this.canvas);
     this.scene.add(this.points.object);
     this.controls = new OrbitControls(this.perspective, this.canvas);
+    let moved = false; // between a press and its release: a plain click moves nothing
+    this.controls.addEventListener("start", () => (moved = false));
     this.controls.addEventListener("change", () => {
+      moved = true;
       this.screenCache = null;
       this.resumeFrames(false); // the camera moves: draw now, whatever waits
       this.requestFrame();
     });
-    this.controls.addEventListener("end", () => this.onCameraChange());
+    this.controls.addEventListener("end", () => moved && this.onCameraChange());
     this.canvas.addEventListener("wheel", () => this.onCameraChangeSoon(), { passive: true });
     this.setDims(3);
     this.resetView();
