@@ -176,6 +176,7 @@ export class Stage {
     o.updateProjectionMatrix();
     this.points.material.uniforms.pixelRatio.value = this.renderer.getPixelRatio();
     this.screenCache = null;
+    this.resumeFrames(false); // resizing cleared the canvas: never leave it blank
     this.requestFrame();
   }
 
