@@ -365,7 +365,9 @@ def run(quick: bool) -> list[Row]:
             attempt(
                 rows,
                 "neighbour round trip, TCP_NODELAY server",
-                lambda: browser_neighbours.rows(context, server, *nn_size, "TCP_NODELAY server"),
+                lambda: browser_neighbours.rows(
+                    context, server, *nn_size, "TCP_NODELAY server", time_frames=False
+                ),
             )
         finally:
             server.stop()

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from browser import CELLS, clear_card, harness, open_timed
-from common import Row, fmt_time, shape
+from common import Row, fmt_n, fmt_time, shape
 
 CLICKS = 10
 
@@ -80,6 +80,23 @@ ARM = """([ready, modelId]) => {
 }"""
 
 
+# Time `count` frames one at a time: from asking for one (the view's test handle) until the
+# page runs a task after that frame's commit (the canvas read back, as software compositing
+# does, included). A pause between frames lets each start from an idle page.
+FRAMES = """async ([ready, count]) => {
+  const h = document.querySelector(ready).__nbp;
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const start = performance.now();
+    h.redraw();
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    times.push(performance.now() - start);
+  }
+  return times;
+}"""
+
+
 def targets(nb: Any, count: int) -> list[tuple[int, list[float]]]:
     """``count`` points well inside the canvas and apart from others on screen (so the
     click picks that very point): (index, [x, y]) each."""
@@ -123,7 +140,10 @@ def click(nb: Any, model_id: str, i: int, xy: list[float]) -> dict[str, Any]:
     return nb.page.evaluate("() => window.__nn")
 
 
-def rows(context: Any, server: Any, n: int, d: int, label: str = "stock server") -> list[Row]:
+def rows(
+    context: Any, server: Any, n: int, d: int, label: str = "stock server", time_frames: bool = True
+) -> list[Row]:
+    """The click row; with ``time_frames``, also the cost of one frame at this N."""
     cells = [CELLS[0], DATA.format(n=n, d=d), CELLS[2]]
     name = server.write_notebook(f"bench_nn_{n}_{d}.ipynb", cells)
     nb, first_frame = open_timed(context, server, name)
@@ -138,6 +158,10 @@ def rows(context: Any, server: Any, n: int, d: int, label: str = "stock server")
             clear(nb)
             marks.append({**click(nb, model_id, i, xy), "target": i})
         clear(nb)
+        if time_frames:
+            nb.settle()
+            frames = nb.page.evaluate(FRAMES, [harness.READY, 10])
+            renderer = nb.handle("h.renderer()")
     finally:
         harness.close_notebook(nb)
 
@@ -147,7 +171,7 @@ def rows(context: Any, server: Any, n: int, d: int, label: str = "stock server")
     total = [m["painted"] for m in marks]
     exact = sum(m["of"] == m["target"] for m in marks)
     listed = sorted({m["listed"] for m in marks})
-    return [
+    out = [
         Row(
             f"click a point -> neighbour list drawn (k=100, cosine), {label}",
             f"{shape(n, d)} points",
@@ -164,3 +188,15 @@ def rows(context: Any, server: Any, n: int, d: int, label: str = "stock server")
             "target: within 100 ms",
         )
     ]
+    if time_frames:
+        out.append(
+            Row(
+                "one frame of the view",
+                f"{fmt_n(n)} points",
+                fmt_time(statistics.median(frames) / 1000),
+                f"redraw asked -> a task after its commit; median of {len(frames)} (min "
+                f"{min(frames):.1f} ms, max {max(frames):.1f} ms); dots of 4 px, 3D; software "
+                f"renderer {renderer['software']}, multisampling {renderer['antialias']}",
+            )
+        )
+    return out
