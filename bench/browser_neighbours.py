@@ -38,36 +38,40 @@ DATA = (
     "t_data = time.perf_counter() - t0"
 )
 
-# Arm a timer for one click: ms after pointerup when the `neighbors` request leaves the page,
-# when its reply reaches the widget's comm, and when data-neighbors-of names a point.
+# Arm a timer for one click. Marks in ms from pointerup: when the press began (negative),
+# when the `neighbors` request left the page (the view asks on press, so often negative too),
+# when its reply reached the widget's comm, when data-neighbors-of names a point (the list is
+# in the page), and when the frame after the list's first frame begins (the list on screen).
 ARM = """([ready, modelId]) => {
   const el = document.querySelector(ready);
   const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
   const comm = kernel._comms.get(modelId);
   const send = comm.send, onMsg = comm.onMsg;
   const bench = (window.__nn = {});
+  const at = {};
   const since = () => performance.now() - bench.start;
   const restore = () => { comm.send = send; comm.onMsg = onMsg; };
   comm.send = function (data, ...rest) {
-    if (data?.content?.kind === 'neighbors' && bench.sent === undefined) {
-      bench.sent = since();
-      bench.id = data.content.id;
+    if (data?.content?.kind === 'neighbors') {
+      at.sent = performance.now();
+      at.id = data.content.id;
     }
     return send.call(this, data, ...rest);
   };
   comm.onMsg = function (msg) {
     const reply = msg.content.data?.content;
-    if (reply?.id !== undefined && reply.id === bench.id && bench.replied === undefined) {
-      bench.replied = since();
-    }
+    if (reply?.id !== undefined && reply.id === at.id) at.replied = performance.now();
     return onMsg.call(this, msg);
   };
+  window.addEventListener('pointerdown', () => (at.pressed = performance.now()),
+                          { once: true, capture: true });
   window.addEventListener('pointerup', () => (bench.start = performance.now()),
                           { once: true, capture: true });
   const observer = new MutationObserver(() => {
     const of = el.dataset.neighborsOf;
     if (bench.start === undefined || of === undefined || of === '-1') return;
     bench.ms = since();
+    for (const key of ['pressed', 'sent', 'replied']) bench[key] = at[key] - bench.start;
     // The list is painted by the next frame; once the frame after that begins, it is on
     // screen (a timer set in the next frame may run after the one after, canvas and all).
     requestAnimationFrame(() => requestAnimationFrame(() => (bench.painted = since())));
@@ -178,7 +182,7 @@ def rows(
             fmt_time(statistics.median(total) / 1000),
             f"pointerup -> the frame after the list's first frame begins; median of "
             f"{len(total)} (min {min(total):.1f} ms, max {max(total):.1f} ms); medians after "
-            "pointerup: "
+            f"pointerup (negative: during the press, which began at {median('pressed')}): "
             f"`neighbors` sent {median('sent')}, its reply at the comm {median('replied')}, "
             f"list in the page (data-neighbors-of set) {median('ms')}; "
             f"the clicked point was the one picked {exact}/{len(marks)} times; list items "

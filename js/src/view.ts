@@ -289,7 +289,13 @@ export class ProjectorView {
 
   private bindPointer(canvas: HTMLCanvasElement): void {
     let down: { x: number; y: number } | null = null;
-    canvas.addEventListener("pointerdown", (e) => (down = { x: e.offsetX, y: e.offsetY }));
+    canvas.addEventListener("pointerdown", (e) => {
+      down = { x: e.offsetX, y: e.offsetY };
+      // A plain press on a point in the navigate mode is often a click: ask for its
+      // neighbours now (region modes press to drag; modifiers never ask for neighbours).
+      const plain = e.button === 0 && opOf(e) === "replace" && this.regions.mode === "navigate";
+      this.inspect.press(plain ? this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden) : -1);
+    });
     canvas.addEventListener("pointermove", (e) => {
       if (e.buttons) return; // dragging the camera
       this.setHovered(this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden), e);
@@ -299,7 +305,10 @@ export class ProjectorView {
       if (!down) return;
       const moved = Math.hypot(e.offsetX - down.x, e.offsetY - down.y);
       down = null;
-      if (moved > CLICK_SLOP_PX || e.button !== 0 || this.regions.dragged) return;
+      if (moved > CLICK_SLOP_PX || e.button !== 0 || this.regions.dragged) {
+        this.inspect.press(-1); // a drag: the press's early request goes unused
+        return;
+      }
       const i = this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden);
       const op = opOf(e);
       // The view changes once the neighbours are in (within NEIGHBOR_WAIT_MS, else twice).

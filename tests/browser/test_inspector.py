@@ -188,13 +188,60 @@ def test_click_is_drawn_once_with_its_neighbours_and_never_waits_long(nb):
     try:
         j, xy = isolated_point(nb, candidates=range(3, 1797, 7))
         marks = click_marked(nb, j, xy)
-        assert marks["listMs"] >= 800
+        assert marks["listMs"] >= 600  # asked on press, a moment before the release
         assert marks["atList"] > marks["atClick"], "the focus waited for the slow reply"
     finally:
         nb.py("p._request_neighbors = _fast")
     assert nb.handle("h.focus()") == j
     nb.view.locator(".nbp-clear-selection").click()
     wait_selection(nb, 0)
+
+
+# The widget's requests from now on: kind and index, and whether the button was down.
+SPY_REQUESTS = """(modelId) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const comm = kernel._comms.get(modelId);
+  const send = comm.send;
+  const sent = (window.__requests = []);
+  let down = false;
+  window.addEventListener('pointerdown', () => (down = true), { capture: true });
+  window.addEventListener('pointerup', () => (down = false), { capture: true });
+  comm.send = function (data, ...rest) {
+    const c = data?.content;
+    if (c?.kind) sent.push({ kind: c.kind, index: c.payload?.index ?? null, down });
+    return send.call(this, data, ...rest);
+  };
+}"""
+
+
+def test_neighbours_are_asked_for_on_press_and_a_drag_leaves_them(nb):
+    nb.settle()
+    nb.page.evaluate(SPY_REQUESTS, nb.py("print(p.model_id)").strip())
+    requests = "() => window.__requests.filter((r) => r.kind === 'neighbors')"
+    i, (x, y) = isolated_point(nb, candidates=range(5, 1797, 7))
+    nb.page.mouse.move(x, y)
+    nb.wait_for(f"h.hovered() === {i}")
+    nb.page.mouse.down()
+    nb.page.wait_for_function(f"() => ({requests})().length === 1")
+    assert nb.page.evaluate(requests) == [{"kind": "neighbors", "index": i, "down": True}]
+    nb.page.mouse.up()
+    nb.wait_for(f"h.neighbors() !== null && h.focus() === {i}")
+    assert len(nb.page.evaluate(requests)) == 1, "the click used the press's request"
+    assert len(nb.handle("h.neighbors()")) == 100
+    nb.view.locator(".nbp-clear-selection").click()
+    wait_selection(nb, 0)
+    # A drag that starts on a point turns the view; its early request shows nothing.
+    j, (x, y) = isolated_point(nb, candidates=range(6, 1797, 7))
+    nb.page.mouse.move(x, y)
+    nb.page.mouse.down()
+    nb.page.mouse.move(x + 60, y + 20, steps=6)
+    nb.page.mouse.up()
+    nb.page.wait_for_timeout(500)
+    assert [r["index"] for r in nb.page.evaluate(requests)] == [i, j]
+    assert nb.handle("h.focus()") == -1 and nb.handle("h.neighbors()") is None
+    assert nb.view.get_attribute("data-neighbors-of") == "-1"
+    nb.view.locator("button.nbp-reset").click()
+    nb.settle()
 
 
 def test_search_selects_matches_and_survives_a_bad_regex(nb, digits):
