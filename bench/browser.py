@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import Row, first_line, fmt_n, fmt_time
+from common import BLOBS, IMPORTS_CELL, Row, first_line, fmt_n, fmt_time
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_MS = 300_000
@@ -44,18 +44,8 @@ def load_harness() -> Any:
 harness = load_harness()
 
 CELLS = [
-    "import time\n"
-    "t0 = time.perf_counter()\n"
-    "import numpy as np\n"
-    "from nbprojector import Projector\n"
-    "t_import = time.perf_counter() - t0",
-    "t0 = time.perf_counter()\n"
-    "rng = np.random.default_rng(0)\n"
-    "centres = rng.normal(scale=6.0, size=(12, 3)).astype(np.float32)\n"
-    "blob = rng.integers(0, 12, {n})\n"
-    "emb = centres[blob] + rng.standard_normal(({n}, 3), dtype=np.float32)\n"
-    "meta = {{'blob': np.array([f'blob {{i}}' for i in range(12)])[blob]}}\n"
-    "t_data = time.perf_counter() - t0",
+    IMPORTS_CELL,
+    "t0 = time.perf_counter()\n" + BLOBS + "t_data = time.perf_counter() - t0",
     "t0 = time.perf_counter()\n"
     "p = Projector(emb, meta, color_by='blob')\n"
     "t_build = time.perf_counter() - t0\n"

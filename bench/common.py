@@ -22,6 +22,24 @@ class Row:
     notes: str = ""
 
 
+# Notebook cells of the browser rows (`{n}`: the point count, filled by str.format). The
+# first times the imports; BLOBS makes 3-D Gaussian blobs with a 12-category column.
+IMPORTS_CELL = (
+    "import time\n"
+    "t0 = time.perf_counter()\n"
+    "import numpy as np\n"
+    "from nbprojector import Projector\n"
+    "t_import = time.perf_counter() - t0"
+)
+BLOBS = (
+    "rng = np.random.default_rng(0)\n"
+    "centres = rng.normal(scale=6.0, size=(12, 3)).astype(np.float32)\n"
+    "blob = rng.integers(0, 12, {n})\n"
+    "emb = centres[blob] + rng.standard_normal(({n}, 3), dtype=np.float32)\n"
+    "meta = {{'blob': np.array([f'blob {{i}}' for i in range(12)])[blob]}}\n"
+)
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     """Run ``fn`` once; return (seconds, its result). Collects garbage first."""
     gc.collect()

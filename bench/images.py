@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import Row, blobs, fmt_bytes, fmt_n, fmt_time, timed
+from common import BLOBS, IMPORTS_CELL, Row, blobs, fmt_bytes, fmt_n, fmt_time, timed
 from compute import digit_images, image_rows
 
 from nbprojector import Projector
@@ -22,20 +22,12 @@ from nbprojector import Projector
 RUN_TIMEOUT_MS = 300_000
 
 CELLS = [
-    "import time\n"
-    "t0 = time.perf_counter()\n"
-    "import numpy as np\n"
-    "from nbprojector import Projector\n"
-    "t_import = time.perf_counter() - t0",
+    IMPORTS_CELL,
     "t0 = time.perf_counter()\n"
     "from PIL import Image\n"
     "from sklearn.datasets import load_digits\n"
-    "rng = np.random.default_rng(0)\n"
-    "centres = rng.normal(scale=6.0, size=(12, 3)).astype(np.float32)\n"
-    "blob = rng.integers(0, 12, {n})\n"
-    "emb = centres[blob] + rng.standard_normal(({n}, 3), dtype=np.float32)\n"
-    "meta = {{'blob': np.array([f'blob {{i}}' for i in range(12)])[blob]}}\n"
-    "digits = (load_digits().images * (255 / 16)).astype(np.uint8)\n"
+    + BLOBS
+    + "digits = (load_digits().images * (255 / 16)).astype(np.uint8)\n"
     "big = np.stack([np.asarray(Image.fromarray(d).resize((28, 28), Image.Resampling.BILINEAR))\n"
     "                for d in digits])\n"
     "images = big[np.arange({n}) % len(big)]\n"

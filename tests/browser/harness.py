@@ -40,6 +40,26 @@ CHROMIUM_ARGS = [
 ]
 READY = '[data-under-test] .nbprojector[data-ready="1"]'
 
+# Wraps the widget's comm `send` (found on the page's kernel connection by model id) and notes
+# each message: {method, traits (keys of a state update), kind, index, down}.
+RECORD_SENDS = """(modelId) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const comm = kernel._comms.get(modelId);
+  const send = comm.send;
+  const sent = (window.__sends = []);
+  let down = false;
+  window.addEventListener('pointerdown', () => (down = true), { capture: true });
+  window.addEventListener('pointerup', () => (down = false), { capture: true });
+  comm.send = function (data, ...rest) {
+    const c = data?.content;
+    sent.push({
+      method: data?.method ?? null, traits: Object.keys(data?.state ?? {}),
+      kind: c?.kind ?? null, index: c?.payload?.index ?? null, down,
+    });
+    return send.call(this, data, ...rest);
+  };
+}"""
+
 RUN_ALL = """async () => {
   const app = window.jupyterapp; await app.started; await app.restored;
   const sleep = () => new Promise(r => setTimeout(r, 100));
@@ -215,6 +235,20 @@ class Notebook:
         frames = self.handle("h.frames()")
         self.page.wait_for_timeout(50)
         self.wait_for(f"h.frames() >= {frames}")
+
+    def record_sends(self) -> None:
+        """From now on, note every message the widget sends on its comm (read with
+        ``sends()``): its method, the traits of a state update, a request's kind and index,
+        and whether a mouse button was down."""
+        self.page.evaluate(RECORD_SENDS, self.py("print(p.model_id)").strip())
+
+    def sends(self, method: str, kind: str | None = None) -> list[dict[str, Any]]:
+        """The messages noted since ``record_sends()`` of this method (and request kind)."""
+        return [
+            m
+            for m in self.page.evaluate("() => window.__sends")
+            if m["method"] == method and (kind is None or m["kind"] == kind)
+        ]
 
     def canvas_pixels(self, index: int = 0) -> np.ndarray:
         """What the canvas shows now, as an (H, W, 3) uint8 array (from a screenshot)."""

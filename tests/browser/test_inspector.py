@@ -197,36 +197,20 @@ def test_click_is_drawn_once_with_its_neighbours_and_never_waits_long(nb):
     wait_selection(nb, 0)
 
 
-# The widget's requests from now on: kind and index, and whether the button was down.
-SPY_REQUESTS = """(modelId) => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  const comm = kernel._comms.get(modelId);
-  const send = comm.send;
-  const sent = (window.__requests = []);
-  let down = false;
-  window.addEventListener('pointerdown', () => (down = true), { capture: true });
-  window.addEventListener('pointerup', () => (down = false), { capture: true });
-  comm.send = function (data, ...rest) {
-    const c = data?.content;
-    if (c?.kind) sent.push({ kind: c.kind, index: c.payload?.index ?? null, down });
-    return send.call(this, data, ...rest);
-  };
-}"""
-
-
 def test_neighbours_are_asked_for_on_press_and_a_drag_leaves_them(nb):
     nb.settle()
-    nb.page.evaluate(SPY_REQUESTS, nb.py("print(p.model_id)").strip())
-    requests = "() => window.__requests.filter((r) => r.kind === 'neighbors')"
+    nb.record_sends()
     i, (x, y) = isolated_point(nb, candidates=range(5, 1797, 7))
     nb.page.mouse.move(x, y)
     nb.wait_for(f"h.hovered() === {i}")
     nb.page.mouse.down()
-    nb.page.wait_for_function(f"() => ({requests})().length === 1")
-    assert nb.page.evaluate(requests) == [{"kind": "neighbors", "index": i, "down": True}]
+    nb.page.wait_for_function(
+        "() => window.__sends.filter((m) => m.kind === 'neighbors').length === 1"
+    )
+    assert [(m["index"], m["down"]) for m in nb.sends("custom", "neighbors")] == [(i, True)]
     nb.page.mouse.up()
     nb.wait_for(f"h.neighbors() !== null && h.focus() === {i}")
-    assert len(nb.page.evaluate(requests)) == 1, "the click used the press's request"
+    assert len(nb.sends("custom", "neighbors")) == 1, "the click used the press's request"
     assert len(nb.handle("h.neighbors()")) == 100
     nb.view.locator(".nbp-clear-selection").click()
     wait_selection(nb, 0)
@@ -237,7 +221,7 @@ def test_neighbours_are_asked_for_on_press_and_a_drag_leaves_them(nb):
     nb.page.mouse.move(x + 60, y + 20, steps=6)
     nb.page.mouse.up()
     nb.page.wait_for_timeout(500)
-    assert [r["index"] for r in nb.page.evaluate(requests)] == [i, j]
+    assert [m["index"] for m in nb.sends("custom", "neighbors")] == [i, j]
     assert nb.handle("h.focus()") == -1 and nb.handle("h.neighbors()") is None
     assert nb.view.get_attribute("data-neighbors-of") == "-1"
     nb.view.locator("button.nbp-reset").click()

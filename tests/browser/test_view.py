@@ -132,19 +132,6 @@ def test_pca_panel_switches_to_2d_and_components(nb):
     assert nb.py("print(p.coordinates.shape)").strip() == "(1797, 3)"
 
 
-# Which traits the page sends from now on: the keys of each state update on the widget's comm.
-SPY_UPDATES = """(modelId) => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  const comm = kernel._comms.get(modelId);
-  const send = comm.send;
-  const sent = (window.__updates = []);
-  comm.send = function (data, ...rest) {
-    if (data?.method === 'update') sent.push(...Object.keys(data.state ?? {}));
-    return send.call(this, data, ...rest);
-  };
-}"""
-
-
 def test_rotate_and_reset_view(nb):
     nb.py("p.project('pca', components=(1, 2, 3))")
     nb.wait_for("h.dims() === 3")
@@ -152,10 +139,10 @@ def test_rotate_and_reset_view(nb):
     start = nb.handle("h.clientPosition(10)")
     box = nb.view.locator("canvas").first.bounding_box()
     # A plain click on empty space moves no camera, so none is sent.
-    nb.page.evaluate(SPY_UPDATES, nb.py("print(p.model_id)").strip())
+    nb.record_sends()
     nb.page.mouse.click(box["x"] + 5, box["y"] + 5)
     nb.page.wait_for_timeout(300)
-    assert "camera" not in nb.page.evaluate("() => window.__updates")
+    assert not [m for m in nb.sends("update") if "camera" in m["traits"]]
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     nb.page.mouse.move(cx, cy)
     nb.page.mouse.down()
@@ -164,7 +151,7 @@ def test_rotate_and_reset_view(nb):
     nb.settle()
     moved = nb.handle("h.clientPosition(10)")
     assert np.hypot(moved[0] - start[0], moved[1] - start[1]) > 5
-    assert "camera" in nb.page.evaluate("() => window.__updates")
+    assert [m for m in nb.sends("update") if "camera" in m["traits"]]
     # Python has the page's camera (to the last bits of the float text form).
     where = [round(v, 9) for v in nb.handle("h.camera()")["position"]]
     assert nb.eventually("[round(v, 9) for v in p.camera['position']]", where) == where

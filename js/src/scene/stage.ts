@@ -29,8 +29,8 @@ export class Stage {
   dims = 3;
   private leftNavigates = true;
   private frameRequested = false;
-  /** Frames are held back (deferFrames) until this time; 0: they are not. */
-  private deferredUntil = 0;
+  /** Frames are held back (deferFrames; a timer ends it). */
+  private deferred = false;
   private deferTimer: ReturnType<typeof setTimeout> | undefined;
   /** A frame was asked for while frames were held back. */
   private frameWanted = false;
@@ -206,7 +206,7 @@ export class Stage {
   }
 
   requestFrame(): void {
-    if (this.deferredUntil) {
+    if (this.deferred) {
       this.frameWanted = true;
       return;
     }
@@ -220,7 +220,7 @@ export class Stage {
    * not queued behind a frame (a software renderer takes ~100 ms to draw 100k points, and
    * the page's main thread waits for it). */
   deferFrames(ms: number): void {
-    this.deferredUntil = performance.now() + ms;
+    this.deferred = true;
     clearTimeout(this.deferTimer);
     this.deferTimer = setTimeout(() => this.resumeFrames(false), ms);
   }
@@ -229,8 +229,8 @@ export class Stage {
    * later, so what the caller just put in the page (the neighbour list) is painted first
    * and does not wait for the canvas. */
   resumeFrames(afterPaint = true): void {
-    if (!this.deferredUntil) return;
-    this.deferredUntil = 0;
+    if (!this.deferred) return;
+    this.deferred = false;
     clearTimeout(this.deferTimer);
     if (!this.frameWanted) return;
     this.frameWanted = false;
@@ -240,7 +240,7 @@ export class Stage {
 
   private draw(): void {
     this.frameRequested = false;
-    if (this.deferredUntil) {
+    if (this.deferred) {
       this.frameWanted = true; // asked for before the deferral began
       return;
     }
