@@ -39,13 +39,14 @@ def normalize_positions(coords: np.ndarray, rows: np.ndarray | None = None) -> n
     each axis independently, which distorts distances). 2D layouts get z = 0. With
     ``rows``, only those points are fitted (an isolated subset fills the view).
     """
-    coords = np.asarray(coords, dtype=np.float32)
+    coords = np.asarray(coords)
     n, dims = coords.shape
     out = np.zeros((n, 3), dtype=np.float32)
     fitted = coords if rows is None else coords[rows]
     if len(fitted) == 0:
         return out
-    lo, hi = fitted.min(axis=0), fitted.max(axis=0)
+    # float64 bounds: the span of float32 coordinates near +-3e38 overflows float32.
+    lo, hi = fitted.min(axis=0).astype(np.float64), fitted.max(axis=0).astype(np.float64)
     centre = (lo + hi) / 2
     half = float((hi - lo).max()) / 2
     scale = 1.0 / half if half > 0 else 1.0

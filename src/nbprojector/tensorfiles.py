@@ -128,7 +128,14 @@ def _line_fields(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_tsv(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    raw = path.read_bytes()
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise TensorFileError(
+            f"tensor file {path} is not UTF-8 text: byte {err.start} is {raw[err.start]:#04x}"
+            " (a TSV file needs UTF-8; raw float32 needs a .bytes suffix and tensor_shape)"
+        ) from None
     lines, fields = _line_fields(raw)
     if len(lines) == 0:
         raise TensorFileError(f"tensor file {path} is empty")
