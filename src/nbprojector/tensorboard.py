@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import strictjson
 from .dataset import Dataset
 from .metadata import MetadataError, load_metadata, write_tsv
 from .sprites import as_thumbnails
@@ -406,7 +407,8 @@ def write_logdir(
     config_path.write_text(text_format.MessageToString(config), encoding="utf-8")
     if standalone:
         (out / JSON_CONFIG_NAME).write_text(
-            json.dumps(json_format.MessageToDict(config), indent=2), encoding="utf-8"
+            strictjson.dumps(json_format.MessageToDict(config), "the config", indent=2),
+            encoding="utf-8",
         )
     return config_path
 
