@@ -251,8 +251,16 @@ def check_sprite(path: str | os.PathLike, single_image_dim: tuple[int, int], n: 
     """Raise unless the sprite sheet at ``path`` exists and holds ``n`` images."""
     if not Path(path).is_file():
         raise TensorFileError(f"sprite image not found: {path}")
-    with Image.open(path) as image:
-        (width, height), (w, h) = image.size, single_image_dim
+    try:
+        with Image.open(path) as image:
+            (width, height), (w, h) = image.size, single_image_dim
+    except OSError as err:  # unreadable, or not an image (Pillow's UnidentifiedImageError)
+        raise TensorFileError(f"the sprite {path} is not an image Pillow can read ({err})") from None
+    if width % w or height % h:
+        raise TensorFileError(
+            f"the sprite {path} ({width} x {height} px) is not a whole number of images of "
+            f"{w} x {h} px (single_image_dim): check single_image_dim [width, height]"
+        )
     if (width // w) * (height // h) < n:
         raise TensorFileError(
             f"the sprite {path} ({width} x {height} px) holds {(width // w) * (height // h)} "

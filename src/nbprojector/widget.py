@@ -187,8 +187,10 @@ class Projector(
         cls, path: str | Path, *, tensors: list[str] | None = None, **kwargs: Any
     ) -> Projector:
         """Open a TensorBoard log dir (its ``projector_config.pbtxt`` files, one per run) or a
-        standalone projector ``.json`` config; ``tensors`` picks embeddings by name, other
-        arguments go to ``Projector``. Needs the ``tensorboard`` extra (protobuf schema)."""
+        standalone projector ``.json`` config, with its ``bookmarks_path`` files as bookmarks;
+        ``tensors`` picks embeddings by name; paths leading outside the log dir are refused
+        unless ``allow_outside=True``; other arguments go to ``Projector``. Needs the
+        ``tensorboard`` extra (protobuf schema)."""
         return tensorboard.open_logdir(cls, path, tensors, **kwargs)
 
     def to_logdir(self, path: str | Path, **kwargs: Any) -> Path:
