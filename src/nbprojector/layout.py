@@ -52,7 +52,7 @@ def normalize_positions(coords: np.ndarray, rows: np.ndarray | None = None) -> n
     scale = 1.0 / half if half > 0 else 1.0
     out[:, :dims] = (coords - centre) * scale
     if not np.isfinite(out).all():  # never send the page a NaN: it would draw nothing
-        row = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
+        row = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0])
         raise ValueError(
             f"the layout has a NaN or infinite coordinate at point {row}; the projection "
             "failed to converge: try another method or different parameters"
