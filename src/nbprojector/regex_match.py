@@ -142,13 +142,14 @@ def _per_line(query: str) -> str | None:
     return _ESCAPE.sub(lambda m: _LINE_ANCHORS.get(m[1], m[0]), query)
 
 
-def find(pattern: Pattern, text: pd.Series, *, time_limit: float = TIME_LIMIT_S) -> np.ndarray:
+def find(pattern: Pattern, text: pd.Series, *, time_limit: float | None = None) -> np.ndarray:
     """Which of ``text``'s values contain a match of ``pattern``.
 
     Args:
         pattern: from :func:`compile_pattern`.
         text: N strings (missing values should already be empty strings).
-        time_limit: seconds before giving up, compiling the pattern included.
+        time_limit: seconds before giving up, compiling the pattern included (default
+            ``TIME_LIMIT_S``).
 
     Returns:
         (N,) bool array.
@@ -156,6 +157,8 @@ def find(pattern: Pattern, text: pd.Series, *, time_limit: float = TIME_LIMIT_S)
     Raises:
         RegexTooSlowError: the search took longer than ``time_limit``.
     """
+    if time_limit is None:
+        time_limit = TIME_LIMIT_S
     deadline = time.perf_counter() + time_limit - pattern.compile_s
     values = text.tolist()
     hits = np.zeros(len(values), dtype=bool)
