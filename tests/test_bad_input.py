@@ -334,6 +334,9 @@ def tensorboard_state(**changes):
         ({"cameraDef": {"position": [1, 2, 3], "zoom": 0}}, "'zoom' must be a positive"),
         ({"tSNEPerplexity": "30", "selectedProjection": "tsne"}, "'tSNEPerplexity' must be"),
         ({"selectedColorOptionName": ["x"]}, "'selectedColorOptionName' must be a string"),
+        ({"selectedProjection": ["pca"]}, r"unknown projection \['pca'\]"),
+        ({"selectedPoints": [10**30]}, "field 'selectedPoints' has an index beyond 2"),
+        ({"projections": [{"pca-0": 10**400, "pca-1": 1}] * N}, "must map .* to numbers"),
     ],
 )
 def test_tensorboard_bookmark_files_are_checked_at_load(p, tmp_path, changes, message):
@@ -361,6 +364,32 @@ def test_size_ranges_match_the_widget():
     for name, (lo, hi) in bookmark_files.SIZE_RANGES.items():
         trait = Projector.class_traits()[name]
         assert (trait.min, trait.max) == (lo, hi), name
+
+
+# ---------------------------------------------------------------- other readers
+
+
+def test_readers_raise_their_own_errors(tmp_path):
+    from nbprojector.tensorboard import parse_config
+    from nbprojector.tensorfiles import TensorFileError, read_tensor
+
+    with pytest.raises(MetadataError, match="cannot read the metadata file"):
+        read_tsv(tmp_path / "missing.tsv")
+    with pytest.raises(TensorFileError, match="tensor file not found"):
+        read_tensor(tmp_path / "missing.tsv")
+    (tmp_path / "t").write_bytes(b"5\r]")  # a lone carriage return is not a line end
+    with pytest.raises(TensorFileError, match=r"line 1, value 1 is '5\\r\]', not a number"):
+        read_tensor(tmp_path / "t")
+    (tmp_path / "crlf.tsv").write_bytes(b"1\t2\r\n3\t4\r\n")
+    np.testing.assert_array_equal(read_tensor(tmp_path / "crlf.tsv")[0], [[1, 2], [3, 4]])
+    (tmp_path / "cut.npy").write_bytes(b"\x93NUMPY\x01\x00")
+    with pytest.raises(TensorFileError, match=r"cannot read .*cut\.npy as \.npy"):
+        read_tensor(tmp_path / "cut.npy")
+    for text, message in (("[]", "holds a JSON list, not an object"),
+                          ("[" * 5000, "nested too deeply")):  # fmt: skip
+        (tmp_path / "c.json").write_text(text)
+        with pytest.raises(LogdirError, match=message):
+            parse_config(tmp_path / "c.json")
 
 
 # ---------------------------------------------------------------- files written

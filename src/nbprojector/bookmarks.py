@@ -306,7 +306,8 @@ def from_tensorboard(states: list[Any], n_points: int) -> list[State]:
             raise BookmarkError(f"{where} is not an object")
         name = _field(raw, "label", str, where, default="") or f"State {i + 1}"
         where = f"{where} ({name!r})"
-        method = _TB_METHODS.get(raw.get("selectedProjection", ""))
+        chosen = raw.get("selectedProjection", "")
+        method = _TB_METHODS.get(chosen) if isinstance(chosen, str) else None
         if method is None:
             raise BookmarkError(
                 f"{where}: field 'selectedProjection' names an unknown projection "
@@ -363,7 +364,7 @@ def _tensorboard_coords(points: list[Any], keys: list[str], where: str) -> np.nd
         ) from None
     try:
         coords = np.array(values, dtype=np.float64)  # None (a missing key) becomes NaN
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BookmarkError(f"{where}: field 'projections' must map {keys} to numbers") from None
     if any(isinstance(v, (str, bool)) for row in values for v in row):
         raise BookmarkError(f"{where}: field 'projections' must map {keys} to numbers")
@@ -390,7 +391,10 @@ def _tb_indices(raw: dict, key: str, n_points: int, where: str) -> np.ndarray:
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):
         raise BookmarkError(f"{where}: field {key!r} must be a list of point indices")
-    indices = np.asarray(value, dtype=np.int64)
+    try:
+        indices = np.asarray(value, dtype=np.int64)
+    except OverflowError:
+        raise BookmarkError(f"{where}: field {key!r} has an index beyond 2^63") from None
     if len(indices) and (indices.min() < 0 or indices.max() >= n_points):
         bad = int(indices.max() if indices.max() >= n_points else indices.min())
         raise BookmarkError(

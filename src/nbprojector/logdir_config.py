@@ -93,11 +93,19 @@ def parse_config(path: str | os.PathLike) -> Any:
     config = project_config()
     try:
         if path.suffix.lower() == ".json":
-            json_format.ParseDict(json.loads(text), config, ignore_unknown_fields=True)
+            document = json.loads(text)
+            if not isinstance(document, dict):
+                raise LogdirError(
+                    f"the projector config {path} holds a JSON {type(document).__name__}, "
+                    "not an object with an 'embeddings' list"
+                )
+            json_format.ParseDict(document, config, ignore_unknown_fields=True)
         else:
             text_format.Parse(text, config)
     except (text_format.ParseError, json_format.ParseError, json.JSONDecodeError) as err:
         raise LogdirError(f"cannot parse the projector config {path}: {err}") from None
+    except RecursionError:
+        raise LogdirError(f"cannot parse the projector config {path}: nested too deeply") from None
     return config
 
 

@@ -91,7 +91,10 @@ def read_tsv(source: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
 
 
 def _decode_utf8(path: Path) -> str:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise MetadataError(f"cannot read the metadata file {path}: {err.strerror}") from None
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     try:
         return raw[len(bom) :].decode("utf-8")

@@ -68,7 +68,8 @@ class Projector(
             column with at most 50 distinct values, else none).
         height: the widget's height in pixels.
         images: one image per point, drawn in place of its dot (SPEC D6): an (N, H, W) grey
-            or (N, H, W, 3|4) RGB(A) array (uint8, or floats in [0, 1]), a list of PIL
+            or (N, H, W, 3|4) RGB(A) array (uint8; colour floats in [0, 1]; grey floats
+            scaled from their range, as matplotlib's imshow does), a list of PIL
             images, or a sprite sheet (a path or a PIL image) with ``single_image_dim``.
             Thumbnails are at most 64 px on their longest side; see ``set_images``.
         single_image_dim: (width, height) of one image in a sprite sheet, stored row-first
