@@ -48,6 +48,9 @@ export class ProjectorView {
   private stopThemeWatch: () => void;
   private background = "";
   private sprites: SpriteLayer;
+  private contextNotice: HTMLElement;
+  /** The notice's Redraw button: rebuild the view (index.ts mounts a new one here). */
+  onRedraw: () => void = () => this.stage.requestFrame();
 
   constructor(
     private model: Model,
@@ -72,7 +75,11 @@ export class ProjectorView {
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
     const toggleRight = h("button", { class: "nbp-toggle-right", title: "Show or hide the inspector", text: "Inspector" });
     const toolbar = h("div", { class: "nbp-toolbar" }, toggleLeft, h("span", { class: "nbp-spacer" }), reset, toggleRight);
-    const centre = h("div", { class: "nbp-centre" }, toolbar, canvasBox, this.tooltip, this.message);
+    const redraw = h("button", { class: "nbp-redraw", text: "Redraw" });
+    redraw.addEventListener("click", () => this.onRedraw());
+    this.contextNotice = h("div", { class: "nbp-context-lost", role: "alert", hidden: true },
+      h("span", { text: "This view lost its WebGL context (the browser keeps only a few alive, or the GPU was reset), so nothing is drawn. " }), redraw);
+    const centre = h("div", { class: "nbp-centre" }, toolbar, canvasBox, this.tooltip, this.message, this.contextNotice);
     this.root = h("div", { class: "nbprojector" }, h("div", { class: "nbp-body" }, left, centre, right), this.status);
     el.append(this.root);
     reset.addEventListener("click", () => {
@@ -86,6 +93,8 @@ export class ProjectorView {
     this.stage = new Stage(canvasBox);
     this.stage.onFrame = () => this.afterFrame();
     this.stage.onCameraChange = () => write(model, "camera", this.stage.getCameraState());
+    this.stage.onContextLost = () => (this.contextNotice.hidden = false);
+    this.stage.onContextRestored = () => (this.contextNotice.hidden = true);
     this.resizeObserver = new ResizeObserver(() => {
       this.stage.resize();
       this.applyTheme(); // attached to the page only now, perhaps: read the host's colours

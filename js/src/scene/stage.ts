@@ -40,6 +40,13 @@ export class Stage {
   onFrame: () => void = () => {};
   /** Called when the user moved the camera (end of a drag or wheel). */
   onCameraChange: () => void = () => {};
+  /** Called when the browser takes the WebGL context away (too many alive, a GPU reset)
+   * and when it gives it back (the stage then draws again by itself). */
+  onContextLost: () => void = () => {};
+  onContextRestored: () => void = () => {};
+  private contextLost = false;
+  /** Kept for a restored context, whose clear colour three.js resets to black. */
+  private clearColor = new THREE.Color(0xffffff);
   frames = 0;
   private screenCache: Float32Array | null = null;
   private width = 1;
@@ -64,9 +71,26 @@ export class Stage {
     });
     this.controls.addEventListener("end", () => moved && this.onCameraChange());
     this.canvas.addEventListener("wheel", () => this.onCameraChangeSoon(), { passive: true });
+    // three.js listens too: it allows the restore and, once restored, rebuilds its GPU
+    // objects from the scene on the next render. Nothing asks for that render but us.
+    this.canvas.addEventListener("webglcontextlost", this.handleContextLost);
+    this.canvas.addEventListener("webglcontextrestored", this.handleContextRestored);
     this.setDims(3);
     this.resetView();
   }
+
+  private handleContextLost = (): void => {
+    this.contextLost = true;
+    this.onContextLost();
+  };
+
+  private handleContextRestored = (): void => {
+    this.contextLost = false;
+    this.renderer.setClearColor(this.clearColor, 1);
+    this.screenCache = null;
+    this.onContextRestored();
+    this.requestFrame();
+  };
 
   /** What draws this view: a software renderer, and whether multisampling is on. */
   rendererInfo(): { software: boolean; antialias: boolean } {
@@ -196,6 +220,7 @@ export class Stage {
 
   setBackground(css: string): void {
     const color = new THREE.Color(css);
+    this.clearColor.copy(color);
     this.renderer.setClearColor(color, 1);
     (this.points.material.uniforms.background.value as THREE.Color).copy(color);
     this.requestFrame();
@@ -240,6 +265,7 @@ export class Stage {
 
   private draw(): void {
     this.frameRequested = false;
+    if (this.contextLost) return; // drawn again when the context is restored
     if (this.deferred) {
       this.frameWanted = true; // asked for before the deferral began
       return;
@@ -347,7 +373,12 @@ export class Stage {
     clearTimeout(this.deferTimer);
     this.controls.dispose();
     this.points.dispose();
+    this.canvas.removeEventListener("webglcontextlost", this.handleContextLost);
+    this.canvas.removeEventListener("webglcontextrestored", this.handleContextRestored);
     this.renderer.dispose();
+    // Give the context back now: the browser keeps only ~16 alive and, past that, takes one
+    // from the oldest view, which may be one still on screen; garbage collection is too late.
+    this.renderer.forceContextLoss();
     this.canvas.remove();
   }
 }
