@@ -120,8 +120,9 @@ class InspectorMixin(t.HasTraits):
         """Select every point whose ``column`` contains ``query`` and return their indices.
 
         Args:
-            query: text to find, case-insensitive; with ``regex=True`` a Python regular
-                expression searched anywhere in the value (anchor it with ``^`` / ``$``).
+            query: text to find, case-insensitive; with ``regex=True`` an RE2 regular
+                expression (no backreferences or lookaround; linear time, so no pattern
+                hangs) searched anywhere in the value (anchor it with ``^`` / ``$``).
             column: the metadata column to search (default: the ``label_by`` column).
             regex: treat ``query`` as a regular expression.
 
