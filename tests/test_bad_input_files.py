@@ -173,6 +173,17 @@ def test_size_ranges_match_the_widget():
 # ---------------------------------------------------------------- files written
 
 
+def test_a_view_with_a_nan_camera_is_not_bookmarked(p):
+    p.add_bookmark("kept")
+    p.camera = {"position": [0, 0, 2], "target": [0, 0, 0], "zoom": float("nan")}
+    with pytest.raises(BookmarkError, match="field 'camera' holds a non-finite number"):
+        p.add_bookmark("bad")
+    assert [b["name"] for b in p.bookmarks] == ["kept"] and len(p._states) == 1
+    p.camera = {}
+    assert p.add_bookmark("good")["name"] == "good"
+    still_works(p)
+
+
 def test_bookmark_file_text_is_strict_json(p):
     p.add_bookmark("a")
     p._states[0].camera = {"position": [0, float("nan"), 1]}

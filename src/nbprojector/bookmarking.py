@@ -59,6 +59,7 @@ class BookmarksMixin(t.HasTraits):
             image_size=float(self.image_size),
             show_images=bool(self.show_images),
         )
+        fmt.check_state(state)  # a view that cannot be saved is refused before it is added
         self._states.append(state)
         self._publish_bookmarks()
         return state.summary()

@@ -173,6 +173,18 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
     )
 
 
+def check_state(state: State) -> None:
+    """Raise :class:`BookmarkError` unless ``state`` can be written as strict JSON and read
+    back (finite coordinates, camera and projection numbers; sizes in range)."""
+    where = f"bookmark {state.name!r}"
+    if not np.isfinite(state.coords).all():
+        raise BookmarkError(f"{where}: field 'coords' holds NaN or infinite coordinates")
+    _check_camera(state.camera, f"{where}: field 'camera'")
+    _check_finite(state.projection, f"{where}: field 'projection'")
+    for key in SIZE_RANGES:
+        _size({key: getattr(state, key)}, key, where, default=None)
+
+
 #: The view's limits for each size a bookmark holds (the widget's traits have the same; a
 #: test keeps them equal), so that a bookmark that loads can be restored.
 SIZE_RANGES = {"point_size": (0.5, 64.0), "label_size": (6.0, 48.0), "image_size": (4.0, 128.0)}
