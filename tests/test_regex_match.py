@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -50,21 +48,17 @@ def test_runs_of_matches_map_back_to_each_value():
     assert found("x", []) == []
 
 
-def test_catastrophic_pattern_answers_at_once():
+def test_catastrophic_pattern_answers():
+    # Python's re would not return at all (bench/bad_input.py times this at 1M labels).
     values = ["a" * 40 + "!"] * 1000 + ["aaa"]
-    start = time.perf_counter()
-    hits = found("(a+)+$", values)
-    assert time.perf_counter() - start < 1.0  # Python's re would not return at all
-    assert hits == [False] * 1000 + [True]
+    assert found("(a+)+$", values) == [False] * 1000 + [True]
 
 
 def test_slow_search_stops_at_the_time_limit():
     # A large program over many values: each slice is checked against the clock.
     values = [f"value{i}" for i in range(200_000)]
-    start = time.perf_counter()
     with pytest.raises(RegexTooSlowError) as info:
         found(r"(?:[\pL\pN]{20}){20}y", values, time_limit=0.05)
-    assert time.perf_counter() - start < 2.0
     assert str(info.value).startswith(r"regular expression '(?:[\\pL\\pN]{20}){20}y' took longer")
     assert "200,000 values" in str(info.value) and "simplify it" in str(info.value)
 
@@ -89,15 +83,6 @@ def test_perl_only_syntax_is_refused_with_what_to_do(query, words):
 def test_a_huge_pattern_is_refused_not_run():
     with pytest.raises(ValueError, match=r"pattern too large.*fewer or smaller repetitions"):
         compile_pattern(r"(?:\pL|\d){500}x")
-
-
-def test_one_million_values_in_well_under_a_second():
-    values = pd.Series([f"word{i}" for i in range(1_000_000)])
-    for query in ["(a+)+$", ".", r"^word9+$"]:
-        start = time.perf_counter()
-        hits = find(compile_pattern(query), values)
-        assert time.perf_counter() - start < 1.0, query
-    assert hits.sum() == 6
 
 
 # Small alphabets make matches, newlines and edge cases likely.
