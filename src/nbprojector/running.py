@@ -78,7 +78,7 @@ class ProjectionsMixin:
         rows = self._isolated
         n = self.n_points if rows is None else len(rows)
         run = getattr(self, f"_prepare_{method}")(dict(params), n)
-        job = self._submit(method, run, rows)
+        job = self._submit(method, run, rows, immediate=method == "pca")
         if method == "pca":
             job.wait()  # PCA is exact and fast once computed; callers expect it shown now
         return job
@@ -98,7 +98,7 @@ class ProjectionsMixin:
 
     def cancel_projection(self) -> None:
         """Stop the running projection; the layout before it is put back."""
-        self._runner.cancel(wait=1.0)
+        self._runner.cancel()
 
     def _rerun_projection(self) -> Job:
         """Run the current projection again (after isolating or showing all)."""
@@ -244,7 +244,7 @@ class ProjectionsMixin:
 
     # ---------------------------------------------------------------- running
 
-    def _submit(self, method: str, run, rows: np.ndarray | None) -> Job:
+    def _submit(self, method: str, run, rows: np.ndarray | None, immediate: bool = False) -> Job:
         embedding = self.embedding
         vectors = self.vectors if rows is None else self.vectors[rows]
         # What a cancel puts back, and what "stop here" keeps (the last frame shown).
@@ -304,7 +304,7 @@ class ProjectionsMixin:
         self._set_progress("running", method, f"starting {method}")
         job = self._runner.submit(
             fn, on_frame=on_frame, on_progress=on_progress, on_done=on_done,
-            on_error=on_error, on_cancel=on_cancel, name=method,
+            on_error=on_error, on_cancel=on_cancel, name=method, immediate=immediate,
         )  # fmt: skip
         self._run_state = run_state
         return job
