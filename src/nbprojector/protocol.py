@@ -1,30 +1,365 @@
-"""The request / reply protocol between the page and Python (mirrored by js/src/protocol.ts).
+"""The protocol between the page and Python: its one definition, for both languages.
 
 The page sends ``{"id", "kind", "payload"}`` (+ binary buffers); Python always answers with
 ``{"id", "ok": true, "result"}`` (+ buffers) or ``{"id", "ok": false, "error"}``, also when
-the request itself is malformed, so no promise on the page waits forever.
+the request itself is malformed, so no promise on the page waits forever. Python also sends
+the page a few commands of its own (``{"command": ...}``, listed in :data:`COMMANDS`).
+
+Each request kind has a payload type and a result type (TypedDicts) and the binary buffers
+that travel with it (:data:`PROTOCOL`). :func:`parse_request` checks a message against them
+before any handler runs, and says which field is wrong, what it got and what it expects.
+The TypeScript types of the page (``js/src/protocolTypes.ts``) are generated from this module
+by ``scripts/protocol_ts.py``; a test fails when they differ.
+
+Values whose range depends on the data (a point index, a texture size limit) are checked by
+the handler that knows the data (:func:`payload_int`).
 """
 
-from __future__ import annotations
+import math
+import sys
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal, Union
 
-from dataclasses import dataclass, field
-from typing import Any
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover - Python 3.10: TypedDict that understands NotRequired
+    from typing_extensions import NotRequired, TypedDict
 
-#: Every kind of request the page may send. Kept in step with js/src/protocol.ts.
-KINDS = (
-    "project",  # run a projection: {method, params}
-    "cancel",  # stop the running projection
-    "pause",  # pause the running projection (t-SNE)
-    "resume",  # resume it
-    "row",  # one point's metadata row: {index}
-    "count",  # how many points a query matches: {column, query, regex}
-    "search",  # {query, column, regex} -> {count}, the first 100 matches as uint32
-    "neighbors",  # {index, k, metric, spherize?} -> uint32 indices, float32 distances (+ angles)
-    "isolate",  # {} + uint32 indices buffer (or none: the selection); {show_all: true}
-    "bookmark",  # {action, ...}
-    "snapshot",  # {token, width, height} + the PNG: the answer to p.save_png
-    "atlas",  # {max_texture_size}: the page's WebGL limit; atlases rebuilt to fit it
-)
+#: A JSON value (the payload fields the protocol leaves open).
+Json = Any
+
+Method = Literal["pca", "tsne", "umap", "custom"]
+Metric = Literal["cosine", "euclidean"]
+Dims = Literal[2, 3]
+#: What a metadata cell becomes on the wire (missing values are null).
+Cell = Union[str, int, float, bool, None]
+
+METHODS: tuple[str, ...] = typing.get_args(Method)
+METRICS: tuple[str, ...] = typing.get_args(Metric)
+
+# ------------------------------------------------------------------ projection parameters
+# What the projections panel sends as ``params`` for each method. Python callers of
+# ``Projector.project`` may pass more (they are checked there); the page sends these.
+
+
+class PcaParams(TypedDict):
+    #: Principal components shown as x, y (and z), numbered from 1.
+    components: NotRequired[list[int]]
+
+
+class TsneParams(TypedDict):
+    dims: NotRequired[Dims]
+    n_components: NotRequired[Dims]
+    perplexity: NotRequired[float]
+    learning_rate: NotRequired[Union[float, Literal["auto"]]]
+    n_iter: NotRequired[int]
+    seed: NotRequired[int]
+
+
+class UmapParams(TypedDict):
+    dims: NotRequired[Dims]
+    n_components: NotRequired[Dims]
+    n_neighbors: NotRequired[int]
+    min_dist: NotRequired[float]
+    seed: NotRequired[int]
+
+
+class CustomParams(TypedDict):
+    #: The column searched; empty means the label column.
+    column: NotRequired[str]
+    regex: NotRequired[bool]
+    left: NotRequired[Union[str, None]]
+    right: NotRequired[Union[str, None]]
+    down: NotRequired[Union[str, None]]
+    up: NotRequired[Union[str, None]]
+
+
+# ------------------------------------------------------------------ request payloads
+
+
+class PcaProject(TypedDict):
+    method: NotRequired[Literal["pca"]]  # the method when none is named
+    params: NotRequired[PcaParams]
+
+
+class TsneProject(TypedDict):
+    method: Literal["tsne"]
+    params: NotRequired[TsneParams]
+
+
+class UmapProject(TypedDict):
+    method: Literal["umap"]
+    params: NotRequired[UmapParams]
+
+
+class CustomProject(TypedDict):
+    method: Literal["custom"]
+    params: NotRequired[CustomParams]
+
+
+#: Run a projection; the one of each method is told apart by ``method``.
+ProjectPayload = Union[PcaProject, TsneProject, UmapProject, CustomProject]
+
+
+class CancelPayload(TypedDict):
+    #: Stop here and keep the layout reached (else the previous layout comes back).
+    keep: NotRequired[bool]
+
+
+class EmptyPayload(TypedDict):
+    pass
+
+
+class RowPayload(TypedDict):
+    index: int
+
+
+class CountPayload(TypedDict):
+    #: The column searched; empty means the label column.
+    column: NotRequired[Union[str, None]]
+    query: str
+    regex: NotRequired[bool]
+
+
+class SearchPayload(TypedDict):
+    query: str
+    #: The column searched; empty or null means the label column.
+    column: NotRequired[Union[str, None]]
+    regex: NotRequired[bool]
+
+
+class NeighborsPayload(TypedDict):
+    index: int
+    k: NotRequired[int]
+    metric: NotRequired[Metric]
+    #: The space the page shows (its toggle may be ahead of the trait); null: the trait's.
+    spherize: NotRequired[Union[bool, None]]
+
+
+class IsolatePayload(TypedDict):
+    #: Show every point again; otherwise isolate the indices in buffer 0 (or the selection).
+    show_all: NotRequired[bool]
+
+
+class BookmarkPayload(TypedDict):
+    action: Literal["add", "restore", "rename", "delete", "load"]
+    #: The bookmark (its position or its name) for restore, rename and delete.
+    which: NotRequired[Union[int, str]]
+    #: The new name (add, rename); null: a name is made up.
+    name: NotRequired[Union[str, None]]
+
+
+class SnapshotPayload(TypedDict):
+    """The page's answer to the ``snapshot`` command: the PNG in buffer 0, or an error."""
+
+    token: str
+    width: NotRequired[int]
+    height: NotRequired[int]
+    error: NotRequired[str]
+
+
+class AtlasPayload(TypedDict):
+    #: The page's WebGL MAX_TEXTURE_SIZE: atlases larger than it are rebuilt to fit.
+    max_texture_size: int
+
+
+# ------------------------------------------------------------------ reply results
+
+
+class ProjectResult(TypedDict):
+    method: str
+    state: Union[str, None]
+
+
+class JobStateResult(TypedDict):
+    #: The running job's state after the request, null when no job ever ran.
+    state: Union[str, None]
+
+
+class RowResult(TypedDict):
+    index: int
+    row: dict[str, Cell]
+
+
+class CountResult(TypedDict):
+    count: int
+
+
+class SearchResult(TypedDict):
+    count: int
+    #: How many of the matches are in buffer 0 (the first ones).
+    listed: int
+    column: str
+
+
+class NeighborsResult(TypedDict):
+    index: int
+    count: int
+    metric: Metric
+    space: Literal["original", "spherized"]
+    #: Whether buffer 2 holds the angles (cosine only).
+    angles: bool
+
+
+class IsolateResult(TypedDict):
+    shown: int
+
+
+class BookmarkSummary(TypedDict):
+    """One bookmark as ``p.bookmarks`` and the panel show it (the reply to add and restore)."""
+
+    name: str
+    method: str
+    dims: int
+    selected: int
+    isolated: Union[int, None]
+    color_by: str
+
+
+class LoadedBookmarks(TypedDict):
+    added: list[str]
+
+
+class EmptyResult(TypedDict):
+    pass
+
+
+#: add and restore answer the bookmark's summary, load the names added, rename / delete {}.
+BookmarkResult = Union[BookmarkSummary, LoadedBookmarks, EmptyResult]
+
+
+class SnapshotResult(TypedDict):
+    #: False when another view answered first or the page reported an error.
+    used: bool
+    path: NotRequired[str]
+    bytes: NotRequired[int]
+
+
+class AtlasResult(TypedDict):
+    max_texture_size: int
+    atlases: int
+
+
+# ------------------------------------------------------------------ buffers and kinds
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """One binary buffer travelling with a message."""
+
+    name: str
+    dtype: Literal["uint8", "uint32", "float32"]
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of request: what the page sends and what Python answers."""
+
+    payload: Any  # a TypedDict, or a Union of TypedDicts told apart by a Literal field
+    result: Any
+    doc: str
+    buffers_in: tuple[Buffer, ...] = ()
+    buffers_out: tuple[Buffer, ...] = ()
+
+
+#: Every request kind the page may send, in one table.
+PROTOCOL: dict[str, Kind] = {
+    "project": Kind(ProjectPayload, ProjectResult, "run a projection and show it"),
+    "cancel": Kind(CancelPayload, JobStateResult, "stop the running projection"),
+    "pause": Kind(EmptyPayload, JobStateResult, "pause the running projection"),
+    "resume": Kind(EmptyPayload, JobStateResult, "resume the paused projection"),
+    "row": Kind(RowPayload, RowResult, "one point's metadata row"),
+    "count": Kind(CountPayload, CountResult, "how many shown points a query matches"),
+    "search": Kind(
+        SearchPayload, SearchResult, "select the shown points a query matches",
+        buffers_out=(Buffer("listed", "uint32"),),
+    ),
+    "neighbors": Kind(
+        NeighborsPayload, NeighborsResult, "a point's nearest neighbours, nearest first",
+        buffers_out=(Buffer("indices", "uint32"), Buffer("distances", "float32"),
+                     Buffer("angles", "float32", optional=True)),
+    ),
+    "isolate": Kind(
+        IsolatePayload, IsolateResult, "show only some points, or all again",
+        buffers_in=(Buffer("indices", "uint32", optional=True),),
+    ),
+    "bookmark": Kind(
+        BookmarkPayload, BookmarkResult, "the bookmarks panel's actions",
+        buffers_in=(Buffer("file", "uint8", optional=True),),
+    ),
+    "snapshot": Kind(
+        SnapshotPayload, SnapshotResult, "the PNG the snapshot command asked for",
+        buffers_in=(Buffer("png", "uint8", optional=True),),
+    ),
+    "atlas": Kind(AtlasPayload, AtlasResult, "rebuild the image atlases for a texture limit"),
+}  # fmt: skip
+
+#: Request kind -> its payload type.
+REQUESTS: dict[str, Any] = {kind: spec.payload for kind, spec in PROTOCOL.items()}
+KINDS: tuple[str, ...] = tuple(PROTOCOL)
+
+# ------------------------------------------------------------------ Python -> page commands
+
+
+class SnapshotCommand(TypedDict):
+    """Draw the view at ``scale`` x the screen's resolution and answer a ``snapshot`` request
+    with the PNG and this token (every view answers; Python keeps the first answer)."""
+
+    command: Literal["snapshot"]
+    token: str
+    scale: float
+
+
+#: Command name -> its message type.
+COMMANDS: dict[str, Any] = {"snapshot": SnapshotCommand}
+
+
+def command(name: str, **fields: Json) -> dict[str, Any]:
+    """A command message for the page, checked against :data:`COMMANDS`."""
+    if name not in COMMANDS:
+        raise ProtocolError(f"unknown command {name!r}; known commands: {', '.join(COMMANDS)}")
+    message = {"command": name, **fields}
+    return check(message, COMMANDS[name], f"the {name!r} command")
+
+
+# ------------------------------------------------------------------ traits described here
+
+
+class ParamSpec(TypedDict):
+    """One parameter a projection tab renders: its UI range and default."""
+
+    name: str
+    label: str
+    type: Literal["choice", "int", "float", "float_or_auto"]
+    default: Json
+    min: NotRequired[float]
+    max: NotRequired[float]
+    step: NotRequired[float]
+    choices: NotRequired[list[int]]
+    scale: NotRequired[Literal["log"]]
+    help: NotRequired[str]
+
+
+class MethodInfo(TypedDict):
+    """One entry of the widget's ``methods`` trait."""
+
+    available: bool
+    defaults: NotRequired[dict[str, Json]]
+    params: NotRequired[list[ParamSpec]]
+    #: Why the method is not available (e.g. how to install it).
+    message: NotRequired[str]
+
+
+#: The widget's ``methods`` trait: what the projections panel offers.
+MethodsTrait = dict[str, MethodInfo]
+
+#: Types the page reads that no request names (exported to TypeScript as well).
+TRAIT_TYPES: tuple[Any, ...] = (MethodInfo,)
+
+# ------------------------------------------------------------------ requests and replies
 
 
 class ProtocolError(ValueError):
@@ -33,46 +368,197 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class Request:
-    """A parsed request from the page."""
+    """A parsed request from the page: its payload has been checked against its kind."""
 
-    id: int | str | None
+    id: Union[int, str]
     kind: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any]
 
 
 def parse_request(content: Any) -> Request:
-    """Check a message's shape; raise :class:`ProtocolError` saying what is wrong."""
+    """Check a message and its payload; raise :class:`ProtocolError` saying what is wrong."""
     if not isinstance(content, dict):
-        raise ProtocolError(f"a request must be an object, got {type(content).__name__}")
+        raise ProtocolError(f"a request must be an object, got {_got(content)}")
     request_id = content.get("id")
     if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
         raise ProtocolError("a request needs an integer or string 'id'")
     kind = content.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in PROTOCOL:
         raise ProtocolError(f"unknown request kind {kind!r}; known kinds: {', '.join(KINDS)}")
     payload = content.get("payload", {})
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
-        raise ProtocolError(f"the payload of {kind!r} must be an object")
-    return Request(request_id, kind, payload)
+        raise ProtocolError(f"the payload of {kind!r} must be an object, got {_got(payload)}")
+    return Request(request_id, kind, check(payload, PROTOCOL[kind].payload, f"a {kind!r} request"))
 
 
-def ok(request_id: int | str | None, result: Any = None) -> dict[str, Any]:
+def ok(request_id: Union[int, str, None], result: Any = None) -> dict[str, Any]:
     """A successful reply."""
     return {"id": request_id, "ok": True, "result": result}
 
 
-def error(request_id: int | str | None, message: str) -> dict[str, Any]:
+def error(request_id: Union[int, str, None], message: str) -> dict[str, Any]:
     """A failed reply; ``message`` is shown in the widget as is."""
     return {"id": request_id, "ok": False, "error": message}
 
 
-def payload_int(payload: dict[str, Any], key: str, lo: int, hi: int, default: int | None = None):
+def payload_int(
+    payload: dict[str, Any], key: str, lo: int, hi: int, default: Union[int, None] = None
+) -> int:
     """An integer field of a payload, checked against [lo, hi]."""
     value = payload.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError(f"{key!r} must be an integer, got {value!r}")
+        raise ProtocolError(f"{key!r} must be an integer, got {_got(value)}")
     if not lo <= value <= hi:
         raise ProtocolError(f"{key!r} must be between {lo} and {hi}, got {value}")
     return value
+
+
+# ------------------------------------------------------------------ checking values by type
+
+
+def check(value: dict[str, Any], schema: Any, where: str) -> dict[str, Any]:
+    """``value`` checked against a TypedDict (or a Union of them told apart by a Literal
+    field); returned as is. Unknown fields are refused: they are a sender's mistake."""
+    if typing.get_origin(schema) is Union:
+        schema = _member(value, typing.get_args(schema), where)
+    hints = typing.get_type_hints(schema)
+    unknown = sorted(set(value) - set(hints))
+    if unknown:
+        expected = ", ".join(hints) or "no fields"
+        raise ProtocolError(f"{where} has no field {unknown[0]!r} (expected: {expected})")
+    for key in sorted(schema.__required_keys__ - set(value)):
+        raise ProtocolError(f"{where} needs {key!r}, {describe(hints[key])}")
+    for key, item in value.items():
+        _check_field(key, item, hints[key])
+    return value
+
+
+def _member(value: dict[str, Any], members: tuple[Any, ...], where: str) -> Any:
+    """The member of a Union of TypedDicts that ``value`` is, by their Literal field."""
+    key = next(iter(typing.get_type_hints(members[0])))
+    if key not in value:
+        for member in members:
+            if key not in member.__required_keys__:
+                return member
+    for member in members:
+        if value.get(key) in typing.get_args(typing.get_type_hints(member)[key]):
+            return member
+    allowed = [typing.get_args(typing.get_type_hints(m)[key])[0] for m in members]
+    raise ProtocolError(f"{key!r} must be {_either(allowed)}, got {_got(value.get(key))}")
+
+
+def _check_field(key: str, value: Any, tp: Any) -> None:
+    if not _fits(value, tp):
+        if typing.get_origin(tp) is list and isinstance(value, list):
+            (item_type,) = typing.get_args(tp)
+            position, bad = next((i, v) for i, v in enumerate(value) if not _fits(v, item_type))
+            raise ProtocolError(
+                f"{key!r} must be {describe(tp)}, got {_got(bad)} at position {position}"
+            )
+        raise ProtocolError(f"{key!r} must be {describe(tp)}, got {_got(value)}")
+    if isinstance(value, dict) and _is_typeddict(tp):
+        check(value, tp, repr(key))
+
+
+def _fits(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return True
+    if tp is type(None) or tp is None:
+        return value is None
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return _is_number(value) and math.isfinite(value)
+    if tp is str:
+        return isinstance(value, str)
+    if origin is Literal:
+        return any(value == a and type(value) is type(a) for a in typing.get_args(tp))
+    if origin in (Union, types.UnionType):
+        return any(_fits(value, member) for member in typing.get_args(tp))
+    if origin is list:
+        (item_type,) = typing.get_args(tp)
+        return isinstance(value, list) and all(_fits(v, item_type) for v in value)
+    if origin is dict:
+        _, value_type = typing.get_args(tp)
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and _fits(v, value_type) for k, v in value.items()
+        )
+    if _is_typeddict(tp):
+        return isinstance(value, dict)  # its fields are checked by check()
+    raise TypeError(f"the protocol cannot check values of type {tp!r}")
+
+
+def describe(tp: Any) -> str:
+    """What a value of ``tp`` is, in words: 'a list of integers', '2 or 3'."""
+    origin = typing.get_origin(tp)
+    words = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+             type(None): "null", None: "null"}  # fmt: skip
+    if tp in words:
+        return words[tp]
+    if tp is Any:
+        return "any JSON value"
+    if origin is Literal:
+        return _either(list(typing.get_args(tp)))
+    if origin in (Union, types.UnionType):
+        return " or ".join(describe(m) for m in typing.get_args(tp))
+    if origin is list:
+        plural = {bool: "true or false values", int: "integers", float: "numbers",
+                  str: "strings"}  # fmt: skip
+        (item_type,) = typing.get_args(tp)
+        return f"a list of {plural.get(item_type, 'values')}"
+    return "an object"
+
+
+def _either(values: list[Any]) -> str:
+    shown = [repr(v) for v in values]
+    if len(shown) <= 2:
+        return " or ".join(shown)
+    return f"one of {', '.join(shown)}"
+
+
+def _got(value: Any) -> str:
+    """A value as an error message shows it: short, in JSON's words."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_typeddict(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__required_keys__")
+
+
+__all__ = [
+    "COMMANDS",
+    "KINDS",
+    "METHODS",
+    "METRICS",
+    "PROTOCOL",
+    "REQUESTS",
+    "Buffer",
+    "Kind",
+    "ProtocolError",
+    "Request",
+    "check",
+    "command",
+    "describe",
+    "error",
+    "ok",
+    "parse_request",
+    "payload_int",
+]
