@@ -34,7 +34,7 @@ Method = Literal["pca", "tsne", "umap", "custom"]
 Metric = Literal["cosine", "euclidean"]
 Dims = Literal[2, 3]
 #: What a metadata cell becomes on the wire (missing values are null).
-Cell = Union[str, int, float, bool, None]
+Cell = str | int | float | bool | None
 
 METHODS: tuple[str, ...] = typing.get_args(Method)
 METRICS: tuple[str, ...] = typing.get_args(Metric)
@@ -53,7 +53,7 @@ class TsneParams(TypedDict):
     dims: NotRequired[Dims]
     n_components: NotRequired[Dims]
     perplexity: NotRequired[float]
-    learning_rate: NotRequired[Union[float, Literal["auto"]]]
+    learning_rate: NotRequired[float | Literal["auto"]]
     n_iter: NotRequired[int]
     seed: NotRequired[int]
 
@@ -70,10 +70,10 @@ class CustomParams(TypedDict):
     #: The column searched; empty means the label column.
     column: NotRequired[str]
     regex: NotRequired[bool]
-    left: NotRequired[Union[str, None]]
-    right: NotRequired[Union[str, None]]
-    down: NotRequired[Union[str, None]]
-    up: NotRequired[Union[str, None]]
+    left: NotRequired[str | None]
+    right: NotRequired[str | None]
+    down: NotRequired[str | None]
+    up: NotRequired[str | None]
 
 
 # ------------------------------------------------------------------ request payloads
@@ -100,7 +100,7 @@ class CustomProject(TypedDict):
 
 
 #: Run a projection; the one of each method is told apart by ``method``.
-ProjectPayload = Union[PcaProject, TsneProject, UmapProject, CustomProject]
+ProjectPayload = PcaProject | TsneProject | UmapProject | CustomProject
 
 
 class CancelPayload(TypedDict):
@@ -118,7 +118,7 @@ class RowPayload(TypedDict):
 
 class CountPayload(TypedDict):
     #: The column searched; empty means the label column.
-    column: NotRequired[Union[str, None]]
+    column: NotRequired[str | None]
     query: str
     regex: NotRequired[bool]
 
@@ -126,7 +126,7 @@ class CountPayload(TypedDict):
 class SearchPayload(TypedDict):
     query: str
     #: The column searched; empty or null means the label column.
-    column: NotRequired[Union[str, None]]
+    column: NotRequired[str | None]
     regex: NotRequired[bool]
 
 
@@ -135,7 +135,7 @@ class NeighborsPayload(TypedDict):
     k: NotRequired[int]
     metric: NotRequired[Metric]
     #: The space the page shows (its toggle may be ahead of the trait); null: the trait's.
-    spherize: NotRequired[Union[bool, None]]
+    spherize: NotRequired[bool | None]
 
 
 class IsolatePayload(TypedDict):
@@ -143,12 +143,37 @@ class IsolatePayload(TypedDict):
     show_all: NotRequired[bool]
 
 
-class BookmarkPayload(TypedDict):
-    action: Literal["add", "restore", "rename", "delete", "load"]
-    #: The bookmark (its position or its name) for restore, rename and delete.
-    which: NotRequired[Union[int, str]]
-    #: The new name (add, rename); null: a name is made up.
-    name: NotRequired[Union[str, None]]
+class AddBookmark(TypedDict):
+    action: Literal["add"]
+    #: null or absent: a name is made up.
+    name: NotRequired[str | None]
+
+
+class RestoreBookmark(TypedDict):
+    action: Literal["restore"]
+    #: The bookmark: its position in the list or its name.
+    which: int | str
+
+
+class RenameBookmark(TypedDict):
+    action: Literal["rename"]
+    which: int | str
+    name: str
+
+
+class DeleteBookmark(TypedDict):
+    action: Literal["delete"]
+    which: int | str
+
+
+class LoadBookmarks(TypedDict):
+    """Add the bookmarks of a file (its bytes in buffer 0)."""
+
+    action: Literal["load"]
+
+
+#: The bookmarks panel's actions, told apart by ``action``.
+BookmarkPayload = AddBookmark | RestoreBookmark | RenameBookmark | DeleteBookmark | LoadBookmarks
 
 
 class SnapshotPayload(TypedDict):
@@ -170,12 +195,12 @@ class AtlasPayload(TypedDict):
 
 class ProjectResult(TypedDict):
     method: str
-    state: Union[str, None]
+    state: str | None
 
 
 class JobStateResult(TypedDict):
     #: The running job's state after the request, null when no job ever ran.
-    state: Union[str, None]
+    state: str | None
 
 
 class RowResult(TypedDict):
@@ -214,7 +239,7 @@ class BookmarkSummary(TypedDict):
     method: str
     dims: int
     selected: int
-    isolated: Union[int, None]
+    isolated: int | None
     color_by: str
 
 
@@ -227,7 +252,7 @@ class EmptyResult(TypedDict):
 
 
 #: add and restore answer the bookmark's summary, load the names added, rename / delete {}.
-BookmarkResult = Union[BookmarkSummary, LoadedBookmarks, EmptyResult]
+BookmarkResult = BookmarkSummary | LoadedBookmarks | EmptyResult
 
 
 class SnapshotResult(TypedDict):
@@ -356,9 +381,6 @@ class MethodInfo(TypedDict):
 #: The widget's ``methods`` trait: what the projections panel offers.
 MethodsTrait = dict[str, MethodInfo]
 
-#: Types the page reads that no request names (exported to TypeScript as well).
-TRAIT_TYPES: tuple[Any, ...] = (MethodInfo,)
-
 # ------------------------------------------------------------------ requests and replies
 
 
@@ -370,7 +392,7 @@ class ProtocolError(ValueError):
 class Request:
     """A parsed request from the page: its payload has been checked against its kind."""
 
-    id: Union[int, str]
+    id: int | str
     kind: str
     payload: dict[str, Any]
 
@@ -393,18 +415,18 @@ def parse_request(content: Any) -> Request:
     return Request(request_id, kind, check(payload, PROTOCOL[kind].payload, f"a {kind!r} request"))
 
 
-def ok(request_id: Union[int, str, None], result: Any = None) -> dict[str, Any]:
+def ok(request_id: int | str | None, result: Any = None) -> dict[str, Any]:
     """A successful reply."""
     return {"id": request_id, "ok": True, "result": result}
 
 
-def error(request_id: Union[int, str, None], message: str) -> dict[str, Any]:
+def error(request_id: int | str | None, message: str) -> dict[str, Any]:
     """A failed reply; ``message`` is shown in the widget as is."""
     return {"id": request_id, "ok": False, "error": message}
 
 
 def payload_int(
-    payload: dict[str, Any], key: str, lo: int, hi: int, default: Union[int, None] = None
+    payload: dict[str, Any], key: str, lo: int, hi: int, default: int | None = None
 ) -> int:
     """An integer field of a payload, checked against [lo, hi]."""
     value = payload.get(key, default)
@@ -421,7 +443,7 @@ def payload_int(
 def check(value: dict[str, Any], schema: Any, where: str) -> dict[str, Any]:
     """``value`` checked against a TypedDict (or a Union of them told apart by a Literal
     field); returned as is. Unknown fields are refused: they are a sender's mistake."""
-    if typing.get_origin(schema) is Union:
+    if typing.get_origin(schema) in (Union, types.UnionType):
         schema = _member(value, typing.get_args(schema), where)
     hints = typing.get_type_hints(schema)
     unknown = sorted(set(value) - set(hints))

@@ -6,6 +6,7 @@
 
 import { float32s, uint32s } from "../codecs";
 import { write } from "../model";
+import type { NeighborsPayload } from "../protocol";
 import type { Result } from "../rpc";
 import type { Ctx } from "./context";
 
@@ -64,7 +65,7 @@ export class InspectState {
   thumbnailOf: (i: number, px: number) => HTMLElement | null = () => null;
   private written: Uint32Array | null = null;
   /** The neighbours asked for when the pointer went down on a point (see `press`). */
-  private early: { key: string; reply: Promise<Result> } | null = null;
+  private early: { key: string; reply: Promise<Result<"neighbors">> } | null = null;
   private seq = 0;
   private listeners: (() => void)[] = [];
 
@@ -181,7 +182,7 @@ export class InspectState {
   /** The `neighbors` request for point i with this view's settings. The space this view
    * shows goes along: a trait write may still be held back by ipywidgets' throttle while the
    * request overtakes it. */
-  private query(i: number): Record<string, unknown> {
+  private query(i: number): NeighborsPayload {
     return { index: i, k: this.k, metric: this.metric, spherize: Boolean(this.ctx.model.get("spherize")) };
   }
 

@@ -65,7 +65,7 @@ function cardPanel(ctx: Ctx, state: InspectState): HTMLElement {
       .then(({ result }) => {
         if (shownFor !== index) return;
         const rows = [h("dt", { text: "index" }), h("dd", { text: String(result.index) })];
-        for (const [key, value] of Object.entries(result.row as Record<string, unknown>)) {
+        for (const [key, value] of Object.entries(result.row)) {
           rows.push(h("dt", { text: key }), h("dd", { text: value === null ? "(missing)" : String(value) }));
         }
         card.replaceChildren(...rows);

@@ -1,6 +1,6 @@
 // Run / pause / resume / stop for a background projection, and its progress line.
 
-import type { Progress } from "../protocol";
+import type { Method, Progress, ProjectPayload } from "../protocol";
 import type { Ctx } from "./context";
 import { h } from "./dom";
 
@@ -10,7 +10,10 @@ export interface RunControls {
   setRunnable(ok: boolean, why?: string): void;
 }
 
-export function runControls(ctx: Ctx, method: string, params: () => Record<string, unknown>): RunControls {
+/** The params a tab of `method` sends in its project request. */
+export type ParamsOf<M extends Method> = NonNullable<Extract<ProjectPayload, { method?: M }>["params"]>;
+
+export function runControls<M extends Method>(ctx: Ctx, method: M, params: () => ParamsOf<M>): RunControls {
   const { model, rpc } = ctx;
   const run = h("button", { class: "nbp-run", "data-method": method, text: "Run" });
   const pause = h("button", { class: "nbp-pause", text: "Pause" });
@@ -22,11 +25,12 @@ export function runControls(ctx: Ctx, method: string, params: () => Record<strin
   const fail = (err: Error) => ctx.notify(err.message, "error");
   run.addEventListener("click", () => {
     ctx.notify("");
-    rpc.request("project", { method, params: params() }).catch(fail);
+    // The method and its params are of one kind, which TypeScript cannot see through M.
+    rpc.request("project", { method, params: params() } as ProjectPayload).catch(fail);
   });
   pause.addEventListener("click", () => {
     const state = (model.get("progress") as Progress)?.state;
-    rpc.request(state === "paused" ? "resume" : "pause").catch(fail);
+    rpc.request(state === "paused" ? "resume" : "pause", {}).catch(fail);
   });
   stop.addEventListener("click", () => rpc.request("cancel", { keep: true }).catch(fail));
 
