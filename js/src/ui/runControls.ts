@@ -1,6 +1,6 @@
 // Run / pause / resume / stop for a background projection, and its progress line.
 
-import type { Method, Progress, ProjectPayload } from "../protocol";
+import type { Method, MethodInfo, MethodsTrait, Progress, ProjectPayload } from "../protocol";
 import type { Ctx } from "./context";
 import { h } from "./dom";
 
@@ -68,8 +68,22 @@ export function runControls<M extends Method>(ctx: Ctx, method: M, params: () =>
   };
 }
 
+/** The method's entry in the widget's `methods` trait (what the projections panel offers). */
+export function methodInfo(ctx: Ctx, method: Method): MethodInfo {
+  return (ctx.model.get("methods") as MethodsTrait | undefined)?.[method] ?? { available: true };
+}
+
+/** A number input for parameter `name`, its range, step and default from Python's table of
+ * the method's parameters (`params` in `methods`): one table for Python and the tab. */
+export function paramInput(cls: string, info: MethodInfo, name: string) {
+  const spec = info.params?.find((p) => p.name === name);
+  const chosen = info.defaults?.[name] ?? spec?.default;
+  const step = spec?.step ?? (spec?.type === "int" ? 1 : "any");
+  return numberInput(cls, typeof chosen === "number" ? chosen : Number(spec?.min ?? 0), spec?.min, spec?.max, step);
+}
+
 /** A labelled number input with bounds; reads back as a number (or the fallback). */
-export function numberInput(cls: string, value: number, min: number, max: number, step: number) {
+export function numberInput(cls: string, value: number, min?: number, max?: number, step: number | "any" = "any") {
   const input = h("input", { class: cls, type: "number", value, min, max, step });
   return {
     input,
