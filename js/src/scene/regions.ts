@@ -4,8 +4,8 @@
 // cached screen positions: O(N) typed-array loops, no per-point objects.
 
 import * as THREE from "three";
-import { h } from "../ui/dom";
-import { opOf, type SelectOp } from "../ui/inspectState";
+import { h } from "../dom";
+import { opOf, type SelectOp } from "../selection";
 import type { Stage } from "./stage";
 
 export type Mode = "navigate" | "rectangle" | "lasso" | "sphere";

@@ -10,7 +10,7 @@
 
 import * as THREE from "three";
 import { bytes } from "../codecs";
-import type { Ctx } from "../ui/context";
+import type { Ctx } from "../context";
 import type { Stage } from "./stage";
 import { spriteFragmentShader, spriteVertexShader } from "./spriteShader";
 

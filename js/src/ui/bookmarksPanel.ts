@@ -2,8 +2,8 @@
 // Python holds the bookmarks; this panel shows their summaries and asks for actions.
 
 import { bytes } from "../codecs";
-import type { Ctx } from "./context";
-import { h, section } from "./dom";
+import type { Ctx } from "../context";
+import { h, section } from "../dom";
 
 interface Summary {
   name: string;

@@ -2,8 +2,8 @@
 // spherize toggle (SPEC D4), which says what it changes.
 
 import { write } from "../model";
-import type { Ctx } from "./context";
-import { field, h, section } from "./dom";
+import type { Ctx } from "../context";
+import { field, h, section } from "../dom";
 
 function slider(ctx: Ctx, trait: string, cls: string, min: number, max: number, step: number, label: string): HTMLElement {
   const input = h("input", { type: "range", class: cls, min, max, step, "aria-label": label });

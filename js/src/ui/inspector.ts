@@ -2,8 +2,8 @@
 // metadata card, and its nearest neighbours.
 
 import { bytes, uint32s } from "../codecs";
-import type { Ctx } from "./context";
-import { h, section } from "./dom";
+import type { Ctx } from "../context";
+import { h, section } from "../dom";
 import type { InspectState } from "./inspectState";
 import { neighborsPanel } from "./neighbors";
 import { searchPanel } from "./search";

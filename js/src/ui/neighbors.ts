@@ -2,9 +2,10 @@
 // label, distance, angle for cosine, and a bar (longer is nearer). The caption says which
 // space the distances were computed in, always.
 
-import type { Ctx } from "./context";
-import { field, h, section } from "./dom";
-import type { InspectState, Metric } from "./inspectState";
+import type { Ctx } from "../context";
+import { field, h, section } from "../dom";
+import type { Metric } from "../protocol";
+import type { InspectState } from "./inspectState";
 
 /** List items for points (hover highlights the point in the view, click focuses it). */
 export function pointList(

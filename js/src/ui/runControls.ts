@@ -1,8 +1,8 @@
 // Run / pause / resume / stop for a background projection, and its progress line.
 
 import type { Method, MethodInfo, MethodsTrait, Progress, ProjectPayload } from "../protocol";
-import type { Ctx } from "./context";
-import { h } from "./dom";
+import type { Ctx } from "../context";
+import { h } from "../dom";
 
 export interface RunControls {
   element: HTMLElement;

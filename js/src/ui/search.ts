@@ -4,8 +4,8 @@
 
 import { uint32s } from "../codecs";
 import type { Column } from "../protocol";
-import type { Ctx } from "./context";
-import { h, section, setOptions } from "./dom";
+import type { Ctx } from "../context";
+import { h, section, setOptions } from "../dom";
 import { pointList } from "./neighbors";
 import type { InspectState } from "./inspectState";
 

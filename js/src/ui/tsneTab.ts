@@ -1,8 +1,8 @@
 // t-SNE: 2D or 3D, perplexity, learning rate, iterations, seed; animated while it runs.
 
-import type { Ctx } from "./context";
-import { field, h } from "./dom";
-import type { Tab } from "./projectionsPanel";
+import type { Ctx } from "../context";
+import { field, h } from "../dom";
+import type { Tab } from "./tab";
 import { dimsToggle, methodInfo, paramInput, runControls } from "./runControls";
 
 export function tsneTab(ctx: Ctx): Tab {

@@ -1,8 +1,8 @@
 // UMAP: 2D or 3D, neighbours, minimum distance, seed; progress, including numba's compile.
 
-import type { Ctx } from "./context";
-import { field, h } from "./dom";
-import type { Tab } from "./projectionsPanel";
+import type { Ctx } from "../context";
+import { field, h } from "../dom";
+import type { Tab } from "./tab";
 import { dimsToggle, methodInfo, paramInput, runControls } from "./runControls";
 
 export function umapTab(ctx: Ctx): Tab {

@@ -7,8 +7,8 @@ import { write } from "../model";
 import { COMMANDS, type Command, type SnapshotCommand, type SnapshotPayload } from "../protocol";
 import type { LabelLayer } from "../scene/labels";
 import type { Stage } from "../scene/stage";
-import type { Ctx } from "./context";
-import { h } from "./dom";
+import type { Ctx } from "../context";
+import { h } from "../dom";
 
 /** What a snapshot needs from a view. */
 export interface Drawable {
