@@ -1,4 +1,4 @@
-// Entry of the offline HTML export (SPEC H2; built to static/standalone.js, written inline into
+// Entry of the offline HTML export (built to static/standalone.js, written inline into
 // the file by src/nbprojector/export.py). It reads the data the file carries, makes a model
 // that lives in the page (standalone/localModel.ts) answered by a local stand-in for Python
 // (standalone/server.ts), and runs the widget's own ES module (the notebook's static/widget.js,

@@ -1,4 +1,4 @@
-// The offline export's stand-in for Python (SPEC H2): answers the widget's requests from the
+// The offline export's stand-in for Python: answers the widget's requests from the
 // data embedded in the page. Search, counts, the metadata card and bookmark playback always
 // work; nearest neighbours when the vectors were embedded (else the reply says why); colour by
 // and label by from the colourings and columns embedded. What needs Python (projections,

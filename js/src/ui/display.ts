@@ -1,5 +1,5 @@
-// Points and labels (SPEC V2): point size, label size, all labels; and the data panel's
-// spherize toggle (SPEC D4), which says what it changes.
+// Points and labels: point size, label size, all labels; and the data panel's
+// spherize toggle, which says what it changes.
 
 import { write } from "../model";
 import type { Ctx } from "../context";
@@ -40,7 +40,7 @@ export function displayPanel(ctx: Ctx): HTMLElement {
   );
 }
 
-/** Images or dots, and the images' size (SPEC D6); shown only when the points have images. */
+/** Images or dots, and the images' size; shown only when the points have images. */
 function imageControls(ctx: Ctx): HTMLElement {
   const box = h(
     "div",

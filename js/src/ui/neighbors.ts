@@ -1,4 +1,4 @@
-// Nearest neighbours (SPEC I2, D4): k and the metric, then the list for the focused point:
+// Nearest neighbours: k and the metric, then the list for the focused point:
 // label, distance, angle for cosine, and a bar (longer is nearer). The caption says which
 // space the distances were computed in, always.
 

@@ -1,4 +1,4 @@
-// The toolbar's theme menu and PNG button (SPEC V2, H3), and the page's half of
+// The toolbar's theme menu and PNG button, and the page's half of
 // `p.save_png`: Python sends {command: "snapshot", token, scale}; the view draws one frame at
 // scale x the screen's pixel ratio (points and labels, exactly as shown) and answers with a
 // "snapshot" request that carries the PNG as a binary buffer.
