@@ -150,6 +150,9 @@ def generate() -> str:
     commands = [writer.ts(message) for message in protocol.COMMANDS.values()]
     for value, name in writer.aliases:  # every named type, used by a request or not
         writer.declare_alias(name, value)
+    for value in vars(protocol).values():  # every TypedDict (traits, the offline export)
+        if isinstance(value, type) and hasattr(value, "__required_keys__"):
+            writer.ts(value)
     out = [HEADER, "\n"]
     out.append("export const KINDS = [" + ", ".join(json.dumps(k) for k in table) + "] as const;\n")
     out.append("export type Kind = (typeof KINDS)[number];\n\n")

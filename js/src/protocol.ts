@@ -12,6 +12,9 @@ export interface Request<K extends Kind = Kind> {
   payload: Payloads[K];
 }
 
+/** Any one request, told apart by its kind (a switch on `kind` narrows its payload). */
+export type AnyRequest = { [K in Kind]: Request<K> }[Kind];
+
 /** Python's answer to a request (its buffers travel beside it). */
 export type Reply<K extends Kind = Kind> =
   | { id: string | null; ok: true; result: Results[K] }

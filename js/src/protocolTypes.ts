@@ -331,3 +331,20 @@ export interface ParamSpec {
   scale?: "log";
   help?: string;
 }
+
+/** Little-endian unsigned integers, base64. */
+export interface CodesData {
+  dtype: "uint8" | "uint16" | "uint32";
+  data: string;
+}
+
+/** One metadata column as an offline export carries it, for the page's stand-in for
+ * Python to search it and answer ``row`` as Python does. */
+export interface ExportColumn {
+  name: string;
+  /** Distinct texts (as search reads them); point i has values[codes[i] - 1], or none at 0. */
+  values: string[];
+  codes: CodesData;
+  /** What ``row`` answers for a value: a number, true / false, or the text itself. */
+  type: "number" | "boolean" | "text";
+}

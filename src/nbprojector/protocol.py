@@ -381,6 +381,28 @@ class MethodInfo(TypedDict):
 #: The widget's ``methods`` trait: what the projections panel offers.
 MethodsTrait = dict[str, MethodInfo]
 
+# ------------------------------------------------------------------ the offline export
+
+
+class CodesData(TypedDict):
+    """Little-endian unsigned integers, base64."""
+
+    dtype: Literal["uint8", "uint16", "uint32"]
+    data: str
+
+
+class ExportColumn(TypedDict):
+    """One metadata column as an offline export carries it, for the page's stand-in for
+    Python to search it and answer ``row`` as Python does."""
+
+    name: str
+    #: Distinct texts (as search reads them); point i has values[codes[i] - 1], or none at 0.
+    values: list[str]
+    codes: CodesData
+    #: What ``row`` answers for a value: a number, true / false, or the text itself.
+    type: Literal["number", "boolean", "text"]
+
+
 # ------------------------------------------------------------------ requests and replies
 
 
