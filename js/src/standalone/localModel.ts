@@ -15,7 +15,7 @@ export interface Reply {
 
 export interface LocalServer {
   /** Answer one request of the widget (`{id, kind, payload}` + buffers). */
-  answer(content: any, buffers: DataView[]): Promise<Reply>;
+  answer(content: unknown, buffers: DataView[]): Promise<Reply>;
   /** The page wrote these traits (save_changes). */
   written?(names: string[]): void;
 }
