@@ -155,3 +155,28 @@ def test_protocol_module_is_strictly_typed():
                                  str(ROOT / "src" / "nbprojector" / "protocol.py")])  # fmt: skip
     assert status == 0, out + err
 
+
+
+def test_every_kind_is_served_by_the_widget():
+    """A real Projector answers each kind the protocol lists (its handler exists and runs)."""
+    import numpy as np
+
+    from nbprojector import Projector
+
+    rng = np.random.default_rng(0)
+    p = Projector(rng.normal(size=(40, 5)), {"word": [f"w{i}" for i in range(40)]})
+    payloads = {
+        "project": {"method": "pca", "params": {"components": [1, 2]}},
+        "cancel": {}, "pause": {}, "resume": {}, "row": {"index": 1},
+        "count": {"query": "w1"}, "search": {"query": "w1"},
+        "neighbors": {"index": 0, "k": 5}, "isolate": {"show_all": True},
+        "bookmark": {"action": "add", "name": "b"}, "snapshot": {"token": "none"},
+        "atlas": {"max_texture_size": 4096},
+    }  # fmt: skip
+    assert set(payloads) == set(protocol.KINDS)
+    replies = []
+    p.send = lambda content, buffers=None: replies.append(content)
+    for i, (kind, payload) in enumerate(payloads.items()):
+        p._on_page_message(p, {"id": i, "kind": kind, "payload": payload}, [])
+        reply = replies[-1]
+        assert reply["id"] == i and reply["ok"], (kind, reply)
