@@ -80,7 +80,7 @@ def test_stop_keeps_the_layout_reached(p):
     p._on_page_message(p, {"id": 1, "kind": "cancel", "payload": {"keep": True}}, [])
     assert p.projection["method"] == "tsne" and p.projection["stopped_at"] >= 20
     assert p.progress["state"] == "done" and "stopped at" in p.progress["message"]
-    np.testing.assert_array_equal(positions(p), p._layouts[p.embedding].positions())
+    np.testing.assert_array_equal(positions(p), p._view.layouts[p.embedding].positions())
 
 
 def test_stop_keeps_the_umap_layout_reached(p):
@@ -93,7 +93,7 @@ def test_stop_keeps_the_umap_layout_reached(p):
     p._on_page_message(p, {"id": 1, "kind": "cancel", "payload": {"keep": True}}, [])
     assert p.projection["method"] == "umap" and p.projection["stopped_at"] >= 20
     assert p.progress["state"] == "done" and "stopped at epoch" in p.progress["message"]
-    np.testing.assert_array_equal(positions(p), p._layouts[p.embedding].positions())
+    np.testing.assert_array_equal(positions(p), p._view.layouts[p.embedding].positions())
 
 
 def test_pause_and_resume_requests(p):

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from nbprojector import Projector, snapshot
-from nbprojector.snapshot import SnapshotError
+from nbprojector import Projector
+from nbprojector.widget import snapshot
+from nbprojector.widget.snapshot import SnapshotError
 
 
 @pytest.fixture

@@ -187,15 +187,15 @@ def test_round_trip_is_identical(tmp_path, digits, tensor_format):
     odd = (rng.normal(size=(N, 5)) * 10.0 ** rng.integers(-30, 30, size=(N, 5))).astype(np.float32)
     p = Projector({"digits": x, "epoch 10/odd": odd}, table)
     config_path = write_logdir(
-        tmp_path / "first", p._data.embeddings, table, images, tensor_format=tensor_format
+        tmp_path / "first", p._view.data.embeddings, table, images, tensor_format=tensor_format
     )
     q = Projector.from_logdir(config_path.parent)
     q.to_logdir(tmp_path / "second", tensor_format=tensor_format)
     r = Projector.from_logdir(tmp_path / "second")
     for widget in (q, r):
         assert widget.embeddings == ["digits", "epoch 10/odd"]
-        np.testing.assert_array_equal(widget._data.embeddings["digits"], x)
-        np.testing.assert_array_equal(widget._data.embeddings["epoch 10/odd"], odd)
+        np.testing.assert_array_equal(widget._view.data.embeddings["digits"], x)
+        np.testing.assert_array_equal(widget._view.data.embeddings["epoch 10/odd"], odd)
         assert_same_table(widget.metadata, table)
         np.testing.assert_array_equal(widget._logdir_sprite.thumbnails(N)[..., 0], images)
 

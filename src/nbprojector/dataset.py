@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .metadata import load_metadata
+from .sources import ArraySource
 
 #: Rows checked at a time for NaN / infinity, so the check needs no N x D boolean copy.
 _CHECK_ROWS = 65_536
@@ -103,3 +104,8 @@ class Dataset:
     @property
     def n_points(self) -> int:
         return len(self.table)
+
+    def source(self, name: str) -> ArraySource:
+        """The vectors of embedding ``name``, read through the source interface (the
+        array is not copied)."""
+        return ArraySource(self.embeddings[name])
