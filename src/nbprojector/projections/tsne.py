@@ -64,7 +64,7 @@ PARAMS: list[dict[str, Any]] = [
      "default": "auto", "min": 1.0, "max": 10000.0, "scale": "log",
      "help": "'auto' uses N / exaggeration (Belkina et al. 2019)"},
     {"name": "n_iter", "label": "Iterations", "type": "int", "default": 750,
-     "min": 1, "max": 10000, "step": 50},
+     "min": 10, "max": 5000, "step": 50},
     {"name": "seed", "label": "Seed", "type": "int", "default": 0, "min": 0,
      "max": 2**31 - 1},
 ]  # fmt: skip
