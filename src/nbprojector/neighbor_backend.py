@@ -54,7 +54,8 @@ def _spherize_with(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """(x - mean) / |x - mean| row by row, float32; rows equal to the mean stay zero."""
     centred = np.asarray(x, dtype=np.float32) - mean
     norms = np.sqrt((centred * centred).sum(axis=-1, keepdims=True))
-    return np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
+    unit: np.ndarray = np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
+    return unit
 
 
 class ExactNeighbors:

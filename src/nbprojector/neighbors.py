@@ -163,12 +163,13 @@ class NeighborIndex:
     """
 
     def __init__(self, vectors: np.ndarray, *, spherized: bool = False) -> None:
+        self._mean: np.ndarray | None = None
+        self._unit: np.ndarray | None = None
         if spherized:
             self._base, self._mean = _spherize_with_mean(vectors)
-            self._unit: np.ndarray | None = self._base
+            self._unit = self._base
         else:
-            self._base, self._mean = _as_matrix(vectors), None
-            self._unit = None
+            self._base = _as_matrix(vectors)
         self.space = "spherized" if spherized else "original"
         n, d = self._base.shape
         self._sq_norms = np.empty(n, dtype=np.float32)

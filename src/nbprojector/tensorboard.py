@@ -419,7 +419,7 @@ def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | Non
     """``Projector.from_logdir``: read ``path`` and build a ``cls`` widget from it."""
     data = read_logdir(path, tensors)
     kwargs.setdefault("meta", data.metadata)
-    accepted = inspect.signature(cls.__init__).parameters
+    accepted = inspect.signature(cls).parameters
     if data.sprite is not None and "images" in accepted and "single_image_dim" in accepted:
         kwargs.setdefault("images", str(data.sprite.image_path))
         kwargs.setdefault("single_image_dim", data.sprite.single_image_dim)
@@ -440,7 +440,8 @@ def save_logdir(
     default = list(table.columns) == ["index"] and np.array_equal(
         table["index"], np.arange(len(table))
     )
-    sprite, dim = data.images, None
+    sprite: Any = data.images
+    dim = None
     if data.images is None and opened_sprite is not None:
         sprite, dim = str(opened_sprite.image_path), opened_sprite.single_image_dim
     return write_logdir(path, data.embeddings, None if default else table, sprite,

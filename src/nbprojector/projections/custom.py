@@ -74,7 +74,8 @@ def _direction(
     c0, c1 = centroid(x, start), centroid(x, end)
     axis = c1 - c0
     length = float(np.linalg.norm(axis))
-    scale = max(float(np.linalg.norm(c0)), float(np.linalg.norm(c1)), np.finfo(np.float32).tiny)
+    tiny = float(np.finfo(np.float32).tiny)
+    scale = max(float(np.linalg.norm(c0)), float(np.linalg.norm(c1)), tiny)
     if length <= _SAME_CENTROID_RTOL * scale:
         raise ValueError(
             f"{names[0]} and {names[1]} have the same centroid (they matched the same points, "

@@ -41,7 +41,7 @@ def _bytes_from_page(value: Any, _widget: Any) -> bytes:
 _BINARY = {"from_json": _bytes_from_page}
 
 
-class FiniteFloat(t.Float):  # type: ignore[misc]
+class FiniteFloat(t.Float):  # type: ignore[type-arg]
     """A float trait that refuses NaN and infinities, naming the trait."""
 
     def validate(self, obj: Any, value: Any) -> float:
@@ -51,7 +51,7 @@ class FiniteFloat(t.Float):  # type: ignore[misc]
         return number
 
 
-class Projector(anywidget.AnyWidget):  # type: ignore[misc]
+class Projector(anywidget.AnyWidget):
     """An interactive 2D / 3D view of embeddings, inline in a notebook.
 
     Args:
@@ -94,7 +94,7 @@ class Projector(anywidget.AnyWidget):  # type: ignore[misc]
     # Small JSON: panel contents (written by Python).
     n_points = t.Int(0, read_only=True).tag(sync=True)
     n_dims = t.Int(0, read_only=True).tag(sync=True)
-    columns = t.List(read_only=True).tag(sync=True)
+    columns: t.List[dict[str, Any]] = t.List(read_only=True).tag(sync=True)
     legend = t.Dict(read_only=True).tag(sync=True)
     projection = t.Dict(
         read_only=True, help="Method, parameters and facts of the layout shown"
@@ -104,7 +104,9 @@ class Projector(anywidget.AnyWidget):  # type: ignore[misc]
     methods = t.Dict(
         read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
     ).tag(sync=True)
-    bookmarks = t.List(read_only=True, help="One summary per bookmark, in order").tag(sync=True)
+    bookmarks: t.List[dict[str, Any]] = t.List(
+        read_only=True, help="One summary per bookmark, in order"
+    ).tag(sync=True)
     image_manifest = t.Dict(
         read_only=True,
         help="How the atlases are laid out: image i is in atlas i // per_atlas, at column "

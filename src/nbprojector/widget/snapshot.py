@@ -43,10 +43,10 @@ def _on_kernel_main_thread() -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     try:
-        from IPython import get_ipython
+        from IPython.core.getipython import get_ipython
     except ImportError:
         return False
-    shell = get_ipython()
+    shell = get_ipython()  # type: ignore[no-untyped-call]
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
