@@ -9,18 +9,19 @@ Each request kind has a payload type and a result type (TypedDicts) and the bina
 that travel with it (:data:`PROTOCOL`). :func:`parse_request` checks a message against them
 before any handler runs, and says which field is wrong, what it got and what it expects.
 The TypeScript types of the page (``js/src/protocolTypes.ts``) are generated from this module
-by ``scripts/protocol_ts.py``; a test fails when they differ.
+by ``scripts/protocol_ts.py``; a test fails when they differ. Values are checked against
+these types by :mod:`.typed_json`.
 
 Values whose range depends on the data (a point index, a texture size limit) are checked by
 the handler that knows the data (:func:`payload_int`).
 """
 
-import math
 import sys
-import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal
+
+from . import typed_json
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -422,7 +423,7 @@ class Request:
 def parse_request(content: Any) -> Request:
     """Check a message and its payload; raise :class:`ProtocolError` saying what is wrong."""
     if not isinstance(content, dict):
-        raise ProtocolError(f"a request must be an object, got {_got(content)}")
+        raise ProtocolError(f"a request must be an object, got {typed_json.shown(content)}")
     request_id = content.get("id")
     if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
         raise ProtocolError("a request needs an integer or string 'id'")
@@ -433,8 +434,17 @@ def parse_request(content: Any) -> Request:
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
-        raise ProtocolError(f"the payload of {kind!r} must be an object, got {_got(payload)}")
+        got = typed_json.shown(payload)
+        raise ProtocolError(f"the payload of {kind!r} must be an object, got {got}")
     return Request(request_id, kind, check(payload, PROTOCOL[kind].payload, f"a {kind!r} request"))
+
+
+def check(value: dict[str, Any], schema: Any, where: str) -> dict[str, Any]:
+    """``value`` checked against a payload or command type (see :mod:`.typed_json`)."""
+    try:
+        return typed_json.check(value, schema, where)
+    except typed_json.SchemaError as err:
+        raise ProtocolError(str(err)) from None
 
 
 def ok(request_id: int | str | None, result: Any = None) -> dict[str, Any]:
@@ -453,138 +463,10 @@ def payload_int(
     """An integer field of a payload, checked against [lo, hi]."""
     value = payload.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError(f"{key!r} must be an integer, got {_got(value)}")
+        raise ProtocolError(f"{key!r} must be an integer, got {typed_json.shown(value)}")
     if not lo <= value <= hi:
         raise ProtocolError(f"{key!r} must be between {lo} and {hi}, got {value}")
     return value
-
-
-# ------------------------------------------------------------------ checking values by type
-
-
-def check(value: dict[str, Any], schema: Any, where: str) -> dict[str, Any]:
-    """``value`` checked against a TypedDict (or a Union of them told apart by a Literal
-    field); returned as is. Unknown fields are refused: they are a sender's mistake."""
-    if typing.get_origin(schema) in (Union, types.UnionType):
-        schema = _member(value, typing.get_args(schema), where)
-    hints = typing.get_type_hints(schema)
-    unknown = sorted(set(value) - set(hints))
-    if unknown:
-        expected = ", ".join(hints) or "no fields"
-        raise ProtocolError(f"{where} has no field {unknown[0]!r} (expected: {expected})")
-    for key in sorted(schema.__required_keys__ - set(value)):
-        raise ProtocolError(f"{where} needs {key!r}, {describe(hints[key])}")
-    for key, item in value.items():
-        _check_field(key, item, hints[key])
-    return value
-
-
-def _member(value: dict[str, Any], members: tuple[Any, ...], where: str) -> Any:
-    """The member of a Union of TypedDicts that ``value`` is, by their Literal field."""
-    key = next(iter(typing.get_type_hints(members[0])))
-    if key not in value:
-        for member in members:
-            if key not in member.__required_keys__:
-                return member
-    for member in members:
-        if value.get(key) in typing.get_args(typing.get_type_hints(member)[key]):
-            return member
-    allowed = [typing.get_args(typing.get_type_hints(m)[key])[0] for m in members]
-    raise ProtocolError(f"{key!r} must be {_either(allowed)}, got {_got(value.get(key))}")
-
-
-def _check_field(key: str, value: Any, tp: Any) -> None:
-    if not _fits(value, tp):
-        if typing.get_origin(tp) is list and isinstance(value, list):
-            (item_type,) = typing.get_args(tp)
-            position, bad = next((i, v) for i, v in enumerate(value) if not _fits(v, item_type))
-            raise ProtocolError(
-                f"{key!r} must be {describe(tp)}, got {_got(bad)} at position {position}"
-            )
-        raise ProtocolError(f"{key!r} must be {describe(tp)}, got {_got(value)}")
-    if isinstance(value, dict) and _is_typeddict(tp):
-        check(value, tp, repr(key))
-
-
-def _fits(value: Any, tp: Any) -> bool:
-    origin = typing.get_origin(tp)
-    if tp is Any:
-        return True
-    if tp is type(None) or tp is None:
-        return value is None
-    if tp is bool:
-        return isinstance(value, bool)
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if tp is float:
-        return _is_number(value) and math.isfinite(value)
-    if tp is str:
-        return isinstance(value, str)
-    if origin is Literal:
-        return any(value == a and type(value) is type(a) for a in typing.get_args(tp))
-    if origin in (Union, types.UnionType):
-        return any(_fits(value, member) for member in typing.get_args(tp))
-    if origin is list:
-        (item_type,) = typing.get_args(tp)
-        return isinstance(value, list) and all(_fits(v, item_type) for v in value)
-    if origin is dict:
-        _, value_type = typing.get_args(tp)
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and _fits(v, value_type) for k, v in value.items()
-        )
-    if _is_typeddict(tp):
-        return isinstance(value, dict)  # its fields are checked by check()
-    raise TypeError(f"the protocol cannot check values of type {tp!r}")
-
-
-def describe(tp: Any) -> str:
-    """What a value of ``tp`` is, in words: 'a list of integers', '2 or 3'."""
-    origin = typing.get_origin(tp)
-    words = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
-             type(None): "null", None: "null"}  # fmt: skip
-    if tp in words:
-        return words[tp]
-    if tp is Any:
-        return "any JSON value"
-    if origin is Literal:
-        return _either(list(typing.get_args(tp)))
-    if origin in (Union, types.UnionType):
-        return " or ".join(describe(m) for m in typing.get_args(tp))
-    if origin is list:
-        plural = {bool: "true or false values", int: "integers", float: "numbers",
-                  str: "strings"}  # fmt: skip
-        (item_type,) = typing.get_args(tp)
-        return f"a list of {plural.get(item_type, 'values')}"
-    return "an object"
-
-
-def _either(values: list[Any]) -> str:
-    shown = [repr(v) for v in values]
-    if len(shown) <= 2:
-        return " or ".join(shown)
-    return f"one of {', '.join(shown)}"
-
-
-def _got(value: Any) -> str:
-    """A value as an error message shows it: short, in JSON's words."""
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_typeddict(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__required_keys__")
 
 
 __all__ = [
@@ -600,7 +482,6 @@ __all__ = [
     "Request",
     "check",
     "command",
-    "describe",
     "error",
     "ok",
     "parse_request",
