@@ -6,15 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector
 from nbprojector.bookmarks import BookmarkError
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture

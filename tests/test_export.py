@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector, export
 from nbprojector.bundle import bundle_text
@@ -16,11 +15,6 @@ from nbprojector.layout import normalize_positions
 from nbprojector.search import as_text
 
 DATA = re.compile(r'<script type="application/json" id="nbprojector-data">(.*?)</script>', re.S)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture

@@ -7,17 +7,11 @@ import threading
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector
 from nbprojector.jobs import Cancelled
 from nbprojector.projections import tsne as tsne_module
 from nbprojector.projections.custom import NoMatchError
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture

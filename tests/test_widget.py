@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import traitlets
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector
 from nbprojector.dataset import EmbeddingError
 from nbprojector.layout import normalize_positions
 from nbprojector.metadata import MetadataError
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture

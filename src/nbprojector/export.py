@@ -106,15 +106,27 @@ def _codes(codes: np.ndarray, n_values: int) -> dict[str, Any]:
 def encode_columns(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Every column as the text search and the card show (``search.as_text``: numbers as
     written, ``3.0`` as ``3``), dictionary-encoded: ``values`` (distinct texts) and per point
-    ``codes`` (0 = missing, else 1 + the value's position)."""
+    ``codes`` (0 = missing, else 1 + the value's position), and the ``type`` the card shows
+    a value as."""
     out = []
     for name in table.columns:
         text, missing = as_text(table[name])
         codes, uniques = pd.factorize(text.where(~missing, None), sort=False)
         values = [str(u) for u in uniques]
         codes = _codes(codes + 1, len(values) + 1)
-        out.append({"name": str(name), "values": values, "codes": codes})
+        out.append({"name": str(name), "values": values, "codes": codes,
+                    "type": _row_type(table[name])})  # fmt: skip
     return out
+
+
+def _row_type(values: pd.Series) -> str:
+    """What the metadata card gets for a value of this column from Python's ``row`` answer:
+    a number, true / false, or the text."""
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(values):
+        return "number"
+    return "text"
 
 
 def decode_columns(columns: list[dict[str, Any]]) -> dict[str, list[str | None]]:
