@@ -1,4 +1,5 @@
-"""Write the page's protocol types (js/src/protocolTypes.ts) from src/nbprojector/protocol.py.
+"""Write the page's protocol types (js/src/protocolTypes.ts) from src/nbprojector/protocol.py
+and trait_types.py.
 
     python scripts/protocol_ts.py           # rewrite js/src/protocolTypes.ts
     python scripts/protocol_ts.py --stdout  # print what it would write
@@ -24,11 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "js" / "src" / "protocolTypes.ts"
 sys.path.insert(0, str(ROOT / "src"))
 
-from nbprojector import protocol  # noqa: E402
+from nbprojector import protocol, trait_types  # noqa: E402
+
+#: The modules whose types the page gets, in this order.
+MODULES = (protocol, trait_types)
 
 HEADER = """\
-// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py by
-// scripts/protocol_ts.py: do not edit; change protocol.py and run the script again.
+// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
+// trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 """
 
 PRIMITIVES = {str: "string", int: "number", float: "number", bool: "boolean",
@@ -43,7 +47,8 @@ class Writer:
         # names in TypeScript; everything else is written out where it is used.
         self.aliases = [
             (value, name)
-            for name, value in vars(protocol).items()
+            for module in MODULES
+            for name, value in vars(module).items()
             if typing.get_origin(value) in (Literal, Union, types.UnionType, dict)
             and not name.startswith("_")
         ]
@@ -150,9 +155,10 @@ def generate() -> str:
     commands = [writer.ts(message) for message in protocol.COMMANDS.values()]
     for value, name in writer.aliases:  # every named type, used by a request or not
         writer.declare_alias(name, value)
-    for value in vars(protocol).values():  # every TypedDict (traits, the offline export)
-        if isinstance(value, type) and hasattr(value, "__required_keys__"):
-            writer.ts(value)
+    for module in MODULES:  # every TypedDict (traits, the offline export)
+        for value in vars(module).values():
+            if isinstance(value, type) and hasattr(value, "__required_keys__"):
+                writer.ts(value)
     out = [HEADER, "\n"]
     out.append("export const KINDS = [" + ", ".join(json.dumps(k) for k in table) + "] as const;\n")
     out.append("export type Kind = (typeof KINDS)[number];\n\n")

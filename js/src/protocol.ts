@@ -29,31 +29,3 @@ export interface Projection {
   variance_shown?: number;
   [key: string]: unknown;
 }
-
-/** The widget's `progress` trait: what is running. */
-export interface Progress {
-  state?: "idle" | "running" | "paused" | "done" | "failed" | "cancelled";
-  method?: string;
-  message?: string;
-  iteration?: number;
-  n_iter?: number;
-  fraction?: number | null;
-  error?: string;
-}
-
-export interface Column {
-  name: string;
-  kind: "numeric" | "categorical";
-  unique: number;
-}
-
-export interface Legend {
-  kind: "none" | "numeric" | "categorical";
-  column?: string;
-  entries?: { value: unknown; color: string; count: number }[];
-  other?: { values: number; count: number; color: string };
-  missing?: { count: number; color: string };
-  min?: number;
-  max?: number;
-  stops?: string[];
-}

@@ -1,5 +1,5 @@
-// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py by
-// scripts/protocol_ts.py: do not edit; change protocol.py and run the script again.
+// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
+// trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 
 export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas"] as const;
 export type Kind = (typeof KINDS)[number];
@@ -330,6 +330,54 @@ export interface ParamSpec {
   choices?: number[];
   scale?: "log";
   help?: string;
+}
+
+/** The widget's ``progress`` trait: what is running, and how far it got. */
+export interface Progress {
+  state?: "idle" | "running" | "paused" | "done" | "failed" | "cancelled";
+  method?: string;
+  message?: string;
+  iteration?: number;
+  n_iter?: number;
+  fraction?: number | null;
+  error?: string;
+}
+
+/** One entry of the widget's ``columns`` trait. */
+export interface Column {
+  name: string;
+  kind: "numeric" | "categorical";
+  unique: number;
+}
+
+export interface LegendEntry {
+  value: unknown;
+  color: string;
+  count: number;
+}
+
+export interface LegendOther {
+  /** How many values share the "other" colour, and how many points have them. */
+  values: number;
+  count: number;
+  color: string;
+}
+
+export interface LegendMissing {
+  count: number;
+  color: string;
+}
+
+/** The widget's ``legend`` trait: what the colours mean. */
+export interface Legend {
+  kind: "none" | "numeric" | "categorical";
+  column?: string;
+  entries?: LegendEntry[];
+  other?: LegendOther;
+  missing?: LegendMissing;
+  min?: number;
+  max?: number;
+  stops?: string[];
 }
 
 /** Little-endian unsigned integers, base64. */

@@ -9,8 +9,8 @@ Each request kind has a payload type and a result type (TypedDicts) and the bina
 that travel with it (:data:`PROTOCOL`). :func:`parse_request` checks a message against them
 before any handler runs, and says which field is wrong, what it got and what it expects.
 The TypeScript types of the page (``js/src/protocolTypes.ts``) are generated from this module
-by ``scripts/protocol_ts.py``; a test fails when they differ. Values are checked against
-these types by :mod:`.typed_json`.
+and :mod:`.trait_types` (the JSON traits the page reads) by ``scripts/protocol_ts.py``; a test
+fails when they differ. Values are checked against these types by :mod:`.typed_json`.
 
 Values whose range depends on the data (a point index, a texture size limit) are checked by
 the handler that knows the data (:func:`payload_int`).
@@ -349,59 +349,6 @@ def command(name: str, **fields: Json) -> dict[str, Any]:
         raise ProtocolError(f"unknown command {name!r}; known commands: {', '.join(COMMANDS)}")
     message = {"command": name, **fields}
     return check(message, COMMANDS[name], f"the {name!r} command")
-
-
-# ------------------------------------------------------------------ traits described here
-
-
-class ParamSpec(TypedDict):
-    """One parameter a projection tab renders: its UI range and default."""
-
-    name: str
-    label: str
-    type: Literal["choice", "int", "float", "float_or_auto"]
-    default: Json
-    min: NotRequired[float]
-    max: NotRequired[float]
-    step: NotRequired[float]
-    choices: NotRequired[list[int]]
-    scale: NotRequired[Literal["log"]]
-    help: NotRequired[str]
-
-
-class MethodInfo(TypedDict):
-    """One entry of the widget's ``methods`` trait."""
-
-    available: bool
-    defaults: NotRequired[dict[str, Json]]
-    params: NotRequired[list[ParamSpec]]
-    #: Why the method is not available (e.g. how to install it).
-    message: NotRequired[str]
-
-
-#: The widget's ``methods`` trait: what the projections panel offers.
-MethodsTrait = dict[str, MethodInfo]
-
-# ------------------------------------------------------------------ the offline export
-
-
-class CodesData(TypedDict):
-    """Little-endian unsigned integers, base64."""
-
-    dtype: Literal["uint8", "uint16", "uint32"]
-    data: str
-
-
-class ExportColumn(TypedDict):
-    """One metadata column as an offline export carries it, for the page's stand-in for
-    Python to search it and answer ``row`` as Python does."""
-
-    name: str
-    #: Distinct texts (as search reads them); point i has values[codes[i] - 1], or none at 0.
-    values: list[str]
-    codes: CodesData
-    #: What ``row`` answers for a value: a number, true / false, or the text itself.
-    type: Literal["number", "boolean", "text"]
 
 
 # ------------------------------------------------------------------ requests and replies
