@@ -1,4 +1,4 @@
-"""Several embeddings of the same points in one projector (SPEC D3), without a browser."""
+"""Several embeddings of the same points in one projector, without a browser."""
 
 from __future__ import annotations
 

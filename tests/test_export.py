@@ -143,7 +143,7 @@ def test_text_that_looks_like_html_stays_data(digits, tmp_path):
 
 
 def test_bundle_needs_nothing_a_host_may_lack():
-    """SPEC H1: the widget's module fetches nothing (no CDN, no network at all) and uses no
+    """The widget's module fetches nothing (no CDN, no network at all) and uses no
     Jupyter-, Colab- or VS Code-specific API; only XML namespace names look like URLs."""
     for name in ("widget.js", "standalone.js"):
         code = bundle_text(name)
@@ -156,4 +156,4 @@ def test_bundle_needs_nothing_a_host_may_lack():
     # The only module import is the export's own: the widget's text, from a blob: URL.
     assert "import(" not in bundle_text("widget.js")
     assert bundle_text("standalone.js").count("import(") == 1
-    assert len(bundle_text("widget.js").encode()) < 1_000_000  # DESIGN: under 1 MB
+    assert len(bundle_text("widget.js").encode()) < 1_000_000  # the bundle stays under 1 MB

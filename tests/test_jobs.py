@@ -1,4 +1,4 @@
-"""jobs: background runs, throttled frames, cancel, pause (SPEC P5, DESIGN "Requests")."""
+"""jobs: background runs, throttled frames, cancel, pause."""
 
 from __future__ import annotations
 

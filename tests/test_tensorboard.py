@@ -1,4 +1,4 @@
-"""TensorBoard log dirs and standalone configs in and out (SPEC D7, D8)."""
+"""TensorBoard log dirs and standalone configs in and out."""
 
 from __future__ import annotations
 

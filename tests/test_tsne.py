@@ -1,4 +1,4 @@
-"""t-SNE: parameters, determinism, quality, animation frames, cancellation (SPEC P2, P5)."""
+"""t-SNE: parameters, determinism, quality, animation frames, cancellation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""UMAP: parameters, determinism, quality, progress, cancellation (SPEC P3, P5).
+"""UMAP: parameters, determinism, quality, progress, cancellation.
 
 The first UMAP call in a process compiles numba kernels (~10-30 s); the tests share one
 process, so only the first test that fits pays it.
@@ -166,7 +166,7 @@ def test_defaults_and_params_agree_with_the_signature():
     for spec in PARAMS:
         assert spec["default"] == UMAP_DEFAULTS[spec["name"]]
     neighbours = next(p for p in PARAMS if p["name"] == "n_neighbors")
-    assert (neighbours["min"], neighbours["max"]) == (5, 50)  # SPEC P3's UI range
+    assert (neighbours["min"], neighbours["max"]) == (5, 50)  # the UI's range
 
 
 def test_module_imports_without_umap():

@@ -81,7 +81,7 @@ class Dataset:
 
     embeddings: dict[str, np.ndarray]
     table: pd.DataFrame
-    #: One RGBA thumbnail per point, (N, h, w, 4) uint8, or None (set by the widget, SPEC D6).
+    #: One RGBA thumbnail per point, (N, h, w, 4) uint8, or None (set by the widget).
     images: np.ndarray | None = None
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Background runs for long projections (SPEC P2, P3, P5).
+"""Background runs for long projections.
 
 A :class:`Job` runs ``fn(ctx)`` in a daemon thread so the kernel's main thread stays free: the
 cell that started a t-SNE returns at once, and intermediate layouts still reach the view while

@@ -56,7 +56,7 @@ class Neighbors:
         angles_deg: (k,) float32 angle between the query and each neighbour in degrees
             (cosine only, else None).
         metric: "cosine" or "euclidean".
-        space: "original" or "spherized": where the distances were computed (SPEC D4).
+        space: "original" or "spherized": where the distances were computed.
     """
 
     indices: np.ndarray
@@ -131,7 +131,7 @@ def _spherize_with_mean(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def spherize(vectors: np.ndarray) -> np.ndarray:
-    """Centre ``vectors`` on their mean and scale every row to unit norm (SPEC D4).
+    """Centre ``vectors`` on their mean and scale every row to unit norm.
 
     Args:
         vectors: (N, D) real matrix.

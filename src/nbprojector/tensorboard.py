@@ -1,4 +1,4 @@
-"""TensorBoard projector log dirs and standalone configs: read and write (SPEC D7, D8).
+"""TensorBoard projector log dirs and standalone configs: read and write.
 
 ``projector_config.pbtxt`` is parsed and written with Google's ``protobuf`` package
 (``google.protobuf.text_format``; the standalone projector's JSON with

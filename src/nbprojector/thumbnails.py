@@ -1,4 +1,4 @@
-"""Image thumbnails for points (SPEC D6) and the PNG texture atlases that carry them.
+"""Image thumbnails for points and the PNG texture atlases that carry them.
 
 Two steps, both pure functions over arrays (Pillow for decoding, resizing and PNG):
 

@@ -1,5 +1,5 @@
 """The inspector in a real browser: neighbours of a clicked point, search, region selection,
-isolation, labels, and the selection seen from Python (SPEC I1-I6, V2, D4)."""
+isolation, labels, and the selection seen from Python."""
 
 from __future__ import annotations
 
