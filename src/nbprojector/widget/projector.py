@@ -8,7 +8,6 @@ component that owns it (see docs/ARCHITECTURE.md for who owns what).
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from ..bundle import STATIC, bundle
 from ..compute import LocalCompute
 from ..dataset import Dataset
 from ..jobs import Job
-from ..metadata import column_kind, describe_columns
+from ..metadata import describe_columns
 from .bookmark_list import BookmarkList
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
 from .inspector import Inspector
@@ -31,24 +30,7 @@ from .projections import Projections
 from .requests import Requests, handlers
 from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
 from .state import ViewState
-
-
-def _bytes_from_page(value: Any, _widget: Any) -> bytes:
-    """Binary traits written by the page arrive as memoryview; traitlets wants bytes."""
-    return bytes(value) if value is not None else b""
-
-
-_BINARY = {"from_json": _bytes_from_page}
-
-
-class FiniteFloat(t.Float):  # type: ignore[type-arg]
-    """A float trait that refuses NaN and infinities, naming the trait."""
-
-    def validate(self, obj: Any, value: Any) -> float:
-        number = float(super().validate(obj, value))
-        if not math.isfinite(number):
-            raise t.TraitError(f"{self.name} must be a finite number, got {value!r}")
-        return number
+from .traits import BINARY, FiniteFloat, default_color_column
 
 
 class Projector(anywidget.AnyWidget):
@@ -82,12 +64,12 @@ class Projector(anywidget.AnyWidget):
     _css = STATIC / "widget.css"
 
     # Per-point data, as binary buffers (never JSON lists); written by the ViewState.
-    _positions = t.Bytes(b"").tag(sync=True, **_BINARY)  # float32 N x 3, normalised
-    _colors = t.Bytes(b"").tag(sync=True, **_BINARY)  # uint8 N x 3
-    _labels = t.Bytes(b"").tag(sync=True, **_BINARY)  # UTF-8, all labels back to back
-    _label_offsets = t.Bytes(b"").tag(sync=True, **_BINARY)  # uint32 N + 1
-    _visible = t.Bytes(b"").tag(sync=True, **_BINARY)  # uint8 N, or empty for all
-    _selection = t.Bytes(b"").tag(sync=True, **_BINARY)  # uint32 indices, sorted
+    _positions = t.Bytes(b"").tag(sync=True, **BINARY)  # float32 N x 3, normalised
+    _colors = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N x 3
+    _labels = t.Bytes(b"").tag(sync=True, **BINARY)  # UTF-8, all labels back to back
+    _label_offsets = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 N + 1
+    _visible = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N, or empty for all
+    _selection = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 indices, sorted
     _atlases = t.List(t.Bytes(), read_only=True).tag(sync=True)  # one PNG per image atlas
     _bookmark_file = t.Bytes(b"").tag(sync=True)  # the JSON file of every bookmark, UTF-8
 
@@ -196,7 +178,7 @@ class Projector(anywidget.AnyWidget):
         self.on_msg(self._on_page_message)
         self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
         self.label_by = label_by if label_by is not None else str(data.table.columns[0])
-        self.color_by = color_by if color_by is not None else _default_color_column(data)
+        self.color_by = color_by if color_by is not None else default_color_column(data)
 
     # ---------------------------------------------------------------- data
 
@@ -529,17 +511,3 @@ class Projector(anywidget.AnyWidget):
     @t.observe("_bookmark_file")
     def _bookmark_file_changed(self, change: dict[str, Any]) -> None:
         self._bookmarks.file_changed(change["new"])
-
-
-def _default_color_column(data: Dataset) -> str:
-    """The first categorical column with 2 to 50 values, else any such column, else none."""
-    table = data.table
-    for column in table.columns:
-        values = table[column]
-        if column_kind(values) == "categorical" and 1 < values.nunique() <= 50:
-            return str(column)
-    for column in table.columns:
-        values = table[column]
-        if column != "index" and 1 < values.nunique() <= 50:
-            return str(column)
-    return ""
