@@ -44,6 +44,7 @@ from .dataset import Dataset
 from .layout import normalize_positions, visible_mask
 from .metadata import color_points
 from .search import as_text
+from .sources import VectorSource
 
 #: Neighbours are computed in the page when N x D (over every embedding embedded) is at most
 #: this many float32 values: 4 million floats are 16 MB of vectors, ~21 MB of base64 in the
@@ -158,10 +159,17 @@ def neighbor_vectors(record: ExportRecord, limit: int) -> dict[str, Any]:
     return {
         "available": True,
         "vectors": {
-            name: {"shape": list(v.shape), "data": b64(np.ascontiguousarray(v, "<f4"))}
-            for name, v in embeddings.items()
+            name: _vectors_of(record.data.source(name)) for name in record.data.embeddings
         },
     }
+
+
+def _vectors_of(source: VectorSource) -> dict[str, Any]:
+    """An embedding's vectors as little-endian float32 base64, read through its source."""
+    data = b"".join(
+        np.ascontiguousarray(block, "<f4").tobytes() for _start, block in source.chunks(65_536)
+    )
+    return {"shape": list(source.shape), "data": b64(data)}
 
 
 def bookmark_patches(
