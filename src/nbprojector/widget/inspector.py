@@ -218,7 +218,8 @@ class Inspector:
     def show_all(self) -> None:
         if self._view.isolated is None:
             return
-        self._view.set_isolation(None, self._widget._selection)
+        view = self._view
+        view.set_isolation(None, view.selection_bytes(view.selection))
         self._projections.rerun()
 
     def handle_isolate(self, payload: dict[str, Any], buffers: list[bytes]) -> dict[str, Any]:

@@ -33,16 +33,11 @@ Outcome = tuple[np.ndarray, dict[str, Any]]
 
 
 class _Context:
-    """What a run reports to: a job's context, or nothing for a run in the caller's thread."""
+    """Stands in for a job's context when PCA runs in the caller's thread (it only reports
+    progress, which nobody reads there)."""
 
     def progress(self, message: str, fraction: float | None = None) -> bool:
         return False
-
-    def frame(self, array: np.ndarray, iteration: int) -> bool:
-        return False
-
-    def check(self) -> None:
-        return None
 
 
 #: A prepared run: computes the layout of ``rows`` of a source.
