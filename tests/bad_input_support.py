@@ -31,7 +31,7 @@ def still_works(p):
     if not hasattr(p, "sent"):
         p.sent = []
         p.send = lambda content, buffers=None: p.sent.append(content)
-    p._on_page_message(p, {"id": 99, "kind": "row", "payload": {"index": 1}}, [])
+    p._requests.handle({"id": 99, "kind": "row", "payload": {"index": 1}}, [])
     reply = p.sent[-1]
     assert reply["ok"] and reply["result"]["index"] == 1
     assert np.isfinite(positions(p)).all() and positions(p).any()

@@ -1,11 +1,30 @@
-"""Hypothesis profiles: "ci" (the default: few examples, so the suite stays fast) and "long"
-(``pytest tests/test_properties.py --hypothesis-profile=long``) for a longer local search."""
+"""Fixtures shared by the unit tests, and the Hypothesis profiles: "ci" (the default: few
+examples, so the suite stays fast) and "long" (``pytest tests/test_properties.py
+--hypothesis-profile=long``) for a longer local search."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
+from sklearn.datasets import load_digits
+from sklearn.utils import Bunch
 
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("ci", max_examples=40, **_COMMON)
 settings.register_profile("long", max_examples=2_000, **_COMMON)
 settings.load_profile("ci")  # --hypothesis-profile=... loads another after this
+
+
+@pytest.fixture(scope="session")
+def digits() -> Bunch:
+    """scikit-learn's 1,797 8 x 8 digits: ``data`` (1797 x 64), ``target``, ``images``."""
+    return load_digits()
+
+
+@pytest.fixture(scope="session")
+def digit_vectors(digits: Bunch) -> np.ndarray:
+    """The digits as a float32 (1797, 64) matrix (read-only: tests share it)."""
+    vectors = digits.data.astype(np.float32)
+    vectors.flags.writeable = False
+    return vectors

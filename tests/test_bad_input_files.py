@@ -38,7 +38,7 @@ def p(x):
 def native_file(p, **changes):
     """A valid bookmark file of ``p``'s view, one field of the bookmark changed."""
     p.add_bookmark("view")
-    document = json.loads(bookmark_files.dumps(p._states, p.n_points))
+    document = json.loads(bookmark_files.dumps(p._bookmarks.states, p.n_points))
     p.delete_bookmark("view")
     document["bookmarks"] = document["bookmarks"][-1:]
     document["bookmarks"][0].update(changes)
@@ -178,7 +178,7 @@ def test_a_view_with_a_nan_camera_is_not_bookmarked(p):
     p.camera = {"position": [0, 0, 2], "target": [0, 0, 0], "zoom": float("nan")}
     with pytest.raises(BookmarkError, match="field 'camera' holds a non-finite number"):
         p.add_bookmark("bad")
-    assert [b["name"] for b in p.bookmarks] == ["kept"] and len(p._states) == 1
+    assert [b["name"] for b in p.bookmarks] == ["kept"] and len(p._bookmarks.states) == 1
     p.camera = {}
     assert p.add_bookmark("good")["name"] == "good"
     still_works(p)
@@ -186,9 +186,9 @@ def test_a_view_with_a_nan_camera_is_not_bookmarked(p):
 
 def test_bookmark_file_text_is_strict_json(p):
     p.add_bookmark("a")
-    p._states[0].camera = {"position": [0, float("nan"), 1]}
+    p._bookmarks.states[0].camera = {"position": [0, float("nan"), 1]}
     with pytest.raises(NonFiniteError, match=r"number at bookmarks\[0\]\.camera\.position"):
-        bookmark_files.dumps(p._states, p.n_points)
+        bookmark_files.dumps(p._bookmarks.states, p.n_points)
 
 
 def test_html_export_is_strict_json_and_writes_nothing_on_failure(p, tmp_path):

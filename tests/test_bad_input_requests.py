@@ -30,7 +30,7 @@ def p():
 def ask(p, kind, payload):
     """Send one request as the page does; return its reply."""
     before = len(p.replies)
-    p._on_page_message(p, {"id": 7, "kind": kind, "payload": payload}, [])
+    p._requests.handle({"id": 7, "kind": kind, "payload": payload}, [])
     assert len(p.replies) == before + 1, "every request gets exactly one reply"
     return p.replies[-1]
 
@@ -52,13 +52,13 @@ def test_catastrophic_pattern_answers_at_once_in_search_count_and_custom(tmp_pat
         found = p.search({CATASTROPHIC!r}, regex=True).tolist()
         times["search"] = time.perf_counter() - start
         start = time.perf_counter()
-        p._on_page_message(p, {{"id": 1, "kind": "count",
+        p._requests.handle({{"id": 1, "kind": "count",
                                "payload": {{"query": {CATASTROPHIC!r}, "regex": True}}}}, [])
         times["count"] = time.perf_counter() - start
         start = time.perf_counter()
         payload = {{"method": "custom", "params": {{"left": {CATASTROPHIC!r}, "right": "x",
                                                    "regex": True, "column": "label"}}}}
-        p._on_page_message(p, {{"id": 2, "kind": "project", "payload": payload}}, [])
+        p._requests.handle({{"id": 2, "kind": "project", "payload": payload}}, [])
         times["custom"] = time.perf_counter() - start
         print(json.dumps({{"found": found, "replies": replies, "times": times}}))
         """
@@ -123,3 +123,14 @@ def test_regex_search_answers_as_before_for_ordinary_patterns(p):
     assert p.search(r"^WORD\d$", regex=True).tolist() == list(range(30, 40))
     assert ask(p, "count", {"query": CATASTROPHIC, "regex": True})["result"] == {"count": 0}
     assert ask(p, "count", {"query": "a+!$", "regex": True})["result"] == {"count": 30}
+
+
+@pytest.mark.parametrize("kind", ["count", "search"])
+@pytest.mark.parametrize("column", [["label"], {"name": "label"}])
+def test_a_column_that_is_not_text_is_refused_by_name(p, kind, column):
+    """A list or dict column is not hashable: the reply names the field, not Python's
+    'unhashable type', and the widget answers the next request."""
+    reply = ask(p, kind, {"query": "word", "regex": False, "column": column})
+    assert reply["ok"] is False
+    assert "'column'" in reply["error"] and "unhashable" not in reply["error"]
+    assert ask(p, "count", {"query": "word", "column": "label"})["result"] == {"count": 30}

@@ -35,7 +35,7 @@ def deliver(p: Projector, content: Any, buffers: list[Any] | None = None) -> lis
         replies.append(reply)
 
     p.send = send
-    p._on_page_message(p, content, buffers or [])
+    p._requests.handle(content, buffers or [])
     return replies
 
 

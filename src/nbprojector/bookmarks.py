@@ -5,7 +5,7 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
     {"format": "nbprojector-bookmarks", "version": 1, "n_points": N,
      "bookmarks": [{
         "name": "State 1",
-        "embedding": "embedding",          # which embedding (D3)
+        "embedding": "embedding",          # which embedding
         "projection": {...},                # method, params, dims, ... as in p.projection
         "coords": {"dtype": "float16", "shape": [N, 2 or 3], "data": "<base64>"},
         "isolated": null or {"dtype": "uint32", "shape": [M], "data": "<base64>"},
@@ -26,7 +26,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -205,7 +205,12 @@ def _field(record: dict, key: str, kind: type, where: str, default: Any = _MISSI
     return value
 
 
+@overload
+def _size(record: dict, key: str, where: str, default: float) -> float: ...
+@overload
+def _size(record: dict, key: str, where: str, default: None) -> float | None: ...
 def _size(record: dict, key: str, where: str, default: float | None) -> float | None:
+    """``record[key]`` as a size within its range, or ``default`` when it is absent."""
     value = record.get(key)
     if value is None:
         return default

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .sprites import as_thumbnails
 from .tensorfiles import TensorFileError, checkpoint_tensor_names
+from .thumbnails import as_thumbnails
 
 CONFIG_NAME = "projector_config.pbtxt"
 JSON_CONFIG_NAME = "projector_config.json"
@@ -42,7 +42,7 @@ class SpriteInfo:
     single_image_dim: tuple[int, int]
 
     def thumbnails(self, n: int, max_side: int | None = 64) -> np.ndarray:
-        """The first ``n`` images, as (n, h, w, 4) uint8 RGBA (see ``sprites.as_thumbnails``)."""
+        """The first ``n`` images, as (n, h, w, 4) uint8 RGBA (see ``thumbnails.as_thumbnails``)."""
         return as_thumbnails(
             str(self.image_path), single_image_dim=self.single_image_dim, n=n, max_side=max_side
         )

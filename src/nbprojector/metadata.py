@@ -198,7 +198,7 @@ def _header_hint(path: Path, table: pd.DataFrame, n_points: int) -> str:
 
 
 def _table_from_dict(meta: Mapping, n_points: int) -> pd.DataFrame:
-    columns = {}
+    columns: dict[Any, Any] = {}
     for name, values in meta.items():
         arr = np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values
         if np.ndim(arr) != 1:
@@ -280,7 +280,7 @@ def pack_labels(values: pd.Series) -> tuple[bytes, bytes]:
     return data, offsets.astype(np.uint32).tobytes()
 
 
-def color_points(values: pd.Series | None) -> tuple[np.ndarray, dict[str, Any]]:
+def color_points(values: pd.Series | None) -> tuple[np.ndarray | None, dict[str, Any]]:
     """Colours (N x 3 uint8) and the legend for colouring by ``values``.
 
     Categorical: values ranked by count; the first len(PALETTE) get palette colours, the

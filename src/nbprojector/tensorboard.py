@@ -46,7 +46,6 @@ from .logdir_config import (
     parse_config,
 )
 from .metadata import MetadataError, load_metadata, write_tsv
-from .sprites import as_thumbnails
 from .tensorfiles import (
     TensorFileError,
     check_sprite,
@@ -55,6 +54,7 @@ from .tensorfiles import (
     sprite_sheet,
     write_tensor,
 )
+from .thumbnails import as_thumbnails
 
 __all__ = [
     "CONFIG_NAME", "JSON_CONFIG_NAME", "EmbeddingEntry", "Logdir", "LogdirError", "SpriteInfo",
@@ -220,7 +220,7 @@ def write_logdir(
         metadata: one row per point, in any form ``Projector`` takes, written as
             TensorBoard's metadata TSV (a header only with two or more columns: a single
             column comes back named ``label``).
-        sprite: images, anything ``sprites.as_thumbnails`` takes (an (N, H, W[, C]) array,
+        sprite: images, anything ``thumbnails.as_thumbnails`` takes (an (N, H, W[, C]) array,
             PIL images, or a sprite sheet with ``single_image_dim``): written as one square
             ``sprite.png`` grid within TensorBoard's 8192 px limit.
         tensor_format: ``"tsv"`` (9 significant digits: exact for float32; TensorBoard tries
@@ -325,7 +325,7 @@ def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | Non
     states = [state for name, file in data.bookmarks.items()
               for state in _read_bookmarks(file, name, n)]  # fmt: skip
     kwargs.setdefault("meta", data.metadata)
-    accepted = inspect.signature(cls.__init__).parameters
+    accepted = inspect.signature(cls).parameters
     if data.sprite is not None and "images" in accepted and "single_image_dim" in accepted:
         kwargs.setdefault("images", str(data.sprite.image_path))
         kwargs.setdefault("single_image_dim", data.sprite.single_image_dim)
@@ -333,7 +333,7 @@ def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | Non
     widget._logdir = data.entries  # where each embedding came from, paths included
     widget._logdir_sprite = data.sprite  # for to_logdir, and until the widget shows images
     if states:
-        widget._adopt(states, False)
+        widget._bookmarks.adopt(states, False)
     return widget
 
 
@@ -348,15 +348,19 @@ def _read_bookmarks(path: Path, embedding: str, n: int) -> list[bookmark_files.S
     return states
 
 
-def save_logdir(widget: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
-    """``Projector.to_logdir``: every embedding, the metadata and the images, as a log dir."""
-    table = widget._data.table
+def save_logdir(
+    data: Dataset, opened_sprite: Any, path: str | os.PathLike, **kwargs: Any
+) -> Path:
+    """``Projector.to_logdir``: every embedding, the metadata and the images of ``data``,
+    as a log dir. ``opened_sprite``: the sprite of the log dir the widget was opened from
+    (None if none), written when the widget has no images of its own."""
+    table = data.table
     default = list(table.columns) == ["index"] and np.array_equal(
         table["index"], np.arange(len(table))
     )
-    images = getattr(widget._data, "images", None)
-    sprite, dim = images, None
-    if images is None and getattr(widget, "_logdir_sprite", None) is not None:
-        sprite, dim = str(widget._logdir_sprite.image_path), widget._logdir_sprite.single_image_dim
-    return write_logdir(path, widget._data.embeddings, None if default else table, sprite,
+    sprite: Any = data.images
+    dim = None
+    if data.images is None and opened_sprite is not None:
+        sprite, dim = str(opened_sprite.image_path), opened_sprite.single_image_dim
+    return write_logdir(path, data.embeddings, None if default else table, sprite,
                         single_image_dim=dim, **kwargs)  # fmt: skip

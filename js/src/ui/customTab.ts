@@ -2,9 +2,9 @@
 // Each field shows how many points it matches; the run waits until every used field matches.
 
 import type { Column } from "../protocol";
-import type { Ctx } from "./context";
-import { field, h, setOptions } from "./dom";
-import type { Tab } from "./projectionsPanel";
+import type { Ctx } from "../context";
+import { field, h, setOptions } from "../dom";
+import type { Tab } from "./tab";
 import { runControls } from "./runControls";
 
 const FIELDS = ["left", "right", "down", "up"] as const;

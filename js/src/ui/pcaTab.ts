@@ -1,9 +1,9 @@
 // PCA: choose any two or three of the top components as x / y / z; variance explained.
 
 import type { Projection } from "../protocol";
-import type { Ctx } from "./context";
-import { field, h, setOptions } from "./dom";
-import type { Tab } from "./projectionsPanel";
+import type { Ctx } from "../context";
+import { field, h, setOptions } from "../dom";
+import type { Tab } from "./tab";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

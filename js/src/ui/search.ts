@@ -1,11 +1,11 @@
-// Search (SPEC I1): a column, a query, a regular-expression toggle. Python matches (the same
+// Search: a column, a query, a regular-expression toggle. Python matches (the same
 // rules as p.search), selects every match and answers with the count and the first 100
 // indices as a uint32 buffer; the list shows their labels. A bad pattern gets a message here.
 
 import { uint32s } from "../codecs";
 import type { Column } from "../protocol";
-import type { Ctx } from "./context";
-import { h, section, setOptions } from "./dom";
+import type { Ctx } from "../context";
+import { h, section, setOptions } from "../dom";
 import { pointList } from "./neighbors";
 import type { InspectState } from "./inspectState";
 
