@@ -125,6 +125,8 @@ export class ProjectorView {
       this.listen(`change:${trait}`, () => this.updateStatus());
     }
     this.sprites = new SpriteLayer(this.stage, this.ctx);
+    const dots = this.stage.look;
+    this.stage.look = () => this.sprites.look() ?? dots();
     this.inspect.thumbnailOf = (i, px) => this.sprites.thumbnail(i, px);
     (this.root as any).__nbp = this.testHandle();
 

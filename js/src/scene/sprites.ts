@@ -79,6 +79,13 @@ export class SpriteLayer {
     return this.drawing ? this.imageSize.value : null;
   }
 
+  /** How the images are drawn (for picking), or null while dots are. */
+  look(): { size: number; images: true; aspect: number } | null {
+    const cell = this.loaded?.manifest.cell;
+    if (!this.drawing || !cell) return null;
+    return { size: this.imageSize.value, images: true, aspect: cell[0] / Math.max(1, cell[1]) };
+  }
+
   /** For tests: what is shown, and from how many atlases of which limit. */
   info() {
     const m = this.loaded?.manifest;
