@@ -321,8 +321,9 @@ class InspectorMixin(t.HasTraits):
     def isolate(self, indices: Any = None) -> np.ndarray:
         """Show only ``indices`` (default: the selection) and rerun the projection on them.
 
-        The selection is cleared; indices never change, so labels, colours, images and
-        neighbour lists stay right. Returns the sorted indices shown.
+        The selection keeps those of its points that are shown (isolating a clicked point's
+        neighbourhood keeps it and its neighbours selected); indices never change, so labels,
+        colours, images and neighbour lists stay right. Returns the sorted indices shown.
 
         Raises:
             ValueError: nothing to isolate, or the current projection cannot run on these
@@ -332,10 +333,15 @@ class InspectorMixin(t.HasTraits):
             rows = self.selection
         else:
             rows = np.frombuffer(self._selection_bytes(indices), np.uint32).astype(np.int64)
+        return self._isolate(rows, np.intersect1d(self.selection, rows))
+
+    def _isolate(self, rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
+        """Isolate ``rows`` with the selection ``kept``; all or nothing."""
         if len(rows) == 0:
             raise ValueError("nothing to isolate: select some points first, or pass indices")
         before = (self._isolated, self._visible, self._selection)
-        self._set_isolation(rows, visible_mask(rows, self.n_points), b"")
+        kept_bytes = kept.astype(np.uint32).tobytes()
+        self._set_isolation(rows, visible_mask(rows, self.n_points), kept_bytes)
         try:
             # Not under hold_sync: a projection's layout arrives from its job's thread.
             self._rerun_projection()
@@ -369,10 +375,11 @@ class InspectorMixin(t.HasTraits):
         if payload.get("show_all"):
             self.show_all()
             return {"shown": self.n_points}
-        indices = None
-        if buffers:
-            raw = bytes(buffers[0])
-            if len(raw) % 4:
-                raise protocol.ProtocolError("isolate's buffer must hold uint32 indices")
-            indices = np.frombuffer(raw, dtype=np.uint32)
-        return {"shown": len(self.isolate(indices))}
+        if not buffers:
+            return {"shown": len(self.isolate())}
+        raw = bytes(buffers[0])
+        if len(raw) % 4:
+            raise protocol.ProtocolError("isolate's buffer must hold uint32 indices")
+        # The page's selection, which stays selected (Python's copy may not have caught up).
+        rows = np.frombuffer(self._selection_bytes(np.frombuffer(raw, np.uint32)), np.uint32)
+        return {"shown": len(self._isolate(rows.astype(np.int64), rows))}

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import protocol
+from . import protocol, wording
 from .jobs import Cancelled, Job, JobContext, JobRunner
 from .layout import Layout, embed_subset
 from .projections import custom as custom_module
@@ -21,6 +21,8 @@ from .projections.pca import MAX_COMPONENTS, PCAResult, pca
 from .search import match
 
 METHODS = ("pca", "tsne", "umap", "custom")
+# The optimisation phase's progress messages, shown as the step reached instead.
+LAYOUT_PHASES = {tsne_module.PHASE_LAYOUT, umap_module.PHASE_LAYOUT}
 
 
 def methods_available() -> dict[str, dict[str, Any]]:
@@ -62,7 +64,8 @@ class ProjectionsMixin:
           needs the ``umap`` extra.
         - ``p.project("custom", left="bad", right="good", down=None, up=None,
           column=None, regex=False)``: x from Left to Right (centroid difference in the
-          original space), y from Down to Up.
+          original space), y from Down to Up. The axes come from all points, also while
+          some are isolated; the points shown are laid out. Immediate.
 
         A newer call cancels a running one. Parameter errors raise here, at once.
 
@@ -79,8 +82,10 @@ class ProjectionsMixin:
         n = self.n_points if rows is None else len(rows)
         run = getattr(self, f"_prepare_{method}")(dict(params), n)
         job = self._submit(method, run, rows)
-        if method == "pca":
-            job.wait()  # PCA is exact and fast once computed; callers expect it shown now
+        if method in ("pca", "custom"):
+            # Exact and fast once computed (custom: one product with the axes, computed
+            # above): callers, and isolate's rerun, expect the layout shown now.
+            job.wait()
         return job
 
     def _show_first_layout(self) -> None:
@@ -166,7 +171,6 @@ class ProjectionsMixin:
         )
 
         def run(ctx: JobContext, vectors: np.ndarray, rows: np.ndarray | None):
-            total = options["n_iter"]
 
             def frame(iteration: int, embedding: np.ndarray) -> bool:
                 ctx.frame(embedding, iteration)
@@ -185,8 +189,10 @@ class ProjectionsMixin:
                 **options,
             )
             return coords, {"params": {"dims": dims, **options}, "dims": dims,
-                            "iteration": total, "pca_first": vectors.shape[1] > 50}  # fmt: skip
+                            "iteration": options["n_iter"],
+                            "pca_first": vectors.shape[1] > 50}  # fmt: skip
 
+        run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
         return run
 
     def _prepare_umap(self, params: dict[str, Any], n: int):
@@ -213,6 +219,7 @@ class ProjectionsMixin:
             )
             return coords, {"params": {"dims": dims, **options}, "dims": dims}
 
+        run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
         return run
 
     def _prepare_custom(self, params: dict[str, Any], n: int):
@@ -224,19 +231,14 @@ class ProjectionsMixin:
         fields = {k: params.pop(k, None) for k in ("left", "right", "down", "up")}
         regex = bool(params.pop("regex", False))
         _reject_unknown("custom", params)
-        values = self._data.table[column]
-        rows = self._isolated
-        if rows is not None:
-            values = values.iloc[rows].reset_index(drop=True)
-        # Validate (and count) now, so a field that matches nothing is reported at once.
-        custom_module.custom_from_queries(
-            self.vectors if rows is None else self.vectors[rows], values, regex=regex, **fields
+        # The axes come from ALL points, also while a subset is isolated (only the points
+        # shown are laid out); computed now, so a field that matches nothing fails at once.
+        axes, counts = custom_module.axes_from_queries(
+            self.vectors, self._data.table[column], regex=regex, **fields
         )
 
         def run(ctx: JobContext, vectors: np.ndarray, rows: np.ndarray | None):
-            coords, counts = custom_module.custom_from_queries(
-                vectors, values, regex=regex, **fields
-            )
+            coords = axes.project(vectors)
             params_out = {"column": column, "regex": regex, **fields}
             return coords, {"params": params_out, "dims": 2, "counts": counts}
 
@@ -247,6 +249,7 @@ class ProjectionsMixin:
     def _submit(self, method: str, run, rows: np.ndarray | None) -> Job:
         embedding = self.embedding
         vectors = self.vectors if rows is None else self.vectors[rows]
+        total_steps: int | None = getattr(run, "total_steps", None)
         # What a cancel puts back, and what "stop here" keeps (the last frame shown).
         run_state: dict[str, Any] = {"before": self._layouts.get(embedding), "last": None,
                                      "keep": False, "iteration": None}  # fmt: skip
@@ -262,10 +265,13 @@ class ProjectionsMixin:
             layout = Layout(coords, described, rows)
             run_state["last"], run_state["iteration"] = layout, iteration
             self._show(layout)
-            step = f"{_step(method)} {iteration}"
-            self._set_progress("running", method, step, iteration=iteration)
+            line = wording.step_line(method, iteration, total_steps)
+            self._set_progress("running", method, line, iteration=iteration)
 
         def on_progress(message: str, fraction: float | None) -> None:
+            if message in LAYOUT_PHASES and fraction is not None and total_steps:
+                done = round(fraction * total_steps)  # "iteration 340 / 750", not the phase
+                message = wording.step_line(method, done, total_steps)
             self._set_progress("running", method, message, fraction=fraction)
 
         def on_done(result) -> None:
@@ -275,10 +281,11 @@ class ProjectionsMixin:
             self._layouts[embedding] = layout
             if self.embedding == embedding:
                 self._show(layout)
-            self._set_progress("done", method, f"{method} done")
+            steps = description.get("stopped_at") or total_steps
+            self._set_progress("done", method, wording.done_line(method, steps))
 
         def on_error(err: BaseException) -> None:
-            self._set_progress("failed", method, f"{method} failed", error=str(err))
+            self._set_progress("failed", method, wording.failed_line(method), error=str(err))
             self._restore(embedding, run_state["before"])
 
         def on_cancel(superseded: bool) -> None:
@@ -293,15 +300,14 @@ class ProjectionsMixin:
                 self._layouts[embedding] = Layout(last.coords, done, rows)
                 if self.embedding == embedding:
                     self._show(self._layouts[embedding])
-                self._set_progress(
-                    "done", method, f"stopped at {_step(method)} {run_state['iteration']}"
-                )
+                line = wording.stopped_line(method, run_state["iteration"])
+                self._set_progress("done", method, line)
             else:
                 self._restore(embedding, run_state["before"])
-                self._set_progress("cancelled", method, f"{method} cancelled")
+                self._set_progress("cancelled", method, wording.cancelled_line(method))
 
         # Said before the job starts, so it can never overwrite the job's own later news.
-        self._set_progress("running", method, f"starting {method}")
+        self._set_progress("running", method, wording.starting_line(method))
         job = self._runner.submit(
             fn, on_frame=on_frame, on_progress=on_progress, on_done=on_done,
             on_error=on_error, on_cancel=on_cancel, name=method,
@@ -365,7 +371,8 @@ class ProjectionsMixin:
         return {"state": None if job is None else job.state}
 
     def _request_count(self, payload: dict[str, Any], _buffers: list[Any]) -> dict[str, Any]:
-        """How many points a query matches (the custom panel's live counts)."""
+        """How many points a query matches (the custom panel's live counts), among ALL points:
+        the custom axes come from all of them, also while a subset is isolated."""
         column = payload.get("column") or self.label_by
         if column not in self._data.table.columns:
             raise ValueError(f"unknown column {column!r}")
@@ -373,9 +380,8 @@ class ProjectionsMixin:
         if not isinstance(query, str):
             raise protocol.ProtocolError("'query' must be a string")
         values = self._data.table[column]
-        if self._isolated is not None:
-            values = values.iloc[self._isolated]
-        return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum())}
+        return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum()),
+                "of": self.n_points}  # fmt: skip
 
 
 class _NoProgress:
@@ -395,7 +401,3 @@ def _reject_unknown(method: str, params: dict[str, Any]) -> None:
 
 __all__ = ["Cancelled", "ProjectionsMixin", "methods_available"]
 
-
-def _step(method: str) -> str:
-    """What one step of a method's optimisation is called in its progress line."""
-    return "epoch" if method == "umap" else "iteration"
