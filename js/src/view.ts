@@ -19,6 +19,7 @@ import { displayPanel } from "./ui/display";
 import { h } from "./ui/dom";
 import { InspectState, opOf } from "./ui/inspectState";
 import { inspector } from "./ui/inspector";
+import { bindPanelToggle } from "./ui/layoutMemory";
 import { projectionsPanel } from "./ui/projectionsPanel";
 import { ViewTools } from "./ui/viewTools";
 
@@ -72,15 +73,16 @@ export class ProjectorView {
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
     const toggleRight = h("button", { class: "nbp-toggle-right", title: "Show or hide the inspector", text: "Inspector" });
     const toolbar = h("div", { class: "nbp-toolbar" }, toggleLeft, h("span", { class: "nbp-spacer" }), reset, toggleRight);
-    const centre = h("div", { class: "nbp-centre" }, toolbar, canvasBox, this.tooltip, this.message);
-    this.root = h("div", { class: "nbprojector" }, h("div", { class: "nbp-body" }, left, centre, right), this.status);
+    const centre = h("div", { class: "nbp-centre" }, canvasBox, this.tooltip, this.message);
+    this.root = h("div", { class: "nbprojector" }, toolbar, h("div", { class: "nbp-body" }, left, centre, right), this.status);
     el.append(this.root);
     reset.addEventListener("click", () => {
       this.stage.resetView();
       write(model, "camera", this.stage.getCameraState());
+    // The toolbar spans the widget (one row above the panels and the canvas).
     });
-    toggleLeft.addEventListener("click", () => left.classList.toggle("nbp-collapsed"));
-    toggleRight.addEventListener("click", () => right.classList.toggle("nbp-collapsed"));
+    bindPanelToggle(toggleLeft, left, "left");
+    bindPanelToggle(toggleRight, right, "right");
     this.message.addEventListener("click", () => (this.message.hidden = true));
 
     this.stage = new Stage(canvasBox);
@@ -155,7 +157,7 @@ export class ProjectorView {
   }
 
   private applyHeight(): void {
-    this.root.style.height = `${this.model.get("height") ?? 560}px`;
+    this.root.style.height = `${this.model.get("height") ?? 600}px`;
   }
 
   /** Colours from the `theme` trait and the host's theme (js/src/theme.ts); cheap when

@@ -116,7 +116,7 @@ class Projector(
     label_size = t.Float(12.0, min=6.0, max=48.0, help="Label font size in CSS pixels").tag(
         sync=True
     )
-    height = t.Int(560, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
+    height = t.Int(600, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
     camera = t.Dict(help="Camera position, target and zoom; empty means fit").tag(sync=True)
     theme = t.Enum(["auto", "light", "dark"], "auto", help="'auto' follows the notebook").tag(
         sync=True
@@ -129,7 +129,7 @@ class Projector(
         *,
         label_by: str | None = None,
         color_by: str | None = None,
-        height: int = 560,
+        height: int = 600,
         images: Any = None,
         single_image_dim: tuple[int, int] | None = None,
         show_images: bool | None = None,
