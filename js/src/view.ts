@@ -20,6 +20,7 @@ import { h } from "./ui/dom";
 import { InspectState, opOf } from "./ui/inspectState";
 import { inspector } from "./ui/inspector";
 import { bindPanelToggle } from "./ui/layoutMemory";
+import { progressLine } from "./ui/progressLine";
 import { projectionsPanel } from "./ui/projectionsPanel";
 import { ViewTools } from "./ui/viewTools";
 
@@ -29,6 +30,9 @@ const CLICK_SLOP_PX = 4;
 const NEIGHBOR_WAIT_MS = 150;
 const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
 const FALLBACK_COLOR: [number, number, number] = [74, 127, 209];
+/** An error says what went wrong with the state shown: once that changes, the error goes.
+ * (Python's errors come after their own trait changes on the same channel.) */
+const STATE_EVENTS = ["change:projection", "change:_selection", "change:_visible", "change:embedding"];
 
 export class ProjectorView {
   private root: HTMLElement;
@@ -49,6 +53,8 @@ export class ProjectorView {
   private stopThemeWatch: () => void;
   private background = "";
   private sprites: SpriteLayer;
+  /** The listeners that clear the error shown once it is stale. */
+  private staleWatch: [string, () => void][] = [];
 
   constructor(
     private model: Model,
@@ -58,7 +64,7 @@ export class ProjectorView {
     this.ctx = {
       model,
       rpc,
-      notify: (text, kind = "info") => this.notify(text, kind),
+      notify: (text, kind = "info", staleOn = STATE_EVENTS) => this.notify(text, kind, staleOn),
       listen: (event, callback) => this.listen(event, callback),
     };
     const canvasBox = h("div", { class: "nbp-canvas" });
@@ -150,10 +156,18 @@ export class ProjectorView {
     this.listeners.push([event, callback]);
   }
 
-  private notify(text: string, kind: "error" | "info"): void {
+  private notify(text: string, kind: "error" | "info", staleOn: string[] = STATE_EVENTS): void {
+    for (const [event, callback] of this.staleWatch) this.model.off(event, callback);
+    this.staleWatch = [];
     this.message.textContent = text;
     this.message.dataset.kind = kind;
     this.message.hidden = !text;
+    if (!text || kind !== "error") return;
+    const clear = () => this.notify("", "info");
+    for (const event of staleOn) {
+      this.model.on(event, clear);
+      this.staleWatch.push([event, clear]);
+    }
   }
 
   private applyHeight(): void {
@@ -249,8 +263,7 @@ export class ProjectorView {
     if (selected) parts.push(`${selected.toLocaleString()} selected`);
     const visible = bytes(this.model.get("_visible"));
     if (visible.length) parts.push(`${visible.reduce((a, v) => a + (v ? 1 : 0), 0).toLocaleString()} shown (isolated)`);
-    if (progress.state === "running" || progress.state === "paused") parts.push(progress.message ?? "running");
-    else if (progress.state === "failed") parts.push(`failed: ${progress.error ?? progress.message ?? ""}`);
+    if (progress.state === "running" || progress.state === "paused" || progress.state === "failed") parts.push(progressLine(progress));
     this.status.textContent = parts.join(" · ");
     this.root.dataset.running = String(progress.state === "running");
   }
@@ -408,8 +421,9 @@ export class ProjectorView {
   }
 
   dispose(): void {
-    for (const [event, callback] of this.listeners) this.model.off(event, callback);
+    for (const [event, callback] of [...this.listeners, ...this.staleWatch]) this.model.off(event, callback);
     this.listeners = [];
+    this.staleWatch = [];
     this.resizeObserver.disconnect();
     this.regions.dispose();
     this.tools.dispose();

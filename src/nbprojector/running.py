@@ -396,7 +396,8 @@ _NO_PROGRESS = _NoProgress()
 
 def _reject_unknown(method: str, params: dict[str, Any]) -> None:
     if params:
-        raise ValueError(f"unknown parameter(s) for {method}: {', '.join(sorted(params))}")
+        what = "parameter" if len(params) == 1 else "parameters"
+        raise ValueError(f"unknown {what} for {method}: {', '.join(sorted(params))}")
 
 
 __all__ = ["Cancelled", "ProjectionsMixin", "methods_available"]

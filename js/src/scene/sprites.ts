@@ -14,6 +14,9 @@ import type { Ctx } from "../ui/context";
 import type { Stage } from "./stage";
 import { spriteFragmentShader, spriteVertexShader } from "./spriteShader";
 
+/** What makes an error about the images stale: new images, or dots asked for. */
+const IMAGE_EVENTS = ["change:image_manifest", "change:show_images"];
+
 /** The `image_manifest` trait (see sprites.Atlases.to_manifest and images.py). */
 export interface ImageManifest {
   format: string;
@@ -148,7 +151,7 @@ export class SpriteLayer {
       (err: Error) => {
         if (version === this.version) {
           this.replace(null, "error");
-          this.ctx.notify(`Images could not be decoded: ${err.message}`, "error");
+          this.ctx.notify(`Images could not be decoded: ${err.message}`, "error", IMAGE_EVENTS);
         }
       },
     );
@@ -171,7 +174,7 @@ export class SpriteLayer {
       })
       .catch((err: Error) => {
         this.state = "error";
-        this.ctx.notify(`Images cannot be shown: this browser's textures are at most ${limit} px (${err.message}); showing dots`, "error");
+        this.ctx.notify(`Images cannot be shown: this browser's textures are at most ${limit} px (${err.message}); showing dots`, "error", IMAGE_EVENTS);
       });
   }
 
