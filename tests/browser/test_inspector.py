@@ -389,6 +389,7 @@ def test_python_selection_changes_pixels_and_labels(nb):
     nb.settle()
     assert changed_share(base, nb.canvas_pixels()) < 0.001
     # All labels: many, none overlapping, drawn as pixels; bigger with the label size.
+    nb.unfold("Points and labels")
     nb.view.locator("input.nbp-all-labels").check()
     nb.wait_for("h.labelsPlaced().length > 30")
     nb.settle()
