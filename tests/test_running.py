@@ -175,7 +175,9 @@ def test_umap_from_the_widget(p):
     # The view sees the layout as it forms (500 epochs at this size, a frame every few), and
     # the line counts the epochs to their total.
     assert len(frames) >= 3
-    assert any(re.fullmatch(r"epoch \d+ / 500", m or "") for m in messages)
+    steps = [re.fullmatch(r"epoch (\d+) / 500", m or "") for m in messages]
+    epochs = [int(step.group(1)) for step in steps if step]
+    assert len(epochs) >= 3 and epochs == sorted(epochs), "the line never counts backwards"
     assert p.progress["message"] == "UMAP done, 500 epochs"
 
 

@@ -265,8 +265,12 @@ class ProjectionsMixin:
             layout = Layout(coords, described, rows)
             run_state["last"], run_state["iteration"] = layout, iteration
             self._show(layout)
-            line = wording.step_line(method, iteration, total_steps)
-            self._set_progress("running", method, line, iteration=iteration)
+            # The line is the progress callback's (a held-back frame can come after a later
+            # step was said); a frame only says which step the layout shown is from.
+            said = self.progress if self.progress.get("method") == method else {}
+            line = said.get("message") or wording.step_line(method, iteration, total_steps)
+            self._set_progress("running", method, line, iteration=iteration,
+                               fraction=said.get("fraction"))  # fmt: skip
 
         def on_progress(message: str, fraction: float | None) -> None:
             if message in LAYOUT_PHASES and fraction is not None and total_steps:
