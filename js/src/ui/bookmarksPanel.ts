@@ -4,6 +4,7 @@
 import { bytes } from "../codecs";
 import type { Ctx } from "./context";
 import { h, section } from "./dom";
+import { plural } from "./progressLine";
 
 interface Summary {
   name: string;
@@ -63,7 +64,7 @@ export function bookmarksPanel(ctx: Ctx): HTMLElement {
     if (!file) return;
     const data = new Uint8Array(await file.arrayBuffer());
     rpc.request("bookmark", { action: "load" }, [data]).then(({ result }) => {
-      ctx.notify(`Loaded ${result.added.length} bookmark(s) from ${file.name}`, "info");
+      ctx.notify(`Loaded ${plural(result.added.length, "bookmark")} from ${file.name}`, "info");
     }, fail);
   });
   prev.addEventListener("click", () => restore(current - 1));
