@@ -6,7 +6,7 @@ import type { Model } from "./model";
 import { write } from "./model";
 import type { Kind, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
-import { LabelLayer } from "./scene/labels";
+import { type Box, LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
 import { RegionTool } from "./scene/regions";
 import { SpriteLayer } from "./scene/sprites";
@@ -53,6 +53,8 @@ export class ProjectorView {
   private stopThemeWatch: () => void;
   private background = "";
   private sprites: SpriteLayer;
+  /** Where the hover tooltip is, relative to the canvas (null: hidden). */
+  private tooltipBox: Box | null = null;
   /** The listeners that clear the error shown once it is stale. */
   private staleWatch: [string, () => void][] = [];
 
@@ -78,6 +80,7 @@ export class ProjectorView {
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
     const toggleRight = h("button", { class: "nbp-toggle-right", title: "Show or hide the inspector", text: "Inspector" });
+    // The toolbar spans the widget (one row above the panels and the canvas).
     const toolbar = h("div", { class: "nbp-toolbar" }, toggleLeft, h("span", { class: "nbp-spacer" }), reset, toggleRight);
     const centre = h("div", { class: "nbp-centre" }, canvasBox, this.tooltip, this.message);
     this.root = h("div", { class: "nbprojector" }, toolbar, h("div", { class: "nbp-body" }, left, centre, right), this.status);
@@ -85,7 +88,6 @@ export class ProjectorView {
     reset.addEventListener("click", () => {
       this.stage.resetView();
       write(model, "camera", this.stage.getCameraState());
-    // The toolbar spans the widget (one row above the panels and the canvas).
     });
     bindPanelToggle(toggleLeft, left, "left");
     bindPanelToggle(toggleRight, right, "right");
@@ -274,6 +276,7 @@ export class ProjectorView {
     if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") this.root.dataset.ready = "1";
     // For tests and bench/: "drawn" once a frame has shown the images (else dots, loading...).
     if (this.root.dataset.images !== this.sprites.state) this.root.dataset.images = this.sprites.state;
+    this.placeTooltip(); // follows its point as the camera moves; the labels then avoid it
     this.drawLabels();
   }
 
@@ -286,14 +289,20 @@ export class ProjectorView {
       screen: () => this.stage.screenPositions(),
       labels: this.labels,
       isHidden: this.isHidden,
-      forced: [highlighted, focus].filter((i) => i >= 0 && i !== this.hovered),
+      forced: [focus, highlighted].filter((i) => i >= 0 && i !== this.hovered),
+      avoid: this.tooltipBox ? [this.tooltipBox] : [],
+      exclude: this.hovered,
       groups: [nb ? nb.indices : [], uint32s(this.model.get("_selection"))],
       all: Boolean(this.model.get("all_labels")),
       fontPx: this.model.get("label_size") ?? 12,
-      offsetPx: (this.sprites?.drawnSize() ?? this.model.get("point_size") ?? 4) / 2 + 4,
+      offsetPx: this.pointSizePx() / 2 + 4,
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
+  }
+
+  private pointSizePx(): number {
+    return this.sprites?.drawnSize() ?? this.model.get("point_size") ?? 4;
   }
 
   private isHidden = (i: number) => (this.stage.points.flags(i) & HIDDEN) !== 0;
@@ -315,7 +324,7 @@ export class ProjectorView {
     });
     canvas.addEventListener("pointermove", (e) => {
       if (e.buttons) return; // dragging the camera
-      this.setHovered(this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden), e);
+      this.setHovered(this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden));
     });
     canvas.addEventListener("pointerleave", () => this.setHovered(-1));
     canvas.addEventListener("pointerup", (e) => {
@@ -334,7 +343,7 @@ export class ProjectorView {
     });
   }
 
-  private setHovered(i: number, e?: PointerEvent): void {
+  private setHovered(i: number): void {
     if (i !== this.hovered) {
       // Only the two points' flags change: hovering must not cost O(N) per move.
       const points = this.stage.points;
@@ -349,18 +358,34 @@ export class ProjectorView {
       this.tooltip.hidden = true;
       return;
     }
-    this.showTooltip(i, e);
+    this.showTooltip(i);
   }
 
-  private showTooltip(i: number, e?: PointerEvent): void {
+  private showTooltip(i: number): void {
     this.tooltip.textContent = this.labels.get(i) || `#${i}`;
     this.tooltip.hidden = false;
-    if (e) {
-      const box = this.stage.canvas.getBoundingClientRect();
-      const parent = this.tooltip.parentElement!.getBoundingClientRect();
-      this.tooltip.style.left = `${box.left - parent.left + e.offsetX + 12}px`;
-      this.tooltip.style.top = `${box.top - parent.top + e.offsetY + 12}px`;
+    this.placeTooltip();
+  }
+
+  /** The tooltip sits where the hovered point's label would be (beside the point, enlarged by
+   * the hover), not at the pointer: the labels drawn with each frame know where it is. */
+  private placeTooltip(): void {
+    const p = this.hovered >= 0 && !this.tooltip.hidden ? this.stage.screenPosition(this.hovered) : null;
+    if (!p) {
+      this.tooltipBox = null;
+      return;
     }
+    const canvas = this.stage.canvas;
+    const w = this.tooltip.offsetWidth, height = this.tooltip.offsetHeight;
+    const offset = this.pointSizePx() + 4; // hovered points are drawn twice as large
+    let x = p[0] + offset;
+    if (x + w > canvas.clientWidth) x = Math.max(0, p[0] - offset - w);
+    const y = Math.max(0, Math.min(p[1] - height / 2, canvas.clientHeight - height));
+    const box = canvas.getBoundingClientRect();
+    const parent = this.tooltip.parentElement!.getBoundingClientRect();
+    this.tooltip.style.left = `${box.left - parent.left + x}px`;
+    this.tooltip.style.top = `${box.top - parent.top + y}px`;
+    this.tooltipBox = { x, y, w, h: height };
   }
 
   /** A small handle for tests and debugging: where points are drawn, what is shown. */
@@ -376,6 +401,8 @@ export class ProjectorView {
       transitioning: () => this.stage.transitioning,
       hovered: () => this.hovered,
       tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),
+      /** The tooltip's box [x, y, w, h] in canvas CSS px (as labelsPlaced), or null. */
+      tooltipBox: () => (this.tooltipBox && !this.tooltip.hidden ? [this.tooltipBox.x, this.tooltipBox.y, this.tooltipBox.w, this.tooltipBox.h] : null),
       /** Point i's position on the page (client px), or null when off screen. */
       clientPosition: (i: number) => {
         const p = this.stage.screenPosition(i);
