@@ -110,6 +110,16 @@ def test_isolate_a_words_neighbours_then_project_them_on_an_axis_between_two_oth
     box = nb.view.locator("canvas").first.bounding_box()
     assert np.ptp(xy[rows, 0]) > 0.4 * min(box["width"], box["height"])
 
+    # Isolating part of it from Python: the clicked word stays, its list keeps those shown.
+    part = sorted(neighbours)[:40]
+    nb.py(f"p.isolate({[*part, focus]})")
+    nb.wait_for(f"h.hidden() === {N - 41}")
+    wait_selection(nb, 41)
+    assert nb.handle("h.focus()") == focus
+    assert sorted(nb.handle("h.neighbors()")) == part
+    assert nb.view.locator(".nbp-neighbors-list .nbp-item").count() == 40
+    assert nb.py_json("p.projection['method']") == "custom"
+
     # Showing all keeps the custom projection, on all points now.
     nb.view.locator("button.nbp-show-all").click()
     nb.wait_for("h.hidden() === 0")
