@@ -106,6 +106,7 @@ def test_each_point_is_drawn_as_its_own_image(nb):
     ]
     assert_own_images(nb, range(N))
     # The image-size control appears (the points have images) and says the size.
+    nb.unfold("Points and labels")
     controls = nb.view.locator(".nbp-image-controls")
     assert controls.is_visible()
     assert nb.view.locator(".nbp-show-images").is_checked()
