@@ -116,3 +116,19 @@ def test_renamed_bookmark_name_is_readable(nb):
     # The panels still fit with a bookmark in them.
     scroll, client = measure(nb)["left"]
     assert scroll <= client
+
+
+def test_projection_tab_follows_a_projection_run_from_python(nb):
+    tab = nb.view.locator(".nbp-tab[data-method='custom']")
+    assert tab.get_attribute("aria-selected") == "false"
+    nb.py("p.project('custom', left='^0$', right='^1$', column='digit', regex=True).wait()")
+    nb.page.wait_for_function(
+        "() => document.querySelector(\".nbp-tab[data-method='custom']\")"
+        ".getAttribute('aria-selected') === 'true'"
+    )
+    assert nb.view.locator(".nbp-tab-body[data-method='custom']").is_visible()
+    nb.py("p.project('pca', components=(1, 2, 3))")
+    nb.page.wait_for_function(
+        "() => document.querySelector(\".nbp-tab[data-method='pca']\")"
+        ".getAttribute('aria-selected') === 'true'"
+    )
