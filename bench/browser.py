@@ -1,4 +1,4 @@
-"""Browser rows: a real JupyterLab and Debian's Chromium, driven by tests/browser/harness.py.
+"""Browser rows: a real JupyterLab and Debian's Chromium, opened and timed by pages.py.
 
 Time to first frame: from the moment the page runs ``notebook:run-all-cells`` to the moment
 the widget marks its element ``data-ready="1"`` (set after its first drawn frame), both read
@@ -14,68 +14,20 @@ algorithm adds ~40 ms to every reply on a stock jupyter_server).
 
 from __future__ import annotations
 
-import importlib.util
 import statistics
-import sys
 import tempfile
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import browser_neighbours
 import numpy as np
-from common import BLOBS, IMPORTS_CELL, Row, first_line, fmt_n, fmt_time
+from common import Row, attempt, fmt_n, fmt_time
+from pages import CELLS, clear_card, harness, open_timed
 
-ROOT = Path(__file__).resolve().parent.parent
-RUN_TIMEOUT_MS = 300_000
 ROUND_TRIPS = 20
 
 
-def load_harness() -> Any:
-    """Import tests/browser/harness.py by path (tests/ is not a package)."""
-    name = "nbprojector_browser_harness"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "browser" / "harness.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
 
-
-harness = load_harness()
-
-CELLS = [
-    IMPORTS_CELL,
-    "t0 = time.perf_counter()\n" + BLOBS + "t_data = time.perf_counter() - t0",
-    "t0 = time.perf_counter()\n"
-    "p = Projector(emb, meta, color_by='blob')\n"
-    "t_build = time.perf_counter() - t0\n"
-    "p",
-]
-
-# Installed after the page loads, before RUN_ALL: note when run-all starts, when the widget
-# first reports a drawn frame (`ready`), and, given a further attribute selector (`also`, e.g.
-# '[data-images="drawn"]'), when the widget first matches that too.
-HOOK = """([ready, also]) => {
-  const app = window.jupyterapp;
-  const execute = app.commands.execute.bind(app.commands);
-  const bench = (window.__bench = {});
-  app.commands.execute = (id, args) => {
-    if (id === 'notebook:run-all-cells') bench.start = performance.now();
-    return execute(id, args);
-  };
-  const observer = new MutationObserver(() => {
-    if (bench.start === undefined) return;
-    if (bench.ready === undefined && document.querySelector(ready)) bench.ready = performance.now();
-    if (also && bench.also === undefined && document.querySelector(ready + also)) {
-      bench.also = performance.now();
-    }
-    if (bench.ready !== undefined && (!also || bench.also !== undefined)) observer.disconnect();
-  });
-  observer.observe(document.body, {
-    subtree: true, childList: true, attributes: true,
-    attributeFilter: ['data-ready', 'data-images'],
-  });
-}"""
 
 # `row` requests on the widget's comm, as the widget's RPC sends them, timed in the page.
 # The comm's handler is wrapped for the duration: our replies stop here, others pass on.
@@ -173,26 +125,6 @@ KernelWebsocketHandler.open = _open_nodelay
 """
 
 
-def open_marked(context: Any, server: Any, name: str, also: str | None = None) -> tuple[Any, dict]:
-    """harness.open_notebook, with HOOK installed: (notebook, the page's time marks in ms)."""
-    server.shutdown_kernels()
-    page = context.new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.goto(f"{server.url}/lab/tree/{name}?reset")
-    page.wait_for_function("() => window.jupyterapp !== undefined")
-    page.evaluate(HOOK, [harness.READY, also])
-    page.evaluate(harness.RUN_ALL)
-    done = "window.__bench.also" if also else "window.__bench.ready"
-    page.wait_for_function(f"() => {done} !== undefined", timeout=RUN_TIMEOUT_MS)
-    return harness.Notebook(page, server), page.evaluate("() => window.__bench")
-
-
-def open_timed(context: Any, server: Any, name: str) -> tuple[Any, float]:
-    """open_marked: (notebook, seconds from run-all to the first frame)."""
-    nb, marks = open_marked(context, server, name)
-    return nb, (marks["ready"] - marks["start"]) / 1000
-
-
 def first_frame_row(context: Any, server: Any, n: int) -> Row:
     name = server.write_notebook(f"bench_{n}.ipynb", [c.format(n=n) for c in CELLS])
     nb, seconds = open_timed(context, server, name)
@@ -236,25 +168,6 @@ def click_round_trips(nb: Any, model_id: str, count: int) -> list[dict[str, floa
     return times
 
 
-def clear_card(nb: Any, tries: int = 20) -> None:
-    """Empty the metadata card (clear the selection) and let the page go quiet.
-
-    A click does more than fill the card (it may also select the point's neighbours when
-    their reply lands), so wait for that, then press "Clear selection" until the card is
-    empty.
-    """
-    has_card = "() => !!document.querySelector('.nbp-card dd')"
-    clear = nb.view.locator(".nbp-clear-selection")
-    for _ in range(tries):
-        nb.page.wait_for_timeout(150)
-        if not nb.page.evaluate(has_card):
-            nb.page.wait_for_timeout(50)
-            return
-        if clear.is_enabled():
-            clear.click()
-    raise RuntimeError("the metadata card stayed filled after 'Clear selection'")
-
-
 def round_trip_rows(context: Any, server: Any, n: int, label: str) -> list[Row]:
     name = server.write_notebook(f"bench_rt_{n}.ipynb", [c.format(n=n) for c in CELLS])
     nb, _ = open_timed(context, server, name)
@@ -293,15 +206,6 @@ def round_trip_rows(context: Any, server: Any, n: int, label: str) -> list[Row]:
     ]
 
 
-def attempt(rows: list[Row], what: str, step: Callable[[], list[Row]]) -> None:
-    """Run one step; a failure becomes a row, so the other steps' numbers still show."""
-    try:
-        rows.extend(step())
-    except Exception as err:
-        traceback.print_exc()
-        rows.append(Row(what, "-", "failed", first_line(err)))
-
-
 def run(quick: bool) -> list[Row]:
     if not Path(harness.CHROMIUM).exists():
         return [Row("browser rows", "-", "skipped", f"no Chromium at {harness.CHROMIUM}")]
@@ -332,8 +236,6 @@ def run(quick: bool) -> list[Row]:
                 "round trips, stock server",
                 lambda: round_trip_rows(context, server, 10_000, "stock server"),
             )
-            import browser_neighbours  # imports this module: here, not at the top
-
             nn_size = (20_000, 768) if quick else (100_000, 768)
             attempt(
                 rows,

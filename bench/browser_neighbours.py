@@ -17,8 +17,8 @@ import statistics
 from typing import Any
 
 import numpy as np
-from browser import CELLS, clear_card, harness, open_timed
 from common import Row, fmt_n, fmt_time, shape
+from pages import CELLS, clear_card, harness, open_timed
 
 CLICKS = 10
 

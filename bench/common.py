@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -123,3 +124,12 @@ def blobs(n: int, d: int, centres: int = 50, seed: int = 0) -> tuple[np.ndarray,
         block *= 0.5
         block += means[labels[start : start + step]]
     return out, labels
+
+
+def attempt(rows: list[Row], what: str, step: Callable[[], list[Row]]) -> None:
+    """Run one step; a failure becomes a row, so the other steps' numbers still show."""
+    try:
+        rows.extend(step())
+    except Exception as err:
+        traceback.print_exc()
+        rows.append(Row(what, "-", "failed", first_line(err)))

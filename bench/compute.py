@@ -11,7 +11,7 @@ from common import Row, best_of, blobs, fmt_bytes, fmt_n, fmt_time, median_time,
 from nbprojector import Projector
 from nbprojector.neighbors import NeighborIndex
 from nbprojector.projections.pca import pca
-from nbprojector.sprites import as_thumbnails, build_atlases
+from nbprojector.thumbnails import as_thumbnails, build_atlases
 
 K_PCA = 10
 K_NEIGHBOURS = 100
@@ -172,13 +172,13 @@ def image_rows(n: int) -> list[Row]:
     size = f"{fmt_n(n)} x 28 x 28"
     return [
         Row(
-            "images: sprites.as_thumbnails",
+            "images: thumbnails.as_thumbnails",
             size,
             fmt_time(t_thumbs),
             f"grey uint8 in, RGBA out ({fmt_bytes(thumbs.nbytes)} in memory)",
         ),
         Row(
-            "images: sprites.build_atlases",
+            "images: thumbnails.build_atlases",
             size,
             fmt_time(t_atlas),
             f"{len(atlases.pngs)} PNG atlas{'es' if len(atlases.pngs) > 1 else ''} "

@@ -1,4 +1,4 @@
-"""Image rows (SPEC D6): thumbnails and atlases in Python, what the widget sends, and the
+"""Image rows: thumbnails and atlases in Python, what the widget sends, and the
 first frame with images on in a real JupyterLab and Chromium.
 
     python bench/bench.py --only images [--quick]
@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import BLOBS, IMPORTS_CELL, Row, blobs, fmt_bytes, fmt_n, fmt_time, timed
+from common import BLOBS, IMPORTS_CELL, Row, attempt, blobs, fmt_bytes, fmt_n, fmt_time, timed
 from compute import digit_images, image_rows
 
 from nbprojector import Projector
@@ -62,9 +62,9 @@ def widget_row(n: int) -> Row:
 
 def first_frame_row(context: Any, server: Any, harness: Any, n: int) -> Row:
     name = server.write_notebook(f"bench_images_{n}.ipynb", [c.format(n=n) for c in CELLS])
-    import browser  # imported late, like run() does: it loads the browser harness
+    from pages import open_marked  # imported late, like browser_rows(): it loads the harness
 
-    nb, marks = browser.open_marked(context, server, name, also='[data-images="drawn"]')
+    nb, marks = open_marked(context, server, name, also='[data-images="drawn"]')
     try:
         kernel = nb.py("print(t_import, t_data, t_build)").split()
         info = nb.handle("h.images()")
@@ -86,9 +86,7 @@ def first_frame_row(context: Any, server: Any, harness: Any, n: int) -> Row:
 
 
 def browser_rows(n: int) -> list[Row]:
-    import browser  # the harness, and Chromium's presence
-
-    harness = browser.harness
+    from pages import harness  # the browser harness, and where Chromium is
     if not Path(harness.CHROMIUM).exists():
         return [Row("images: first frame", "-", "skipped", f"no Chromium at {harness.CHROMIUM}")]
     from playwright.sync_api import sync_playwright
@@ -102,9 +100,9 @@ def browser_rows(n: int) -> list[Row]:
         server = harness.JupyterServer(Path(tmp) / "stock")
         try:
             # Warm-up, not reported: fills Chromium's cache with JupyterLab.
-            browser.attempt([], "warm-up", lambda: [first_frame_row(context, server, harness, 500)])
-            browser.attempt(rows, f"images: first frame, {fmt_n(n)} points",
-                            lambda: [first_frame_row(context, server, harness, n)])  # fmt: skip
+            attempt([], "warm-up", lambda: [first_frame_row(context, server, harness, 500)])
+            attempt(rows, f"images: first frame, {fmt_n(n)} points",
+                    lambda: [first_frame_row(context, server, harness, n)])  # fmt: skip
         finally:
             server.stop()
         context.close()

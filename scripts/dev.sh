@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two commands of the README, set-up included, idempotent:
 #   bash scripts/dev.sh lab    install, then open examples/quickstart.ipynb in JupyterLab
-#   bash scripts/dev.sh test   install (Chromium too), then run every test, browser tests included
+#   bash scripts/dev.sh test   install (Chromium too), then lint, type-check (mypy for Python,
+#                              tsc for TypeScript) and run every test, browser tests included
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,8 @@ case "${1:-}" in
     install_python
     shift
     python3 -m ruff check src tests bench
+    python3 -m mypy  # the configuration (strict for the public modules) is in pyproject.toml
+    (cd js && npx tsc --noEmit)
     exec python3 -m pytest "$@"
     ;;
   *)

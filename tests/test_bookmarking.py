@@ -6,15 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector
 from nbprojector.bookmarks import BookmarkError
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture
@@ -148,3 +142,42 @@ def test_images_or_dots_and_image_size_are_part_of_a_bookmark(digits, tmp_path):
     p.load_bookmarks(tmp_path / "b.json", replace=True)
     p.restore_bookmark(0)
     assert (p.image_size, p.show_images) == (40, True)
+
+
+def view_of(p):
+    """Everything a restore may change."""
+    return (p.embedding, p.color_by, p.label_by, p.spherize, p.point_size, p.label_size,
+            dict(p.camera), p.selection.tolist(), None if p.isolated is None else
+            p.isolated.tolist(), p._visible, p._positions, dict(p.projection),
+            p.coordinates.tolist())  # fmt: skip
+
+
+def test_a_restore_failing_half_way_changes_nothing(p):
+    p.color_by = "digit"
+    p.add_bookmark("saved")
+    p._bookmarks.states[0].point_size = 1000.0  # beyond the trait's range: fails late
+    p._bookmarks.states[0].color_by = "ink"
+    p._bookmarks.states[0].spherize = True
+    p._bookmarks.states[0].isolated = np.arange(50, dtype=np.uint32)
+    p.project("pca", components=(1, 2))
+    p.isolate(np.arange(300))
+    p.selection = [3, 5]
+    before = view_of(p)
+    with pytest.raises(Exception, match="point_size"):
+        p.restore_bookmark("saved")
+    assert view_of(p) == before
+
+
+def test_a_bookmark_with_coordinates_of_another_size_is_refused_before_anything_changes(p):
+    p.add_bookmark("saved")
+    p._bookmarks.states[0].coords = np.zeros((10, 2), np.float32)
+    p._bookmarks.states[0].color_by = "ink"
+    p.selection = [1, 2]
+    before = view_of(p)
+    with pytest.raises(BookmarkError, match=r"needs \(1797, 2\) or \(1797, 3\)"):
+        p.restore_bookmark("saved")
+    assert view_of(p) == before
+    ask = {"id": 1, "kind": "bookmark", "payload": {"action": "restore", "which": "saved"}}
+    p._on_page_message(p, ask, [])
+    assert p.sent[-1]["ok"] is False and "needs (1797, 2)" in p.sent[-1]["error"]
+    assert view_of(p) == before

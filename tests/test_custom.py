@@ -1,4 +1,4 @@
-"""Custom projection: axes from centroid differences (SPEC P4, I8)."""
+"""Custom projection: axes from centroid differences."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def test_from_queries_errors_are_plain(data):
 
 
 def test_seed_example_best_minus_worst():
-    """SPEC I8: project a word's neighbours on a "best" - "worst" axis, in one call."""
+    """Project a word's neighbours on a "best" - "worst" axis, in one call."""
     rng = np.random.default_rng(1)
     direction = rng.normal(size=32)
     words = ["worst", "bad", "ok", "good", "best"]

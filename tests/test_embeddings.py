@@ -1,23 +1,21 @@
-"""Several embeddings of the same points in one projector (SPEC D3), without a browser."""
+"""Several embeddings of the same points in one projector, without a browser."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector
 
 
 @pytest.fixture(scope="module")
-def digits():
-    d = load_digits()
-    return d.data[:400].astype(np.float32), d.target[:400]
+def digits400(digits):
+    return digits.data[:400].astype(np.float32), digits.target[:400]
 
 
 @pytest.fixture
-def p(digits):
-    x, y = digits
+def p(digits400):
+    x, y = digits400
     rng = np.random.default_rng(0)
     other = np.tanh(x @ rng.normal(size=(64, 16)).astype(np.float32) / 8)
     return Projector({"raw": x, "mixed": other}, {"digit": y, "word": [f"w{i}" for i in y]})
@@ -79,8 +77,8 @@ def test_switching_keeps_selection_and_shared_metadata(p):
     assert p.selection.tolist() == [3, 50, 120]
 
 
-def test_neighbors_use_the_current_embedding(p, digits):
-    x, _ = digits
+def test_neighbors_use_the_current_embedding(p, digits400):
+    x, _ = digits400
     near_raw = p.neighbors(0, k=5)["index"].tolist()
     p.embedding = "mixed"
     near_mixed = p.neighbors(0, k=5)["index"].tolist()

@@ -8,18 +8,13 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector, export
+from nbprojector.bundle import bundle_text
 from nbprojector.layout import normalize_positions
 from nbprojector.search import as_text
 
 DATA = re.compile(r'<script type="application/json" id="nbprojector-data">(.*?)</script>', re.S)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture
@@ -57,8 +52,8 @@ def test_one_file_with_nothing_fetched(p, tmp_path):
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert html.count("</script>") == 2  # the data and the entry: nothing else closes early
     payload = payload_of(html)
-    assert payload["esm"] == export._bundle_text("widget.js")
-    assert payload["css"] == export._bundle_text("widget.css")
+    assert payload["esm"] == bundle_text("widget.js")
+    assert payload["css"] == bundle_text("widget.css")
 
 
 def test_state_round_trip(p, tmp_path):
@@ -113,7 +108,7 @@ def test_bookmarks_become_ready_made_states(p, tmp_path):
     summaries = payload["widget"]["state"]["bookmarks"]
     assert [s["name"] for s in summaries] == ["pca 3d", "pca 2d"]
     first, second = payload["bookmarks"]["patches"]
-    for patch, state in zip((first, second), p._states, strict=True):
+    for patch, state in zip((first, second), p._bookmarks.states, strict=True):
         positions = np.frombuffer(base64.b64decode(patch["_positions"]), "<f4")
         np.testing.assert_array_equal(positions, normalize_positions(state.coords).ravel())
     assert first["projection"]["dims"] == 3 and second["projection"]["dims"] == 2
@@ -125,7 +120,7 @@ def test_bookmarks_become_ready_made_states(p, tmp_path):
 
 
 def test_big_data_embeds_colours_of_columns_in_use_only(p):
-    result = export.bookmark_patches(p, coloring_budget=1000)
+    result = export.bookmark_patches(p.export_record(), coloring_budget=1000)
     assert set(result["colorings"]) == {"digit"}
     assert "columns in use only" in result["missing_colorings"]
 
@@ -148,10 +143,10 @@ def test_text_that_looks_like_html_stays_data(digits, tmp_path):
 
 
 def test_bundle_needs_nothing_a_host_may_lack():
-    """SPEC H1: the widget's module fetches nothing (no CDN, no network at all) and uses no
+    """The widget's module fetches nothing (no CDN, no network at all) and uses no
     Jupyter-, Colab- or VS Code-specific API; only XML namespace names look like URLs."""
     for name in ("widget.js", "standalone.js"):
-        code = export._bundle_text(name)
+        code = bundle_text(name)
         urls = set(re.findall(r"https?://[^\s\"'`)]+", code))
         assert urls <= {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg"}, urls
         assert not re.search(r"\bfetch\(|XMLHttpRequest|importScripts|WebSocket\(", code)
@@ -159,6 +154,6 @@ def test_bundle_needs_nothing_a_host_may_lack():
                     "google.colab", "acquireVsCodeApi", "require("):  # fmt: skip
             assert api not in code, f"{name} uses {api}"
     # The only module import is the export's own: the widget's text, from a blob: URL.
-    assert "import(" not in export._bundle_text("widget.js")
-    assert export._bundle_text("standalone.js").count("import(") == 1
-    assert len(export._bundle_text("widget.js").encode()) < 1_000_000  # DESIGN: under 1 MB
+    assert "import(" not in bundle_text("widget.js")
+    assert bundle_text("standalone.js").count("import(") == 1
+    assert len(bundle_text("widget.js").encode()) < 1_000_000  # the bundle stays under 1 MB

@@ -1,4 +1,4 @@
-"""Images on the widget without a browser (SPEC D6): inputs, atlases and their manifest,
+"""Images on the widget without a browser: inputs, atlases and their manifest,
 validation messages, several atlases, the page's `atlas` request, log dirs in and out."""
 
 from __future__ import annotations

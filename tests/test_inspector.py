@@ -139,7 +139,8 @@ def test_one_index_per_embedding_and_spherize_state(p):
     p.neighbors(1)
     p.spherize = True
     p.neighbors(0)
-    assert set(p._neighbor_indexes) == {("embedding", False), ("embedding", True)}
+    assert list(p._view._neighbors) == ["embedding"]
+    assert set(p._view.neighbors()._full) == {False, True}
 
 
 # ------------------------------------------------------------------------ search

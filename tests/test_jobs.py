@@ -1,4 +1,4 @@
-"""jobs: background runs, throttled frames, cancel, pause (SPEC P5, DESIGN "Requests")."""
+"""jobs: background runs, throttled frames, cancel, pause."""
 
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ def test_newer_request_cancels_older():
     time.sleep(0.05)
     second = runner.submit(lambda ctx: "second", on_done=done.append, name="second")
     assert runner.current is second
-    assert first.done  # submit waited for the old thread to stop
-    assert first.state == "cancelled"
+    assert first.state == "cancelled"  # at once; its thread ends at its next check
+    assert first._finished.wait(1)
     with pytest.raises(Cancelled):
         first.wait(timeout=1)
     assert second.wait(timeout=5) == "second"
@@ -264,3 +264,32 @@ def test_rapid_submits_from_two_threads_leave_one_winner():
             job.wait(timeout=2)
     assert done == []
     assert {job.state for job in jobs} == {"cancelled"}
+
+
+def test_submit_never_waits_and_one_superseded_thread_at_most_runs():
+    """A stubborn job (no cancellation point for a while) does not hold up the caller; the
+    jobs submitted while it ends wait, the last one runs, the others never start."""
+    release = threading.Event()
+
+    def stubborn(ctx):
+        release.wait(5)  # code that cannot be interrupted
+        ctx.check()
+
+    runner = JobRunner()
+    first = runner.submit(stubborn, name="stubborn")
+    started = time.monotonic()
+    later = [runner.submit(spin, name=f"later{k}") for k in range(30)]
+    assert time.monotonic() - started < 0.5
+    alive = [t for t in threading.enumerate() if t.name.startswith("nbprojector-job-")]
+    assert len(alive) <= 2 and first.alive
+    assert all(job.state == "cancelled" and job.done for job in later[:-1])
+    assert not later[-1].alive  # waits for the stubborn one
+    release.set()
+    assert first._finished.wait(5)
+    deadline = time.monotonic() + 5
+    while not later[-1].alive and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert later[-1].alive and later[-1].state == "running"
+    later[-1].cancel()
+    with pytest.raises(Cancelled):
+        later[-1].wait(timeout=2)

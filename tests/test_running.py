@@ -7,17 +7,11 @@ import threading
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector
 from nbprojector.jobs import Cancelled
 from nbprojector.projections import tsne as tsne_module
 from nbprojector.projections.custom import NoMatchError
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture
@@ -92,7 +86,7 @@ def test_stop_keeps_the_layout_reached(p):
     p._on_page_message(p, {"id": 1, "kind": "cancel", "payload": {"keep": True}}, [])
     assert p.projection["method"] == "tsne" and p.projection["stopped_at"] >= 20
     assert p.progress["state"] == "done" and "stopped at" in p.progress["message"]
-    np.testing.assert_array_equal(positions(p), p._layouts[p.embedding].positions())
+    np.testing.assert_array_equal(positions(p), p._view.layouts[p.embedding].positions())
 
 
 def test_stop_keeps_the_umap_layout_reached(p):
@@ -105,7 +99,7 @@ def test_stop_keeps_the_umap_layout_reached(p):
     p._on_page_message(p, {"id": 1, "kind": "cancel", "payload": {"keep": True}}, [])
     assert p.projection["method"] == "umap" and p.projection["stopped_at"] >= 20
     assert p.progress["state"] == "done" and "stopped at epoch" in p.progress["message"]
-    np.testing.assert_array_equal(positions(p), p._layouts[p.embedding].positions())
+    np.testing.assert_array_equal(positions(p), p._view.layouts[p.embedding].positions())
 
 
 def test_pause_and_resume_requests(p):
@@ -246,3 +240,31 @@ def test_custom_counts_search_every_point_while_isolated():
     p._on_page_message(p, {"id": 1, "kind": "count", "payload": {"query": "worst",
                                                                   "column": "word"}}, [])
     assert reply[-1]["result"] == {"count": 1, "of": 2000}
+
+
+def test_rapid_requests_never_wait_for_the_old_run(p, monkeypatch):
+    """Thirty requests in a row return at once, even while the running t-SNE is in code
+    that cannot be interrupted (as openTSNE's neighbour search is); afterwards at most one
+    superseded run still computes beside the newest."""
+    import time
+
+    release = threading.Event()
+
+    def stubborn(vectors, *, should_stop, **kwargs):
+        release.wait(10)  # no cancellation point in here
+        should_stop()
+        return np.zeros((len(vectors), 2), np.float32)
+
+    monkeypatch.setattr(tsne_module, "tsne", stubborn)
+    before = {t for t in threading.enumerate() if t.name.startswith("nbprojector-job-")}
+    started = time.monotonic()
+    for i in range(30):
+        params = {"n_iter": 5000, "seed": i}
+        content = {"id": i, "kind": "project", "payload": {"method": "tsne", "params": params}}
+        p._on_page_message(p, content, [])
+    elapsed = time.monotonic() - started
+    alive = {t for t in threading.enumerate() if t.name.startswith("nbprojector-job-")}
+    release.set()
+    assert elapsed < 3.0, f"30 requests took {elapsed:.1f} s"
+    assert len(alive - before) <= 2
+    p.cancel_projection()

@@ -1,4 +1,4 @@
-"""search.match: case-insensitive substring / regular expression over a column (SPEC I1)."""
+"""search.match: case-insensitive substring / regular expression over a column."""
 
 from __future__ import annotations
 

@@ -8,16 +8,15 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image
-from sklearn.datasets import load_digits
 
-from nbprojector import Projector, snapshot
-from nbprojector.snapshot import SnapshotError
+from nbprojector import Projector
+from nbprojector.widget import snapshot
+from nbprojector.widget.snapshot import SnapshotError
 
 
 @pytest.fixture
-def p():
-    d = load_digits()
-    widget = Projector(d.data[:200], {"digit": d.target[:200]})
+def p(digits):
+    widget = Projector(digits.data[:200], {"digit": digits.target[:200]})
     widget.sent = []
     widget.send = lambda content, buffers=None: widget.sent.append((content, buffers))
     return widget

@@ -1,4 +1,4 @@
-"""TensorBoard log dirs and standalone configs in and out (SPEC D7, D8)."""
+"""TensorBoard log dirs and standalone configs in and out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from sklearn.datasets import load_digits
 from tensorboard.plugins import projector
 
 from nbprojector import Projector
@@ -20,8 +19,8 @@ N = 60
 
 
 @pytest.fixture(scope="module")
-def digits():
-    d = load_digits()
+def logdir_inputs(digits):
+    d = digits
     x = d.data[:N].astype(np.float32) / 7
     words = np.array([f"item {i}" for i in range(N)], dtype=object)
     table = pd.DataFrame({"word": words, "digit": d.target[:N]})
@@ -73,8 +72,8 @@ def tensorboard_logdir(root, x, table, images):
     projector.visualize_embeddings(str(root), config)
 
 
-def test_reads_a_logdir_written_by_tensorboard(tmp_path, digits):
-    x, table, images = digits
+def test_reads_a_logdir_written_by_tensorboard(tmp_path, logdir_inputs):
+    x, table, images = logdir_inputs
     tensorboard_logdir(tmp_path, x, table, images)
     data = read_logdir(tmp_path)
     assert list(data.embeddings) == ["vectors", "doubled"]  # ':0' dropped, as TensorBoard does
@@ -88,8 +87,8 @@ def test_reads_a_logdir_written_by_tensorboard(tmp_path, digits):
     assert data.bookmarks == {"vectors": tmp_path / "bookmarks.json"}
 
 
-def test_from_logdir_builds_the_widget(tmp_path, digits):
-    x, table, images = digits
+def test_from_logdir_builds_the_widget(tmp_path, logdir_inputs):
+    x, table, images = logdir_inputs
     tensorboard_logdir(tmp_path, x, table, images)
     p = Projector.from_logdir(tmp_path, label_by="word", color_by="digit")
     assert p.embeddings == ["vectors", "doubled"] and p.n_points == N
@@ -103,8 +102,8 @@ def test_from_logdir_builds_the_widget(tmp_path, digits):
     assert only.embeddings == ["doubled"]
 
 
-def test_several_runs_become_run_slash_tensor(tmp_path, digits):
-    x, table, _ = digits
+def test_several_runs_become_run_slash_tensor(tmp_path, logdir_inputs):
+    x, table, _ = logdir_inputs
     for run, scale in (("epoch1", 1), ("epoch10", 3)):
         # one run as visualize_embeddings writes it into a run, one in TensorBoard's
         # plugin-asset folder; relative paths resolve against each config's own folder
@@ -124,8 +123,8 @@ def test_several_runs_become_run_slash_tensor(tmp_path, digits):
     assert_same_table(p.metadata, table)
 
 
-def test_standalone_json_config(tmp_path, digits):
-    x, table, images = digits
+def test_standalone_json_config(tmp_path, logdir_inputs):
+    x, table, images = logdir_inputs
     (tmp_path / "data").mkdir()
     x.astype("<f4").tofile(tmp_path / "data" / "tensor.bytes")
     tsv(tmp_path / "data" / "other.tsv", x[:, ::-1])
@@ -158,8 +157,8 @@ def test_standalone_json_config(tmp_path, digits):
     assert list(read_logdir(tmp_path).embeddings) == ["Digits", "Reversed"]
 
 
-def test_tensor_files_tsv_labels_npy_bytes(tmp_path, digits):
-    x, table, _ = digits
+def test_tensor_files_tsv_labels_npy_bytes(tmp_path, logdir_inputs):
+    x, table, _ = logdir_inputs
     lines = [
         f"{w}\t" + "\t".join(f"{v:.9g}" for v in row)
         for w, row in zip(table["word"], x, strict=True)
@@ -181,30 +180,30 @@ def test_tensor_files_tsv_labels_npy_bytes(tmp_path, digits):
 
 
 @pytest.mark.parametrize("tensor_format", ["tsv", "bytes"])
-def test_round_trip_is_identical(tmp_path, digits, tensor_format):
-    x, table, images = digits
+def test_round_trip_is_identical(tmp_path, logdir_inputs, tensor_format):
+    x, table, images = logdir_inputs
     rng = np.random.default_rng(1)
     odd = (rng.normal(size=(N, 5)) * 10.0 ** rng.integers(-30, 30, size=(N, 5))).astype(np.float32)
-    p = Projector({"digits": x, "epoch 10/odd": odd}, table)
+    p = Projector({"logdir_inputs": x, "epoch 10/odd": odd}, table)
     config_path = write_logdir(
-        tmp_path / "first", p._data.embeddings, table, images, tensor_format=tensor_format
+        tmp_path / "first", p._view.data.embeddings, table, images, tensor_format=tensor_format
     )
     q = Projector.from_logdir(config_path.parent)
     q.to_logdir(tmp_path / "second", tensor_format=tensor_format)
     r = Projector.from_logdir(tmp_path / "second")
     for widget in (q, r):
-        assert widget.embeddings == ["digits", "epoch 10/odd"]
-        np.testing.assert_array_equal(widget._data.embeddings["digits"], x)
-        np.testing.assert_array_equal(widget._data.embeddings["epoch 10/odd"], odd)
+        assert widget.embeddings == ["logdir_inputs", "epoch 10/odd"]
+        np.testing.assert_array_equal(widget._view.data.embeddings["logdir_inputs"], x)
+        np.testing.assert_array_equal(widget._view.data.embeddings["epoch 10/odd"], odd)
         assert_same_table(widget.metadata, table)
         np.testing.assert_array_equal(widget._logdir_sprite.thumbnails(N)[..., 0], images)
 
 
-def test_tensorboards_own_plugin_reads_what_we_write(tmp_path, digits):
+def test_tensorboards_own_plugin_reads_what_we_write(tmp_path, logdir_inputs):
     from tensorboard.plugins import base_plugin
     from tensorboard.plugins.projector import projector_plugin
 
-    x, table, images = digits
+    x, table, images = logdir_inputs
     write_logdir(tmp_path, {"a": x, "b": -x}, table, images)
     plugin = projector_plugin.ProjectorPlugin(base_plugin.TBContext(logdir=str(tmp_path)))
     plugin._update_configs()
@@ -217,8 +216,8 @@ def test_tensorboards_own_plugin_reads_what_we_write(tmp_path, digits):
     assert sheet.size[0] // 8 == sheet.size[1] // 8 == 8  # a square grid, as TensorBoard wants
 
 
-def test_single_matrix_and_default_metadata(tmp_path, digits):
-    x, _, _ = digits
+def test_single_matrix_and_default_metadata(tmp_path, logdir_inputs):
+    x, _, _ = logdir_inputs
     p = Projector(x)
     p.to_logdir(tmp_path)
     assert not (tmp_path / "metadata.tsv").exists()  # the default index column is not data
@@ -327,8 +326,8 @@ def test_checkpoint_tensor_without_tensorflow(tmp_path, monkeypatch):
         read_logdir(tmp_path)
 
 
-def test_tensors_filter_and_differing_metadata(tmp_path, digits):
-    x, table, _ = digits
+def test_tensors_filter_and_differing_metadata(tmp_path, logdir_inputs):
+    x, table, _ = logdir_inputs
     tsv(tmp_path / "a.tsv", x)
     tsv(tmp_path / "b.tsv", x + 1)
     table.to_csv(tmp_path / "ma.tsv", sep="\t", index=False)
@@ -366,8 +365,8 @@ def test_written_tensors_read_back_bit_for_bit(tmp_path, kind):
         np.testing.assert_array_equal(_read_tensor_tsv_file(str(path)), x)
 
 
-def test_write_logdir_validates(tmp_path, digits):
-    x, _, _ = digits
+def test_write_logdir_validates(tmp_path, logdir_inputs):
+    x, _, _ = logdir_inputs
     with pytest.raises(ValueError, match="tensor_format must be 'tsv' or 'bytes'"):
         write_logdir(tmp_path, x, tensor_format="csv")
     with pytest.raises(ValueError, match="the same points"):
@@ -392,10 +391,10 @@ class FakeReader:
         return self.tensors[name]
 
 
-def test_checkpoint_tensors_with_tensorflow(tmp_path, digits, monkeypatch):
+def test_checkpoint_tensors_with_tensorflow(tmp_path, logdir_inputs, monkeypatch):
     import types
 
-    x, table, _ = digits
+    x, table, _ = logdir_inputs
     tensors = {
         "emb/weights": x.astype(np.float64),
         "emb/weights/.OPTIMIZER_SLOT/adam/m": x,  # optimizer slots are not embeddings

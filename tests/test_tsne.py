@@ -1,4 +1,4 @@
-"""t-SNE: parameters, determinism, quality, animation frames, cancellation (SPEC P2, P5)."""
+"""t-SNE: parameters, determinism, quality, animation frames, cancellation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.manifold import trustworthiness
 
 from nbprojector.jobs import Cancelled, JobRunner
@@ -16,17 +15,12 @@ from nbprojector.projections.tsne import PARAMS, TSNE_DEFAULTS, tsne
 
 
 @pytest.fixture(scope="module")
-def digits() -> np.ndarray:
-    return load_digits().data.astype(np.float32)
+def small(digit_vectors) -> np.ndarray:
+    return digit_vectors[:300]
 
 
-@pytest.fixture(scope="module")
-def small(digits) -> np.ndarray:
-    return digits[:300]
-
-
-def test_same_seed_same_layout(digits):
-    x = digits[:1000]  # >= 1000 points: openTSNE's approximate (Annoy) neighbour search
+def test_same_seed_same_layout(digit_vectors):
+    x = digit_vectors[:1000]  # >= 1000 points: openTSNE's approximate (Annoy) neighbour search
     a = tsne(x, n_iter=10, seed=3)
     b = tsne(x, n_iter=10, seed=3)
     c = tsne(x, n_iter=10, seed=4)
@@ -41,9 +35,9 @@ def test_same_seed_same_layout_fft_two_threads(small):
     np.testing.assert_array_equal(a, b)
 
 
-def test_trustworthiness_on_digits(digits):
-    layout = tsne(digits, seed=0)  # full 750 iterations
-    assert trustworthiness(digits, layout, n_neighbors=5) >= 0.95
+def test_trustworthiness_on_digits(digit_vectors):
+    layout = tsne(digit_vectors, seed=0)  # full 750 iterations
+    assert trustworthiness(digit_vectors, layout, n_neighbors=5) >= 0.95
 
 
 def test_3d(small):
@@ -95,7 +89,7 @@ def test_should_stop_is_polled_every_iteration(small):
     assert calls[0] == 8
 
 
-def test_cancelled_job_stops_within_a_second(digits):
+def test_cancelled_job_stops_within_a_second(digit_vectors):
     runner = JobRunner()
     frames = []
     started = threading.Event()
@@ -107,7 +101,7 @@ def test_cancelled_job_stops_within_a_second(digits):
 
     def run(ctx):
         return tsne(
-            digits,
+            digit_vectors,
             on_frame=lambda i, e: ctx.frame(e, i),
             on_progress=ctx.progress,
             should_stop=lambda: ctx.cancelled,

@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import traitlets
-from sklearn.datasets import load_digits
 
 from nbprojector import Projector
 from nbprojector.dataset import EmbeddingError
 from nbprojector.layout import normalize_positions
 from nbprojector.metadata import MetadataError
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits()
 
 
 @pytest.fixture
@@ -161,3 +155,12 @@ def test_several_embeddings(digits):
     assert p.n_dims == 32 and p.coordinates.shape == (1797, 3)
     with pytest.raises(traitlets.TraitError, match="unknown embedding"):
         p.embedding = "nope"
+
+
+@pytest.mark.parametrize("trait", ["point_size", "label_size", "image_size"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_float_traits_refuse_non_finite_values(p, trait, value):
+    before = getattr(p, trait)
+    with pytest.raises(traitlets.TraitError, match=trait):
+        setattr(p, trait, value)
+    assert getattr(p, trait) == before

@@ -1,7 +1,7 @@
 // Binary traits arrive as DataView (or ArrayBuffer); build typed arrays over the same memory,
 // copying only when the byte offset is not aligned for the element type. Hosts that drop
 // binary buffers (some widget hosts serialise state as JSON) may hand over a base64 string
-// or a plain array of byte values instead: those are decoded once here (SPEC H1).
+// or a plain array of byte values instead: those are decoded once here.
 
 type Binary = DataView | ArrayBuffer | ArrayBufferView | string | ArrayLike<number> | null | undefined;
 

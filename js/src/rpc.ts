@@ -2,11 +2,12 @@
 // anywidget's initialize), shared by every view of that model. Ids carry a random prefix:
 // replies reach every page connected to the kernel, and another page's ids must not match.
 
-import type { Kind, Reply } from "./protocol";
+import type { Kind, Payloads, Reply, Results } from "./protocol";
 import type { Model } from "./model";
 
-export interface Result {
-  result: any;
+/** Python's answer to one request: its result and the binary buffers beside it. */
+export interface Result<K extends Kind = Kind> {
+  result: Results[K];
   buffers: DataView[];
 }
 
@@ -26,12 +27,22 @@ export class Rpc {
     model.on("msg:custom", this.listener);
   }
 
-  request(
-    kind: Kind,
-    payload: Record<string, unknown> = {},
+  /** Send a request of `kind`; its payload and result have that kind's types. */
+  request<K extends Kind>(
+    kind: K,
+    payload: Payloads[K],
     buffers: ArrayBufferView[] = [],
     timeoutMs = 120_000,
-  ): Promise<Result> {
+  ): Promise<Result<K>> {
+    return this.send(kind, payload, buffers, timeoutMs) as Promise<Result<K>>;
+  }
+
+  /** Send any message, well formed or not: for tests of how Python answers bad requests. */
+  requestUnchecked(kind: string, payload: unknown): Promise<Result> {
+    return this.send(kind, payload, [], 120_000);
+  }
+
+  private send(kind: string, payload: unknown, buffers: ArrayBufferView[], timeoutMs: number): Promise<Result> {
     const id = `${this.prefix}-${++this.counter}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -1,36 +1,17 @@
-// Entry of the offline HTML export (SPEC H2; built to static/standalone.js, written inline into
+// Entry of the offline HTML export (built to static/standalone.js, written inline into
 // the file by src/nbprojector/export.py). It reads the data the file carries, makes a model
 // that lives in the page (standalone/localModel.ts) answered by a local stand-in for Python
 // (standalone/server.ts), and runs the widget's own ES module (the notebook's static/widget.js,
 // carried as text and imported from a blob: URL) on it: no network, no kernel.
 
-import { fromBase64 } from "./codecs";
 import type { Model } from "./model";
 import { LocalModel } from "./standalone/localModel";
-import { type ExportData, ExportServer } from "./standalone/server";
-
-interface Payload extends ExportData {
-  format: string;
-  esm: string;
-  css: string;
-  widget: { state: Record<string, unknown>; buffer_paths: (string | number)[][]; buffers: string[] };
-}
+import { ExportServer } from "./standalone/server";
+import { type Payload, stateOf } from "./standalone/state";
 
 interface Widget {
   initialize?(ctx: { model: Model }): unknown;
   render(ctx: { model: Model; el: HTMLElement }): unknown;
-}
-
-/** The widget's state with each binary buffer put back where ipywidgets would (a DataView). */
-function stateOf(widget: Payload["widget"]): Record<string, unknown> {
-  const state = widget.state;
-  widget.buffer_paths.forEach((path, j) => {
-    const raw = fromBase64(widget.buffers[j]);
-    let target: any = state;
-    for (const key of path.slice(0, -1)) target = target[key];
-    target[path[path.length - 1]] = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  });
-  return state;
 }
 
 function say(text: string, error = false): void {

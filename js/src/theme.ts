@@ -1,4 +1,4 @@
-// Light and dark (SPEC V2). The `theme` trait is "auto", "light" or "dark". "auto" follows the
+// Light and dark. The `theme` trait is "auto", "light" or "dark". "auto" follows the
 // host: JupyterLab's and Notebook 7's --jp-* theme variables where they are defined (the CSS
 // uses them directly, so a theme switch at run time recolours the panels by itself; the WebGL
 // background is read again when the host says its theme changed), else VS Code's body classes,

@@ -4,7 +4,7 @@
 import { bytes, float32s, Labels, uint32s } from "./codecs";
 import type { Model } from "./model";
 import { write } from "./model";
-import type { Kind, Progress, Projection } from "./protocol";
+import type { Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
 import { type Box, LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
@@ -12,14 +12,15 @@ import { RegionTool } from "./scene/regions";
 import { SpriteLayer } from "./scene/sprites";
 import { Stage } from "./scene/stage";
 import { applyThemeAttributes, watchHostTheme } from "./theme";
-import type { Ctx } from "./ui/context";
+import type { Ctx } from "./context";
 import { bookmarksPanel } from "./ui/bookmarksPanel";
 import { dataPanel } from "./ui/dataPanel";
 import { displayPanel } from "./ui/display";
-import { h } from "./ui/dom";
-import { InspectState, opOf } from "./ui/inspectState";
+import { h } from "./dom";
+import { InspectState } from "./ui/inspectState";
+import { opOf } from "./selection";
 import { inspector } from "./ui/inspector";
-import { bindPanelToggle } from "./ui/layoutMemory";
+import { bindPanelToggle } from "./layoutMemory";
 import { progressLine } from "./ui/progressLine";
 import { projectionsPanel } from "./ui/projectionsPanel";
 import { ViewTools } from "./ui/viewTools";
@@ -413,7 +414,7 @@ export class ProjectorView {
       positions: () => Array.from(this.stage.points.target),
       /** Send any request, well formed or not, and report Python's reply (protocol tests). */
       request: (kind: string, payload: unknown) =>
-        this.rpc.request(kind as Kind, payload as Record<string, unknown>).then(
+        this.rpc.requestUnchecked(kind, payload).then(
           (r) => ({ ok: true, result: r.result }),
           (e: Error) => ({ ok: false, error: e.message }),
         ),

@@ -1,6 +1,6 @@
 """nbprojector: the embedding projector for notebooks."""
 
+from ._version import __version__
 from .widget import Projector
 
-__version__ = "0.1.0"
 __all__ = ["Projector", "__version__"]

@@ -5,7 +5,7 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
     {"format": "nbprojector-bookmarks", "version": 1, "n_points": N,
      "bookmarks": [{
         "name": "State 1",
-        "embedding": "embedding",          # which embedding (D3)
+        "embedding": "embedding",          # which embedding
         "projection": {...},                # method, params, dims, ... as in p.projection
         "coords": {"dtype": "float16", "shape": [N, 2 or 3], "data": "<base64>"},
         "isolated": null or {"dtype": "uint32", "shape": [M], "data": "<base64>"},

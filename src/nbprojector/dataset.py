@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .metadata import load_metadata
+from .sources import ArraySource
 from .wording import plural
 
 #: Rows checked at a time for NaN / infinity, so the check needs no N x D boolean copy.
@@ -83,7 +84,7 @@ class Dataset:
 
     embeddings: dict[str, np.ndarray]
     table: pd.DataFrame
-    #: One RGBA thumbnail per point, (N, h, w, 4) uint8, or None (set by the widget, SPEC D6).
+    #: One RGBA thumbnail per point, (N, h, w, 4) uint8, or None (set by the widget).
     images: np.ndarray | None = None
 
     @classmethod
@@ -106,3 +107,8 @@ class Dataset:
     @property
     def n_points(self) -> int:
         return len(self.table)
+
+    def source(self, name: str) -> ArraySource:
+        """The vectors of embedding ``name``, read through the source interface (the
+        array is not copied)."""
+        return ArraySource(self.embeddings[name])

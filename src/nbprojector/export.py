@@ -1,4 +1,4 @@
-"""Offline HTML export (SPEC H2): ``p.to_html(path)`` writes ONE file that opens from disk with
+"""Offline HTML export: ``p.to_html(path)`` writes ONE file that opens from disk with
 no network and no kernel.
 
 The file carries, inline:
@@ -27,6 +27,8 @@ import datetime as _dt
 import html
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,15 @@ import numpy as np
 import pandas as pd
 from ipywidgets.widgets.widget import _remove_buffers
 
+from ._version import __version__
+from .bookmarks import State
+from .bundle import bundle_text
+from .compute import METHODS
+from .dataset import Dataset
 from .layout import normalize_positions, visible_mask
 from .metadata import color_points
 from .search import as_text
+from .sources import VectorSource
 
 #: Neighbours are computed in the page when N x D (over every embedding embedded) is at most
 #: this many float32 values: 4 million floats are 16 MB of vectors, ~21 MB of base64 in the
@@ -54,16 +62,35 @@ COLORING_BUDGET = 32_000_000
 _DATA_ID = "nbprojector-data"
 
 
+@dataclass(frozen=True)
+class ExportRecord:
+    """What an export is made of, read from the widget at one moment
+    (``Projector.export_record``)."""
+
+    #: The widget's synced state, as ``Widget.get_state()`` gives it (binary traits as bytes).
+    synced: dict[str, Any]
+    #: The embeddings, metadata and images.
+    data: Dataset
+    embedding: str
+    color_by: str
+    label_by: str
+    bookmarks: Sequence[State]
+
+    @property
+    def n_points(self) -> int:
+        return self.data.n_points
+
+
 def b64(data: bytes | memoryview | np.ndarray) -> str:
     if isinstance(data, np.ndarray):
         data = np.ascontiguousarray(data).tobytes()
     return base64.b64encode(bytes(data)).decode("ascii")
 
 
-def widget_state(widget: Any) -> dict[str, Any]:
+def widget_state(record: ExportRecord) -> dict[str, Any]:
     """The synced state as plain JSON: ``{"state", "buffer_paths", "buffers"}`` where each
     buffer is base64 and its path says where it goes (the layout ipywidgets sends)."""
-    state = {k: v for k, v in widget.get_state().items() if k not in _SKIP}
+    state = {k: v for k, v in record.synced.items() if k not in _SKIP}
     progress = state.get("progress") or {}
     if progress.get("state") in ("running", "paused"):
         state["progress"] = {}  # nothing runs in the exported page
@@ -80,15 +107,27 @@ def _codes(codes: np.ndarray, n_values: int) -> dict[str, Any]:
 def encode_columns(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Every column as the text search and the card show (``search.as_text``: numbers as
     written, ``3.0`` as ``3``), dictionary-encoded: ``values`` (distinct texts) and per point
-    ``codes`` (0 = missing, else 1 + the value's position)."""
+    ``codes`` (0 = missing, else 1 + the value's position), and the ``type`` the card shows
+    a value as."""
     out = []
     for name in table.columns:
         text, missing = as_text(table[name])
         codes, uniques = pd.factorize(text.where(~missing, None), sort=False)
         values = [str(u) for u in uniques]
         codes = _codes(codes + 1, len(values) + 1)
-        out.append({"name": str(name), "values": values, "codes": codes})
+        out.append({"name": str(name), "values": values, "codes": codes,
+                    "type": _row_type(table[name])})  # fmt: skip
     return out
+
+
+def _row_type(values: pd.Series) -> str:
+    """What the metadata card gets for a value of this column from Python's ``row`` answer:
+    a number, true / false, or the text."""
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(values):
+        return "number"
+    return "text"
 
 
 def decode_columns(columns: list[dict[str, Any]]) -> dict[str, list[str | None]]:
@@ -102,12 +141,12 @@ def decode_columns(columns: list[dict[str, Any]]) -> dict[str, list[str | None]]
     return out
 
 
-def neighbor_vectors(widget: Any, limit: int) -> dict[str, Any]:
+def neighbor_vectors(record: ExportRecord, limit: int) -> dict[str, Any]:
     """The vectors for neighbours in the page, or why they are left out."""
-    embeddings = widget._data.embeddings
+    embeddings = record.data.embeddings
     total = sum(int(v.size) for v in embeddings.values())
     if total > limit:
-        n, d = widget.vectors.shape
+        n, d = record.data.source(record.embedding).shape
         return {
             "available": False,
             "reason": (
@@ -120,19 +159,28 @@ def neighbor_vectors(widget: Any, limit: int) -> dict[str, Any]:
     return {
         "available": True,
         "vectors": {
-            name: {"shape": list(v.shape), "data": b64(np.ascontiguousarray(v, "<f4"))}
-            for name, v in embeddings.items()
+            name: _vectors_of(record.data.source(name)) for name in record.data.embeddings
         },
     }
 
 
-def bookmark_patches(widget: Any, *, coloring_budget: int = COLORING_BUDGET) -> dict[str, Any]:
+def _vectors_of(source: VectorSource) -> dict[str, Any]:
+    """An embedding's vectors as little-endian float32 base64, read through its source."""
+    data = b"".join(
+        np.ascontiguousarray(block, "<f4").tobytes() for _start, block in source.chunks(65_536)
+    )
+    return {"shape": list(source.shape), "data": b64(data)}
+
+
+def bookmark_patches(
+    record: ExportRecord, *, coloring_budget: int = COLORING_BUDGET
+) -> dict[str, Any]:
     """One trait patch per bookmark (what ``restore_bookmark`` would send, computed without
     touching the widget), and the colours for colouring by each column (shared by the
     bookmarks and the page's colour-by menu). Labels are built in the page from the columns.
     """
-    states = list(getattr(widget, "_states", []))
-    table = widget._data.table
+    table = record.data.table
+    n_points = record.n_points
     colorings: dict[str, Any] = {}
 
     def coloring(column: str) -> None:
@@ -141,20 +189,20 @@ def bookmark_patches(widget: Any, *, coloring_budget: int = COLORING_BUDGET) -> 
             colorings[column] = {"_colors": b64(b"" if colors is None else colors.tobytes()),
                                  "legend": {**legend, "column": column}}  # fmt: skip
 
-    coloring(widget.color_by)
+    coloring(record.color_by)
     patches = []
-    for state in states:
+    for state in record.bookmarks:
         known = state.color_by == "" or state.color_by in table.columns
-        color_by = state.color_by if known else widget.color_by
-        label_by = state.label_by if state.label_by in table.columns else widget.label_by
+        color_by = state.color_by if known else record.color_by
+        label_by = state.label_by if state.label_by in table.columns else record.label_by
         coloring(color_by)
         rows = None if state.isolated is None else state.isolated.astype(np.int64)
-        visible = visible_mask(rows, widget.n_points)
-        embedding = state.embedding if state.embedding in widget._data.embeddings else None
-        embedding = embedding or widget.embedding
+        visible = visible_mask(rows, n_points)
+        embedding = state.embedding if state.embedding in record.data.embeddings else None
+        embedding = embedding or record.embedding
         patches.append({
             "embedding": embedding,
-            "n_dims": int(widget._data.embeddings[embedding].shape[1]),
+            "n_dims": int(record.data.embeddings[embedding].shape[1]),
             "color_by": color_by,
             "label_by": label_by,
             "spherize": bool(state.spherize),
@@ -169,24 +217,23 @@ def bookmark_patches(widget: Any, *, coloring_budget: int = COLORING_BUDGET) -> 
         })  # fmt: skip
     others = [str(c) for c in table.columns if str(c) not in colorings]
     result: dict[str, Any] = {"patches": patches, "colorings": colorings}
-    if 3 * widget.n_points * (len(colorings) + len(others) + 1) <= coloring_budget:
+    if 3 * n_points * (len(colorings) + len(others) + 1) <= coloring_budget:
         for column in ["", *others]:
             coloring(column)
     else:
         result["missing_colorings"] = (
-            f"colours are embedded for the columns in use only, as {widget.n_points:,} points "
+            f"colours are embedded for the columns in use only, as {n_points:,} points "
             f"x {len(table.columns)} columns exceed {coloring_budget / 1e6:g} MB of colours"
         )
     return result
 
 
-def export_payload(widget: Any, *, max_neighbor_floats: int = MAX_NEIGHBOR_FLOATS) -> dict:
+def export_payload(
+    record: ExportRecord, *, max_neighbor_floats: int = MAX_NEIGHBOR_FLOATS
+) -> dict[str, Any]:
     """Everything the offline page needs besides the scripts (see the module's docs)."""
-    from . import __version__
-    from .running import METHODS
-
     offline = "needs the Python kernel; this is an offline export of the view"
-    state = widget_state(widget)
+    state = widget_state(record)
     state["state"]["methods"] = {m: {"available": False, "message": f"{m}: {offline}"}
                                  for m in METHODS}  # fmt: skip
     return {
@@ -194,9 +241,9 @@ def export_payload(widget: Any, *, max_neighbor_floats: int = MAX_NEIGHBOR_FLOAT
         "version": 1,
         "nbprojector": __version__,
         "widget": state,
-        "columns": encode_columns(widget._data.table),
-        "neighbors": neighbor_vectors(widget, max_neighbor_floats),
-        "bookmarks": bookmark_patches(widget),
+        "columns": encode_columns(record.data.table),
+        "neighbors": neighbor_vectors(record, max_neighbor_floats),
+        "bookmarks": bookmark_patches(record),
     }
 
 
@@ -212,22 +259,13 @@ def _inline_script(code: str, what: str) -> str:
     return code
 
 
-def _bundle_text(name: str) -> str:
-    """A built front-end file of static/ (a clear error when the bundle was never built)."""
-    from .widget import _bundle
-
-    return _bundle(name).read_text(encoding="utf-8")
-
-
-def render_html(widget: Any, *, title: str | None = None, **options: Any) -> str:
+def render_html(record: ExportRecord, *, title: str | None = None, **options: Any) -> str:
     """The export as one HTML document (see :func:`write_html`)."""
-    from . import __version__
-
-    payload = export_payload(widget, **options)
-    payload["esm"] = _bundle_text("widget.js")
-    payload["css"] = _bundle_text("widget.css")
-    standalone = _inline_script(_bundle_text("standalone.js"), "static/standalone.js")
-    n, d = widget.n_points, widget.vectors.shape[1]
+    payload = export_payload(record, **options)
+    payload["esm"] = bundle_text("widget.js")
+    payload["css"] = bundle_text("widget.css")
+    standalone = _inline_script(bundle_text("standalone.js"), "static/standalone.js")
+    n, d = record.data.source(record.embedding).shape
     title = title or f"nbprojector: {n:,} points"
     made = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     note = (
@@ -261,7 +299,7 @@ def render_html(widget: Any, *, title: str | None = None, **options: Any) -> str
     ])  # fmt: skip
 
 
-def write_html(widget: Any, path: str | Path, **options: Any) -> Path:
+def write_html(record: ExportRecord, path: str | Path, **options: Any) -> Path:
     """Write the export to ``path`` (see ``Projector.to_html``); returns the path."""
     path = Path(path)
     if not path.parent.is_dir():
@@ -269,5 +307,5 @@ def write_html(widget: Any, path: str | Path, **options: Any) -> Path:
     limit = options.get("max_neighbor_floats", MAX_NEIGHBOR_FLOATS)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"max_neighbor_floats must be a whole number >= 0, got {limit!r}")
-    path.write_text(render_html(widget, **options), encoding="utf-8")
+    path.write_text(render_html(record, **options), encoding="utf-8")
     return path

@@ -1,4 +1,4 @@
-"""Background runs for long projections (SPEC P2, P3, P5).
+"""Background runs for long projections.
 
 A :class:`Job` runs ``fn(ctx)`` in a daemon thread so the kernel's main thread stays free: the
 cell that started a t-SNE returns at once, and intermediate layouts still reach the view while
@@ -148,6 +148,8 @@ class Job:
         self._resume_event = threading.Event()
         self._resume_event.set()
         self._finished = threading.Event()
+        self._started = False
+        self._finish_hooks: list[Callable[[], Any]] = []
         self._state: JobState = "running"
         self._result: Any = None
         self.error: BaseException | None = None
@@ -162,9 +164,31 @@ class Job:
     # -- control -------------------------------------------------------------------------
 
     def start(self) -> Job:
-        """Start the thread; returns the job itself."""
+        """Start the thread (once); returns the job itself. A job cancelled before it
+        started never runs: it is finished at once."""
+        with self._lock:
+            if self._started:
+                return self
+            self._started = True
+            if self._cancel_requested:
+                self._finish()
+                return self
         self._thread.start()
         return self
+
+    @property
+    def alive(self) -> bool:
+        """True while the job's thread runs (started and not finished)."""
+        return self._started and not self._finished.is_set()
+
+    def when_finished(self, hook: Callable[[], Any]) -> None:
+        """Call ``hook()`` once the job has finished (at once if it already has), on the
+        thread that finishes it."""
+        with self._lock:
+            if not self._finished.is_set():
+                self._finish_hooks.append(hook)
+                return
+        hook()
 
     def cancel(self, *, superseded: bool = False) -> None:
         """Ask the job to stop. Returns at once; once it has returned, no callback of this job
@@ -178,6 +202,9 @@ class Job:
                 return  # its outcome is already decided (a callback may be delivering it)
             self._cancel_requested = True
             self._state = "cancelled"
+            if not self._started:
+                self._started = True  # dropped before it started: it never runs
+                self._finish()
         # Wake a paused job so that it can notice and end.
         self._resume_event.set()
         if self._on_cancel is not None:
@@ -279,34 +306,45 @@ class Job:
                     self._state = "done"
                     self._deliver(self._on_done, result)
         finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        with self._lock:
             self._finished.set()
+            hooks, self._finish_hooks = self._finish_hooks, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("nbprojector: finish hook of job %r failed", self.name)
 
 
 class JobRunner:
-    """Runs at most one job at a time: submitting a new one cancels the one running."""
+    """Runs one job at a time: submitting a new one supersedes the one running.
 
-    def __init__(
-        self, *, min_frame_interval: float = MIN_FRAME_INTERVAL, cancel_timeout: float = 1.0
-    ) -> None:
+    A superseded job is cancelled (its callbacks are off at once) but its thread is not
+    waited for: it ends at its next cancellation point, which may take a while inside code
+    that cannot be interrupted. While it ends, a newer job waits to start, so that at most
+    one superseded thread competes with the newest for the CPU; a job superseded before
+    it started is dropped and never runs. ``submit`` never blocks.
+    """
+
+    def __init__(self, *, min_frame_interval: float = MIN_FRAME_INTERVAL) -> None:
         self.min_frame_interval = min_frame_interval
-        #: How long ``submit`` waits for a cancelled job's thread to end before starting anyway.
-        self.cancel_timeout = cancel_timeout
         self._lock = threading.Lock()
         self._current: Job | None = None
+        self._draining: Job | None = None  # the superseded job whose thread still runs
 
     @property
     def current(self) -> Job | None:
-        """The most recently submitted job (possibly finished), or ``None``."""
+        """The most recently submitted job (possibly finished, or not started yet)."""
         return self._current
 
-    def cancel(self, wait: float | None = None) -> None:
-        """Cancel the current job; with ``wait`` (seconds), also wait for its thread to end."""
+    def cancel(self) -> None:
+        """Cancel the current job (its callbacks stop at once; see :meth:`Job.cancel`)."""
         job = self._current
-        if job is None:
-            return
-        job.cancel()
-        if wait and job._thread is not threading.current_thread():
-            job._finished.wait(wait)
+        if job is not None:
+            job.cancel()
 
     def submit(
         self,
@@ -318,13 +356,13 @@ class JobRunner:
         on_error: Callable[[BaseException], Any] | None = None,
         on_cancel: Callable[[bool], Any] | None = None,
         name: str = "",
+        immediate: bool = False,
     ) -> Job:
-        """Cancel the running job, then start ``fn(ctx)`` in a new one and return it.
+        """Supersede the current job and run ``fn(ctx)`` in a new one; returns it at once.
 
-        The old job's callbacks are off as soon as it is cancelled; its thread gets
-        ``cancel_timeout`` seconds to end, so that the two do not compete for the CPU. A thread
-        stuck in code that cannot be interrupted (a nearest-neighbour search) is left to finish
-        on its own, mute, and a warning is logged.
+        The new job starts now, or when the superseded job still ending has ended (see the
+        class docs). ``immediate=True`` starts it now regardless: for short runs the caller
+        waits for.
         """
         job = Job(
             fn,
@@ -341,16 +379,24 @@ class JobRunner:
         with self._lock:
             old, self._current = self._current, job
         if old is not None:
-            old.cancel(superseded=True)
-            # Not from the old job's own thread (a callback submitting a follow-up job): it
-            # cannot wait for itself, and is about to end anyway.
-            if old._thread is not threading.current_thread() and not old._finished.wait(
-                self.cancel_timeout
-            ):
-                log.warning(
-                    "nbprojector: job %r did not stop within %.1f s; starting %r anyway",
-                    old.name,
-                    self.cancel_timeout,
-                    job.name,
-                )
-        return job.start()
+            old.cancel(superseded=True)  # one that never started is dropped here
+        with self._lock:
+            draining = self._draining
+            if draining is not None and draining.done:
+                draining = self._draining = None
+            if old is not None and old.alive and draining is None:
+                draining = self._draining = old
+            wait = draining is not None and not immediate
+        if wait and draining is not None:
+            draining.when_finished(self._start_current)
+        else:
+            job.start()
+        return job
+
+    def _start_current(self) -> None:
+        """A superseded job has ended: start the newest job if it is still waiting."""
+        with self._lock:
+            self._draining = None
+            job = self._current
+        if job is not None:
+            job.start()

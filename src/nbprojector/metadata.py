@@ -258,7 +258,7 @@ def pack_labels(values: pd.Series) -> tuple[bytes, bytes]:
     return data, offsets.astype(np.uint32).tobytes()
 
 
-def color_points(values: pd.Series | None) -> tuple[np.ndarray, dict[str, Any]]:
+def color_points(values: pd.Series | None) -> tuple[np.ndarray | None, dict[str, Any]]:
     """Colours (N x 3 uint8) and the legend for colouring by ``values``.
 
     Categorical: values ranked by count; the first len(PALETTE) get palette colours, the

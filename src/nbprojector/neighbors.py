@@ -56,7 +56,7 @@ class Neighbors:
         angles_deg: (k,) float32 angle between the query and each neighbour in degrees
             (cosine only, else None).
         metric: "cosine" or "euclidean".
-        space: "original" or "spherized": where the distances were computed (SPEC D4).
+        space: "original" or "spherized": where the distances were computed.
     """
 
     indices: np.ndarray
@@ -131,7 +131,7 @@ def _spherize_with_mean(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def spherize(vectors: np.ndarray) -> np.ndarray:
-    """Centre ``vectors`` on their mean and scale every row to unit norm (SPEC D4).
+    """Centre ``vectors`` on their mean and scale every row to unit norm.
 
     Args:
         vectors: (N, D) real matrix.
@@ -163,12 +163,13 @@ class NeighborIndex:
     """
 
     def __init__(self, vectors: np.ndarray, *, spherized: bool = False) -> None:
+        self._mean: np.ndarray | None = None
+        self._unit: np.ndarray | None = None
         if spherized:
             self._base, self._mean = _spherize_with_mean(vectors)
-            self._unit: np.ndarray | None = self._base
+            self._unit = self._base
         else:
-            self._base, self._mean = _as_matrix(vectors), None
-            self._unit = None
+            self._base = _as_matrix(vectors)
         self.space = "spherized" if spherized else "original"
         n, d = self._base.shape
         self._sq_norms = np.empty(n, dtype=np.float32)

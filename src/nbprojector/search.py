@@ -1,4 +1,4 @@
-"""Search a metadata column: case-insensitive substring or regular expression (SPEC I1, P4).
+"""Search a metadata column: case-insensitive substring or regular expression.
 
 Values are matched by their text form, the way a user sees them in the inspector: numbers as
 numbers are written (``3.0`` reads ``3``, as TensorBoard shows a TSV's ``3``), strings as they

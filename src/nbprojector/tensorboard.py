@@ -1,4 +1,4 @@
-"""TensorBoard projector log dirs and standalone configs: read and write (SPEC D7, D8).
+"""TensorBoard projector log dirs and standalone configs: read and write.
 
 ``projector_config.pbtxt`` is parsed and written with Google's ``protobuf`` package
 (``google.protobuf.text_format``; the standalone projector's JSON with
@@ -32,7 +32,6 @@ import pandas as pd
 
 from .dataset import Dataset
 from .metadata import MetadataError, load_metadata, write_tsv
-from .sprites import as_thumbnails
 from .tensorfiles import (
     TensorFileError,
     check_sprite,
@@ -42,6 +41,7 @@ from .tensorfiles import (
     sprite_sheet,
     write_tensor,
 )
+from .thumbnails import as_thumbnails
 
 CONFIG_NAME = "projector_config.pbtxt"
 JSON_CONFIG_NAME = "projector_config.json"
@@ -66,7 +66,7 @@ class SpriteInfo:
     single_image_dim: tuple[int, int]
 
     def thumbnails(self, n: int, max_side: int | None = 64) -> np.ndarray:
-        """The first ``n`` images, as (n, h, w, 4) uint8 RGBA (see ``sprites.as_thumbnails``)."""
+        """The first ``n`` images, as (n, h, w, 4) uint8 RGBA (see ``thumbnails.as_thumbnails``)."""
         return as_thumbnails(
             str(self.image_path), single_image_dim=self.single_image_dim, n=n, max_side=max_side
         )
@@ -363,7 +363,7 @@ def write_logdir(
         metadata: one row per point, in any form ``Projector`` takes, written as
             TensorBoard's metadata TSV (a header only with two or more columns: a single
             column comes back named ``label``).
-        sprite: images, anything ``sprites.as_thumbnails`` takes (an (N, H, W[, C]) array,
+        sprite: images, anything ``thumbnails.as_thumbnails`` takes (an (N, H, W[, C]) array,
             PIL images, or a sprite sheet with ``single_image_dim``): written as one square
             ``sprite.png`` grid within TensorBoard's 8192 px limit.
         tensor_format: ``"tsv"`` (9 significant digits: exact for float32; TensorBoard tries
@@ -419,7 +419,7 @@ def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | Non
     """``Projector.from_logdir``: read ``path`` and build a ``cls`` widget from it."""
     data = read_logdir(path, tensors)
     kwargs.setdefault("meta", data.metadata)
-    accepted = inspect.signature(cls.__init__).parameters
+    accepted = inspect.signature(cls).parameters
     if data.sprite is not None and "images" in accepted and "single_image_dim" in accepted:
         kwargs.setdefault("images", str(data.sprite.image_path))
         kwargs.setdefault("single_image_dim", data.sprite.single_image_dim)
@@ -430,15 +430,19 @@ def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | Non
     return widget
 
 
-def save_logdir(widget: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
-    """``Projector.to_logdir``: every embedding, the metadata and the images, as a log dir."""
-    table = widget._data.table
+def save_logdir(
+    data: Dataset, opened_sprite: Any, path: str | os.PathLike, **kwargs: Any
+) -> Path:
+    """``Projector.to_logdir``: every embedding, the metadata and the images of ``data``,
+    as a log dir. ``opened_sprite``: the sprite of the log dir the widget was opened from
+    (None if none), written when the widget has no images of its own."""
+    table = data.table
     default = list(table.columns) == ["index"] and np.array_equal(
         table["index"], np.arange(len(table))
     )
-    images = getattr(widget._data, "images", None)
-    sprite, dim = images, None
-    if images is None and getattr(widget, "_logdir_sprite", None) is not None:
-        sprite, dim = str(widget._logdir_sprite.image_path), widget._logdir_sprite.single_image_dim
-    return write_logdir(path, widget._data.embeddings, None if default else table, sprite,
+    sprite: Any = data.images
+    dim = None
+    if data.images is None and opened_sprite is not None:
+        sprite, dim = str(opened_sprite.image_path), opened_sprite.single_image_dim
+    return write_logdir(path, data.embeddings, None if default else table, sprite,
                         single_image_dim=dim, **kwargs)  # fmt: skip

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .sprites import _resize_all, _thumb_size
+from .thumbnails import _resize_all, _thumb_size
 
 _NPY_MAGIC = b"\x93NUMPY"
 _TSV_SUFFIXES = {".tsv", ".txt"}

@@ -1,4 +1,4 @@
-"""Several embeddings in a real browser (SPEC D3), opened from a TensorBoard log dir (D7):
+"""Several embeddings in a real browser, opened from a TensorBoard log dir:
 the data panel's selector switches the layout, each embedding keeps its own, and the
 selection survives the switch."""
 

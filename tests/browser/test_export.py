@@ -1,8 +1,8 @@
-"""The offline HTML export (SPEC H2) in a real browser: the file opened from disk with every
+"""The offline HTML export in a real browser: the file opened from disk with every
 request that is not for a local file blocked, and no kernel anywhere. It draws the points,
 answers a search typed in the search box, shows labels on hover, lists a clicked point's
 neighbours (the same as Python's), plays bookmarks back, says when neighbours were left out,
-and decodes binary traits that a host hands over as base64 or plain arrays (SPEC H1)."""
+and decodes binary traits that a host hands over as base64 or plain arrays."""
 
 from __future__ import annotations
 

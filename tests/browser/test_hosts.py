@@ -1,4 +1,4 @@
-"""Hosts (SPEC H1) in a real browser: Notebook 7 (served by the same Jupyter server as the
+"""Hosts in a real browser: Notebook 7 (served by the same Jupyter server as the
 JupyterLab tests) and marimo (``mo.ui.anywidget``). Every request that leaves the local
 server is blocked and recorded: the widget must need nothing from a CDN."""
 

@@ -1,4 +1,4 @@
-"""Images in a real browser (SPEC D6, I4): every point drawn as its own image, after isolating,
+"""Images in a real browser: every point drawn as its own image, after isolating,
 selecting, switching to dots and back, and from several atlases; thumbnails in the inspector.
 
 Each image is one solid colour (a palette of well-separated colours) with its top-left

@@ -1,4 +1,4 @@
-"""Theme (SPEC V2) and PNG snapshots (SPEC H3) in JupyterLab: the dark theme changes the
+"""Theme and PNG snapshots in JupyterLab: the dark theme changes the
 canvas background, "auto" follows JupyterLab's theme switched at run time, and
 ``p.save_png`` writes exactly the pixels the canvas shows."""
 

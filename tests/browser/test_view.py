@@ -65,7 +65,7 @@ def test_click_selects_and_python_sees_it(nb):
     nb.settle()
     i, (x, y) = isolated_point(nb)
     nb.page.mouse.click(x, y)
-    # A click selects the point and its 100 nearest neighbours (SPEC I2).
+    # A click selects the point and its 100 nearest neighbours.
     nb.page.wait_for_function(
         "() => document.querySelector('.nbp-selection-summary')?.textContent === '101 selected'"
     )

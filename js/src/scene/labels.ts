@@ -1,4 +1,4 @@
-// Point labels (SPEC V2) on a 2D canvas over the WebGL one: text drawn with fillText, never
+// Point labels on a 2D canvas over the WebGL one: text drawn with fillText, never
 // parsed as HTML. Labels go in order of priority (the point hovered in a list, the focused
 // point, its neighbours, the selection, then with "all labels" every point shown, front-most
 // first) and a label is drawn only where it overlaps no label placed before it, nor the hover

@@ -1,11 +1,11 @@
-// Region selection (SPEC I3): a rectangle or a lasso dragged over the view (2D and 3D), and in
+// Region selection: a rectangle or a lasso dragged over the view (2D and 3D), and in
 // 3D a sphere around a point. Every point inside is selected, those hidden behind others too
 // (no depth test), which the note after each selection says. The tests run over the Stage's
 // cached screen positions: O(N) typed-array loops, no per-point objects.
 
 import * as THREE from "three";
-import { h } from "../ui/dom";
-import { opOf, type SelectOp } from "../ui/inspectState";
+import { h } from "../dom";
+import { opOf, type SelectOp } from "../selection";
 import type { Stage } from "./stage";
 
 export type Mode = "navigate" | "rectangle" | "lasso" | "sphere";

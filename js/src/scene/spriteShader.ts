@@ -1,4 +1,4 @@
-// The shaders that draw points as their images (SPEC D6). Same per-point attributes as the
+// The shaders that draw points as their images. Same per-point attributes as the
 // dots (position, pprev, pstate) plus `pindex`, the point's index: the cell of point i in an
 // atlas follows from i alone (see sprites.py's Atlases), so isolating, searching, selecting
 // or a new layout never moves an image to another point. One material per atlas, each

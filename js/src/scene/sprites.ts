@@ -1,4 +1,4 @@
-// Points drawn as their images (SPEC D6). Python sends PNG atlases (`_atlases`, one binary
+// Points drawn as their images. Python sends PNG atlases (`_atlases`, one binary
 // buffer each) and a manifest saying where image i is (`image_manifest`); this decodes them
 // (createImageBitmap, off the main thread where the browser can), uploads one texture per
 // atlas, and draws the point cloud's own geometry once more with one material per atlas
@@ -10,7 +10,7 @@
 
 import * as THREE from "three";
 import { bytes } from "../codecs";
-import type { Ctx } from "../ui/context";
+import type { Ctx } from "../context";
 import type { Stage } from "./stage";
 import { spriteFragmentShader, spriteVertexShader } from "./spriteShader";
 

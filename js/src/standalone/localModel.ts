@@ -1,4 +1,4 @@
-// A model that lives in the page alone (the offline export, SPEC H2): the slice of anywidget's
+// A model that lives in the page alone (the offline export): the slice of anywidget's
 // model interface the widget uses (get / set / on / off / save_changes / send). `send` hands
 // each request to a local server whose reply comes back as a "msg:custom" event, as Python's
 // would in a notebook; `save_changes` lets the server react to the page's own writes (as
@@ -15,7 +15,7 @@ export interface Reply {
 
 export interface LocalServer {
   /** Answer one request of the widget (`{id, kind, payload}` + buffers). */
-  answer(content: any, buffers: DataView[]): Promise<Reply>;
+  answer(content: unknown, buffers: DataView[]): Promise<Reply>;
   /** The page wrote these traits (save_changes). */
   written?(names: string[]): void;
 }

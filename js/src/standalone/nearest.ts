@@ -1,4 +1,4 @@
-// Exact nearest neighbours in the page, for the offline export (SPEC H2, I2): the same answer
+// Exact nearest neighbours in the page, for the offline export: the same answer
 // as Python's (cosine distance 1 - cos with the angle in degrees, or euclidean; the point
 // itself and hidden points left out; ties in distance go to the lower index), computed in
 // float64 over the embedded float32 vectors. One query scans N x D values once; the export
@@ -21,7 +21,7 @@ export class VectorSpace {
     readonly d: number,
   ) {}
 
-  /** Centred on the mean of every point and scaled to unit norm (SPEC D4); zero rows stay zero. */
+  /** Centred on the mean of every point and scaled to unit norm; zero rows stay zero. */
   spherized(): VectorSpace {
     const { data, n, d } = this;
     const mean = new Float64Array(d);

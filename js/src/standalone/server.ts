@@ -1,22 +1,30 @@
-// The offline export's stand-in for Python (SPEC H2): answers the widget's requests from the
+// The offline export's stand-in for Python: answers the widget's requests from the
 // data embedded in the page. Search, counts, the metadata card and bookmark playback always
 // work; nearest neighbours when the vectors were embedded (else the reply says why); colour by
 // and label by from the colourings and columns embedded. What needs Python (projections,
 // isolation, changing bookmarks) gets a reply that says so.
 
 import { bytes, fromBase64 } from "../codecs";
+import {
+  type AnyRequest,
+  type BookmarkPayload,
+  type BookmarkSummary,
+  type Cell,
+  type ExportColumn,
+  KINDS,
+  type NeighborsPayload,
+  type NeighborsResult,
+  type Results,
+  type RowResult,
+} from "../protocol";
 import type { LocalModel, LocalServer, Reply } from "./localModel";
-import { type Metric, VectorSpace } from "./nearest";
+import { VectorSpace } from "./nearest";
 
-export interface ColumnData {
-  name: string;
-  /** Distinct texts; point i has values[codes[i] - 1], or is missing when codes[i] is 0. */
-  values: string[];
-  codes: { dtype: string; data: string };
-}
+/** One metadata column as the export carries it (see ExportColumn). */
+export type ColumnData = ExportColumn;
 
 export interface ExportData {
-  columns: ColumnData[];
+  columns: ExportColumn[];
   neighbors: { available: boolean; reason?: string; vectors?: Record<string, { shape: [number, number]; data: string }> };
   bookmarks: {
     patches: Record<string, unknown>[];
@@ -26,6 +34,18 @@ export interface ExportData {
 }
 
 const LISTED = 100;
+
+/** A string as Python's repr() writes it, so messages read as the kernel's do. */
+export function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const escaped = text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+  return quote + (quote === "'" ? escaped.replace(/'/g, "\\'") : escaped) + quote;
+}
+
+/** A list of strings as Python's repr() writes it. */
+function pyList(items: string[]): string {
+  return `[${items.map(pyRepr).join(", ")}]`;
+}
 const OFFLINE = "needs the Python kernel: this page is an offline export of the view (open the notebook to run it)";
 const EMPTY_QUERY = "empty query: type some text to search for";
 
@@ -40,6 +60,14 @@ class Column {
   text(i: number): string | null {
     const c = this.codes[i];
     return c ? this.data.values[c - 1] : null;
+  }
+  /** Point i's value as Python's `row` answer has it: a number, true / false, or text. */
+  value(i: number): Cell {
+    const text = this.text(i);
+    if (text === null) return null;
+    if (this.data.type === "number") return Number(text);
+    if (this.data.type === "boolean") return text === "True";
+    return text;
   }
 }
 
@@ -68,10 +96,14 @@ export class ExportServer implements LocalServer {
     for (const c of data.columns) this.columns.set(c.name, new Column(c));
   }
 
-  async answer(content: any, buffers: DataView[]): Promise<Reply> {
-    const id = content?.id ?? null;
+  async answer(content: unknown, buffers: DataView[]): Promise<Reply> {
+    const message = (content ?? {}) as Partial<AnyRequest>;
+    const id = message.id ?? null;
     try {
-      const [result, out] = this.handle(String(content?.kind), content?.payload ?? {}, buffers);
+      if (!KINDS.includes(message.kind as AnyRequest["kind"])) {
+        throw new Error(`unknown request kind ${pyRepr(String(message.kind))}; known kinds: ${KINDS.join(", ")}`);
+      }
+      const [result, out] = this.handle({ ...message, payload: message.payload ?? {} } as AnyRequest, buffers);
       return { content: { id, ok: true, result }, buffers: out };
     } catch (err) {
       return { content: { id, ok: false, error: (err as Error).message } };
@@ -83,30 +115,40 @@ export class ExportServer implements LocalServer {
     if (names.includes("label_by")) this.relabel();
   }
 
-  private handle(kind: string, p: Record<string, any>, _buffers: DataView[]): [unknown, ArrayBufferView[]] {
-    switch (kind) {
+  /** One request, as Python's handler of its kind answers it (or why it needs Python). */
+  private handle(request: AnyRequest, _buffers: DataView[]): [Results[AnyRequest["kind"]], ArrayBufferView[]] {
+    switch (request.kind) {
       case "search": {
-        const column = (p.column as string) || this.model.get("label_by");
+        const p = request.payload;
+        const column = p.column || this.model.get("label_by");
         const hits = this.match(column, p.query, Boolean(p.regex), true);
         this.model.setMany({ _selection: new DataView(hits.buffer) }, false);
         return [{ count: hits.length, listed: Math.min(LISTED, hits.length), column }, [hits.slice(0, LISTED)]];
       }
       case "count": {
-        const column = (p.column as string) || this.model.get("label_by");
-        return [{ count: this.match(column, p.query, Boolean(p.regex), true).length }, []];
+        const p = request.payload;
+        const column = p.column || this.model.get("label_by");
+        if (!this.columns.has(column)) throw new Error(`unknown column ${pyRepr(column)}`);
+        // Over ALL points, as the custom axes are (also while some are isolated).
+        const count = this.match(column, p.query, Boolean(p.regex), false).length;
+        return [{ count, of: this.model.get("n_points") ?? 0 }, []];
       }
       case "row":
-        return [this.row(Number(p.index)), []];
+        return [this.row(request.payload.index), []];
       case "neighbors":
-        return this.neighbors(p);
+        return this.neighbors(request.payload);
       case "bookmark":
-        return [this.bookmark(p), []];
+        return [this.bookmark(request.payload), []];
       case "atlas": // only asked when the atlases exceed this browser's texture size
-        throw new Error(`smaller image atlases ${OFFLINE}; export with p.max_texture_size = ${p.max_texture_size} set first`);
+        throw new Error(`smaller image atlases ${OFFLINE}; export with p.max_texture_size = ${request.payload.max_texture_size} set first`);
       case "snapshot":
         return [{ used: false }, []];
+      case "project":
+        throw new Error(`Projections ${OFFLINE}`);
+      case "isolate":
+        throw new Error(`Isolating points ${OFFLINE}`);
       default:
-        throw new Error(`${kind === "project" ? "Projections" : kind === "isolate" ? "Isolating points" : `'${kind}'`} ${OFFLINE}`);
+        throw new Error(`'${request.kind}' ${OFFLINE}`);
     }
   }
 
@@ -119,7 +161,7 @@ export class ExportServer implements LocalServer {
    * or matches it as a regular expression; missing values never match. */
   match(name: string, query: unknown, regex: boolean, shownOnly: boolean): Uint32Array {
     const column = this.columns.get(name);
-    if (!column) throw new Error(`unknown column '${name}'; choose one of ${[...this.columns.keys()].join(", ")}`);
+    if (!column) throw new Error(`unknown column ${pyRepr(name)}; choose one of ${pyList([...this.columns.keys()])}`);
     if (typeof query !== "string") throw new Error("'query' must be a string");
     if (query === "") throw new Error(EMPTY_QUERY);
     let test: (s: string) => boolean;
@@ -143,11 +185,11 @@ export class ExportServer implements LocalServer {
     return Uint32Array.from(out);
   }
 
-  private row(index: number): unknown {
+  private row(index: number): RowResult {
     const n = this.model.get("n_points") ?? 0;
     if (!Number.isInteger(index) || index < 0 || index >= n) throw new Error(`'index' must be between 0 and ${n - 1}, got ${index}`);
-    const row: Record<string, string | null> = {};
-    for (const [name, column] of this.columns) row[name] = column.text(index);
+    const row: Record<string, Cell> = {};
+    for (const [name, column] of this.columns) row[name] = column.value(index);
     return { index, row };
   }
 
@@ -168,37 +210,48 @@ export class ExportServer implements LocalServer {
     return space;
   }
 
-  private neighbors(p: Record<string, any>): [unknown, ArrayBufferView[]] {
-    const index = Number(p.index);
-    const k = Number(p.k ?? 100);
-    const metric = (p.metric ?? "cosine") as Metric;
-    if (metric !== "cosine" && metric !== "euclidean") throw new Error("'metric' must be one of cosine, euclidean");
-    if (!Number.isInteger(k) || k < 1 || k > 999) throw new Error(`'k' must be between 1 and 999, got ${p.k}`);
-    const spherize = p.spherize === undefined ? Boolean(this.model.get("spherize")) : Boolean(p.spherize);
+  private neighbors(p: NeighborsPayload): [NeighborsResult, ArrayBufferView[]] {
+    const index = p.index;
+    const k = p.k ?? 100;
+    const metric = p.metric ?? "cosine";
+    const n = this.model.get("n_points") ?? 0;
+    // Checked in the order Python checks them, with its messages.
+    if (!Number.isInteger(index) || index < 0 || index >= n) throw new Error(`'index' must be between 0 and ${n - 1}, got ${index}`);
+    if (!Number.isInteger(k) || k < 1 || k > 999) throw new Error(`'k' must be between 1 and 999, got ${k}`);
+    const spherize = p.spherize ?? Boolean(this.model.get("spherize"));
     const space = this.space(spherize);
-    if (!Number.isInteger(index) || index < 0 || index >= space.n) throw new Error(`'index' must be between 0 and ${space.n - 1}`);
     const found = space.query(index, k, metric, this.shown());
     const out: ArrayBufferView[] = [found.indices, found.distances];
     if (found.angles) out.push(found.angles);
-    const result = { index, count: found.indices.length, metric, space: spherize ? "spherized" : "original", angles: found.angles !== null };
+    const result: NeighborsResult = { index, count: found.indices.length, metric, space: spherize ? "spherized" : "original", angles: found.angles !== null };
     return [result, out];
   }
 
-  private bookmark(p: Record<string, any>): unknown {
-    const summaries = (this.model.get("bookmarks") ?? []) as { name: string }[];
+  private bookmark(p: BookmarkPayload): BookmarkSummary {
+    const summaries = (this.model.get("bookmarks") ?? []) as BookmarkSummary[];
     if (p.action !== "restore") throw new Error(`Bookmarks can be played back in this offline export, not changed: '${p.action}' ${OFFLINE}`);
-    let which = typeof p.which === "number" ? p.which : summaries.findIndex((s) => s.name === p.which);
-    const patches = this.data.bookmarks.patches;
-    if (which < 0 || which >= patches.length) throw new Error(`no bookmark ${p.which}: there are ${patches.length}`);
-    which = Math.trunc(which);
-    const patch = patches[which];
+    const which = this.bookmarkIndex(p.which, summaries);
+    const patch = this.data.bookmarks.patches[which];
     const { colorings } = this.data.bookmarks;
     const colorBy = String(patch.color_by ?? "");
     const labels = this.labelPatch(String(patch.label_by ?? this.model.get("label_by")));
     // Everything at once, as Python's hold_sync would send it: colours and labels, then the
     // isolation and selection, then the layout (it animates), then the camera.
     this.model.setMany({ ...withViews(colorings[colorBy] ?? {}), ...labels, ...withViews(patch) }, false);
-    return summaries[which] ?? {};
+    return summaries[which];
+  }
+
+  /** A bookmark's position from its position (negative counts from the end) or its name,
+   * with Python's messages when there is none. */
+  private bookmarkIndex(which: number | string, summaries: BookmarkSummary[]): number {
+    const count = this.data.bookmarks.patches.length;
+    if (typeof which === "number") {
+      if (!(-count <= which && which < count)) throw new Error(`no bookmark ${which}: there are ${count}`);
+      return (which + count) % count;
+    }
+    const found = summaries.findIndex((s) => s.name === which);
+    if (found < 0) throw new Error(`no bookmark named ${pyRepr(which)}; there are ${pyList(summaries.map((s) => s.name))}`);
+    return found;
   }
 
   private recolor(): void {

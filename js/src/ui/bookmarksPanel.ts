@@ -2,8 +2,8 @@
 // Python holds the bookmarks; this panel shows their summaries and asks for actions.
 
 import { bytes } from "../codecs";
-import type { Ctx } from "./context";
-import { h, section } from "./dom";
+import type { Ctx } from "../context";
+import { h, section } from "../dom";
 import { plural } from "./progressLine";
 
 interface Summary {
@@ -48,7 +48,7 @@ export function bookmarksPanel(ctx: Ctx): HTMLElement {
   };
 
   add.addEventListener("click", () => rpc.request("bookmark", { action: "add" }).then(({ result }) => {
-    current = summaries().findIndex((s) => s.name === result.name);
+    if ("name" in result) current = summaries().findIndex((s) => s.name === result.name);
     render();
   }, fail));
   download.addEventListener("click", () => {
@@ -64,7 +64,7 @@ export function bookmarksPanel(ctx: Ctx): HTMLElement {
     if (!file) return;
     const data = new Uint8Array(await file.arrayBuffer());
     rpc.request("bookmark", { action: "load" }, [data]).then(({ result }) => {
-      ctx.notify(`Loaded ${plural(result.added.length, "bookmark")} from ${file.name}`, "info");
+      if ("added" in result) ctx.notify(`Loaded ${plural(result.added.length, "bookmark")} from ${file.name}`, "info");
     }, fail);
   });
   prev.addEventListener("click", () => restore(current - 1));

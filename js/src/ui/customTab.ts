@@ -3,10 +3,10 @@
 // them, also while a subset is isolated); the run waits until every used field matches.
 
 import type { Column } from "../protocol";
-import type { Ctx } from "./context";
-import { field, h, setOptions } from "./dom";
+import type { Ctx } from "../context";
+import { field, h, setOptions } from "../dom";
 import { plural } from "./progressLine";
-import type { Tab } from "./projectionsPanel";
+import type { Tab } from "./tab";
 import { runControls } from "./runControls";
 
 const FIELDS = ["left", "right", "down", "up"] as const;
@@ -45,7 +45,7 @@ export function customTab(ctx: Ctx): Tab {
       try {
         const { result } = await rpc.request("count", { column: column.value, query, regex: regex.checked });
         if (mine !== generation) return;
-        const of = plural(result.of ?? 0, "point");
+        const of = plural(result.of, "point");
         el.textContent = result.count ? `${result.count.toLocaleString()} of ${of}` : `no match among ${of}`;
         el.dataset.count = String(result.count);
         if (!result.count) problems.push(`${TITLES[f]} matches nothing`);

@@ -2,8 +2,8 @@
 
 import type { Column, Legend } from "../protocol";
 import { write } from "../model";
-import type { Ctx } from "./context";
-import { field, h, section, setOptions } from "./dom";
+import type { Ctx } from "../context";
+import { field, h, section, setOptions } from "../dom";
 import { spherizeToggle } from "./display";
 import { renderLegend } from "./legend";
 

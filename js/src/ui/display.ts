@@ -1,9 +1,9 @@
-// Points and labels (SPEC V2): point size, label size, all labels; and the data panel's
-// spherize toggle (SPEC D4), which says what it changes.
+// Points and labels: point size, label size, all labels; and the data panel's
+// spherize toggle, which says what it changes.
 
 import { write } from "../model";
-import type { Ctx } from "./context";
-import { field, h, section } from "./dom";
+import type { Ctx } from "../context";
+import { field, h, section } from "../dom";
 
 function slider(ctx: Ctx, trait: string, cls: string, min: number, max: number, step: number, label: string): HTMLElement {
   const input = h("input", { type: "range", class: cls, min, max, step, "aria-label": label });
@@ -40,7 +40,7 @@ export function displayPanel(ctx: Ctx): HTMLElement {
   );
 }
 
-/** Images or dots, and the images' size (SPEC D6); shown only when the points have images. */
+/** Images or dots, and the images' size; shown only when the points have images. */
 function imageControls(ctx: Ctx): HTMLElement {
   const box = h(
     "div",

@@ -6,11 +6,11 @@
 
 import { float32s, uint32s } from "../codecs";
 import { write } from "../model";
+import type { Metric, NeighborsPayload, NeighborsResult } from "../protocol";
 import type { Result } from "../rpc";
-import type { Ctx } from "./context";
+import type { Ctx } from "../context";
+import { combine, type SelectOp } from "../selection";
 
-export type SelectOp = "replace" | "add" | "remove";
-export type Metric = "cosine" | "euclidean";
 
 export interface NeighborList {
   focus: number;
@@ -20,27 +20,8 @@ export interface NeighborList {
   /** Degrees, for cosine only. */
   angles: Float32Array | null;
   metric: Metric;
-  /** "original" or "spherized": where the distances were computed (SPEC D4). */
-  space: string;
-}
-
-/** Shift adds, Alt or Ctrl (Cmd) removes, otherwise the selection is replaced. */
-export function opOf(e: { shiftKey: boolean; altKey: boolean; ctrlKey: boolean; metaKey: boolean }): SelectOp {
-  if (e.altKey || e.ctrlKey || e.metaKey) return "remove";
-  return e.shiftKey ? "add" : "replace";
-}
-
-/** Sorted, distinct indices of `current` changed by `change` (O(N) with one byte a point). */
-export function combine(current: Uint32Array, change: ArrayLike<number>, op: SelectOp, n: number): Uint32Array {
-  const mark = new Uint8Array(n);
-  if (op !== "replace") for (let j = 0; j < current.length; j++) mark[current[j]] = 1;
-  const on = op === "remove" ? 0 : 1;
-  for (let j = 0; j < change.length; j++) if (change[j] < n) mark[change[j]] = on;
-  let count = 0;
-  for (let i = 0; i < n; i++) count += mark[i];
-  const out = new Uint32Array(count);
-  for (let i = 0, j = 0; i < n; i++) if (mark[i]) out[j++] = i;
-  return out;
+  /** Where the distances were computed: in the original space or the spherized one. */
+  space: NeighborsResult["space"];
 }
 
 /** Whether every index of `some` is in the sorted `sorted`. */
@@ -80,7 +61,7 @@ export class InspectState {
   thumbnailOf: (i: number, px: number) => HTMLElement | null = () => null;
   private written: Uint32Array | null = null;
   /** The neighbours asked for when the pointer went down on a point (see `press`). */
-  private early: { key: string; reply: Promise<Result> } | null = null;
+  private early: { key: string; reply: Promise<Result<"neighbors">> } | null = null;
   private seq = 0;
   private listeners: (() => void)[] = [];
 
@@ -197,7 +178,7 @@ export class InspectState {
   /** The `neighbors` request for point i with this view's settings. The space this view
    * shows goes along: a trait write may still be held back by ipywidgets' throttle while the
    * request overtakes it. */
-  private query(i: number): Record<string, unknown> {
+  private query(i: number): NeighborsPayload {
     return { index: i, k: this.k, metric: this.metric, spherize: Boolean(this.ctx.model.get("spherize")) };
   }
 

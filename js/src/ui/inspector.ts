@@ -2,8 +2,8 @@
 // metadata card, and its nearest neighbours.
 
 import { bytes, uint32s } from "../codecs";
-import type { Ctx } from "./context";
-import { h, section } from "./dom";
+import type { Ctx } from "../context";
+import { h, section } from "../dom";
 import type { InspectState } from "./inspectState";
 import { neighborsPanel } from "./neighbors";
 import { searchPanel } from "./search";
@@ -65,7 +65,7 @@ function cardPanel(ctx: Ctx, state: InspectState): HTMLElement {
       .then(({ result }) => {
         if (shownFor !== index) return;
         const rows = [h("dt", { text: "index" }), h("dd", { text: String(result.index) })];
-        for (const [key, value] of Object.entries(result.row as Record<string, unknown>)) {
+        for (const [key, value] of Object.entries(result.row)) {
           rows.push(h("dt", { text: key }), h("dd", { text: value === null ? "(missing)" : String(value) }));
         }
         card.replaceChildren(...rows);

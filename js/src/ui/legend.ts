@@ -1,7 +1,7 @@
 // The colour legend: values with counts for categories, a gradient bar for numbers.
 
 import type { Legend } from "../protocol";
-import { h } from "./dom";
+import { h } from "../dom";
 
 function swatchRow(color: string, text: string, count: number): HTMLElement {
   return h(

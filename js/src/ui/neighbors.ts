@@ -1,10 +1,11 @@
-// Nearest neighbours (SPEC I2, D4): k and the metric, then the list for the focused point:
+// Nearest neighbours: k and the metric, then the list for the focused point:
 // label, distance, angle for cosine, and a bar (longer is nearer). The caption says which
 // space the distances were computed in, always.
 
-import type { Ctx } from "./context";
-import { field, h, section } from "./dom";
-import type { InspectState, Metric } from "./inspectState";
+import type { Ctx } from "../context";
+import { field, h, section } from "../dom";
+import type { Metric } from "../protocol";
+import type { InspectState } from "./inspectState";
 
 /** List items for points (hover highlights the point in the view, click focuses it). */
 export function pointList(

@@ -3,9 +3,9 @@
 // swaps the two, and Z is remembered in 2D for the way back to 3D.
 
 import type { Projection } from "../protocol";
-import type { Ctx } from "./context";
-import { field, h, setOptions } from "./dom";
-import type { Tab } from "./projectionsPanel";
+import type { Ctx } from "../context";
+import { field, h, setOptions } from "../dom";
+import type { Tab } from "./tab";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

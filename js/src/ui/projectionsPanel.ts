@@ -1,19 +1,12 @@
 // The projections panel: one tab per method; each tab is its own module.
 
-import type { Ctx } from "./context";
-import { h, section } from "./dom";
+import type { Ctx } from "../context";
+import { h, section } from "../dom";
 import { customTab } from "./customTab";
 import { pcaTab } from "./pcaTab";
 import { tsneTab } from "./tsneTab";
+import type { Tab } from "./tab";
 import { umapTab } from "./umapTab";
-
-export interface Tab {
-  method: string;
-  title: string;
-  body: HTMLElement;
-  /** Called when the user opens the tab (PCA shows itself at once; the others wait for Run). */
-  onOpen?: () => void;
-}
 
 export function projectionsPanel(ctx: Ctx): HTMLElement {
   const tabs: Tab[] = [pcaTab(ctx), tsneTab(ctx), umapTab(ctx), customTab(ctx)];

@@ -1,8 +1,8 @@
 // Run / pause / resume / stop for a background projection, and its progress line.
 
-import type { Progress } from "../protocol";
-import type { Ctx } from "./context";
-import { h } from "./dom";
+import type { Method, MethodInfo, MethodsTrait, Progress, ProjectPayload } from "../protocol";
+import type { Ctx } from "../context";
+import { h } from "../dom";
 import { progressLine } from "./progressLine";
 
 export interface RunControls {
@@ -11,7 +11,10 @@ export interface RunControls {
   setRunnable(ok: boolean, why?: string): void;
 }
 
-export function runControls(ctx: Ctx, method: string, params: () => Record<string, unknown>): RunControls {
+/** The params a tab of `method` sends in its project request. */
+export type ParamsOf<M extends Method> = NonNullable<Extract<ProjectPayload, { method?: M }>["params"]>;
+
+export function runControls<M extends Method>(ctx: Ctx, method: M, params: () => ParamsOf<M>): RunControls {
   const { model, rpc } = ctx;
   const run = h("button", { class: "nbp-run", "data-method": method, text: "Run" });
   const pause = h("button", { class: "nbp-pause", text: "Pause" });
@@ -23,11 +26,12 @@ export function runControls(ctx: Ctx, method: string, params: () => Record<strin
   const fail = (err: Error) => ctx.notify(err.message, "error");
   run.addEventListener("click", () => {
     ctx.notify("");
-    rpc.request("project", { method, params: params() }).catch(fail);
+    // The method and its params are of one kind, which TypeScript cannot see through M.
+    rpc.request("project", { method, params: params() } as ProjectPayload).catch(fail);
   });
   pause.addEventListener("click", () => {
     const state = (model.get("progress") as Progress)?.state;
-    rpc.request(state === "paused" ? "resume" : "pause").catch(fail);
+    rpc.request(state === "paused" ? "resume" : "pause", {}).catch(fail);
   });
   stop.addEventListener("click", () => rpc.request("cancel", { keep: true }).catch(fail));
 
@@ -60,8 +64,22 @@ export function runControls(ctx: Ctx, method: string, params: () => Record<strin
   };
 }
 
+/** The method's entry in the widget's `methods` trait (what the projections panel offers). */
+export function methodInfo(ctx: Ctx, method: Method): MethodInfo {
+  return (ctx.model.get("methods") as MethodsTrait | undefined)?.[method] ?? { available: true };
+}
+
+/** A number input for parameter `name`, its range, step and default from Python's table of
+ * the method's parameters (`params` in `methods`): one table for Python and the tab. */
+export function paramInput(cls: string, info: MethodInfo, name: string) {
+  const spec = info.params?.find((p) => p.name === name);
+  const chosen = info.defaults?.[name] ?? spec?.default;
+  const step = spec?.step ?? (spec?.type === "int" ? 1 : "any");
+  return numberInput(cls, typeof chosen === "number" ? chosen : Number(spec?.min ?? 0), spec?.min, spec?.max, step);
+}
+
 /** A labelled number input with bounds; reads back as a number (or the fallback). */
-export function numberInput(cls: string, value: number, min: number, max: number, step: number) {
+export function numberInput(cls: string, value: number, min?: number, max?: number, step: number | "any" = "any") {
   const input = h("input", { class: cls, type: "number", value, min, max, step });
   return {
     input,

@@ -1,4 +1,4 @@
-// Search (SPEC I1): a column, a query, a regular-expression toggle. Python matches (the same
+// Search: a column, a query, a regular-expression toggle. Python matches (the same
 // rules as p.search), selects every match and answers with the count and the first 100
 // indices as a uint32 buffer; the list shows their labels. A bad pattern gets a message here.
 // Once the selection is changed elsewhere (a click, a region, Python), the list no longer
@@ -6,8 +6,8 @@
 
 import { uint32s } from "../codecs";
 import type { Column } from "../protocol";
-import type { Ctx } from "./context";
-import { h, section, setOptions } from "./dom";
+import type { Ctx } from "../context";
+import { h, section, setOptions } from "../dom";
 import { pointList } from "./neighbors";
 import { includesAll, type InspectState } from "./inspectState";
 

@@ -1,17 +1,17 @@
 // t-SNE: 2D or 3D, perplexity, learning rate, iterations, seed; animated while it runs.
 
-import type { Ctx } from "./context";
-import { field, h } from "./dom";
-import type { Tab } from "./projectionsPanel";
-import { dimsToggle, numberInput, runControls } from "./runControls";
+import type { Ctx } from "../context";
+import { field, h } from "../dom";
+import type { Tab } from "./tab";
+import { dimsToggle, methodInfo, paramInput, runControls } from "./runControls";
 
 export function tsneTab(ctx: Ctx): Tab {
-  const defaults = ctx.model.get("methods")?.tsne?.defaults ?? {};
+  const info = methodInfo(ctx, "tsne");
   const dims = dimsToggle(2);
-  const perplexity = numberInput("nbp-perplexity", defaults.perplexity ?? 30, 2, 100, 1);
-  const learning = h("input", { class: "nbp-learning-rate", type: "text", value: String(defaults.learning_rate ?? "auto") });
-  const iterations = numberInput("nbp-iterations", defaults.n_iter ?? 750, 10, 5000, 50);
-  const seed = numberInput("nbp-seed", defaults.seed ?? 0, 0, 2 ** 31 - 1, 1);
+  const perplexity = paramInput("nbp-perplexity", info, "perplexity");
+  const learning = h("input", { class: "nbp-learning-rate", type: "text", value: String(info.defaults?.learning_rate ?? "auto") });
+  const iterations = paramInput("nbp-iterations", info, "n_iter");
+  const seed = paramInput("nbp-seed", info, "seed");
   const note = h("div", { class: "nbp-note" });
   const controls = runControls(ctx, "tsne", () => {
     const rate = learning.value.trim();

@@ -1,19 +1,19 @@
 // UMAP: 2D or 3D, neighbours, minimum distance, seed; progress, including numba's compile.
 
-import type { Ctx } from "./context";
-import { field, h } from "./dom";
-import type { Tab } from "./projectionsPanel";
-import { dimsToggle, numberInput, runControls } from "./runControls";
+import type { Ctx } from "../context";
+import { field, h } from "../dom";
+import type { Tab } from "./tab";
+import { dimsToggle, methodInfo, paramInput, runControls } from "./runControls";
 
 export function umapTab(ctx: Ctx): Tab {
-  const info = ctx.model.get("methods")?.umap ?? {};
-  const defaults = info.defaults ?? {};
+  const info = methodInfo(ctx, "umap");
   const dims = dimsToggle(2);
-  const neighbors = h("input", { class: "nbp-neighbors", type: "range", min: 5, max: 50, step: 1, value: defaults.n_neighbors ?? 15 });
+  const neighbors = paramInput("nbp-neighbors", info, "n_neighbors").input;
+  neighbors.type = "range";
   const neighborsValue = h("span", { class: "nbp-value", text: neighbors.value });
   neighbors.addEventListener("input", () => (neighborsValue.textContent = neighbors.value));
-  const minDist = numberInput("nbp-min-dist", defaults.min_dist ?? 0.1, 0, 0.99, 0.01);
-  const seed = numberInput("nbp-seed", defaults.seed ?? 0, 0, 2 ** 31 - 1, 1);
+  const minDist = paramInput("nbp-min-dist", info, "min_dist");
+  const seed = paramInput("nbp-seed", info, "seed");
   const controls = runControls(ctx, "umap", () => ({
     dims: dims.get(),
     n_neighbors: Number(neighbors.value),

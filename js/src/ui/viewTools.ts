@@ -1,13 +1,14 @@
-// The toolbar's theme menu and PNG button (SPEC V2, H3), and the page's half of
+// The toolbar's theme menu and PNG button, and the page's half of
 // `p.save_png`: Python sends {command: "snapshot", token, scale}; the view draws one frame at
 // scale x the screen's pixel ratio (points and labels, exactly as shown) and answers with a
 // "snapshot" request that carries the PNG as a binary buffer.
 
 import { write } from "../model";
+import { COMMANDS, type Command, type SnapshotCommand, type SnapshotPayload } from "../protocol";
 import type { LabelLayer } from "../scene/labels";
 import type { Stage } from "../scene/stage";
-import type { Ctx } from "./context";
-import { h } from "./dom";
+import type { Ctx } from "../context";
+import { h } from "../dom";
 
 /** What a snapshot needs from a view. */
 export interface Drawable {
@@ -87,11 +88,17 @@ function themeSelect(ctx: Ctx): HTMLSelectElement {
   return select;
 }
 
+/** A message Python sent unasked (replies to requests carry an id instead). */
+function isCommand(msg: unknown): msg is Command {
+  const name = (msg as { command?: unknown } | null)?.command;
+  return typeof name === "string" && (COMMANDS as readonly string[]).includes(name);
+}
+
 export class ViewTools {
   /** Toolbar controls, in order. */
   readonly elements: HTMLElement[];
-  private onMessage = (msg: any) => {
-    if (msg && typeof msg === "object" && msg.command === "snapshot") void this.answer(msg);
+  private onMessage = (msg: unknown) => {
+    if (isCommand(msg) && msg.command === "snapshot") void this.answer(msg);
   };
 
   constructor(
@@ -109,10 +116,10 @@ export class ViewTools {
   }
 
   /** Python's `save_png`: every view of the model answers; Python keeps the first answer. */
-  private async answer(msg: { token?: unknown; scale?: unknown }): Promise<void> {
+  private async answer(msg: SnapshotCommand): Promise<void> {
     const token = String(msg.token ?? "");
     const scale = Math.min(16, Math.max(0.1, Number(msg.scale) || 1));
-    let payload: Record<string, unknown>;
+    let payload: SnapshotPayload;
     let buffers: Uint8Array[] = [];
     try {
       await still(this.view.stage);

@@ -1,4 +1,4 @@
-"""Custom projection: axes from searches (SPEC P4, I8), TensorBoard's "Custom" tab.
+"""Custom projection: axes from searches, TensorBoard's "Custom" tab.
 
 An axis is the difference of two centroids computed in the original space: x goes from the
 centroid of the points matching Left to the centroid of those matching Right, y from Down to Up.
@@ -11,7 +11,7 @@ mean of all points::
 TensorBoard takes the dot product with the unnormalised axis, which only rescales each axis;
 dividing by |a_x| keeps the units of the original space (the Left and Right centroids land
 exactly |a_x| apart on x) and makes x and y comparable, so the view's preserved aspect ratio
-(SPEC V1) means something. Centring on the mean only moves the origin to the data's centre.
+means something. Centring on the mean only moves the origin to the data's centre.
 
 As in TensorBoard, y is not made orthogonal to x: if "good - bad" and "best - worst" point the
 same way, the layout shows a diagonal, which is the finding.
@@ -80,7 +80,8 @@ def _direction(
     c0, c1 = centroid(x, start), centroid(x, end)
     axis = c1 - c0
     length = float(np.linalg.norm(axis))
-    scale = max(float(np.linalg.norm(c0)), float(np.linalg.norm(c1)), np.finfo(np.float32).tiny)
+    tiny = float(np.finfo(np.float32).tiny)
+    scale = max(float(np.linalg.norm(c0)), float(np.linalg.norm(c1)), tiny)
     if length <= _SAME_CENTROID_RTOL * scale:
         raise ValueError(
             f"{names[0]} and {names[1]} have the same centroid (they matched the same points, "

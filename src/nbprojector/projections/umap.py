@@ -1,4 +1,4 @@
-"""UMAP on every point, with progress and cancellation (SPEC P3), via umap-learn.
+"""UMAP on every point, with progress and cancellation, via umap-learn.
 
 umap-learn is an optional extra (``pip install 'nbprojector[umap]'``): it pulls numba and
 pynndescent, and is imported only when a UMAP is asked for (importing it takes seconds).
@@ -45,7 +45,7 @@ UMAP_DEFAULTS: dict[str, Any] = {
     "seed": 0,
 }
 
-#: Parameters a UI renders; ``min``/``max`` are the UI's range (SPEC P3). Python callers may
+#: Parameters a UI renders; ``min``/``max`` are the UI's range. Python callers may
 #: pass n_neighbors from 2 to min(200, N - 1).
 PARAMS: list[dict[str, Any]] = [
     {"name": "n_components", "label": "Dimensions", "type": "choice", "default": 2,

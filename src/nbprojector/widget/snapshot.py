@@ -1,4 +1,4 @@
-"""PNG snapshots of the view from Python (SPEC H3): ``p.save_png(path, scale=2)``.
+"""PNG snapshots of the view from Python: ``p.save_png(path, scale=2)``.
 
 Only the page can draw the view, so Python asks it: a ``{"command": "snapshot", "token",
 "scale"}`` message goes to every view of the widget; a view draws one frame at ``scale`` x its
@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import protocol
+from .. import protocol
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Seconds to wait for a view's answer before giving up (the widget may not be displayed).
@@ -42,17 +43,17 @@ def _on_kernel_main_thread() -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     try:
-        from IPython import get_ipython
+        from IPython.core.getipython import get_ipython
     except ImportError:
         return False
-    shell = get_ipython()
+    shell = get_ipython()  # type: ignore[no-untyped-call]
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 class PendingPNG:
     """A snapshot on its way: ``done()``, ``result(timeout)`` (the path), ``error``.
 
-    Created by :meth:`SnapshotMixin.save_png`; the file is written when the page answers.
+    Created by :meth:`Projector.save_png`; the file is written when the page answers.
     """
 
     def __init__(self, path: Path, scale: float, timeout: float) -> None:
@@ -118,29 +119,19 @@ class PendingPNG:
         return f"<PNG snapshot {str(self.path)!r}: {state}>"
 
 
-class SnapshotMixin:
-    """``save_png`` for :class:`~nbprojector.Projector` (needs ``send`` and the request
-    dispatch of the widget)."""
+#: Sends a message to every view of the widget (``widget.send``).
+Send = Callable[[dict[str, Any]], None]
 
-    def save_png(
-        self, path: str | Path, scale: float = 2.0, *, timeout: float = DEFAULT_TIMEOUT
-    ) -> PendingPNG:
-        """Write a PNG of exactly what the view shows (points and labels) to ``path``.
 
-        Args:
-            path: the file to write; its folder must exist.
-            scale: image pixels per CSS pixel of the view, times the screen's pixel ratio
-                (2: twice the on-screen size, crisp for slides). 0.1 to 16.
-            timeout: seconds to wait for the page before giving up.
+class Snapshots:
+    """The PNGs asked of the page and not answered yet, by token."""
 
-        Returns:
-            A :class:`PendingPNG`. The page draws the image; its answer reaches the kernel
-            when the current cell finishes, and the file is written then. Use ``.result()``
-            in a later cell (or from a thread) to get the path or the error.
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._pending: dict[str, PendingPNG] = {}
 
-        Raises:
-            ValueError: a bad scale, or the folder does not exist.
-        """
+    def save_png(self, path: str | Path, scale: float, timeout: float) -> PendingPNG:
+        """See ``Projector.save_png``."""
         path = Path(path)
         if not path.parent.is_dir():
             raise ValueError(f"cannot write {path}: the folder {path.parent} does not exist")
@@ -149,22 +140,17 @@ class SnapshotMixin:
             raise ValueError(f"scale must be between 0.1 and 16, got {scale}")
         pending = PendingPNG(path, scale, timeout)
         token = uuid.uuid4().hex
-        self._pending_png()[token] = pending
+        self._pending[token] = pending
         pending._start()
-        self.send({"command": "snapshot", "token": token, "scale": scale})
+        self._send(protocol.command("snapshot", token=token, scale=scale))
         return pending
 
-    def _pending_png(self) -> dict[str, PendingPNG]:
-        pending = self.__dict__.get("_snapshots")
-        if pending is None:
-            pending = self.__dict__["_snapshots"] = {}
-        return pending
-
-    def _request_snapshot(self, payload: dict[str, Any], buffers: list[Any]) -> dict[str, Any]:
+    def handle(self, payload: dict[str, Any], buffers: list[bytes]) -> dict[str, Any]:
+        """A view's answer: the PNG in the first buffer, or ``error``."""
         token = payload.get("token")
         if not isinstance(token, str):
             raise protocol.ProtocolError("'token' must be a string")
-        pending = self._pending_png().pop(token, None)
+        pending = self._pending.pop(token, None)
         if pending is None or pending.done():
             return {"used": False}  # another view answered first, or it timed out
         if payload.get("error"):

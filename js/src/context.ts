@@ -1,7 +1,7 @@
 // What every panel gets: the model, the request channel, and a way to tell the user things.
 
-import type { Model } from "../model";
-import type { Rpc } from "../rpc";
+import type { Model } from "./model";
+import type { Rpc } from "./rpc";
 
 export interface Ctx {
   model: Model;

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nbprojector.sprites import Atlases, as_thumbnails, build_atlases
+from nbprojector.thumbnails import Atlases, as_thumbnails, build_atlases
 
 
 def _colours(n: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Image thumbnails for points (SPEC D6) and the PNG texture atlases that carry them.
+"""Image thumbnails for points and the PNG texture atlases that carry them.
 
 Two steps, both pure functions over arrays (Pillow for decoding, resizing and PNG):
 
@@ -114,7 +114,8 @@ def _pil_list_to_rgba(images: Sequence[Any], max_side: int | None) -> np.ndarray
                 f"item {i} of the image list is a {type(image).__name__}, not a PIL image; "
                 "pass a list of PIL images or an (N, H, W[, C]) array"
             )
-    size = _thumb_size(*images[0].size, max_side)
+    width, height = images[0].size
+    size = _thumb_size(width, height, max_side)
     out = np.empty((len(images), size[1], size[0], 4), dtype=np.uint8)
     for i, image in enumerate(images):
         rgba = image.convert("RGBA")
@@ -128,7 +129,7 @@ def _pil_list_to_rgba(images: Sequence[Any], max_side: int | None) -> np.ndarray
 
 def _check_dim(single_image_dim: object) -> tuple[int, int]:
     try:
-        w, h = (int(v) for v in single_image_dim)  # type: ignore[union-attr]
+        w, h = (int(v) for v in single_image_dim)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise ValueError(
             f"single_image_dim must be (width, height) in pixels, got {single_image_dim!r}"

@@ -1,0 +1,400 @@
+// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
+// trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
+
+export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas"] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** What the page sends with each kind of request. */
+export interface Payloads {
+  /** run a projection and show it */
+  project: ProjectPayload;
+  /** stop the running projection */
+  cancel: CancelPayload;
+  /** pause the running projection */
+  pause: EmptyPayload;
+  /** resume the paused projection */
+  resume: EmptyPayload;
+  /** one point's metadata row */
+  row: RowPayload;
+  /** how many of all points a query matches */
+  count: CountPayload;
+  /** select the shown points a query matches */
+  search: SearchPayload;
+  /** a point's nearest neighbours, nearest first */
+  neighbors: NeighborsPayload;
+  /** show only some points, or all again */
+  isolate: IsolatePayload;
+  /** the bookmarks panel's actions */
+  bookmark: BookmarkPayload;
+  /** the PNG the snapshot command asked for */
+  snapshot: SnapshotPayload;
+  /** rebuild the image atlases for a texture limit */
+  atlas: AtlasPayload;
+}
+
+/** What Python answers to each kind of request. */
+export interface Results {
+  project: ProjectResult;
+  cancel: JobStateResult;
+  pause: JobStateResult;
+  resume: JobStateResult;
+  row: RowResult;
+  count: CountResult;
+  search: SearchResult;
+  neighbors: NeighborsResult;
+  isolate: IsolateResult;
+  bookmark: BookmarkResult;
+  snapshot: SnapshotResult;
+  atlas: AtlasResult;
+}
+
+/** The binary buffers the page sends with each kind (in order). */
+export const BUFFERS_IN = {
+  project: [],
+  cancel: [],
+  pause: [],
+  resume: [],
+  row: [],
+  count: [],
+  search: [],
+  neighbors: [],
+  isolate: [{"name": "indices", "dtype": "uint32", "optional": true}],
+  bookmark: [{"name": "file", "dtype": "uint8", "optional": true}],
+  snapshot: [{"name": "png", "dtype": "uint8", "optional": true}],
+  atlas: [],
+} as const;
+
+/** The binary buffers Python answers with (in order). */
+export const BUFFERS_OUT = {
+  project: [],
+  cancel: [],
+  pause: [],
+  resume: [],
+  row: [],
+  count: [],
+  search: [{"name": "listed", "dtype": "uint32", "optional": false}],
+  neighbors: [{"name": "indices", "dtype": "uint32", "optional": false}, {"name": "distances", "dtype": "float32", "optional": false}, {"name": "angles", "dtype": "float32", "optional": true}],
+  isolate: [],
+  bookmark: [],
+  snapshot: [],
+  atlas: [],
+} as const;
+
+/** Messages Python sends the page unasked. */
+export type Command = SnapshotCommand;
+export const COMMANDS = ["snapshot"] as const;
+
+export const METHODS = ["pca", "tsne", "umap", "custom"] as const;
+export const METRICS = ["cosine", "euclidean"] as const;
+
+export type ProjectPayload = PcaProject | TsneProject | UmapProject | CustomProject;
+
+export interface PcaProject {
+  method?: "pca";
+  params?: PcaParams;
+}
+
+export interface PcaParams {
+  /** Principal components shown as x, y (and z), numbered from 1. */
+  components?: number[];
+}
+
+export interface TsneProject {
+  method: "tsne";
+  params?: TsneParams;
+}
+
+export interface TsneParams {
+  dims?: Dims;
+  n_components?: Dims;
+  perplexity?: number;
+  learning_rate?: number | "auto";
+  n_iter?: number;
+  seed?: number;
+}
+
+export type Dims = 2 | 3;
+
+export interface UmapProject {
+  method: "umap";
+  params?: UmapParams;
+}
+
+export interface UmapParams {
+  dims?: Dims;
+  n_components?: Dims;
+  n_neighbors?: number;
+  min_dist?: number;
+  seed?: number;
+}
+
+export interface CustomProject {
+  method: "custom";
+  params?: CustomParams;
+}
+
+export interface CustomParams {
+  /** The column searched; empty means the label column. */
+  column?: string;
+  regex?: boolean;
+  left?: string | null;
+  right?: string | null;
+  down?: string | null;
+  up?: string | null;
+}
+
+export interface CancelPayload {
+  /** Stop here and keep the layout reached (else the previous layout comes back). */
+  keep?: boolean;
+}
+
+export type EmptyPayload = Record<string, never>;
+
+export interface RowPayload {
+  index: number;
+}
+
+export interface CountPayload {
+  /** The column searched; empty means the label column. */
+  column?: string | null;
+  query: string;
+  regex?: boolean;
+}
+
+export interface SearchPayload {
+  query: string;
+  /** The column searched; empty or null means the label column. */
+  column?: string | null;
+  regex?: boolean;
+}
+
+export interface NeighborsPayload {
+  index: number;
+  k?: number;
+  metric?: Metric;
+  /** The space the page shows (its toggle may be ahead of the trait); null: the trait's. */
+  spherize?: boolean | null;
+}
+
+export type Metric = "cosine" | "euclidean";
+
+export interface IsolatePayload {
+  /** Show every point again; otherwise isolate the indices in buffer 0 (or the selection). */
+  show_all?: boolean;
+}
+
+export type BookmarkPayload = AddBookmark | RestoreBookmark | RenameBookmark | DeleteBookmark | LoadBookmarks;
+
+export interface AddBookmark {
+  action: "add";
+  /** null or absent: a name is made up. */
+  name?: string | null;
+}
+
+export interface RestoreBookmark {
+  action: "restore";
+  /** The bookmark: its position in the list or its name. */
+  which: number | string;
+}
+
+export interface RenameBookmark {
+  action: "rename";
+  which: number | string;
+  name: string;
+}
+
+export interface DeleteBookmark {
+  action: "delete";
+  which: number | string;
+}
+
+/** Add the bookmarks of a file (its bytes in buffer 0). */
+export interface LoadBookmarks {
+  action: "load";
+}
+
+/** The page's answer to the ``snapshot`` command: the PNG in buffer 0, or an error. */
+export interface SnapshotPayload {
+  token: string;
+  width?: number;
+  height?: number;
+  error?: string;
+}
+
+export interface AtlasPayload {
+  /** The page's WebGL MAX_TEXTURE_SIZE: atlases larger than it are rebuilt to fit. */
+  max_texture_size: number;
+}
+
+export interface ProjectResult {
+  method: string;
+  state: string | null;
+}
+
+export interface JobStateResult {
+  /** The running job's state after the request, null when no job ever ran. */
+  state: string | null;
+}
+
+export interface RowResult {
+  index: number;
+  row: Record<string, Cell>;
+}
+
+export type Cell = string | number | boolean | null;
+
+export interface CountResult {
+  count: number;
+  /** The number of points searched: all of them, also while some are isolated. */
+  of: number;
+}
+
+export interface SearchResult {
+  count: number;
+  /** How many of the matches are in buffer 0 (the first ones). */
+  listed: number;
+  column: string;
+}
+
+export interface NeighborsResult {
+  index: number;
+  count: number;
+  metric: Metric;
+  space: "original" | "spherized";
+  /** Whether buffer 2 holds the angles (cosine only). */
+  angles: boolean;
+}
+
+export interface IsolateResult {
+  shown: number;
+}
+
+export type BookmarkResult = BookmarkSummary | LoadedBookmarks | EmptyResult;
+
+/** One bookmark as ``p.bookmarks`` and the panel show it (the reply to add and restore). */
+export interface BookmarkSummary {
+  name: string;
+  method: string;
+  dims: number;
+  selected: number;
+  isolated: number | null;
+  color_by: string;
+}
+
+export interface LoadedBookmarks {
+  added: string[];
+}
+
+export type EmptyResult = Record<string, never>;
+
+export interface SnapshotResult {
+  /** False when another view answered first or the page reported an error. */
+  used: boolean;
+  path?: string;
+  bytes?: number;
+}
+
+export interface AtlasResult {
+  max_texture_size: number;
+  atlases: number;
+}
+
+/** Draw the view at ``scale`` x the screen's resolution and answer a ``snapshot`` request
+ * with the PNG and this token (every view answers; Python keeps the first answer). */
+export interface SnapshotCommand {
+  command: "snapshot";
+  token: string;
+  scale: number;
+}
+
+export type Method = "pca" | "tsne" | "umap" | "custom";
+
+export type MethodsTrait = Record<string, MethodInfo>;
+
+/** One entry of the widget's ``methods`` trait. */
+export interface MethodInfo {
+  available: boolean;
+  defaults?: Record<string, unknown>;
+  params?: ParamSpec[];
+  /** Why the method is not available (e.g. how to install it). */
+  message?: string;
+}
+
+/** One parameter a projection tab renders: its UI range and default. */
+export interface ParamSpec {
+  name: string;
+  label: string;
+  type: "choice" | "int" | "float" | "float_or_auto";
+  default: unknown;
+  min?: number;
+  max?: number;
+  step?: number;
+  choices?: number[];
+  scale?: "log";
+  help?: string;
+}
+
+/** The widget's ``progress`` trait: what is running, and how far it got. */
+export interface Progress {
+  state?: "idle" | "running" | "paused" | "done" | "failed" | "cancelled";
+  method?: string;
+  message?: string;
+  iteration?: number;
+  n_iter?: number;
+  fraction?: number | null;
+  error?: string;
+}
+
+/** One entry of the widget's ``columns`` trait. */
+export interface Column {
+  name: string;
+  kind: "numeric" | "categorical";
+  unique: number;
+}
+
+export interface LegendEntry {
+  value: unknown;
+  color: string;
+  count: number;
+}
+
+export interface LegendOther {
+  /** How many values share the "other" colour, and how many points have them. */
+  values: number;
+  count: number;
+  color: string;
+}
+
+export interface LegendMissing {
+  count: number;
+  color: string;
+}
+
+/** The widget's ``legend`` trait: what the colours mean. */
+export interface Legend {
+  kind: "none" | "numeric" | "categorical";
+  column?: string;
+  entries?: LegendEntry[];
+  other?: LegendOther;
+  missing?: LegendMissing;
+  min?: number;
+  max?: number;
+  stops?: string[];
+}
+
+/** Little-endian unsigned integers, base64. */
+export interface CodesData {
+  dtype: "uint8" | "uint16" | "uint32";
+  data: string;
+}
+
+/** One metadata column as an offline export carries it, for the page's stand-in for
+ * Python to search it and answer ``row`` as Python does. */
+export interface ExportColumn {
+  name: string;
+  /** Distinct texts (as search reads them); point i has values[codes[i] - 1], or none at 0. */
+  values: string[];
+  codes: CodesData;
+  /** What ``row`` answers for a value: a number, true / false, or the text itself. */
+  type: "number" | "boolean" | "text";
+}

@@ -1,0 +1,120 @@
+"""The shapes of what the page reads besides requests and replies: the widget's JSON traits
+(``methods``, ``progress``, ``columns``, ``legend``) and the columns of an offline export.
+
+TypedDicts, exported to the page's TypeScript with the protocol's types (js/src/protocolTypes.ts,
+by scripts/protocol_ts.py).
+"""
+
+import sys
+from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover - Python 3.10: TypedDict that understands NotRequired
+    from typing_extensions import NotRequired, TypedDict
+
+#: A JSON value.
+Json = Any
+
+# ------------------------------------------------------------------ traits
+
+
+class ParamSpec(TypedDict):
+    """One parameter a projection tab renders: its UI range and default."""
+
+    name: str
+    label: str
+    type: Literal["choice", "int", "float", "float_or_auto"]
+    default: Json
+    min: NotRequired[float]
+    max: NotRequired[float]
+    step: NotRequired[float]
+    choices: NotRequired[list[int]]
+    scale: NotRequired[Literal["log"]]
+    help: NotRequired[str]
+
+
+class MethodInfo(TypedDict):
+    """One entry of the widget's ``methods`` trait."""
+
+    available: bool
+    defaults: NotRequired[dict[str, Json]]
+    params: NotRequired[list[ParamSpec]]
+    #: Why the method is not available (e.g. how to install it).
+    message: NotRequired[str]
+
+
+#: The widget's ``methods`` trait: what the projections panel offers.
+MethodsTrait = dict[str, MethodInfo]
+
+
+class Progress(TypedDict):
+    """The widget's ``progress`` trait: what is running, and how far it got."""
+
+    state: NotRequired[Literal["idle", "running", "paused", "done", "failed", "cancelled"]]
+    method: NotRequired[str]
+    message: NotRequired[str]
+    iteration: NotRequired[int]
+    n_iter: NotRequired[int]
+    fraction: NotRequired[float | None]
+    error: NotRequired[str]
+
+
+class Column(TypedDict):
+    """One entry of the widget's ``columns`` trait."""
+
+    name: str
+    kind: Literal["numeric", "categorical"]
+    unique: int
+
+
+class LegendEntry(TypedDict):
+    value: Json
+    color: str
+    count: int
+
+
+class LegendOther(TypedDict):
+    #: How many values share the "other" colour, and how many points have them.
+    values: int
+    count: int
+    color: str
+
+
+class LegendMissing(TypedDict):
+    count: int
+    color: str
+
+
+class Legend(TypedDict):
+    """The widget's ``legend`` trait: what the colours mean."""
+
+    kind: Literal["none", "numeric", "categorical"]
+    column: NotRequired[str]
+    entries: NotRequired[list[LegendEntry]]
+    other: NotRequired[LegendOther]
+    missing: NotRequired[LegendMissing]
+    min: NotRequired[float]
+    max: NotRequired[float]
+    stops: NotRequired[list[str]]
+
+# ------------------------------------------------------------------ the offline export
+
+
+class CodesData(TypedDict):
+    """Little-endian unsigned integers, base64."""
+
+    dtype: Literal["uint8", "uint16", "uint32"]
+    data: str
+
+
+class ExportColumn(TypedDict):
+    """One metadata column as an offline export carries it, for the page's stand-in for
+    Python to search it and answer ``row`` as Python does."""
+
+    name: str
+    #: Distinct texts (as search reads them); point i has values[codes[i] - 1], or none at 0.
+    values: list[str]
+    codes: CodesData
+    #: What ``row`` answers for a value: a number, true / false, or the text itself.
+    type: Literal["number", "boolean", "text"]

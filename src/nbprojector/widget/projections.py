@@ -1,0 +1,389 @@
+"""Running projections for the widget: PCA at once, t-SNE / UMAP / custom in the background.
+
+:class:`Projections` owns the job runner, the PCA cache and the ``progress`` trait. A
+background run streams its layout to the view (throttled frames, through the
+:class:`~nbprojector.widget.state.ViewState`) and its state into ``progress``; the kernel's
+main thread stays free. A newer request supersedes the running one, so two optimisations
+never fight over the view (see docs/ARCHITECTURE.md, "Requests").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import wording
+from ..compute import METHODS, Compute, vectors_of
+from ..jobs import Job, JobRunner
+from ..layout import Layout, embed_subset
+from ..projections import tsne as tsne_module
+from ..projections import umap as umap_module
+from ..projections.pca import MAX_COMPONENTS, PCAResult
+from ..search import match
+from ..sources import VectorSource
+from .state import ViewState
+
+# The optimisation phase's progress messages, shown as the step reached instead.
+LAYOUT_PHASES = {tsne_module.PHASE_LAYOUT, umap_module.PHASE_LAYOUT}
+
+if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
+    from .projector import Projector
+
+#: (coordinates of the rows run on, what the ``projection`` trait says about them)
+Outcome = tuple[np.ndarray, dict[str, Any]]
+
+
+class _Context:
+    """Stands in for a job's context when PCA runs in the caller's thread (it only reports
+    progress, which nobody reads there)."""
+
+    def progress(self, message: str, fraction: float | None = None) -> bool:
+        return False
+
+
+#: A prepared run: computes the layout of ``rows`` of a source.
+Run = Callable[[Any, VectorSource, "np.ndarray | None"], Outcome]
+
+
+@dataclass
+class _RunState:
+    """One background run as the view sees it: what a cancel puts back, and what "stop
+    here" keeps (the last frame shown)."""
+
+    before: Layout | None
+    last: Layout | None = None
+    keep: bool = False
+    iteration: int | None = None
+
+
+class Projections:
+    """Projections of the current embedding (on the isolated points, while some are)."""
+
+    def __init__(self, widget: Projector, view: ViewState, compute: Compute) -> None:
+        self._widget = widget
+        self._view = view
+        self._compute = compute
+        self._runner = JobRunner()
+        self._pca_cache: dict[tuple[str, bytes | None], PCAResult] = {}
+        self._run: _RunState | None = None
+        # Each method's parameter check; it returns the run to start.
+        self._prepare: dict[str, Callable[[dict[str, Any], int], Run]] = {
+            "pca": self._prepare_pca,
+            "tsne": self._prepare_tsne,
+            "umap": self._prepare_umap,
+            "custom": self._prepare_custom,
+        }
+
+    def methods(self) -> dict[str, dict[str, Any]]:
+        return self._compute.methods()
+
+    # ---------------------------------------------------------------- starting runs
+
+    def project(self, method: str, params: dict[str, Any]) -> Job:
+        """See ``Projector.project``."""
+        if method not in METHODS:
+            raise ValueError(
+                f"unknown projection method {method!r}; available: {', '.join(METHODS)}"
+            )
+        rows = self._view.isolated
+        n = self._view.n_points if rows is None else len(rows)
+        run = self._prepare[method](dict(params), n)
+        job = self._submit(method, run, rows)
+        if method in ("pca", "custom"):
+            # Exact and fast once computed (custom: one product with the axes, computed
+            # above): callers, and isolate's rerun, expect the layout shown now.
+            job.wait()
+        return job
+
+    def show_first_layout(self) -> None:
+        """PCA of an embedding shown for the first time, computed here and now: it must not
+        go through the job runner, where it would cancel a projection running on another
+        embedding."""
+        view = self._view
+        rows = view.isolated
+        run = self._prepare_pca({}, view.n_points if rows is None else len(rows))
+        coords, description = run(_Context(), view.source, rows)
+        full = embed_subset(coords, rows, None, view.n_points)
+        view.keep_and_show(view.embedding, Layout(full, self._describe("pca", description, rows),
+                                                  rows))  # fmt: skip
+
+    def cancel(self) -> None:
+        """Stop the running projection (at once); the layout before it is put back."""
+        self._runner.cancel()
+
+    def rerun(self) -> Job:
+        """Run the current projection again (after isolating or showing all)."""
+        current = dict(self._widget.projection)
+        return self.project(current.get("method", "pca"), dict(current.get("params", {})))
+
+    # ---------------------------------------------------------------- preparing runs
+    # Each check validates parameters at once (so errors raise in the caller's cell) and
+    # returns run(ctx, source, rows) -> (coords, description).
+
+    def _prepare_pca(self, params: dict[str, Any], n: int) -> Run:
+        components = params.pop("components", None)
+        _reject_unknown("pca", params)
+        dims = self._view.n_dims
+        if components is None:
+            components = tuple(range(1, min(3, dims, n) + 1))
+        components = tuple(components)
+        if len(components) not in (2, 3):
+            raise ValueError(f"choose 2 or 3 components, got {len(components)}: {components}")
+        available = min(MAX_COMPONENTS, dims, n)
+        for c in components:
+            integer = isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+            if not integer or not 1 <= c <= available:
+                raise ValueError(
+                    f"component {c!r} is out of range: choose from 1 to {available} "
+                    "(components are numbered from 1)"
+                )
+        if len(set(components)) != len(components):
+            raise ValueError(f"components must differ, got {components}")
+        chosen = [int(c) for c in components]
+        embedding = self._view.embedding
+
+        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            ctx.progress("computing PCA")
+            result = self._pca_of(embedding, source, rows)
+            ratios = [float(r) for r in result.explained_variance_ratio]
+            return result.scores[:, [c - 1 for c in chosen]], {
+                "params": {"components": chosen},
+                "dims": len(chosen),
+                "variance": ratios,
+                "variance_shown": float(sum(ratios[c - 1] for c in chosen)),
+            }
+
+        return run
+
+    def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None
+                ) -> PCAResult:  # fmt: skip
+        key = (embedding, None if rows is None else rows.tobytes())
+        if key not in self._pca_cache:
+            if len(self._pca_cache) > 8:  # subsets come and go; keep memory bounded
+                self._pca_cache.pop(next(iter(self._pca_cache)))
+            self._pca_cache[key] = self._compute.pca(source, rows)
+        return self._pca_cache[key]
+
+    def _prepare_tsne(self, params: dict[str, Any], n: int) -> Run:
+        dims = int(params.pop("dims", params.pop("n_components", 2)))
+        options = {**tsne_module.TSNE_DEFAULTS, **params}
+        options = {k: options[k] for k in ("perplexity", "learning_rate", "n_iter", "seed")}
+        _reject_unknown("tsne", {k: v for k, v in params.items() if k not in options})
+        tsne_module.validate_params(
+            n,
+            n_components=dims,
+            perplexity=options["perplexity"],
+            learning_rate=options["learning_rate"],
+            n_iter=options["n_iter"],
+        )
+        compute = self._compute
+
+        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            def frame(iteration: int, embedding: np.ndarray) -> bool:
+                ctx.frame(embedding, iteration)
+                return False
+
+            def progress(message: str, fraction: float | None) -> bool:
+                ctx.progress(message, fraction)
+                return False
+
+            def should_stop() -> bool:
+                ctx.check()
+                return False
+
+            coords = compute.tsne(
+                source, rows, n_components=dims, on_frame=frame, on_progress=progress,
+                should_stop=should_stop, **options,
+            )  # fmt: skip
+            return coords, {"params": {"dims": dims, **options}, "dims": dims,
+                            "iteration": options["n_iter"],
+                            "pca_first": source.shape[1] > 50}  # fmt: skip
+
+        run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
+        return run
+
+    def _prepare_umap(self, params: dict[str, Any], n: int) -> Run:
+        if not umap_module.umap_available():
+            raise ImportError(umap_module.MISSING_MESSAGE)
+        dims = int(params.pop("dims", params.pop("n_components", 2)))
+        options = {**umap_module.UMAP_DEFAULTS, **params}
+        options = {k: options[k] for k in ("n_neighbors", "min_dist", "seed")}
+        _reject_unknown("umap", {k: v for k, v in params.items() if k not in options})
+        umap_module.validate_params(
+            n, n_components=dims, n_neighbors=options["n_neighbors"], min_dist=options["min_dist"]
+        )
+        compute = self._compute
+
+        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            def progress(message: str, fraction: float | None) -> bool:
+                ctx.progress(message, fraction)
+                return False
+
+            def frame(epoch: int, layout: np.ndarray) -> bool:
+                return bool(ctx.frame(layout, epoch))  # copies: umap keeps optimising it
+
+            coords = compute.umap(source, rows, n_components=dims, on_progress=progress,
+                                  on_frame=frame, **options)  # fmt: skip
+            return coords, {"params": {"dims": dims, **options}, "dims": dims}
+
+        run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
+        return run
+
+    def _prepare_custom(self, params: dict[str, Any], n: int) -> Run:
+        table = self._view.table
+        column = params.pop("column", None) or self._widget.label_by
+        if column not in table.columns:
+            raise ValueError(f"unknown column {column!r}; choose one of {list(table.columns)}")
+        fields = {k: params.pop(k, None) for k in ("left", "right", "down", "up")}
+        regex = bool(params.pop("regex", False))
+        _reject_unknown("custom", params)
+        # The axes come from ALL points, also while a subset is isolated (only the points
+        # shown are laid out); computed now, so a field that matches nothing fails at once.
+        axes, counts = self._compute.custom_axes(self._view.source, table[column],
+                                                 regex=regex, fields=fields)  # fmt: skip
+
+        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            coords = axes.project(vectors_of(source, rows))
+            params_out = {"column": column, "regex": regex, **fields}
+            return coords, {"params": params_out, "dims": 2, "counts": counts}
+
+        return run
+
+    # ---------------------------------------------------------------- running
+
+    def _submit(self, method: str, run: Run, rows: np.ndarray | None) -> Job:
+        view = self._view
+        embedding = view.embedding
+        source = view.source
+        state = _RunState(before=view.layouts.get(embedding))
+        total_steps: int | None = getattr(run, "total_steps", None)
+
+        def on_frame(frame: np.ndarray, iteration: int) -> None:
+            if view.embedding != embedding:
+                return
+            coords = embed_subset(frame, rows, state.before, view.n_points)
+            described = self._describe(method, {"dims": coords.shape[1], "running": True}, rows)
+            layout = Layout(coords, described, rows)
+            state.last, state.iteration = layout, iteration
+            view.show(layout)
+            # The line is the progress callback's (a held-back frame can come after a later
+            # step was said); a frame only says which step the layout shown is from.
+            progress = self._widget.progress
+            said = progress if progress.get("method") == method else {}
+            line = said.get("message") or wording.step_line(method, iteration, total_steps)
+            self._set_progress("running", method, line, iteration=iteration,
+                               fraction=said.get("fraction"))  # fmt: skip
+
+        def on_progress(message: str, fraction: float | None) -> None:
+            if message in LAYOUT_PHASES and fraction is not None and total_steps:
+                done = round(fraction * total_steps)  # "iteration 340 / 750", not the phase
+                message = wording.step_line(method, done, total_steps)
+            self._set_progress("running", method, message, fraction=fraction)
+
+        def on_done(result: Outcome) -> None:
+            coords, description = result
+            full = embed_subset(coords, rows, state.before, view.n_points)
+            described = self._describe(method, description, rows)
+            view.keep_and_show(embedding, Layout(full, described, rows))
+            steps = description.get("stopped_at") or total_steps
+            self._set_progress("done", method, wording.done_line(method, steps))
+
+        def on_error(err: BaseException) -> None:
+            self._set_progress("failed", method, wording.failed_line(method), error=str(err))
+            self._restore(embedding, state.before)
+
+        def on_cancel(superseded: bool) -> None:
+            if superseded:
+                return  # the newer run draws its own layout
+            last = state.last
+            if state.keep and last is not None:
+                # "Stop": the layout reached so far becomes the result.
+                params = dict(self._widget.projection.get("params", {}))
+                done = {**last.description, "running": False, "stopped_at": state.iteration,
+                        "params": params}  # fmt: skip
+                view.keep_and_show(embedding, Layout(last.coords, done, rows))
+                line = wording.stopped_line(method, state.iteration)
+                self._set_progress("done", method, line)
+            else:
+                self._restore(embedding, state.before)
+                self._set_progress("cancelled", method, wording.cancelled_line(method))
+
+        # Said before the job starts, so it can never overwrite the job's own later news.
+        self._set_progress("running", method, wording.starting_line(method))
+        job = self._runner.submit(
+            lambda ctx: run(ctx, source, rows), on_frame=on_frame, on_progress=on_progress,
+            on_done=on_done, on_error=on_error, on_cancel=on_cancel, name=method,
+            immediate=method in ("pca", "custom"),  # both waited for (see project)
+        )  # fmt: skip
+        self._run = state
+        return job
+
+    def _describe(self, method: str, description: dict[str, Any],
+                  rows: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
+        out = {"method": method, **description}
+        out["points"] = self._view.n_points if rows is None else len(rows)
+        return out
+
+    def _restore(self, embedding: str, before: Layout | None) -> None:
+        """A cancelled or failed run leaves the layout it started from."""
+        if before is not None and self._view.embedding == embedding:
+            self._view.keep_and_show(embedding, before)
+
+    def _set_progress(self, state: str, method: str, message: str, **extra: Any) -> None:
+        self._widget.set_trait("progress", {"state": state, "method": method,
+                                            "message": message, **extra})  # fmt: skip
+
+    # ---------------------------------------------------------------- requests
+
+    def handle_project(self, payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
+        params = payload.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValueError("'params' must be an object")
+        method = str(payload.get("method", "pca"))
+        self.project(method, params)
+        return {"method": method, "state": self._widget.progress.get("state")}
+
+    def handle_cancel(self, payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
+        job = self._runner.current
+        if job is not None and not job.done:
+            if payload.get("keep") and self._run is not None:
+                self._run.keep = True
+            job.cancel()
+        return {"state": None if job is None else job.state}
+
+    def handle_pause(self, _payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
+        job = self._runner.current
+        if job is not None and not job.done:
+            job.pause()
+            self._widget.set_trait("progress", {**self._widget.progress, "state": "paused"})
+        return {"state": None if job is None else job.state}
+
+    def handle_resume(self, _payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
+        job = self._runner.current
+        if job is not None and job.state == "paused":
+            job.resume()
+            self._widget.set_trait("progress", {**self._widget.progress, "state": "running"})
+        return {"state": None if job is None else job.state}
+
+    def handle_count(self, payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
+        """How many points a query matches (the custom panel's live counts), among ALL points:
+        the custom axes come from all of them, also while a subset is isolated."""
+        table = self._view.table
+        column = payload.get("column") or self._widget.label_by
+        if column not in table.columns:
+            raise ValueError(f"unknown column {column!r}")
+        query = payload.get("query")
+        if not isinstance(query, str):
+            raise ValueError("'query' must be a string")
+        values = table[column]
+        return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum()),
+                "of": self._view.n_points}  # fmt: skip
+
+
+def _reject_unknown(method: str, params: dict[str, Any]) -> None:
+    if params:
+        what = "parameter" if len(params) == 1 else "parameters"
+        raise ValueError(f"unknown {what} for {method}: {', '.join(sorted(params))}")

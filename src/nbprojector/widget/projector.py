@@ -1,0 +1,515 @@
+"""The Projector widget: the synced traits and the public Python API.
+
+Python owns the data and every computation; the page owns drawing and interaction.
+Per-point data travels as binary buffers (the ``_positions``, ``_colors``, ``_labels`` ...
+traits below), never JSON lists. Each public method is a few lines handing the work to the
+component that owns it (see docs/ARCHITECTURE.md for who owns what).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets as t
+
+from .. import export, tensorboard
+from ..bundle import STATIC, bundle
+from ..compute import LocalCompute
+from ..dataset import Dataset
+from ..jobs import Job
+from ..metadata import describe_columns
+from .bookmark_list import BookmarkList
+from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
+from .inspector import Inspector
+from .projections import Projections
+from .requests import Requests, handlers
+from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
+from .state import ViewState
+from .traits import BINARY, FiniteFloat, default_color_column
+
+
+class Projector(anywidget.AnyWidget):
+    """An interactive 2D / 3D view of embeddings, inline in a notebook.
+
+    Args:
+        emb: an (N, D) numeric matrix (numpy, CPU torch tensor, list of lists, numeric
+            DataFrame), or a dict ``{name: matrix}`` of several embeddings of the same points.
+        meta: metadata: a DataFrame, a dict of columns, a sequence of labels, or a TSV path.
+        label_by: the column shown as each point's label (default: the first column).
+        color_by: the column that colours the points (default: the first categorical
+            column with at most 50 distinct values, else none).
+        height: the widget's height in pixels.
+        images: one image per point, drawn in place of its dot: an (N, H, W) grey
+            or (N, H, W, 3|4) RGB(A) array (uint8, or floats in [0, 1]), a list of PIL
+            images, or a sprite sheet (a path or a PIL image) with ``single_image_dim``.
+            Thumbnails are at most 64 px on their longest side; see ``set_images``.
+        single_image_dim: (width, height) of one image in a sprite sheet, stored row-first
+            (left to right, top to bottom; any number of columns, the last row may be
+            incomplete).
+        show_images: draw images (default when images are given) or dots.
+
+    Example:
+        >>> from sklearn.datasets import load_digits
+        >>> d = load_digits()
+        >>> p = Projector(d.data, {"digit": d.target})
+        >>> p.color_by = "digit"
+    """
+
+    _esm = STATIC / "widget.js"
+    _css = STATIC / "widget.css"
+
+    # Per-point data, as binary buffers (never JSON lists); written by the ViewState.
+    _positions = t.Bytes(b"").tag(sync=True, **BINARY)  # float32 N x 3, normalised
+    _colors = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N x 3
+    _labels = t.Bytes(b"").tag(sync=True, **BINARY)  # UTF-8, all labels back to back
+    _label_offsets = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 N + 1
+    _visible = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N, or empty for all
+    _selection = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 indices, sorted
+    _atlases = t.List(t.Bytes(), read_only=True).tag(sync=True)  # one PNG per image atlas
+    _bookmark_file = t.Bytes(b"").tag(sync=True)  # the JSON file of every bookmark, UTF-8
+
+    # Small JSON: panel contents (written by Python).
+    n_points = t.Int(0, read_only=True).tag(sync=True)
+    n_dims = t.Int(0, read_only=True).tag(sync=True)
+    columns: t.List[dict[str, Any]] = t.List(read_only=True).tag(sync=True)
+    legend = t.Dict(read_only=True).tag(sync=True)
+    projection = t.Dict(
+        read_only=True, help="Method, parameters and facts of the layout shown"
+    ).tag(sync=True)
+    progress = t.Dict(read_only=True, help="What is running: {state, message, ...}").tag(sync=True)
+    embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
+    methods = t.Dict(
+        read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
+    ).tag(sync=True)
+    bookmarks: t.List[dict[str, Any]] = t.List(
+        read_only=True, help="One summary per bookmark, in order"
+    ).tag(sync=True)
+    image_manifest = t.Dict(
+        read_only=True,
+        help="How the atlases are laid out: image i is in atlas i // per_atlas, at column "
+        "(i % per_atlas) % columns and row (i % per_atlas) // columns of `cell` pixels; empty "
+        "without images. See thumbnails.Atlases.",
+    ).tag(sync=True)
+
+    # View options (written by both sides).
+    embedding = t.Unicode(help="The embedding shown, by name").tag(sync=True)
+    label_by = t.Unicode(help="Metadata column shown as labels").tag(sync=True)
+    color_by = t.Unicode("", help="Metadata column that colours the points ('' for none)").tag(
+        sync=True
+    )
+    point_size = FiniteFloat(4.0, min=0.5, max=64.0, help="Point size in CSS pixels").tag(
+        sync=True
+    )
+    label_size = FiniteFloat(12.0, min=6.0, max=48.0, help="Label font size in CSS pixels").tag(
+        sync=True
+    )
+    height = t.Int(600, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
+    camera = t.Dict(help="Camera position, target and zoom; empty means fit").tag(sync=True)
+    theme = t.Enum(["auto", "light", "dark"], "auto", help="'auto' follows the notebook").tag(
+        sync=True
+    )
+    spherize = t.Bool(
+        False,
+        help="Compute neighbour distances in the spherized space (centred on the mean, every "
+        "vector scaled to unit norm) instead of the original one. Off unless turned on.",
+    ).tag(sync=True)
+    all_labels = t.Bool(
+        False, help="Label every point shown that fits without overlapping another label"
+    ).tag(sync=True)
+    show_images = t.Bool(False, help="Draw each point as its image (True) or as a dot (False)").tag(
+        sync=True
+    )
+    image_size = FiniteFloat(
+        28.0, min=4.0, max=128.0, help="Drawn size of an image's longest side, in CSS pixels"
+    ).tag(sync=True)
+    max_texture_size = t.Int(
+        DEFAULT_MAX_TEXTURE_SIZE,
+        min=MIN_TEXTURE_SIZE,
+        help="Largest atlas side in pixels. The page lowers it to its WebGL MAX_TEXTURE_SIZE "
+        "when that is smaller; lower it yourself to test several atlases. Thumbnails that do "
+        "not fit in one atlas go to more atlases; only a single thumbnail larger than this "
+        "is downscaled (aspect kept, said in image_manifest['downscaled']).",
+    )
+
+    def __init__(
+        self,
+        emb: Any,
+        meta: Any = None,
+        *,
+        label_by: str | None = None,
+        color_by: str | None = None,
+        height: int = 600,
+        images: Any = None,
+        single_image_dim: tuple[int, int] | None = None,
+        show_images: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        data = Dataset.from_inputs(emb, meta)
+        thumbs = thumbnails_from_inputs(images, single_image_dim, data.n_points)
+        bundle("widget.js")  # a clear message if the front end was never built
+        # Set by from_logdir: the log dir's entries, sprite and bookmark paths.
+        self._logdir: Any = None
+        self._logdir_sprite: Any = None
+        self._logdir_bookmarks: Any = None
+        # The components exist before any trait is set, so every trait reaction finds them.
+        self._view = ViewState(self, data)
+        self._projections = Projections(self, self._view, LocalCompute())
+        self._inspector = Inspector(self, self._view, self._projections)
+        self._bookmarks = BookmarkList(self, self._view, self._projections)
+        self._images = Images(self, data)
+        self._snapshots = Snapshots(lambda message: self.send(message))
+        self._requests = Requests(
+            handlers(self._projections, self._inspector, self._bookmarks, self._images,
+                     self._snapshots),
+            lambda content, buffers: self.send(content, buffers),
+        )  # fmt: skip
+        super().__init__(height=height, **kwargs)
+        self.set_trait("methods", self._projections.methods())
+        self.set_trait("embeddings", list(data.embeddings))
+        self.set_trait("columns", describe_columns(data.table))
+        self.set_trait("n_points", data.n_points)
+        shown = thumbs is not None if show_images is None else show_images
+        self._images.use(thumbs, show=shown)
+        self.on_msg(self._on_page_message)
+        self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
+        self.label_by = label_by if label_by is not None else str(data.table.columns[0])
+        self.color_by = color_by if color_by is not None else default_color_column(data)
+
+    # ---------------------------------------------------------------- data
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The current embedding as a float32 (N, D) matrix (not a copy: do not modify)."""
+        return self._view.vectors
+
+    @property
+    def metadata(self) -> pd.DataFrame:
+        """The metadata table, one row per point."""
+        return self._view.table
+
+    @property
+    def coordinates(self) -> np.ndarray:
+        """The current layout as an (N, 2) or (N, 3) float32 array, in projection units."""
+        return self._view.layouts[self.embedding].coords.copy()
+
+    @property
+    def images(self) -> np.ndarray | None:
+        """The thumbnails, (N, h, w, 4) uint8 RGBA, one per point; None without images.
+        Not a copy: do not modify (use :meth:`set_images`)."""
+        return self._images.thumbnails
+
+    def set_images(self, images: Any, single_image_dim: tuple[int, int] | None = None) -> None:
+        """Give the points images (anything ``Projector(images=...)`` takes), or remove them
+        with None. Shows them (``show_images = True``) when given."""
+        thumbs = thumbnails_from_inputs(images, single_image_dim, self.n_points)
+        self._images.use(thumbs, show=thumbs is not None)
+
+    # ---------------------------------------------------------------- selection
+
+    @property
+    def selection(self) -> np.ndarray:
+        """Indices of the selected points, sorted (int64). Assign to select from Python."""
+        return self._view.selection
+
+    @selection.setter
+    def selection(self, indices: Any) -> None:
+        self._view.select(indices)
+
+    def on_selection(self, callback: Any, *, remove: bool = False) -> None:
+        """Call ``callback(indices)`` whenever the selection changes.
+
+        Fires for clicks, regions and searches in the page and for assignments from Python;
+        ``indices`` is the new selection (sorted int64). An exception in a callback is shown
+        and does not stop the others. ``remove=True`` unregisters ``callback``.
+        """
+        self._inspector.on_selection(callback, remove)
+
+    def selected_metadata(self) -> pd.DataFrame:
+        """The metadata rows of the selected points, indexed by point index."""
+        return self._inspector.selected_metadata()
+
+    # ---------------------------------------------------------------- inspector
+
+    def search(self, query: str, column: str | None = None, regex: bool = False) -> np.ndarray:
+        """Select every point whose ``column`` contains ``query`` and return their indices.
+
+        Args:
+            query: text to find, case-insensitive; with ``regex=True`` a Python regular
+                expression searched anywhere in the value (anchor it with ``^`` / ``$``).
+            column: the metadata column to search (default: the ``label_by`` column).
+            regex: treat ``query`` as a regular expression.
+
+        Returns:
+            Sorted int64 indices of the matches (only points shown, once isolated); they
+            also become the selection.
+
+        Raises:
+            ValueError: unknown column, empty query, or an invalid regular expression.
+        """
+        return self._inspector.search(query, column, regex)
+
+    def neighbors(self, query: Any, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+        """The ``k`` nearest points to ``query``, exact, nearest first.
+
+        Args:
+            query: a point index (int), a label (a value of the ``label_by`` column, which
+                must name exactly one point), or a vector of the embedding's dimension.
+                An index or label leaves that point itself out of the result.
+            k: how many neighbours; more than there are points gives all of them.
+            metric: "cosine" (distance 1 - cosine similarity, plus the angle in degrees)
+                or "euclidean".
+
+        Returns:
+            A DataFrame with columns ``index``, ``label``, ``distance`` and ``angle``
+            (degrees; NaN for euclidean), ties in distance ordered by index. Its ``attrs``
+            say ``metric`` and ``space`` ("original" or "spherized", see ``spherize``).
+            Once points are isolated, only the points shown are searched.
+        """
+        return self._inspector.neighbors(query, k, metric)
+
+    @property
+    def isolated(self) -> np.ndarray | None:
+        """Indices of the points shown after :meth:`isolate`, or None when all are shown."""
+        rows = self._view.isolated
+        return None if rows is None else rows.copy()
+
+    def isolate(self, indices: Any = None) -> np.ndarray:
+        """Show only ``indices`` (default: the selection) and rerun the projection on them.
+
+        The selection keeps those of its points that are shown (isolating a clicked point's
+        neighbourhood keeps it and its neighbours selected); indices never change, so labels,
+        colours, images and neighbour lists stay right. Returns the sorted indices shown.
+
+        Raises:
+            ValueError: nothing to isolate, or the current projection cannot run on these
+                points (e.g. t-SNE's perplexity needs more of them); nothing changes then.
+        """
+        return self._inspector.isolate(indices)
+
+    def show_all(self) -> None:
+        """Undo :meth:`isolate`: show every point and rerun the projection on all of them."""
+        self._inspector.show_all()
+
+    # ---------------------------------------------------------------- projections
+
+    def project(self, method: str = "pca", **params: Any) -> Job:
+        """Compute and show a projection of the current embedding (on the isolated points
+        only, while some are isolated).
+
+        - ``p.project("pca", components=(1, 2))``: components numbered from 1, as in the
+          panel; two give 2D, three give 3D. Immediate.
+        - ``p.project("tsne", dims=2, perplexity=30, learning_rate="auto", n_iter=750,
+          seed=0)``: animated; runs in the background.
+        - ``p.project("umap", dims=2, n_neighbors=15, min_dist=0.1, seed=0)``: background;
+          needs the ``umap`` extra.
+        - ``p.project("custom", left="bad", right="good", down=None, up=None,
+          column=None, regex=False)``: x from Left to Right (centroid difference in the
+          original space), y from Down to Up. The axes come from all points, also while
+          some are isolated; the points shown are laid out. Immediate.
+
+        A newer call supersedes a running one (without waiting for it). Parameter errors
+        raise here, at once.
+
+        Returns:
+            A :class:`~nbprojector.jobs.Job`: ``.wait()`` blocks until the layout is shown
+            and raises the run's error if it failed; ``.cancel()``, ``.pause()``,
+            ``.resume()``; ``.state``.
+        """
+        return self._projections.project(method, params)
+
+    def cancel_projection(self) -> None:
+        """Stop the running projection; the layout before it is put back."""
+        self._projections.cancel()
+
+    # ---------------------------------------------------------------- bookmarks
+
+    def add_bookmark(self, name: str | None = None) -> dict[str, Any]:
+        """Save the current view (projection and its coordinates, camera, selection,
+        isolation, spherize, colour and label choices, sizes, images or dots) as a bookmark.
+
+        Args:
+            name: defaults to "State n". Names are unique: an existing name gets " (2)".
+
+        Returns:
+            The new bookmark's summary (as in :attr:`bookmarks`).
+        """
+        return self._bookmarks.add(name)
+
+    def restore_bookmark(self, which: str | int) -> dict[str, Any]:
+        """Put a bookmark's view back exactly (by name, or by position in the list). All
+        or nothing: if any part cannot be applied, the view stays as it was."""
+        return self._bookmarks.restore(which)
+
+    def rename_bookmark(self, which: str | int, name: str) -> None:
+        """Give a bookmark a new (unique, non-empty) name."""
+        self._bookmarks.rename(which, name)
+
+    def delete_bookmark(self, which: str | int) -> None:
+        """Remove a bookmark."""
+        self._bookmarks.delete(which)
+
+    def save_bookmarks(self, path: str | os.PathLike[str]) -> None:
+        """Write every bookmark to ``path`` (JSON; see :mod:`nbprojector.bookmarks`).
+
+        The write is atomic: if it fails, the file that was there is left as it was.
+        """
+        self._bookmarks.save(path)
+
+    def load_bookmarks(self, path: str | os.PathLike[str], *, replace: bool = False) -> list[str]:
+        """Add the bookmarks of a file (ours, or TensorBoard's), after those already there.
+
+        A corrupt file, or one made for data of another size, raises
+        :class:`~nbprojector.bookmarks.BookmarkError` and the bookmarks already there are
+        kept. Returns the names added.
+        """
+        return self._bookmarks.load(path, replace)
+
+    # ---------------------------------------------------------------- files and pictures
+
+    @classmethod
+    def from_logdir(
+        cls, path: str | Path, *, tensors: list[str] | None = None, **kwargs: Any
+    ) -> Projector:
+        """Open a TensorBoard log dir (its ``projector_config.pbtxt`` files, one per run) or a
+        standalone projector ``.json`` config; ``tensors`` picks embeddings by name, other
+        arguments go to ``Projector``. Needs the ``tensorboard`` extra (protobuf schema)."""
+        widget: Projector = tensorboard.open_logdir(cls, path, tensors, **kwargs)
+        return widget
+
+    def to_logdir(self, path: str | Path, **kwargs: Any) -> Path:
+        """Write every embedding, the metadata and the images as a log dir TensorBoard's
+        projector opens; see ``nbprojector.tensorboard.write_logdir`` for the options."""
+        written: Path = tensorboard.save_logdir(self._view.data, self._logdir_sprite, path,
+                                                **kwargs)  # fmt: skip
+        return written
+
+    def to_html(
+        self,
+        path: str | Path,
+        *,
+        title: str | None = None,
+        max_neighbor_floats: int = export.MAX_NEIGHBOR_FLOATS,
+    ) -> Path:
+        """Write the view as ONE HTML file that works offline, without a kernel: the current
+        layout, colours, labels, images, selection, camera and bookmarks; hover, rotate,
+        zoom, search, the metadata card and bookmark playback work as in the notebook.
+        Nearest neighbours are computed in the page when N x D (all embeddings) is at most
+        ``max_neighbor_floats`` (the vectors are embedded); beyond that the neighbour list
+        says they are not available in the export. Projections need Python. Returns the path.
+        """
+        return export.write_html(self.export_record(), path, title=title,
+                                 max_neighbor_floats=max_neighbor_floats)  # fmt: skip
+
+    def export_record(self) -> export.ExportRecord:
+        """What the offline export is made of, read from the widget now."""
+        return export.ExportRecord(
+            synced=self.get_state(),
+            data=self._view.data,
+            embedding=self.embedding,
+            color_by=self.color_by,
+            label_by=self.label_by,
+            bookmarks=list(self._bookmarks.states),
+        )
+
+    def save_png(
+        self, path: str | Path, scale: float = 2.0, *, timeout: float = DEFAULT_TIMEOUT
+    ) -> PendingPNG:
+        """Write a PNG of exactly what the view shows (points and labels) to ``path``.
+
+        Args:
+            path: the file to write; its folder must exist.
+            scale: image pixels per CSS pixel of the view, times the screen's pixel ratio
+                (2: twice the on-screen size, crisp for slides). 0.1 to 16.
+            timeout: seconds to wait for the page before giving up.
+
+        Returns:
+            A :class:`~nbprojector.widget.snapshot.PendingPNG`. The page draws the image;
+            its answer reaches the kernel when the current cell finishes, and the file is
+            written then. Use ``.result()`` in a later cell (or from a thread) to get the
+            path or the error.
+
+        Raises:
+            ValueError: a bad scale, or the folder does not exist.
+        """
+        return self._snapshots.save_png(path, scale, timeout)
+
+    # ---------------------------------------------------------------- the page's messages
+
+    def _on_page_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        self._requests.handle(content, buffers)
+
+    # ---------------------------------------------------------------- trait reactions
+
+    @t.validate("embedding")
+    def _check_embedding(self, proposal: dict[str, Any]) -> str:
+        name: str = proposal["value"]
+        if name not in self._view.data.embeddings:
+            raise t.TraitError(
+                f"unknown embedding {name!r}; choose one of {list(self._view.data.embeddings)}"
+            )
+        return name
+
+    @t.observe("embedding")
+    def _embedding_changed(self, _change: dict[str, Any]) -> None:
+        self.set_trait("n_dims", self._view.n_dims)
+        if self.embedding in self._view.layouts:
+            self._view.show(self._view.layouts[self.embedding])
+        else:
+            self._projections.show_first_layout()
+
+    @t.validate("label_by", "color_by")
+    def _check_column(self, proposal: dict[str, Any]) -> str:
+        name: str = proposal["value"]
+        if name == "" and proposal["trait"].name == "color_by":
+            return name
+        table = self._view.table
+        if name not in table.columns:
+            raise t.TraitError(
+                f"unknown column {name!r} for {proposal['trait'].name}; "
+                f"choose one of {list(map(str, table.columns))}"
+            )
+        return name
+
+    @t.observe("label_by")
+    def _label_by_changed(self, _change: dict[str, Any]) -> None:
+        self._view.show_labels(self.label_by)
+
+    @t.observe("color_by")
+    def _color_by_changed(self, _change: dict[str, Any]) -> None:
+        self._view.show_colors(self.color_by)
+
+    @t.validate("_selection")
+    def _check_selection(self, proposal: dict[str, Any]) -> bytes:
+        raw = proposal["value"]
+        if len(raw) % 4:
+            raise t.TraitError("selection bytes must be uint32 indices (a multiple of 4 bytes)")
+        indices = np.frombuffer(raw, dtype=np.uint32)
+        if len(indices) and int(indices.max()) >= self._view.n_points:
+            raise t.TraitError(
+                f"selection index {int(indices.max())} >= {self._view.n_points} points"
+            )
+        return bytes(np.unique(indices).astype(np.uint32).tobytes())
+
+    @t.observe("_selection")
+    def _selection_changed(self, _change: dict[str, Any]) -> None:
+        self._inspector.selection_changed()
+
+    @t.validate("show_images")
+    def _check_show_images(self, proposal: dict[str, Any]) -> bool:
+        try:
+            return self._images.check_show(bool(proposal["value"]))
+        except ValueError as err:
+            raise t.TraitError(str(err)) from None
+
+    @t.observe("max_texture_size")
+    def _max_texture_size_changed(self, _change: dict[str, Any]) -> None:
+        self._images.send_atlases()
+
+    @t.observe("_bookmark_file")
+    def _bookmark_file_changed(self, change: dict[str, Any]) -> None:
+        self._bookmarks.file_changed(change["new"])

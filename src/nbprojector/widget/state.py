@@ -1,0 +1,163 @@
+"""The view's state: the dataset, the layouts, isolation and selection.
+
+:class:`ViewState` owns them and is the only code that writes the per-point traits
+(``_positions``, ``_colors``, ``_labels``, ``_label_offsets``, ``_visible`` and, from
+Python, ``_selection``) together with the small traits that describe them (``projection``,
+``legend``). Components read the view through it and change it through its methods; see
+docs/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ..layout import Layout, visible_mask
+from ..metadata import color_points, pack_labels
+from ..neighbor_backend import ExactNeighbors, NeighborBackend
+from ..sources import VectorSource
+
+if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
+    from .projector import Projector
+
+
+class ViewState:
+    """The dataset and what the view shows of it."""
+
+    def __init__(self, widget: Projector, data: Dataset) -> None:
+        self._widget = widget
+        self.data = data
+        #: The layout shown for each embedding, computed on the points then shown.
+        self.layouts: dict[str, Layout] = {}
+        self._isolated: np.ndarray | None = None  # sorted indices shown, or None for all
+        self._neighbors: dict[str, NeighborBackend] = {}
+
+    # ---------------------------------------------------------------- reading
+
+    @property
+    def n_points(self) -> int:
+        return self.data.n_points
+
+    @property
+    def embedding(self) -> str:
+        return self._widget.embedding
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.data.table
+
+    @property
+    def source(self) -> VectorSource:
+        """The current embedding's vectors."""
+        return self.data.source(self.embedding)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The current embedding as one in-memory float32 matrix (not a copy)."""
+        return self.data.embeddings[self.embedding]
+
+    @property
+    def n_dims(self) -> int:
+        return int(self.source.shape[1])
+
+    def neighbors(self) -> NeighborBackend:
+        """The current embedding's neighbour backend (kept while the widget lives)."""
+        name = self.embedding
+        if name not in self._neighbors:
+            self._neighbors[name] = ExactNeighbors(self.data.source(name))
+        return self._neighbors[name]
+
+    @property
+    def isolated(self) -> np.ndarray | None:
+        """Sorted indices of the points shown, or None when all are (not a copy)."""
+        return self._isolated
+
+    @property
+    def selection(self) -> np.ndarray:
+        """The selection, sorted int64."""
+        return np.frombuffer(self._widget._selection, dtype=np.uint32).astype(np.int64)
+
+    def shown_mask(self) -> np.ndarray | None:
+        """Booleans per point, True where shown; None when every point is."""
+        if self._isolated is None:
+            return None
+        mask = np.zeros(self.n_points, dtype=bool)
+        mask[self._isolated] = True
+        return mask
+
+    def selection_bytes(self, indices: Any) -> bytes:
+        """Indices as the ``_selection`` trait holds them (sorted, unique uint32); an
+        IndexError names the range when one is out of it."""
+        arr = np.asarray(indices if indices is not None else [], dtype=np.int64).ravel()
+        if len(arr) and (arr.min() < 0 or arr.max() >= self.n_points):
+            raise IndexError(
+                f"selection indices must be in 0..{self.n_points - 1}, got min {arr.min()} "
+                f"and max {arr.max()}"
+            )
+        return np.unique(arr).astype(np.uint32).tobytes()
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """What :meth:`restore_snapshot` puts back: isolation, selection, layouts, shown."""
+        w = self._widget
+        return (self._isolated, dict(self.layouts), w._visible, w._selection, w._positions,
+                dict(w.projection))  # fmt: skip
+
+    def restore_snapshot(self, saved: tuple[Any, ...]) -> None:
+        w = self._widget
+        self._isolated, layouts, visible, selection, positions, projection = saved
+        self.layouts.clear()
+        self.layouts.update(layouts)
+        with w.hold_sync():
+            w._visible, w._selection, w._positions = visible, selection, positions
+            w.set_trait("projection", projection)
+
+    # ---------------------------------------------------------------- writing
+
+    def select(self, indices: Any) -> None:
+        """Make ``indices`` the selection."""
+        self._widget._selection = self.selection_bytes(indices)
+
+    def show(self, layout: Layout) -> None:
+        """Put ``layout`` on screen (positions and the ``projection`` description)."""
+        positions = layout.positions().tobytes()
+        w = self._widget
+        with w.hold_sync():
+            if positions != w._positions:  # equal layouts are not re-sent
+                w._positions = positions
+            w.set_trait("projection", layout.description)
+
+    def keep_and_show(self, embedding: str, layout: Layout) -> None:
+        """Keep ``layout`` as ``embedding``'s, and show it if that embedding is shown."""
+        self.layouts[embedding] = layout
+        if self.embedding == embedding:
+            self.show(layout)
+
+    def show_labels(self, column: str) -> None:
+        data, offsets = pack_labels(self.table[column])
+        w = self._widget
+        with w.hold_sync():
+            w._labels = data
+            w._label_offsets = offsets
+
+    def show_colors(self, column: str) -> None:
+        colors, legend = color_points(self.table[column] if column else None)
+        w = self._widget
+        with w.hold_sync():
+            w._colors = b"" if colors is None else colors.tobytes()
+            legend["column"] = column
+            w.set_trait("legend", legend)
+
+    def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:
+        """Show only ``rows`` (None: every point) with ``selection`` selected. Layouts
+        kept for other embeddings were computed on other points: they are dropped, to be
+        recomputed when shown, rather than show a layout of a different subset."""
+        self._isolated = rows
+        for name in [n for n in self.layouts if n != self.embedding]:
+            del self.layouts[name]
+        w = self._widget
+        with w.hold_sync():
+            w._selection = selection
+            w._visible = visible_mask(rows, self.n_points)

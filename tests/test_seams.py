@@ -1,0 +1,57 @@
+"""The seams the widget reads data through: vector sources, neighbour backends, compute."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nbprojector.compute import LocalCompute, vectors_of
+from nbprojector.neighbor_backend import ExactNeighbors, NeighborBackend
+from nbprojector.neighbors import NeighborIndex
+from nbprojector.sources import ArraySource, VectorSource
+
+
+@pytest.fixture
+def source(digit_vectors) -> ArraySource:
+    return ArraySource(np.ascontiguousarray(digit_vectors[:500]))
+
+
+def test_array_source_reads_every_row_once_in_order(source):
+    assert isinstance(source, VectorSource)
+    blocks = list(source.chunks(128))
+    assert [start for start, _ in blocks] == [0, 128, 256, 384]
+    np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), source.array)
+    rows = np.array([7, 3, 499])
+    np.testing.assert_array_equal(source.take(rows), source.array[rows])
+    assert source.shape == (500, 64) and source.dtype == np.float32
+
+
+def test_array_source_refuses_what_it_cannot_hold():
+    with pytest.raises(ValueError, match="2-D float32"):
+        ArraySource(np.zeros((3, 2), np.float64))
+    with pytest.raises(ValueError, match="rows_per_chunk"):
+        list(ArraySource(np.zeros((3, 2), np.float32)).chunks(0))
+
+
+def test_exact_backend_over_a_subset_answers_as_an_index_of_those_rows(source):
+    backend: NeighborBackend = ExactNeighbors(source)
+    assert backend.exact is True
+    rows = np.arange(0, 500, 3)
+    found = backend.query(int(rows[4]), 10, "euclidean", rows=rows)
+    direct = NeighborIndex(source.array[rows]).query(4, 10, "euclidean")
+    np.testing.assert_array_equal(found.indices, rows[direct.indices])
+    np.testing.assert_array_equal(found.distances, direct.distances)
+    assert found.space == "original"
+    hidden = backend.query(1, 5, "cosine", rows=rows)  # a point outside the subset
+    assert set(hidden.indices) <= set(rows.tolist()) and len(hidden.indices) == 5
+
+
+def test_local_compute_reads_the_rows_asked_for(source):
+    rows = np.arange(100)
+    np.testing.assert_array_equal(vectors_of(source, rows), source.array[:100])
+    assert vectors_of(source, None) is source.array
+    result = LocalCompute().pca(source, rows)
+    assert result.scores.shape[0] == 100
+    offered = LocalCompute().methods()
+    assert set(offered) == {"pca", "tsne", "umap", "custom"}
+    assert all("params" in offered[m] for m in ("tsne", "umap"))
