@@ -15,6 +15,7 @@ import pandas as pd
 
 from .metadata import load_metadata
 from .sources import ArraySource
+from .wording import plural
 
 #: Rows checked at a time for NaN / infinity, so the check needs no N x D boolean copy.
 _CHECK_ROWS = 65_536
@@ -64,9 +65,11 @@ def as_embedding(data: Any, name: str = "embedding") -> np.ndarray:
         )
     n, d = matrix.shape
     if n < 2:
-        raise EmbeddingError(f"{name} has {n} point(s); a projection needs at least 2")
+        raise EmbeddingError(f"{name} has {plural(n, 'point')}; a projection needs at least 2")
     if d < 2:
-        raise EmbeddingError(f"{name} has {d} dimension(s); a projection needs at least 2")
+        raise EmbeddingError(
+            f"{name} has {plural(d, 'dimension')}; a projection needs at least 2"
+        )
     bad_rows = _non_finite_rows(matrix)
     if len(bad_rows) and isinstance(data, np.ndarray) and np.isfinite(data[bad_rows[0]]).all():
         raise EmbeddingError(
@@ -75,8 +78,8 @@ def as_embedding(data: Any, name: str = "embedding") -> np.ndarray:
         )
     if len(bad_rows):
         raise EmbeddingError(
-            f"{name} has NaN or infinite values in {len(bad_rows)} row(s), the first at row "
-            f"{bad_rows[0]}; drop or impute those rows (e.g. emb[np.isfinite(emb).all(1)])"
+            f"{name} has NaN or infinite values in {plural(len(bad_rows), 'row')}, the first "
+            f"at row {bad_rows[0]}; drop or impute those rows (e.g. emb[np.isfinite(emb).all(1)])"
         )
     return np.ascontiguousarray(matrix)
 

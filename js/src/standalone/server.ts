@@ -129,7 +129,9 @@ export class ExportServer implements LocalServer {
         const p = request.payload;
         const column = p.column || this.model.get("label_by");
         if (!this.columns.has(column)) throw new Error(`unknown column ${pyRepr(column)}`);
-        return [{ count: this.match(column, p.query, Boolean(p.regex), true).length }, []];
+        // Over ALL points, as the custom axes are (also while some are isolated).
+        const count = this.match(column, p.query, Boolean(p.regex), false).length;
+        return [{ count, of: this.model.get("n_points") ?? 0 }, []];
       }
       case "row":
         return [this.row(request.payload.index), []];

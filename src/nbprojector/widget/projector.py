@@ -109,7 +109,7 @@ class Projector(anywidget.AnyWidget):
     label_size = FiniteFloat(12.0, min=6.0, max=48.0, help="Label font size in CSS pixels").tag(
         sync=True
     )
-    height = t.Int(560, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
+    height = t.Int(600, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
     camera = t.Dict(help="Camera position, target and zoom; empty means fit").tag(sync=True)
     theme = t.Enum(["auto", "light", "dark"], "auto", help="'auto' follows the notebook").tag(
         sync=True
@@ -144,7 +144,7 @@ class Projector(anywidget.AnyWidget):
         *,
         label_by: str | None = None,
         color_by: str | None = None,
-        height: int = 560,
+        height: int = 600,
         images: Any = None,
         single_image_dim: tuple[int, int] | None = None,
         show_images: bool | None = None,
@@ -282,8 +282,9 @@ class Projector(anywidget.AnyWidget):
     def isolate(self, indices: Any = None) -> np.ndarray:
         """Show only ``indices`` (default: the selection) and rerun the projection on them.
 
-        The selection is cleared; indices never change, so labels, colours, images and
-        neighbour lists stay right. Returns the sorted indices shown.
+        The selection keeps those of its points that are shown (isolating a clicked point's
+        neighbourhood keeps it and its neighbours selected); indices never change, so labels,
+        colours, images and neighbour lists stay right. Returns the sorted indices shown.
 
         Raises:
             ValueError: nothing to isolate, or the current projection cannot run on these
@@ -309,7 +310,8 @@ class Projector(anywidget.AnyWidget):
           needs the ``umap`` extra.
         - ``p.project("custom", left="bad", right="good", down=None, up=None,
           column=None, regex=False)``: x from Left to Right (centroid difference in the
-          original space), y from Down to Up.
+          original space), y from Down to Up. The axes come from all points, also while
+          some are isolated; the points shown are laid out. Immediate.
 
         A newer call supersedes a running one (without waiting for it). Parameter errors
         raise here, at once.
