@@ -41,13 +41,13 @@ def p(x):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (np.full((5, 3), np.nan), r"NaN or infinite values in 5 row\(s\), the first at row 0"),
+        (np.full((5, 3), np.nan), r"NaN or infinite values in 5 rows, the first at row 0"),
         (np.array([[1, 2], [np.inf, 1], [3, 4]]), "the first at row 1; drop or impute"),
         (np.arange(6.0), r"must be 2-D .* got shape \(6,\); wrap a single vector"),
         (np.zeros((4, 3, 2)), r"got shape \(4, 3, 2\); reshape it"),
         ([["a", "b"], ["c", "d"]], "must be numeric, but converting it to float32 failed"),
-        (np.zeros((1, 5)), r"has 1 point\(s\); a projection needs at least 2"),
-        (np.zeros((5, 1)), r"has 1 dimension\(s\); a projection needs at least 2"),
+        (np.zeros((1, 5)), r"has 1 point; a projection needs at least 2"),
+        (np.zeros((5, 1)), r"has 1 dimension; a projection needs at least 2"),
         (np.ones((5, 3), dtype=complex), "holds complex numbers; pass real vectors"),
         ([[1 + 2j, 3], [4, 5]], "holds complex numbers; pass real vectors"),
         (np.array([[1e39, 1.0], [1.0, 2.0]]), r"beyond float32's range \(\+-3.4e38\) in row 0"),
