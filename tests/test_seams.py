@@ -55,3 +55,68 @@ def test_local_compute_reads_the_rows_asked_for(source):
     offered = LocalCompute().methods()
     assert set(offered) == {"pca", "tsne", "umap", "custom"}
     assert all("params" in offered[m] for m in ("tsne", "umap"))
+
+
+class _CountingSource:
+    """A VectorSource that is not an in-memory array: it only hands out blocks of rows."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self._array = array
+        self.blocks = 0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._array.shape  # type: ignore[return-value]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._array.dtype
+
+    def chunks(self, rows_per_chunk: int):
+        for start in range(0, len(self._array), rows_per_chunk):
+            self.blocks += 1
+            yield start, self._array[start : start + rows_per_chunk]
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return self._array[rows]
+
+
+def test_log_dir_tensors_are_written_from_a_source_by_blocks(tmp_path, monkeypatch):
+    from nbprojector import tensorfiles
+    from nbprojector.tensorfiles import read_tensor, write_tensor
+
+    monkeypatch.setattr(tensorfiles, "_CHUNK", 64 * 10)  # 10 rows a block
+    vectors = np.random.default_rng(0).normal(size=(95, 64)).astype(np.float32)
+    for kind in ("tsv", "bytes"):
+        source = _CountingSource(vectors)
+        path = tmp_path / f"t.{kind}"
+        assert write_tensor(path, source, kind) == [95, 64]
+        assert source.blocks == 2 * 10  # a checking pass, then a writing pass
+        if kind == "tsv":
+            np.testing.assert_array_equal(read_tensor(path)[0], vectors)
+        else:
+            np.testing.assert_array_equal(np.fromfile(path, "<f4").reshape(95, 64), vectors)
+    bad = vectors.copy()
+    bad[42, 3] = np.nan
+    with pytest.raises(ValueError, match="row 42"):
+        write_tensor(tmp_path / "bad.tsv", _CountingSource(bad))
+    assert not (tmp_path / "bad.tsv").exists()  # checked before anything is written
+
+
+def test_to_logdir_reads_the_vectors_through_the_sources(tmp_path, monkeypatch, digit_vectors):
+    from nbprojector import Projector
+    from nbprojector.dataset import Dataset
+
+    p = Projector(digit_vectors[:200])
+    read: list[str] = []
+    original = Dataset.source
+
+    def spy(self: Dataset, name: str):
+        read.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(Dataset, "source", spy)
+    p.to_logdir(tmp_path / "logs")
+    assert read == list(p.embeddings)
+    back = Projector.from_logdir(tmp_path / "logs")
+    np.testing.assert_array_equal(back.vectors, p.vectors)

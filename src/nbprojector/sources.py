@@ -1,10 +1,10 @@
 """Where the vectors come from: the N x D matrix read through one small interface.
 
 Everything that needs the vectors of an embedding (projections, nearest neighbours, the
-offline export) reads them through a :class:`VectorSource`, so that a source bigger than
-the kernel's memory (memory-mapped, on disk, remote) can later plug in without changing
-those readers. Today's one implementation is :class:`ArraySource`, an in-memory float32
-matrix.
+offline export, the log-dir writer) reads them through a :class:`VectorSource`, so that a
+source bigger than the kernel's memory (memory-mapped, on disk, remote) can later plug in
+without changing those readers. Today's one implementation is :class:`ArraySource`, an
+in-memory float32 matrix.
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ from .logdir_config import (
     parse_config,
 )
 from .metadata import MetadataError, load_metadata, write_tsv
+from .sources import VectorSource
 from .tensorfiles import (
     TensorFileError,
     check_sprite,
@@ -232,37 +233,56 @@ def write_logdir(
     """
     if tensor_format not in ("tsv", "bytes"):
         raise ValueError(f"tensor_format must be 'tsv' or 'bytes', got {tensor_format!r}")
-    project_config, text_format, json_format = _schema()
     data = Dataset.from_inputs(embeddings, metadata)  # validated, the same points everywhere
+    sources = {name: data.source(name) for name in data.embeddings}
+    table = None if metadata is None else data.table
+    return _write(path, sources, table, sprite, single_image_dim=single_image_dim,
+                  tensor_format=tensor_format, standalone=standalone)  # fmt: skip
+
+
+def _write(
+    path: str | os.PathLike,
+    sources: Mapping[str, VectorSource],
+    table: pd.DataFrame | None,
+    sprite: Any,
+    *,
+    single_image_dim: tuple[int, int] | None,
+    tensor_format: str,
+    standalone: bool,
+) -> Path:
+    """Write checked embeddings (read through their sources, a block of rows at a time),
+    the metadata table (None: none) and the sprite as a log dir."""
+    project_config, text_format, json_format = _schema()
+    n_points = next(iter(sources.values())).shape[0]
     out = Path(path).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     config = project_config()
     stems: set[str] = set()
     files = {}
-    for name in data.embeddings:
+    for name in sources:
         stem = re.sub(r"[^\w.-]+", "_", name).strip("._") or "tensor"
         while stem in stems or stem in ("metadata", "sprite"):
             stem += "_"
         stems.add(stem)
         files[name] = f"{stem}.{'tsv' if tensor_format == 'tsv' else 'bytes'}"
     written = [*files.values(), CONFIG_NAME]
-    written += ["metadata.tsv"] * (metadata is not None) + ["sprite.png"] * (sprite is not None)
+    written += ["metadata.tsv"] * (table is not None) + ["sprite.png"] * (sprite is not None)
     written += [JSON_CONFIG_NAME] * standalone
     thumbs = None  # read before anything is written: a bad sprite leaves the folder as it was
     if sprite is not None:
         thumbs = as_thumbnails(
-            sprite, single_image_dim=single_image_dim, n=data.n_points, max_side=None
+            sprite, single_image_dim=single_image_dim, n=n_points, max_side=None
         )
     _warn_overwrite(out, written)
-    for name, matrix in data.embeddings.items():
+    for name, source in sources.items():
         entry = config.embeddings.add(tensor_name=name, tensor_path=files[name])
-        entry.tensor_shape.extend(write_tensor(out / files[name], matrix, tensor_format))
-    if metadata is not None:
-        write_tsv(data.table, out / "metadata.tsv")
+        entry.tensor_shape.extend(write_tensor(out / files[name], source, tensor_format))
+    if table is not None:
+        write_tsv(table, out / "metadata.tsv")
     if thumbs is not None:
         dim = sprite_sheet(thumbs, out / "sprite.png")
     for entry in config.embeddings:
-        if metadata is not None:
+        if table is not None:
             entry.metadata_path = "metadata.tsv"
         if sprite is not None:
             entry.sprite.image_path = "sprite.png"
@@ -362,5 +382,16 @@ def save_logdir(
     dim = None
     if data.images is None and opened_sprite is not None:
         sprite, dim = str(opened_sprite.image_path), opened_sprite.single_image_dim
-    return write_logdir(path, data.embeddings, None if default else table, sprite,
-                        single_image_dim=dim, **kwargs)  # fmt: skip
+    options = {"tensor_format": "tsv", "standalone": False, **kwargs}
+    unknown = set(options) - {"tensor_format", "standalone"}
+    if unknown:
+        raise TypeError(f"to_logdir() got unexpected arguments: {', '.join(sorted(unknown))}")
+    if options["tensor_format"] not in ("tsv", "bytes"):
+        raise ValueError(
+            f"tensor_format must be 'tsv' or 'bytes', got {options['tensor_format']!r}"
+        )
+    sources = {name: data.source(name) for name in data.embeddings}
+    return _write(
+        path, sources, None if default else table, sprite, single_image_dim=dim,
+        tensor_format=options["tensor_format"], standalone=bool(options["standalone"]),
+    )  # fmt: skip

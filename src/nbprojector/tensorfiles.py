@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from .sources import ArraySource, VectorSource
 from .thumbnails import _resize_all, _thumb_size
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -177,21 +178,35 @@ def _read_tsv(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def write_tensor(path: str | os.PathLike, matrix: Any, kind: str = "tsv") -> list[int]:
-    """Write an (N, D) matrix as TSV (9 significant digits: every float32 reads back exactly)
-    or as raw little-endian float32 bytes; return its shape [N, D]."""
-    vectors = np.ascontiguousarray(matrix, dtype="<f4")
+    """Write an (N, D) matrix, or a :class:`~nbprojector.sources.VectorSource` read a block of
+    rows at a time, as TSV (9 significant digits: every float32 reads back exactly) or as raw
+    little-endian float32 bytes; return its shape [N, D]. Nothing is written when a value is
+    NaN or infinite."""
+    # A source has a chunks() method (a dask array's `chunks` is a tuple: it is a matrix here).
+    is_source = isinstance(matrix, VectorSource) and callable(getattr(matrix, "chunks", None))
+    source = matrix if is_source else ArraySource(_as_float32(matrix))
+    n, d = source.shape
+    rows = max(1, _CHUNK // max(1, d))
+    for start, block in source.chunks(rows):  # checked before anything is written
+        if not np.isfinite(block).all():
+            row = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise ValueError(
+                f"a tensor to write must not hold NaN or infinite values (row {row} does)"
+            )
+    with open(path, "wb") as f:
+        for _, block in source.chunks(rows):
+            if kind == "bytes":
+                f.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+            else:
+                f.write(_format_rows(block))
+    return [int(n), int(d)]
+
+
+def _as_float32(matrix: Any) -> np.ndarray:
+    vectors = np.ascontiguousarray(matrix, dtype=np.float32)
     if vectors.ndim != 2:
         raise ValueError(f"a tensor to write must be 2-D (N, D), got shape {vectors.shape}")
-    if not np.isfinite(vectors).all():
-        raise ValueError("a tensor to write must not hold NaN or infinite values")
-    if kind == "bytes":
-        vectors.tofile(path)
-        return [int(v) for v in vectors.shape]
-    rows = max(1, _CHUNK // max(1, vectors.shape[1]))
-    with open(path, "wb") as f:
-        for start in range(0, len(vectors), rows):  # a block of rows at a time
-            f.write(_format_rows(vectors[start : start + rows]))
-    return [int(v) for v in vectors.shape]
+    return vectors
 
 
 def _format_rows(v: np.ndarray) -> bytes:
