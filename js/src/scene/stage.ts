@@ -9,6 +9,10 @@ import { PointCloud } from "./points";
 const FOV = 45;
 /** Layouts are fitted in [-1, 1]; the camera frames a little more than that. */
 const FIT_RADIUS = 1.15;
+/** A 3D fit leaves this share of each half field of view free around the layout's box. */
+const FIT_MARGIN = 0.92;
+/** Where a fitted 3D camera looks from (a direction; its length is fitted). */
+const FIT_DIRECTION = new THREE.Vector3(0.55, 0.35, 0.76).normalize();
 const TRANSITION_MS = 700;
 
 export interface CameraState {
@@ -59,6 +63,9 @@ export class Stage {
   private viewDepth = new Float32Array(0);
   private width = 1;
   private height = 1;
+  /** The camera is where the last fit put it (no drag, wheel or restored view since):
+   * a resize or the first layout fits it again, to the new shape of the canvas. */
+  private fitted = true;
 
   constructor(private container: HTMLElement) {
     // Multisampling costs a software renderer (no GPU) most of a frame: on SwiftShader,
@@ -70,7 +77,10 @@ export class Stage {
     this.scene.add(this.points.object);
     this.controls = new OrbitControls(this.perspective, this.canvas);
     let moved = false; // between a press and its release: a plain click moves nothing
-    this.controls.addEventListener("start", () => (moved = false));
+    this.controls.addEventListener("start", () => {
+      moved = false;
+      this.fitted = false;
+    });
     this.controls.addEventListener("change", () => {
       moved = true;
       this.screenCache = null;
@@ -144,12 +154,49 @@ export class Stage {
     return FIT_RADIUS / Math.tan(THREE.MathUtils.degToRad(FOV / 2));
   }
 
+  /** How far from the origin, along FIT_DIRECTION, the perspective camera sees the whole
+   * layout within both its vertical and its horizontal field of view (the horizontal one is
+   * the narrower in a tall canvas). The layout's box is clipped to [-1, 1], where finished
+   * layouts are fitted: a running frame's far outliers are meant to be drawn outside. The
+   * frustum is convex, so the box's eight corners inside it put every point inside. */
+  private fitDistance(): number {
+    const box = this.layoutBox();
+    if (!box) return this.defaultDistance() * Math.max(1, 1 / this.perspective.aspect);
+    const tanV = Math.tan(THREE.MathUtils.degToRad(FOV / 2)) * FIT_MARGIN;
+    const tanH = tanV * this.perspective.aspect;
+    const right = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 1, 0), FIT_DIRECTION).normalize();
+    const up = new THREE.Vector3().crossVectors(FIT_DIRECTION, right);
+    const corner = new THREE.Vector3();
+    let distance = 0;
+    for (let k = 0; k < 8; k++) {
+      corner.set(k & 1 ? box.max.x : box.min.x, k & 2 ? box.max.y : box.min.y, k & 4 ? box.max.z : box.min.z);
+      // Seen from distance d, the corner is at depth d - corner.dir: it fits when its
+      // sideways and upward offsets are within tan * depth.
+      const need = Math.max(Math.abs(corner.dot(right)) / tanH, Math.abs(corner.dot(up)) / tanV);
+      distance = Math.max(distance, need + corner.dot(FIT_DIRECTION));
+    }
+    return Math.max(distance, 0.1);
+  }
+
+  /** The box of the points' final positions, within [-1, 1]; null without points. */
+  private layoutBox(): THREE.Box3 | null {
+    const p = this.points.target;
+    const box = new THREE.Box3();
+    for (let i = 0; i + 2 < p.length; i += 3) {
+      const x = p[i], y = p[i + 1], z = p[i + 2];
+      if (!(isFinite(x) && isFinite(y) && isFinite(z))) continue;
+      box.expandByPoint(new THREE.Vector3(x, y, z));
+    }
+    if (box.isEmpty()) return null;
+    return box.intersect(new THREE.Box3(new THREE.Vector3(-1, -1, -1), new THREE.Vector3(1, 1, 1)));
+  }
+
   /** Frame the whole layout (the reset-view button). */
   resetView(): void {
+    this.fitted = true;
     this.controls.target.set(0, 0, 0);
     if (this.dims === 3) {
-      const d = this.defaultDistance();
-      this.perspective.position.set(d * 0.55, d * 0.35, d * 0.76);
+      this.perspective.position.copy(FIT_DIRECTION).multiplyScalar(this.fitDistance());
       this.perspective.up.set(0, 1, 0);
       this.perspective.zoom = 1;
       this.perspective.updateProjectionMatrix();
@@ -183,6 +230,7 @@ export class Stage {
     if (s.up) c.up.fromArray(s.up);
     c.zoom = s.zoom ?? 1;
     c.updateProjectionMatrix();
+    this.fitted = false;
     this.controls.target.fromArray(s.target);
     this.controls.update();
     this.screenCache = null;
@@ -208,12 +256,15 @@ export class Stage {
     o.updateProjectionMatrix();
     this.points.material.uniforms.pixelRatio.value = this.renderer.getPixelRatio();
     this.screenCache = null;
+    if (this.fitted) this.resetView(); // a fit for the old shape may not fit the new one
     this.resumeFrames(false); // resizing cleared the canvas: never leave it blank
     this.requestFrame();
   }
 
   setPositions(positions: Float32Array, animate: boolean, durationMs = TRANSITION_MS): void {
+    const first = this.points.count === 0;
     this.points.setPositions(positions, animate);
+    if (first && this.fitted) this.resetView(); // the first draw fits the layout itself
     this.transitionMs = durationMs;
     this.transitionStart = performance.now();
     this.screenCache = null;
