@@ -9,7 +9,7 @@ import { PointCloud } from "./points";
 const FOV = 45;
 /** Layouts are fitted in [-1, 1]; the camera frames a little more than that. */
 const FIT_RADIUS = 1.15;
-/** A 3D fit leaves this share of each half field of view free around the layout's box. */
+/** A 3D fit keeps the points within this share of each half field of view (dots have a size). */
 const FIT_MARGIN = 0.92;
 /** Where a fitted 3D camera looks from (a direction; its length is fitted). */
 const FIT_DIRECTION = new THREE.Vector3(0.55, 0.35, 0.76).normalize();
@@ -64,7 +64,7 @@ export class Stage {
   private width = 1;
   private height = 1;
   /** The camera is where the last fit put it (no drag, wheel or restored view since):
-   * a resize or the first layout fits it again, to the new shape of the canvas. */
+   * a resize or a new layout fits it again, to the new shape of the canvas or the layout. */
   private fitted = true;
 
   constructor(private container: HTMLElement) {
@@ -154,41 +154,33 @@ export class Stage {
     return FIT_RADIUS / Math.tan(THREE.MathUtils.degToRad(FOV / 2));
   }
 
-  /** How far from the origin, along FIT_DIRECTION, the perspective camera sees the whole
-   * layout within both its vertical and its horizontal field of view (the horizontal one is
-   * the narrower in a tall canvas). The layout's box is clipped to [-1, 1], where finished
-   * layouts are fitted: a running frame's far outliers are meant to be drawn outside. The
-   * frustum is convex, so the box's eight corners inside it put every point inside. */
+  /** How far from the origin, along FIT_DIRECTION, the perspective camera sees every point
+   * within both its vertical and its horizontal field of view (the horizontal one is the
+   * narrower in a tall canvas): the nearest such distance, point by point. Positions are
+   * clamped to [-1, 1], where finished layouts are fitted: a running frame's far outliers
+   * are meant to be drawn outside. */
   private fitDistance(): number {
-    const box = this.layoutBox();
-    if (!box) return this.defaultDistance() * Math.max(1, 1 / this.perspective.aspect);
+    const p = this.points.target;
     const tanV = Math.tan(THREE.MathUtils.degToRad(FOV / 2)) * FIT_MARGIN;
     const tanH = tanV * this.perspective.aspect;
-    const right = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 1, 0), FIT_DIRECTION).normalize();
-    const up = new THREE.Vector3().crossVectors(FIT_DIRECTION, right);
-    const corner = new THREE.Vector3();
+    const f = FIT_DIRECTION;
+    const r = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 1, 0), f).normalize();
+    const u = new THREE.Vector3().crossVectors(f, r);
+    const clamp = (v: number) => Math.max(-1, Math.min(1, v));
     let distance = 0;
-    for (let k = 0; k < 8; k++) {
-      corner.set(k & 1 ? box.max.x : box.min.x, k & 2 ? box.max.y : box.min.y, k & 4 ? box.max.z : box.min.z);
-      // Seen from distance d, the corner is at depth d - corner.dir: it fits when its
-      // sideways and upward offsets are within tan * depth.
-      const need = Math.max(Math.abs(corner.dot(right)) / tanH, Math.abs(corner.dot(up)) / tanV);
-      distance = Math.max(distance, need + corner.dot(FIT_DIRECTION));
-    }
-    return Math.max(distance, 0.1);
-  }
-
-  /** The box of the points' final positions, within [-1, 1]; null without points. */
-  private layoutBox(): THREE.Box3 | null {
-    const p = this.points.target;
-    const box = new THREE.Box3();
+    let any = false;
     for (let i = 0; i + 2 < p.length; i += 3) {
-      const x = p[i], y = p[i + 1], z = p[i + 2];
-      if (!(isFinite(x) && isFinite(y) && isFinite(z))) continue;
-      box.expandByPoint(new THREE.Vector3(x, y, z));
+      if (!(isFinite(p[i]) && isFinite(p[i + 1]) && isFinite(p[i + 2]))) continue;
+      const x = clamp(p[i]), y = clamp(p[i + 1]), z = clamp(p[i + 2]);
+      // Seen from distance d, the point is at depth d - p.f: it is in view when its
+      // sideways and upward offsets are within tan * depth.
+      const side = Math.abs(x * r.x + y * r.y + z * r.z) / tanH;
+      const rise = Math.abs(x * u.x + y * u.y + z * u.z) / tanV;
+      distance = Math.max(distance, Math.max(side, rise) + x * f.x + y * f.y + z * f.z);
+      any = true;
     }
-    if (box.isEmpty()) return null;
-    return box.intersect(new THREE.Box3(new THREE.Vector3(-1, -1, -1), new THREE.Vector3(1, 1, 1)));
+    if (!any) return this.defaultDistance() * Math.max(1, 1 / this.perspective.aspect);
+    return Math.max(distance, 0.1);
   }
 
   /** Frame the whole layout (the reset-view button). */
@@ -262,9 +254,10 @@ export class Stage {
   }
 
   setPositions(positions: Float32Array, animate: boolean, durationMs = TRANSITION_MS): void {
-    const first = this.points.count === 0;
     this.points.setPositions(positions, animate);
-    if (first && this.fitted) this.resetView(); // the first draw fits the layout itself
+    // A camera at its fit stays fitted to whatever layout is shown (the first one, a new
+    // projection), until the user moves it.
+    if (this.fitted && this.dims === 3) this.resetView();
     this.transitionMs = durationMs;
     this.transitionStart = performance.now();
     this.screenCache = null;
