@@ -65,6 +65,35 @@ def test_default_layout_fits_a_1280_x_900_window(nb):
     assert bottom <= 900
 
 
+@pytest.mark.parametrize("method", ["pca", "tsne", "umap", "custom"])
+def test_every_projection_tab_fits_with_bookmarks_unfolded(nb, method):
+    nb.settle()
+    nb.unfold("Bookmarks")
+    add = nb.view.locator("button.nbp-bookmark-add")
+    assert add.is_visible()
+    if nb.view.locator(".nbp-bookmark-name").count() == 0:  # one bookmark: its list and player
+        add.click()
+        nb.view.locator(".nbp-bookmark-name").first.wait_for()
+    nb.view.locator(f".nbp-tab[data-method='{method}']").click()
+    body = nb.view.locator(f".nbp-tab-body[data-method='{method}']")
+    assert body.is_visible()
+    m = measure(nb)
+    scroll, client = m["left"]
+    assert scroll <= client, f"the {method} tab needs scrolling ({scroll} > {client} px)"
+    # The legend gives way, but still shows three rows.
+    legend, row = nb.view.evaluate(
+        "e => [e.querySelector('.nbp-legend'), e.querySelector('.nbp-legend-row')]"
+        ".map((x) => x.getBoundingClientRect().height)"
+    )
+    assert legend >= 3 * row - 1, f"the legend shows {legend / row:.1f} rows"
+    # The tab's fields and the bookmark buttons below them are on screen in the panel.
+    panel = nb.view.locator(".nbp-left").bounding_box()
+    for part in (body, nb.view.locator("button.nbp-bookmark-add")):
+        box = part.bounding_box()
+        assert box["y"] + box["height"] <= panel["y"] + panel["height"] + 1
+    nb.view.locator(".nbp-tab[data-method='pca']").click()
+
+
 def test_panel_folds_away_and_stays_so_after_reload(nb):
     before = measure(nb)["canvas"]
     nb.view.locator("button.nbp-toggle-left").click()

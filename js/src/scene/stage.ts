@@ -9,6 +9,10 @@ import { PointCloud } from "./points";
 const FOV = 45;
 /** Layouts are fitted in [-1, 1]; the camera frames a little more than that. */
 const FIT_RADIUS = 1.15;
+/** A 3D fit keeps the points within this share of each half field of view (dots have a size). */
+const FIT_MARGIN = 0.92;
+/** Where a fitted 3D camera looks from (a direction; its length is fitted). */
+const FIT_DIRECTION = new THREE.Vector3(0.55, 0.35, 0.76).normalize();
 const TRANSITION_MS = 700;
 
 export interface CameraState {
@@ -59,6 +63,9 @@ export class Stage {
   private viewDepth = new Float32Array(0);
   private width = 1;
   private height = 1;
+  /** The camera is where the last fit put it (no drag, wheel or restored view since):
+   * a resize or a new layout fits it again, to the new shape of the canvas or the layout. */
+  private fitted = true;
 
   constructor(private container: HTMLElement) {
     // Multisampling costs a software renderer (no GPU) most of a frame: on SwiftShader,
@@ -70,7 +77,10 @@ export class Stage {
     this.scene.add(this.points.object);
     this.controls = new OrbitControls(this.perspective, this.canvas);
     let moved = false; // between a press and its release: a plain click moves nothing
-    this.controls.addEventListener("start", () => (moved = false));
+    this.controls.addEventListener("start", () => {
+      moved = false;
+      this.fitted = false;
+    });
     this.controls.addEventListener("change", () => {
       moved = true;
       this.screenCache = null;
@@ -144,12 +154,41 @@ export class Stage {
     return FIT_RADIUS / Math.tan(THREE.MathUtils.degToRad(FOV / 2));
   }
 
+  /** How far from the origin, along FIT_DIRECTION, the perspective camera sees every point
+   * within both its vertical and its horizontal field of view (the horizontal one is the
+   * narrower in a tall canvas): the nearest such distance, point by point. Positions are
+   * clamped to [-1, 1], where finished layouts are fitted: a running frame's far outliers
+   * are meant to be drawn outside. */
+  private fitDistance(): number {
+    const p = this.points.target;
+    const tanV = Math.tan(THREE.MathUtils.degToRad(FOV / 2)) * FIT_MARGIN;
+    const tanH = tanV * this.perspective.aspect;
+    const f = FIT_DIRECTION;
+    const r = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 1, 0), f).normalize();
+    const u = new THREE.Vector3().crossVectors(f, r);
+    const clamp = (v: number) => Math.max(-1, Math.min(1, v));
+    let distance = 0;
+    let any = false;
+    for (let i = 0; i + 2 < p.length; i += 3) {
+      if (!(isFinite(p[i]) && isFinite(p[i + 1]) && isFinite(p[i + 2]))) continue;
+      const x = clamp(p[i]), y = clamp(p[i + 1]), z = clamp(p[i + 2]);
+      // Seen from distance d, the point is at depth d - p.f: it is in view when its
+      // sideways and upward offsets are within tan * depth.
+      const side = Math.abs(x * r.x + y * r.y + z * r.z) / tanH;
+      const rise = Math.abs(x * u.x + y * u.y + z * u.z) / tanV;
+      distance = Math.max(distance, Math.max(side, rise) + x * f.x + y * f.y + z * f.z);
+      any = true;
+    }
+    if (!any) return this.defaultDistance() * Math.max(1, 1 / this.perspective.aspect);
+    return Math.max(distance, 0.1);
+  }
+
   /** Frame the whole layout (the reset-view button). */
   resetView(): void {
+    this.fitted = true;
     this.controls.target.set(0, 0, 0);
     if (this.dims === 3) {
-      const d = this.defaultDistance();
-      this.perspective.position.set(d * 0.55, d * 0.35, d * 0.76);
+      this.perspective.position.copy(FIT_DIRECTION).multiplyScalar(this.fitDistance());
       this.perspective.up.set(0, 1, 0);
       this.perspective.zoom = 1;
       this.perspective.updateProjectionMatrix();
@@ -183,6 +222,7 @@ export class Stage {
     if (s.up) c.up.fromArray(s.up);
     c.zoom = s.zoom ?? 1;
     c.updateProjectionMatrix();
+    this.fitted = false;
     this.controls.target.fromArray(s.target);
     this.controls.update();
     this.screenCache = null;
@@ -208,12 +248,16 @@ export class Stage {
     o.updateProjectionMatrix();
     this.points.material.uniforms.pixelRatio.value = this.renderer.getPixelRatio();
     this.screenCache = null;
+    if (this.fitted) this.resetView(); // a fit for the old shape may not fit the new one
     this.resumeFrames(false); // resizing cleared the canvas: never leave it blank
     this.requestFrame();
   }
 
   setPositions(positions: Float32Array, animate: boolean, durationMs = TRANSITION_MS): void {
     this.points.setPositions(positions, animate);
+    // A camera at its fit stays fitted to whatever layout is shown (the first one, a new
+    // projection), until the user moves it.
+    if (this.fitted && this.dims === 3) this.resetView();
     this.transitionMs = durationMs;
     this.transitionStart = performance.now();
     this.screenCache = null;

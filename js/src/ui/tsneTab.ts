@@ -25,7 +25,9 @@ export function tsneTab(ctx: Ctx): Tab {
   });
   const update = () => {
     const d = ctx.model.get("n_dims") ?? 0;
-    note.textContent = d > 50 ? `Input reduced to 50 dimensions with PCA first (from ${d}).` : "";
+    // One line, so the tab stays short; the full sentence is its tooltip.
+    note.textContent = d > 50 ? `PCA first: ${d} → 50 dimensions.` : "";
+    note.title = d > 50 ? `The input is reduced to 50 dimensions with PCA first (from ${d}).` : "";
   };
   ctx.listen("change:n_dims", update);
   update();
@@ -33,10 +35,16 @@ export function tsneTab(ctx: Ctx): Tab {
     "div",
     { class: "nbp-tab-body" },
     dims.element,
-    field("Perplexity", perplexity.input),
-    field("Learning rate", learning),
-    field("Iterations", iterations.input),
-    field("Seed", seed.input),
+    // Two columns, each label over its field: the tab stays short enough for the panel to
+    // show the bookmarks below it without scrolling.
+    h(
+      "div",
+      { class: "nbp-fields2" },
+      field("Perplexity", perplexity.input),
+      field("Learning rate", learning),
+      field("Iterations", iterations.input),
+      field("Seed", seed.input),
+    ),
     note,
     controls.element,
   );

@@ -27,8 +27,7 @@ export function umapTab(ctx: Ctx): Tab {
         { class: "nbp-tab-body" },
         dims.element,
         field("Neighbours", h("span", { class: "nbp-inline" }, neighbors, neighborsValue)),
-        field("Min. distance", minDist.input),
-        field("Seed", seed.input),
+        h("div", { class: "nbp-fields2" }, field("Min. distance", minDist.input), field("Seed", seed.input)),
         controls.element,
       );
   return { method: "umap", title: "UMAP", body };
