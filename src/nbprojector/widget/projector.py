@@ -31,6 +31,7 @@ from .requests import Requests, handlers
 from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
 from .state import ViewState
 from .traits import BINARY, FiniteFloat, default_color_column
+from .trust import Trust
 
 
 class Projector(anywidget.AnyWidget):
@@ -161,6 +162,7 @@ class Projector(anywidget.AnyWidget):
         self._projections = Projections(self, self._view, LocalCompute())
         self._inspector = Inspector(self, self._view, self._projections)
         self._bookmarks = BookmarkList(self, self._view, self._projections)
+        self._trust = Trust(self, self._view)
         self._images = Images(self, data)
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
@@ -323,6 +325,37 @@ class Projector(anywidget.AnyWidget):
     def cancel_projection(self) -> None:
         """Stop the running projection; the layout before it is put back."""
         self._projections.cancel()
+
+    # ---------------------------------------------------------------- trust
+
+    def fidelity(self, k: int = 15, metric: str = "cosine") -> pd.Series:
+        """How faithful the layout shown is, point by point: the share of each point's ``k``
+        nearest neighbours in the original space (``metric``, spherized when ``spherize``
+        is on) that are also among its ``k`` nearest in the layout (euclidean).
+
+        1 means the map keeps the point's neighbourhood, 0 that none of it is left; a
+        random map scores about k / (N - 1) (``attrs["chance"]``). Above 200,000 points
+        only a fixed sample of anchor points is scored and the others are NaN
+        (``attrs["sampled"]``). Exact; takes a pass over the vectors per point scored.
+
+        Returns:
+            A float32 Series indexed by point (the points the layout was computed on).
+            Its ``attrs`` and ``projection["fidelity"]`` hold ``k``, ``mean`` (Q_NX(k)),
+            ``chance``, ``anchors``, ``sampled``, ``metric`` and ``space``.
+        """
+        return self._trust.fidelity(k, metric)
+
+    def compare(self, a: str, b: str, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+        """How much each point's ``k`` nearest neighbours differ between embeddings ``a``
+        and ``b`` of the same points (each searched in its own space, with ``metric``).
+
+        Returns:
+            A DataFrame with ``index``, ``label``, ``change`` (1 - Jaccard of the two
+            neighbour sets: 0 same, 1 nothing shared), ``kept`` (in both), ``gained``
+            (only in ``b``) and ``lost`` (only in ``a``), most changed first. Once points
+            are isolated, only they are compared.
+        """
+        return self._trust.compare(a, b, k, metric)
 
     # ---------------------------------------------------------------- bookmarks
 

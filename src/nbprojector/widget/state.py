@@ -63,9 +63,10 @@ class ViewState:
     def n_dims(self) -> int:
         return int(self.source.shape[1])
 
-    def neighbors(self) -> NeighborBackend:
-        """The current embedding's neighbour backend (kept while the widget lives)."""
-        name = self.embedding
+    def neighbors(self, embedding: str | None = None) -> NeighborBackend:
+        """The neighbour backend of ``embedding`` (default: the current one), kept while
+        the widget lives."""
+        name = self.embedding if embedding is None else embedding
         if name not in self._neighbors:
             self._neighbors[name] = ExactNeighbors(self.data.source(name))
         return self._neighbors[name]
@@ -128,6 +129,13 @@ class ViewState:
             if positions != w._positions:  # equal layouts are not re-sent
                 w._positions = positions
             w.set_trait("projection", layout.description)
+
+    def describe_layout(self, key: str, value: Any) -> None:
+        """Add ``key: value`` to the shown layout's description (and the ``projection``
+        trait); a new layout starts without it, so a stale summary never outlives its map."""
+        layout = self.layouts[self.embedding]
+        layout.description = {**layout.description, key: value}
+        self._widget.set_trait("projection", layout.description)
 
     def keep_and_show(self, embedding: str, layout: Layout) -> None:
         """Keep ``layout`` as ``embedding``'s, and show it if that embedding is shown."""
