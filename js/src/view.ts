@@ -243,6 +243,7 @@ export class ProjectorView {
     const selected = uint32s(this.model.get("_selection")).length;
     const parts = [`${n.toLocaleString()} points`, `${d} dimensions`];
     if (p.method) parts.push(`${METHOD_NAMES[p.method] ?? p.method} ${p.dims ?? 3}D`);
+    if (typeof p.aligned_to === "string") parts.push(`aligned to ${p.aligned_to}`);
     if (selected) parts.push(`${selected.toLocaleString()} selected`);
     const visible = bytes(this.model.get("_visible"));
     if (visible.length) parts.push(`${visible.reduce((a, v) => a + (v ? 1 : 0), 0).toLocaleString()} shown (isolated)`);

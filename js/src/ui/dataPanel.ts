@@ -6,6 +6,7 @@ import type { Ctx } from "../context";
 import { field, h, section, setOptions } from "../dom";
 import { spherizeToggle } from "./display";
 import { renderLegend } from "./legend";
+import { timeline } from "./timeline";
 
 export function dataPanel(ctx: Ctx): HTMLElement {
   const { model } = ctx;
@@ -36,5 +37,5 @@ export function dataPanel(ctx: Ctx): HTMLElement {
     ctx.listen(`change:${trait}`, update);
   }
   update();
-  return section("Data", embeddingField, field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend);
+  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend);
 }

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..align import initial_layout, procrustes_align
 from ..compute import METHODS, Compute
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
@@ -87,6 +88,8 @@ class Projections:
         rows = self._view.isolated
         n = self._view.n_points if rows is None else len(rows)
         run = self._prepare[method](dict(params), n)
+        if method in _ALIGNED_AFTER:
+            run = self._aligned(run)
         job = self._submit(method, run, rows)
         if method == "pca":
             job.wait()  # PCA is exact and fast once computed; callers expect it shown now
@@ -98,7 +101,7 @@ class Projections:
         embedding."""
         view = self._view
         rows = view.isolated
-        run = self._prepare_pca({}, view.n_points if rows is None else len(rows))
+        run = self._aligned(self._prepare_pca({}, view.n_points if rows is None else len(rows)))
         coords, description = run(_Context(), view.source, rows)
         full = embed_subset(coords, rows, None, view.n_points)
         view.keep_and_show(view.embedding, Layout(full, self._describe("pca", description, rows),
@@ -112,6 +115,32 @@ class Projections:
         """Run the current projection again (after isolating or showing all)."""
         current = dict(self._widget.projection)
         return self.project(current.get("method", "pca"), dict(current.get("params", {})))
+
+    def _aligned(self, run: Run) -> Run:
+        """``run`` with its layout aligned (orthogonal Procrustes) to the layout of the
+        embedding shown before, when alignment is on and the dimensions agree."""
+        reference = self._view.reference()
+        if reference is None:
+            return run
+        name, previous = reference
+
+        def aligned_run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            coords, description = run(ctx, source, rows)
+            target = previous.coords if rows is None else previous.coords[rows]
+            if target.shape == coords.shape:
+                coords = procrustes_align(coords, target)
+                description = {**description, "aligned_to": name}
+            return coords, description
+
+        return aligned_run
+
+    def _start_from_reference(self, dims: int) -> tuple[str, np.ndarray] | None:
+        """(name, coordinates of every point) of the previous embedding's layout, when a
+        t-SNE or UMAP run of ``dims`` dimensions should start from it."""
+        reference = self._view.reference()
+        if reference is None or reference[1].dims != dims:
+            return None
+        return reference[0], reference[1].coords
 
     # ---------------------------------------------------------------- preparing runs
     # Each check validates parameters at once (so errors raise in the caller's cell) and
@@ -174,8 +203,11 @@ class Projections:
             n_iter=options["n_iter"],
         )
         compute = self._compute
+        start = self._start_from_reference(dims)
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            initial, started = _initial_rows(start, rows, dims)
+
             def frame(iteration: int, embedding: np.ndarray) -> bool:
                 ctx.frame(embedding, iteration)
                 return False
@@ -190,11 +222,11 @@ class Projections:
 
             coords = compute.tsne(
                 source, rows, n_components=dims, on_frame=frame, on_progress=progress,
-                should_stop=should_stop, **options,
+                should_stop=should_stop, initial=initial, **options,
             )  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims,
                             "iteration": options["n_iter"],
-                            "pca_first": source.shape[1] > 50}  # fmt: skip
+                            "pca_first": source.shape[1] > 50, **started}  # fmt: skip
 
         return run
 
@@ -209,8 +241,11 @@ class Projections:
             n, n_components=dims, n_neighbors=options["n_neighbors"], min_dist=options["min_dist"]
         )
         compute = self._compute
+        start = self._start_from_reference(dims)
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            initial, started = _initial_rows(start, rows, dims)
+
             def progress(message: str, fraction: float | None) -> bool:
                 ctx.progress(message, fraction)
                 return False
@@ -219,8 +254,8 @@ class Projections:
                 return bool(ctx.frame(layout, epoch))  # copies: umap keeps optimising it
 
             coords = compute.umap(source, rows, n_components=dims, on_progress=progress,
-                                  on_frame=frame, **options)  # fmt: skip
-            return coords, {"params": {"dims": dims, **options}, "dims": dims}
+                                  on_frame=frame, initial=initial, **options)  # fmt: skip
+            return coords, {"params": {"dims": dims, **options}, "dims": dims, **started}
 
         return run
 
@@ -366,6 +401,22 @@ class Projections:
         if self._view.isolated is not None:
             values = values.iloc[self._view.isolated]
         return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum())}
+
+
+#: Methods whose layout is aligned to the previous embedding's after it is computed (t-SNE
+#: and UMAP start from that layout instead).
+_ALIGNED_AFTER = ("pca", "custom")
+
+
+def _initial_rows(start: tuple[str, np.ndarray] | None, rows: np.ndarray | None, dims: int
+                  ) -> tuple[np.ndarray | None, dict[str, Any]]:  # fmt: skip
+    """The starting layout of ``rows`` taken from ``start`` (None when unusable), and what
+    the projection record says about it."""
+    if start is None:
+        return None, {}
+    name, coords = start
+    initial = initial_layout(coords if rows is None else coords[rows], dims)
+    return (None, {}) if initial is None else (initial, {"aligned_to": name})
 
 
 def _reject_unknown(method: str, params: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from .projections import Projections
 from .requests import Requests, handlers
 from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
 from .state import ViewState
+from .timeline import Playback, Timeline
 from .traits import BINARY, FiniteFloat, default_color_column
 from .trust import Trust
 
@@ -119,6 +120,13 @@ class Projector(anywidget.AnyWidget):
         help="Compute neighbour distances in the spherized space (centred on the mean, every "
         "vector scaled to unit norm) instead of the original one. Off unless turned on.",
     ).tag(sync=True)
+    align_embeddings = t.Bool(
+        True,
+        help="Keep the map still when switching embeddings: PCA and custom layouts are "
+        "rotated, mirrored and scaled (orthogonal Procrustes) onto the layout of the embedding "
+        "shown before; t-SNE and UMAP start from it. The projection record's 'aligned_to' "
+        "names it. Turning it off or on recomputes the layouts as they are shown.",
+    ).tag(sync=True)
     all_labels = t.Bool(
         False, help="Label every point shown that fits without overlapping another label"
     ).tag(sync=True)
@@ -164,6 +172,7 @@ class Projector(anywidget.AnyWidget):
         self._bookmarks = BookmarkList(self, self._view, self._projections)
         self._trust = Trust(self, self._view)
         self._images = Images(self, data)
+        self._timeline = Timeline(list(data.embeddings), self._show_embedding)
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
             handlers(self._projections, self._inspector, self._bookmarks, self._images,
@@ -357,6 +366,28 @@ class Projector(anywidget.AnyWidget):
         """
         return self._trust.compare(a, b, k, metric)
 
+    # ---------------------------------------------------------------- timeline
+
+    def play_embeddings(self, names: list[str] | None = None, seconds: float = 2.0) -> Playback:
+        """Show the embeddings one after another, as the timeline's play button does.
+
+        Args:
+            names: the embeddings, in the order to show them (default: all, in order).
+            seconds: how long each stays before the next (more than 0, at most 3600).
+
+        Returns:
+            A :class:`~nbprojector.widget.timeline.Playback` at once (the steps run in the
+            background): ``.wait()`` blocks until the last is shown, ``.stop()`` ends it,
+            ``.shown`` lists those shown. A new call stops the playback before it.
+
+        Raises:
+            ValueError: an unknown name, no names, or seconds out of range.
+        """
+        return self._timeline.play(names, seconds)
+
+    def _show_embedding(self, name: str) -> None:
+        self.embedding = name
+
     # ---------------------------------------------------------------- bookmarks
 
     def add_bookmark(self, name: str | None = None) -> dict[str, Any]:
@@ -486,12 +517,21 @@ class Projector(anywidget.AnyWidget):
         return name
 
     @t.observe("embedding")
-    def _embedding_changed(self, _change: dict[str, Any]) -> None:
+    def _embedding_changed(self, change: dict[str, Any]) -> None:
+        self._view.embedding_switched(change["old"])
         self.set_trait("n_dims", self._view.n_dims)
         if self.embedding in self._view.layouts:
             self._view.show(self._view.layouts[self.embedding])
         else:
             self._projections.show_first_layout()
+
+    @t.observe("align_embeddings")
+    def _align_changed(self, _change: dict[str, Any]) -> None:
+        # Kept layouts were made under the old setting: recompute them when shown, and now
+        # for the one shown when that is cheap (PCA, custom; a t-SNE or UMAP run stays).
+        self._view.forget_other_layouts()
+        if self.projection.get("method") in ("pca", "custom") and "bookmark" not in self.projection:
+            self._projections.rerun()
 
     @t.validate("label_by", "color_by")
     def _check_column(self, proposal: dict[str, Any]) -> str:

@@ -34,6 +34,9 @@ class ViewState:
         self.layouts: dict[str, Layout] = {}
         self._isolated: np.ndarray | None = None  # sorted indices shown, or None for all
         self._neighbors: dict[str, NeighborBackend] = {}
+        # The layout the view showed before the last switch of embedding: new layouts are
+        # aligned to it (or start from it) while ``align_embeddings`` is on.
+        self._previous: tuple[str, Layout] | None = None
 
     # ---------------------------------------------------------------- reading
 
@@ -70,6 +73,15 @@ class ViewState:
         if name not in self._neighbors:
             self._neighbors[name] = ExactNeighbors(self.data.source(name))
         return self._neighbors[name]
+
+    def reference(self) -> tuple[str, Layout] | None:
+        """(name, layout) of the embedding shown before the current one, which a new layout
+        of the current embedding is aligned to; None when alignment is off or there is none."""
+        if not self._widget.align_embeddings or self._previous is None:
+            return None
+        if self._previous[0] == self.embedding:
+            return None
+        return self._previous
 
     @property
     def isolated(self) -> np.ndarray | None:
@@ -117,6 +129,16 @@ class ViewState:
 
     # ---------------------------------------------------------------- writing
 
+    def embedding_switched(self, old: str) -> None:
+        """The view moves on from embedding ``old``: its layout becomes the reference."""
+        if old in self.layouts:
+            self._previous = (old, self.layouts[old])
+
+    def forget_other_layouts(self) -> None:
+        """Drop the layouts kept for embeddings not shown (to be recomputed when shown)."""
+        for name in [n for n in self.layouts if n != self.embedding]:
+            del self.layouts[name]
+
     def select(self, indices: Any) -> None:
         """Make ``indices`` the selection."""
         self._widget._selection = self.selection_bytes(indices)
@@ -163,8 +185,8 @@ class ViewState:
         kept for other embeddings were computed on other points: they are dropped, to be
         recomputed when shown, rather than show a layout of a different subset."""
         self._isolated = rows
-        for name in [n for n in self.layouts if n != self.embedding]:
-            del self.layouts[name]
+        self.forget_other_layouts()
+        self._previous = None  # a layout of other points: nothing to align to
         w = self._widget
         with w.hold_sync():
             w._selection = selection
