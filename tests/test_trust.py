@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import numpy as np
 import pytest
 from sklearn.utils import Bunch
@@ -9,7 +12,9 @@ from sklearn.utils import Bunch
 from nbprojector import Projector
 from nbprojector.all_neighbors import all_knn, shared_counts
 from nbprojector.fidelity import layout_knn
+from nbprojector.metadata import color_scale
 from nbprojector.neighbors import spherize
+from nbprojector.widget.trust import COLOR_BY_FIDELITY
 
 
 @pytest.fixture
@@ -67,3 +72,55 @@ def test_fidelity_names_bad_arguments(widget: Projector) -> None:
         widget.fidelity(k=2.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="metric must be one of"):
         widget.fidelity(metric="l1")
+
+
+def wait_for_fidelity(widget: Projector, timeout: float = 60.0) -> dict:
+    deadline = time.time() + timeout
+    while "fidelity" not in widget.projection and time.time() < deadline:
+        time.sleep(0.05)
+    assert "fidelity" in widget.projection, "the fidelity colouring never finished"
+    return dict(widget.projection["fidelity"])
+
+
+def test_colour_by_fidelity_in_the_background(widget: Projector) -> None:
+    widget.color_by = COLOR_BY_FIDELITY
+    summary = wait_for_fidelity(widget)
+    scores = widget.fidelity().to_numpy()
+    assert bytes(widget._colors) == color_scale(scores, 0.0, 1.0)[0].tobytes()
+    assert widget.legend["kind"] == "numeric" and widget.legend["column"] == COLOR_BY_FIDELITY
+    assert widget.legend["min"] == 0.0 and widget.legend["max"] == 1.0
+    caption = widget.legend["caption"]
+    assert f"Keeps {summary['mean']:.0%} of 15-NN" in caption and "chance is 0.8%" in caption
+    json.dumps(widget.legend, allow_nan=False)  # strict JSON
+
+
+def test_fidelity_colours_follow_a_new_layout(widget: Projector) -> None:
+    widget.color_by = COLOR_BY_FIDELITY
+    first = wait_for_fidelity(widget)
+    widget.project("pca", components=(3, 4))
+    second = wait_for_fidelity(widget)
+    assert second["mean"] != first["mean"]
+    scores = widget.fidelity().to_numpy()
+    assert bytes(widget._colors) == color_scale(scores, 0.0, 1.0)[0].tobytes()
+    widget.color_by = "digit"
+    assert widget.legend["kind"] == "categorical" and "caption" not in widget.legend
+
+
+def test_fidelity_colours_of_an_isolated_map_grey_the_hidden(widget: Projector) -> None:
+    widget.color_by = COLOR_BY_FIDELITY
+    wait_for_fidelity(widget)
+    rows = widget.isolate(np.arange(0, 1797, 2))
+    wait_for_fidelity(widget)
+    colors = np.frombuffer(widget._colors, np.uint8).reshape(-1, 3)
+    grey = color_scale(np.array([np.nan]), 0.0, 1.0)[0][0]
+    hidden = np.setdiff1d(np.arange(1797), rows)
+    assert (colors[hidden] == grey).all()
+    expected = color_scale(widget.fidelity().to_numpy(), 0.0, 1.0)[0]
+    assert np.array_equal(colors[rows], expected)
+
+
+def test_an_export_while_coloured_by_fidelity_colours_by_none(widget: Projector, tmp_path) -> None:
+    widget.color_by = COLOR_BY_FIDELITY
+    wait_for_fidelity(widget)
+    assert widget.export_record().color_by == ""
+    assert widget.to_html(tmp_path / "view.html").stat().st_size > 0

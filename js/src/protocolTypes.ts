@@ -378,6 +378,8 @@ export interface Legend {
   min?: number;
   max?: number;
   stops?: string[];
+  /** What the colours measure, in a sentence (for computed scores rather than a column). */
+  caption?: string;
 }
 
 /** Little-endian unsigned integers, base64. */

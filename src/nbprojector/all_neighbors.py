@@ -17,6 +17,8 @@ exact for every query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .neighbors import METRICS, NeighborIndex, _gamma
@@ -31,7 +33,11 @@ _U32 = 2.0**-24
 
 
 def all_knn(
-    vectors: np.ndarray, k: int, metric: str, queries: np.ndarray | None = None
+    vectors: np.ndarray,
+    k: int,
+    metric: str,
+    queries: np.ndarray | None = None,
+    check: Callable[[], object] | None = None,
 ) -> np.ndarray:
     """The ``k`` nearest rows of ``vectors`` to each query row (itself left out).
 
@@ -40,6 +46,8 @@ def all_knn(
         k: neighbours per query, 1 <= k < N.
         metric: "cosine" or "euclidean".
         queries: row indices to answer for (default: every row).
+        check: called between blocks of queries; a background job's cancellation point
+            (it raises to stop).
 
     Returns:
         (len(queries), k) int64 row indices, nearest first, ties by lower index.
@@ -62,6 +70,8 @@ def all_knn(
     index: NeighborIndex | None = None
     out = np.empty((rows.size, k), dtype=np.int64)
     for start in range(0, rows.size, QUERY_BLOCK):
+        if check is not None:
+            check()
         block = rows[start : start + QUERY_BLOCK]
         found, settled = _block_knn(x, base, sq, block, k, metric, d)
         out[start : start + block.size] = found

@@ -9,6 +9,7 @@ memory would be another backend (with ``exact = False``, which the page can say)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,10 +60,12 @@ class NeighborBackend(Protocol):
         spherize: bool = False,
         rows: np.ndarray | None = None,
         queries: np.ndarray | None = None,
+        check: Callable[[], object] | None = None,
     ) -> np.ndarray:
         """The ``k`` nearest of ``rows`` (sorted point indices; default all) to each of
         ``queries`` (positions into those rows; default every one), as a
-        (len(queries), k) int64 table of positions into ``rows``, nearest first, exact."""
+        (len(queries), k) int64 table of positions into ``rows``, nearest first, exact.
+        ``check`` is called now and then and may raise to stop (a cancelled job)."""
         ...
 
 
@@ -158,6 +161,7 @@ class ExactNeighbors:
         spherize: bool = False,
         rows: np.ndarray | None = None,
         queries: np.ndarray | None = None,
+        check: Callable[[], object] | None = None,
     ) -> np.ndarray:
         if rows is None:
             vectors = self._all_rows()
@@ -167,4 +171,4 @@ class ExactNeighbors:
             vectors = self._source.take(rows)
             if spherize:
                 vectors = _spherize_with(vectors, self._mean_of_all())
-        return all_knn(vectors, k, metric, queries)
+        return all_knn(vectors, k, metric, queries, check)

@@ -97,6 +97,8 @@ class Legend(TypedDict):
     min: NotRequired[float]
     max: NotRequired[float]
     stops: NotRequired[list[str]]
+    #: What the colours measure, in a sentence (for computed scores rather than a column).
+    caption: NotRequired[str]
 
 # ------------------------------------------------------------------ the offline export
 

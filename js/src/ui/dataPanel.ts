@@ -8,6 +8,9 @@ import { spherizeToggle } from "./display";
 import { renderLegend } from "./legend";
 import { timeline } from "./timeline";
 
+/** The ``color_by`` value for colouring by layout fidelity (Python's COLOR_BY_FIDELITY). */
+const COLOR_BY_FIDELITY = ":layout fidelity";
+
 export function dataPanel(ctx: Ctx): HTMLElement {
   const { model } = ctx;
   const embedding = h("select", { class: "nbp-embedding", "aria-label": "Embedding" });
@@ -30,7 +33,8 @@ export function dataPanel(ctx: Ctx): HTMLElement {
       label: `${c.name} (${c.kind === "numeric" ? "numeric" : `${c.unique} values`})`,
     }));
     setOptions(labelBy, options, model.get("label_by"));
-    setOptions(colorBy, [{ value: "", label: "(none)" }, ...options], model.get("color_by"));
+    const computed = [{ value: COLOR_BY_FIDELITY, label: "layout fidelity (computed)" }];
+    setOptions(colorBy, [{ value: "", label: "(none)" }, ...options, ...computed], model.get("color_by"));
     renderLegend(legend, (model.get("legend") ?? { kind: "none" }) as Legend);
   };
   for (const trait of ["embeddings", "embedding", "columns", "label_by", "color_by", "legend"]) {

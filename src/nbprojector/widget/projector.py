@@ -32,7 +32,7 @@ from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
 from .state import ViewState
 from .timeline import Playback, Timeline
 from .traits import BINARY, FiniteFloat, default_color_column
-from .trust import Trust
+from .trust import COLOR_BY_FIDELITY, Trust
 
 
 class Projector(anywidget.AnyWidget):
@@ -44,7 +44,9 @@ class Projector(anywidget.AnyWidget):
         meta: metadata: a DataFrame, a dict of columns, a sequence of labels, or a TSV path.
         label_by: the column shown as each point's label (default: the first column).
         color_by: the column that colours the points (default: the first categorical
-            column with at most 50 distinct values, else none).
+            column with at most 50 distinct values, else none), or ``":layout fidelity"``
+            to colour each point by how well the map keeps its neighbours (see
+            :meth:`fidelity`; computed in the background, k = 15, cosine).
         height: the widget's height in pixels.
         images: one image per point, drawn in place of its dot: an (N, H, W) grey
             or (N, H, W, 3|4) RGB(A) array (uint8, or floats in [0, 1]), a list of PIL
@@ -473,7 +475,8 @@ class Projector(anywidget.AnyWidget):
             synced=self.get_state(),
             data=self._view.data,
             embedding=self.embedding,
-            color_by=self.color_by,
+            # Computed colours (layout fidelity) need Python: the export colours by none.
+            color_by="" if self._trust.colouring() else self.color_by,
             label_by=self.label_by,
             bookmarks=list(self._bookmarks.states),
         )
@@ -539,6 +542,8 @@ class Projector(anywidget.AnyWidget):
         if name == "" and proposal["trait"].name == "color_by":
             return name
         table = self._view.table
+        if name == COLOR_BY_FIDELITY and proposal["trait"].name == "color_by":
+            return name
         if name not in table.columns:
             raise t.TraitError(
                 f"unknown column {name!r} for {proposal['trait'].name}; "
@@ -552,7 +557,17 @@ class Projector(anywidget.AnyWidget):
 
     @t.observe("color_by")
     def _color_by_changed(self, _change: dict[str, Any]) -> None:
-        self._view.show_colors(self.color_by)
+        self._trust.refresh_colors()  # starts, or stops, colouring by layout fidelity
+        if not self._trust.colouring():
+            self._view.show_colors(self.color_by)
+
+    @t.observe("projection")
+    def _projection_changed(self, _change: dict[str, Any]) -> None:
+        self._trust.refresh_colors()  # fidelity colours follow the layout shown
+
+    @t.observe("spherize")
+    def _spherize_changed(self, _change: dict[str, Any]) -> None:
+        self._trust.refresh_colors(force=True)
 
     @t.validate("_selection")
     def _check_selection(self, proposal: dict[str, Any]) -> bytes:

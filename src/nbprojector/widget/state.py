@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..layout import Layout, visible_mask
-from ..metadata import color_points, pack_labels
+from ..metadata import color_points, color_scale, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
 from ..sources import VectorSource
 
@@ -178,6 +178,16 @@ class ViewState:
         with w.hold_sync():
             w._colors = b"" if colors is None else colors.tobytes()
             legend["column"] = column
+            w.set_trait("legend", legend)
+
+    def show_score_colors(self, scores: np.ndarray, key: str, caption: str) -> None:
+        """Colour the points by ``scores`` in [0, 1] (NaN: not scored), with a legend whose
+        ``column`` is ``key`` and whose caption says what the scores mean."""
+        colors, legend = color_scale(scores, 0.0, 1.0)
+        w = self._widget
+        with w.hold_sync():
+            w._colors = colors.tobytes()
+            legend.update(column=key, caption=caption)
             w.set_trait("legend", legend)
 
     def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:

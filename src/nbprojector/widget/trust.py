@@ -8,18 +8,46 @@ layout's description through the :class:`~nbprojector.widget.state.ViewState`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..compare import neighbour_change
-from ..fidelity import ANCHOR_BUDGET, Fidelity, anchor_positions, check_k, layout_fidelity
+from ..fidelity import (
+    ANCHOR_BUDGET,
+    DEFAULT_K,
+    Fidelity,
+    anchor_positions,
+    check_k,
+    layout_fidelity,
+)
+from ..jobs import JobContext, JobRunner
+from ..layout import Layout
 from ..neighbors import METRICS
 from .state import ViewState
 
 if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
     from .projector import Projector
+
+
+#: The ``color_by`` value that colours the points by layout fidelity (not a column name).
+COLOR_BY_FIDELITY = ":layout fidelity"
+
+
+def fidelity_caption(result: Fidelity, metric: str, space: str) -> str:
+    """The legend's sentence: what the colours measure, the mean and the chance level."""
+    k = result.k
+    text = (
+        f"Layout fidelity: the share of each point's {k} nearest neighbours ({metric}, "
+        f"{space} space) that are also among its {k} nearest in the map (1: all kept, "
+        f"0: none). Keeps {result.mean:.0%} of {k}-NN on average; chance is "
+        f"{result.chance:.1%}."
+    )
+    if result.sampled:
+        text += f" Scored on a fixed sample of {result.anchors.size:,} anchor points (others grey)."
+    return text
 
 
 def _check_metric(metric: object) -> str:
@@ -34,27 +62,95 @@ class Trust:
     def __init__(self, widget: Projector, view: ViewState) -> None:
         self._widget = widget
         self._view = view
+        self._runner = JobRunner()  # the colouring run: a newer layout supersedes it
+        self._coloured: Layout | None = None  # the layout the fidelity colours are of
+
+    # ---------------------------------------------------------------- colouring
+
+    def colouring(self) -> bool:
+        """True while ``color_by`` asks for layout fidelity (and no column has that name)."""
+        color_by = self._widget.color_by
+        return color_by == COLOR_BY_FIDELITY and color_by not in self._view.table.columns
+
+    def refresh_colors(self, *, force: bool = False) -> None:
+        """While ``color_by`` is layout fidelity, colour the points by the fidelity of the
+        layout shown: computed in the background, restarted when the layout changes
+        (a new projection, isolation, a t-SNE or UMAP run finishing), and not started
+        while a run is still moving the points."""
+        view = self._view
+        if not self.colouring():
+            self._runner.cancel()
+            self._coloured = None
+            return
+        layout = view.layouts.get(view.embedding)
+        if layout is None or self._widget.projection.get("running"):
+            self._runner.cancel()
+            self._coloured = None
+            return
+        if layout is self._coloured and not force:
+            return
+        self._coloured = layout
+        k, metric = DEFAULT_K, "cosine"
+        n = view.n_points if layout.rows is None else len(layout.rows)
+        if n < 2:
+            view.show_score_colors(np.full(view.n_points, np.nan), COLOR_BY_FIDELITY,
+                                   "Layout fidelity needs at least 2 points.")  # fmt: skip
+            return
+        k = min(k, n - 1)
+        view.show_score_colors(np.full(view.n_points, np.nan), COLOR_BY_FIDELITY,
+                               f"Computing layout fidelity ({k}-NN)...")  # fmt: skip
+
+        def run(ctx: JobContext) -> Fidelity:
+            return self.layout_fidelity(k, metric, layout=layout, check=ctx.check)
+
+        def on_done(result: Fidelity) -> None:
+            if self._coloured is not layout or view.layouts.get(view.embedding) is not layout:
+                return  # the map changed meanwhile; its own run colours it
+            scores = np.full(view.n_points, np.nan, dtype=np.float32)
+            scores[np.arange(view.n_points) if layout.rows is None else layout.rows] = (
+                result.scores
+            )
+            view.show_score_colors(scores, COLOR_BY_FIDELITY, fidelity_caption(result, metric,
+                                   self._summary(result, metric)["space"]))  # fmt: skip
+            view.describe_layout("fidelity", self._summary(result, metric))
+
+        def on_error(err: BaseException) -> None:
+            view.show_score_colors(np.full(view.n_points, np.nan), COLOR_BY_FIDELITY,
+                                   f"Layout fidelity failed: {err}")  # fmt: skip
+
+        self._runner.submit(run, on_done=on_done, on_error=on_error, name="fidelity")
+
+    # ---------------------------------------------------------------- values
 
     def _rows(self) -> np.ndarray:
         rows = self._view.isolated
         return np.arange(self._view.n_points, dtype=np.int64) if rows is None else rows
 
-    def layout_fidelity(self, k: int, metric: str, budget: int = ANCHOR_BUDGET) -> Fidelity:
-        """Fidelity of the current layout over the points it was computed on."""
+    def layout_fidelity(
+        self, k: int, metric: str, budget: int = ANCHOR_BUDGET, layout: Layout | None = None,
+        check: Callable[[], object] | None = None,
+    ) -> Fidelity:  # fmt: skip
+        """Fidelity of ``layout`` (default: the current one) over the points it was
+        computed on; ``check`` is a cancellation point for a background run."""
         view = self._view
         metric = _check_metric(metric)
-        if view.embedding not in view.layouts:
-            raise ValueError("no layout is shown yet; run a projection first")
-        layout = view.layouts[view.embedding]
+        if layout is None:
+            if view.embedding not in view.layouts:
+                raise ValueError("no layout is shown yet; run a projection first")
+            layout = view.layouts[view.embedding]
         rows = layout.rows
         n = view.n_points if rows is None else len(rows)
         k = check_k(k, n)
         anchors = anchor_positions(n, budget)
         original = view.neighbors().knn_table(
-            k, metric, spherize=self._widget.spherize, rows=rows, queries=anchors
+            k, metric, spherize=self._widget.spherize, rows=rows, queries=anchors, check=check
         )
         coords = layout.coords if rows is None else layout.coords[rows]
         return layout_fidelity(original, coords, anchors, sampled=anchors.size < n)
+
+    def _summary(self, result: Fidelity, metric: str) -> dict[str, Any]:
+        space = "spherized" if self._widget.spherize else "original"
+        return {**result.describe(), "metric": metric, "space": space}
 
     def fidelity(self, k: int, metric: str) -> pd.Series:
         """Per-point fidelity as a Series indexed by point; the summary (k, mean, chance)
@@ -63,8 +159,7 @@ class Trust:
         result = self.layout_fidelity(k, metric)
         rows = self._view.layouts[self._view.embedding].rows
         index = np.arange(self._view.n_points) if rows is None else rows
-        summary = {**result.describe(), "metric": metric,
-                   "space": "spherized" if self._widget.spherize else "original"}  # fmt: skip
+        summary = self._summary(result, metric)
         self._view.describe_layout("fidelity", summary)
         series = pd.Series(result.scores, index=pd.Index(index, name="index"), name="fidelity")
         series.attrs.update(summary)
