@@ -202,3 +202,39 @@ def test_play_embeddings_stops_and_checks_its_arguments(rotated):
         p.play_embeddings("noisy")
     with pytest.raises(ValueError, match="names is empty"):
         p.play_embeddings([])
+
+
+@pytest.mark.skipif(not umap_module.umap_available(), reason="needs the umap extra")
+def test_umap_starts_from_the_previous_layout(rotated, monkeypatch):
+    seen = {}
+
+    def spy(vectors, **kwargs):  # what the widget asks of umap-learn, without running it
+        seen["initial"] = kwargs.get("initial")
+        return np.asarray(vectors[:, :2], dtype=np.float32)
+
+    monkeypatch.setattr(umap_module, "umap", spy)
+    p = Projector(rotated, {"i": np.arange(400)})
+    p.project("pca", components=(1, 2))
+    previous = p.coordinates
+    p.embedding = "noisy"
+    p.project("umap", n_neighbors=10).wait()
+    np.testing.assert_array_equal(seen["initial"], previous)
+    assert p.projection["aligned_to"] == "original"
+    p.embedding = "original"  # its own layout is kept: nothing to start from
+    p.embedding = "noisy"
+    p.project("umap", dims=3, n_neighbors=10).wait()  # the previous layout is 2D
+    assert seen["initial"] is None and "aligned_to" not in p.projection
+
+
+def test_custom_layout_is_aligned_to_the_previous(rotated):
+    labels = {"name": [f"{'odd' if i % 2 else 'even'} {i % 7}" for i in range(400)]}
+    p = Projector(rotated, labels)
+    p.project("custom", left="odd", right="even", down="1", up="5")
+    previous = p.coordinates
+    p.embedding = "noisy"
+    p.project("custom", left="odd", right="even", down="1", up="5")
+    assert p.projection["aligned_to"] == "original"
+    aligned = p.coordinates
+    p.align_embeddings = False  # the same custom layout, recomputed unaligned
+    assert p.projection["method"] == "custom" and "aligned_to" not in p.projection
+    np.testing.assert_allclose(aligned, procrustes_align(p.coordinates, previous), atol=1e-4)
