@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import numpy as np
 import pytest
 
@@ -79,3 +82,36 @@ def test_compare_only_the_isolated_points(three: Projector) -> None:
         assert sorted(frame["index"]) == list(range(100, 400))
     finally:
         three.show_all()
+
+
+def wait_for_comparison(widget: Projector, timeout: float = 60.0) -> dict:
+    deadline = time.time() + timeout
+    while widget.comparison.get("state") == "running" and time.time() < deadline:
+        time.sleep(0.05)
+    return dict(widget.comparison)
+
+
+def test_the_data_panels_comparison_lists_the_most_changed(three: Projector) -> None:
+    three.compare_embeddings = ["same", "noisy"]
+    summary = wait_for_comparison(three)
+    json.dumps(summary, allow_nan=False)  # strict JSON
+    frame = three.compare("same", "noisy", k=10)
+    assert summary["state"] == "done" and summary["k"] == 10
+    assert summary["mean"] == pytest.approx(float(frame["change"].mean()))
+    changed = summary["changed"]
+    assert [c["index"] for c in changed] == frame["index"].head(20).tolist()
+    first = changed[0]
+    index = first["index"]
+    a = three._view.neighbors("same").query(index, 10, "cosine").indices.tolist()
+    b = three._view.neighbors("noisy").query(index, 10, "cosine").indices.tolist()
+    assert first["a"] == a and first["b"] == b
+    assert first["kept"] == len(set(a) & set(b)) == frame.set_index("index").loc[index, "kept"]
+    assert first["label"] == f"p{index}"
+
+
+def test_a_comparison_of_an_unknown_embedding_says_so(three: Projector) -> None:
+    three.compare_embeddings = ["same", "epoch 9"]
+    summary = wait_for_comparison(three)
+    assert summary["state"] == "failed" and "unknown embedding 'epoch 9'" in summary["error"]
+    three.compare_embeddings = []
+    assert three.comparison == {}

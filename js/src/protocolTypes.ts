@@ -382,6 +382,29 @@ export interface Legend {
   caption?: string;
 }
 
+/** One of the most changed points of a comparison, with its neighbours in a and in b. */
+export interface ChangedPoint {
+  index: number;
+  label: string;
+  change: number;
+  kept: number;
+  gained: number;
+  lost: number;
+  a: number[];
+  b: number[];
+}
+
+/** The widget's ``comparison`` trait (empty before any comparison). */
+export interface Comparison {
+  a: string;
+  b: string;
+  state: "running" | "done" | "failed";
+  k?: number;
+  mean?: number;
+  changed?: ChangedPoint[];
+  error?: string;
+}
+
 /** Little-endian unsigned integers, base64. */
 export interface CodesData {
   dtype: "uint8" | "uint16" | "uint32";

@@ -7,6 +7,7 @@ import { field, h, section, setOptions } from "../dom";
 import { spherizeToggle } from "./display";
 import { renderLegend } from "./legend";
 import { timeline } from "./timeline";
+import { compareControl } from "./compare";
 
 /** The ``color_by`` value for colouring by layout fidelity (Python's COLOR_BY_FIDELITY). */
 const COLOR_BY_FIDELITY = ":layout fidelity";
@@ -41,5 +42,5 @@ export function dataPanel(ctx: Ctx): HTMLElement {
     ctx.listen(`change:${trait}`, update);
   }
   update();
-  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend);
+  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend, compareControl(ctx));
 }

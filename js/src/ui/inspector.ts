@@ -5,6 +5,7 @@ import { bytes, uint32s } from "../codecs";
 import type { Ctx } from "../context";
 import { h, section } from "../dom";
 import type { InspectState } from "./inspectState";
+import { mostChangedPanel } from "./compare";
 import { neighborsPanel } from "./neighbors";
 import { searchPanel } from "./search";
 
@@ -87,5 +88,6 @@ export function inspector(ctx: Ctx, state: InspectState): HTMLElement {
     searchPanel(ctx, state),
     cardPanel(ctx, state),
     neighborsPanel(ctx, state),
+    mostChangedPanel(ctx, state),
   );
 }

@@ -87,6 +87,14 @@ class Projector(anywidget.AnyWidget):
     ).tag(sync=True)
     progress = t.Dict(read_only=True, help="What is running: {state, message, ...}").tag(sync=True)
     embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
+    comparison = t.Dict(
+        read_only=True,
+        help="The last comparison asked for in the data panel (compare_embeddings): a, b, k, "
+        "the mean change and the most changed points with their neighbours in a and in b",
+    ).tag(sync=True)
+    compare_embeddings = t.List(
+        t.Unicode(), help="[a, b]: compare these two embeddings' neighbours (the data panel)"
+    ).tag(sync=True)
     methods = t.Dict(
         read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
     ).tag(sync=True)
@@ -564,6 +572,10 @@ class Projector(anywidget.AnyWidget):
     @t.observe("projection")
     def _projection_changed(self, _change: dict[str, Any]) -> None:
         self._trust.refresh_colors()  # fidelity colours follow the layout shown
+
+    @t.observe("compare_embeddings")
+    def _compare_embeddings_changed(self, _change: dict[str, Any]) -> None:
+        self._trust.compare_in_background(list(self.compare_embeddings))
 
     @t.observe("spherize")
     def _spherize_changed(self, _change: dict[str, Any]) -> None:

@@ -50,6 +50,32 @@ def fidelity_caption(result: Fidelity, metric: str, space: str) -> str:
     return text
 
 
+#: Neighbours compared by the data panel's comparison, and the most changed points listed.
+COMPARE_K = 10
+MOST_CHANGED = 20
+
+
+def comparison_summary(
+    frame: pd.DataFrame, neighbours: tuple[np.ndarray, np.ndarray]
+) -> dict[str, Any]:
+    """The ``comparison`` trait: the mean change and the most changed points, each with its
+    neighbours in a and in b (point indices, nearest first). Strict JSON."""
+    a, b = frame.attrs["a"], frame.attrs["b"]
+    rows = frame["index"].to_numpy()
+    position = {int(p): i for i, p in enumerate(np.sort(rows))}
+    changed = []
+    for record in frame.head(MOST_CHANGED).itertuples(index=False):
+        at = position[int(record.index)]
+        changed.append({
+            "index": int(record.index), "label": str(record.label),
+            "change": float(record.change), "kept": int(record.kept),
+            "gained": int(record.gained), "lost": int(record.lost),
+            "a": [int(i) for i in neighbours[0][at]], "b": [int(i) for i in neighbours[1][at]],
+        })  # fmt: skip
+    return {"a": a, "b": b, "k": int(frame.attrs["k"]), "state": "done",
+            "mean": float(frame["change"].mean()), "changed": changed}  # fmt: skip
+
+
 def _check_metric(metric: object) -> str:
     if not isinstance(metric, str) or metric.lower() not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}; got {metric!r}")
@@ -64,6 +90,7 @@ class Trust:
         self._view = view
         self._runner = JobRunner()  # the colouring run: a newer layout supersedes it
         self._coloured: Layout | None = None  # the layout the fidelity colours are of
+        self._compare_runner = JobRunner()  # the data panel's comparison
 
     # ---------------------------------------------------------------- colouring
 
@@ -120,6 +147,28 @@ class Trust:
 
         self._runner.submit(run, on_done=on_done, on_error=on_error, name="fidelity")
 
+    def compare_in_background(self, names: list[str]) -> None:
+        """Compare embeddings ``names`` = [a, b] (k = 10, cosine) in the background and put
+        the most changed points, with their neighbours in each, into ``comparison``."""
+        w = self._widget
+        if len(names) != 2:
+            w.set_trait("comparison", {})
+            return
+        a, b = names
+        w.set_trait("comparison", {"a": a, "b": b, "state": "running"})
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            frame, neighbours = self._compared(a, b, COMPARE_K, "cosine", check=ctx.check)
+            return comparison_summary(frame, neighbours)
+
+        def on_done(summary: dict[str, Any]) -> None:
+            w.set_trait("comparison", summary)
+
+        def on_error(err: BaseException) -> None:
+            w.set_trait("comparison", {"a": a, "b": b, "state": "failed", "error": str(err)})
+
+        self._compare_runner.submit(run, on_done=on_done, on_error=on_error, name="compare")
+
     # ---------------------------------------------------------------- values
 
     def _rows(self) -> np.ndarray:
@@ -168,6 +217,13 @@ class Trust:
     def compare(self, a: str, b: str, k: int, metric: str) -> pd.DataFrame:
         """Neighbour change per point shown between embeddings ``a`` and ``b``, most
         changed first (ties by index)."""
+        return self._compared(a, b, k, metric)[0]
+
+    def _compared(
+        self, a: str, b: str, k: int, metric: str, check: Callable[[], object] | None = None
+    ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`compare`'s table, and each point's neighbours in ``a`` and in ``b`` (point
+        indices, one row per point shown in index order)."""
         names = list(self._view.data.embeddings)
         for name in (a, b):
             if name not in names:
@@ -178,7 +234,9 @@ class Trust:
         subset = None if self._view.isolated is None else rows
         spherize = self._widget.spherize
         tables = [
-            self._view.neighbors(name).knn_table(k, metric, spherize=spherize, rows=subset)
+            self._view.neighbors(name).knn_table(
+                k, metric, spherize=spherize, rows=subset, check=check
+            )
             for name in (a, b)
         ]
         change = neighbour_change(tables[0], tables[1])
@@ -189,4 +247,5 @@ class Trust:
         frame = frame.sort_values(["change", "index"], ascending=[False, True], kind="stable")
         frame = frame.reset_index(drop=True)
         frame.attrs.update(a=a, b=b, k=k, metric=metric)
-        return frame
+        # Each point's neighbours in a and in b (point indices), for the inspector's lists.
+        return frame, (rows[tables[0]], rows[tables[1]])
