@@ -3,6 +3,8 @@ t-SNE / UMAP started from the previous layout, the toggle and the projection rec
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from scipy.stats import ortho_group
@@ -229,12 +231,27 @@ def test_umap_starts_from_the_previous_layout(rotated, monkeypatch):
 def test_custom_layout_is_aligned_to_the_previous(rotated):
     labels = {"name": [f"{'odd' if i % 2 else 'even'} {i % 7}" for i in range(400)]}
     p = Projector(rotated, labels)
-    p.project("custom", left="odd", right="even", down="1", up="5")
+    p.project("custom", left="odd", right="even", down="1", up="5").wait(30)
     previous = p.coordinates
     p.embedding = "noisy"
-    p.project("custom", left="odd", right="even", down="1", up="5")
+    p.project("custom", left="odd", right="even", down="1", up="5").wait(30)
     assert p.projection["aligned_to"] == "original"
     aligned = p.coordinates
-    p.align_embeddings = False  # the same custom layout, recomputed unaligned
+    p.align_embeddings = False  # the same custom layout, recomputed unaligned (in the background)
+    deadline = time.monotonic() + 30
+    while "aligned_to" in p.projection and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert p.projection["method"] == "custom" and "aligned_to" not in p.projection
     np.testing.assert_allclose(aligned, procrustes_align(p.coordinates, previous), atol=1e-4)
+
+
+def test_switching_from_a_2d_layout_gives_an_aligned_2d_layout(rotated):
+    p = Projector(rotated, {"i": np.arange(400)})
+    p.project("pca", components=(1, 2))
+    previous = p.coordinates
+    p.embedding = "rotated"
+    assert p.projection["dims"] == 2 and p.projection["aligned_to"] == "original"
+    np.testing.assert_allclose(p.coordinates, previous, atol=1e-4 * np.abs(previous).max())
+    p.align_embeddings = False
+    p.embedding = "noisy"  # unaligned: the first layout is the usual 3D PCA
+    assert p.projection["dims"] == 3

@@ -101,7 +101,11 @@ class Projections:
         embedding."""
         view = self._view
         rows = view.isolated
-        run = self._aligned(self._prepare_pca({}, view.n_points if rows is None else len(rows)))
+        n = view.n_points if rows is None else len(rows)
+        # Aligned to a 2D layout, the new one is 2D too (a 3D PCA could not be aligned to it).
+        reference = view.reference()
+        flat = reference is not None and reference[1].dims == 2 and min(view.n_dims, n) >= 2
+        run = self._aligned(self._prepare_pca({"components": (1, 2)} if flat else {}, n))
         coords, description = run(_Context(), view.source, rows)
         full = embed_subset(coords, rows, None, view.n_points)
         view.keep_and_show(view.embedding, Layout(full, self._describe("pca", description, rows),
