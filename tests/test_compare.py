@@ -11,6 +11,7 @@ import pytest
 from nbprojector import Projector
 from nbprojector.all_neighbors import all_knn
 from nbprojector.compare import neighbour_change
+from nbprojector.metadata import color_scale
 
 
 def test_neighbour_change_counts_kept_gained_lost() -> None:
@@ -115,3 +116,19 @@ def test_a_comparison_of_an_unknown_embedding_says_so(three: Projector) -> None:
     assert summary["state"] == "failed" and "unknown embedding 'epoch 9'" in summary["error"]
     three.compare_embeddings = []
     assert three.comparison == {}
+
+
+def test_colour_by_neighbour_change_after_a_comparison(three: Projector) -> None:
+    three.compare_embeddings = []
+    three.color_by = ":neighbour change"
+    assert "Compare two embeddings" in three.legend["caption"]
+    three.compare_embeddings = ["same", "noisy"]
+    summary = wait_for_comparison(three)
+    frame = three.compare("same", "noisy", k=10).sort_values("index")
+    expected = color_scale(frame["change"].to_numpy(), 0.0, 1.0)[0]
+    assert bytes(three._colors) == expected.tobytes()
+    caption = three.legend["caption"]
+    assert caption.startswith("Neighbour change from same to noisy")
+    assert f"{summary['mean']:.0%} on average" in caption
+    assert three.export_record().color_by == ""
+    three.color_by = ""

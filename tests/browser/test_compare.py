@@ -3,7 +3,7 @@ changed list and, for a clicked point, its neighbours in A and in B, all as Pyth
 
 from __future__ import annotations
 
-from .harness import notebook_fixture
+from .harness import changed_share, notebook_fixture
 
 CELLS = [
     "import numpy as np\n"
@@ -59,3 +59,22 @@ def test_most_changed_and_the_a_b_lists_match_python(nb):
     assert row == [kept, 10 - kept, 10 - kept]
     caption = view.locator(".nbp-compare-a .nbp-compare-caption").inner_text()
     assert caption == f"early: {kept} kept, {10 - kept} lost"
+
+
+def test_colour_by_neighbour_change_once_compared(nb):
+    view = nb.view
+    view.locator("select.nbp-compare-a").select_option("early")
+    view.locator("select.nbp-compare-b").select_option("late")
+    view.locator("button.nbp-compare").click()
+    view.locator(".nbp-most-changed li").nth(19).wait_for(timeout=120_000)
+    nb.settle()
+    before = nb.canvas_pixels()
+    view.locator("select.nbp-color-by").select_option(":neighbour change")
+    caption = view.locator(".nbp-legend-caption", has_text="Neighbour change from early to late")
+    caption.wait_for(timeout=60_000)
+    assert view.locator(".nbp-gradient").count() == 1
+    nb.page.wait_for_timeout(300)
+    nb.settle()
+    assert changed_share(before, nb.canvas_pixels()) > 0.001, "the colours did not change"
+    assert nb.py("print(p.color_by)").strip() == ":neighbour change"
+

@@ -32,7 +32,7 @@ from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
 from .state import ViewState
 from .timeline import Playback, Timeline
 from .traits import BINARY, FiniteFloat, default_color_column
-from .trust import COLOR_BY_FIDELITY, Trust
+from .trust import COLOR_BY_CHANGE, COLOR_BY_FIDELITY, Trust
 
 
 class Projector(anywidget.AnyWidget):
@@ -46,7 +46,8 @@ class Projector(anywidget.AnyWidget):
         color_by: the column that colours the points (default: the first categorical
             column with at most 50 distinct values, else none), or ``":layout fidelity"``
             to colour each point by how well the map keeps its neighbours (see
-            :meth:`fidelity`; computed in the background, k = 15, cosine).
+            :meth:`fidelity`; computed in the background, k = 15, cosine), or
+            ``":neighbour change"`` for the last comparison asked for in the data panel.
         height: the widget's height in pixels.
         images: one image per point, drawn in place of its dot: an (N, H, W) grey
             or (N, H, W, 3|4) RGB(A) array (uint8, or floats in [0, 1]), a list of PIL
@@ -550,7 +551,7 @@ class Projector(anywidget.AnyWidget):
         if name == "" and proposal["trait"].name == "color_by":
             return name
         table = self._view.table
-        if name == COLOR_BY_FIDELITY and proposal["trait"].name == "color_by":
+        if name in (COLOR_BY_FIDELITY, COLOR_BY_CHANGE) and proposal["trait"].name == "color_by":
             return name
         if name not in table.columns:
             raise t.TraitError(

@@ -36,6 +36,20 @@ if TYPE_CHECKING:  # the widget that holds the traits; imported for type checkin
 COLOR_BY_FIDELITY = ":layout fidelity"
 
 
+#: The ``color_by`` value that colours the points by the last comparison's neighbour change.
+COLOR_BY_CHANGE = ":neighbour change"
+
+
+def change_caption(summary: dict[str, Any]) -> str:
+    """The legend's sentence for colouring by neighbour change."""
+    k = summary["k"]
+    return (
+        f"Neighbour change from {summary['a']} to {summary['b']}: 1 - Jaccard of each "
+        f"point's {k} nearest neighbours in the two (0: the same neighbours, 1: none shared). "
+        f"{summary['mean']:.0%} on average."
+    )
+
+
 def fidelity_caption(result: Fidelity, metric: str, space: str) -> str:
     """The legend's sentence: what the colours measure, the mean and the chance level."""
     k = result.k
@@ -91,13 +105,27 @@ class Trust:
         self._runner = JobRunner()  # the colouring run: a newer layout supersedes it
         self._coloured: Layout | None = None  # the layout the fidelity colours are of
         self._compare_runner = JobRunner()  # the data panel's comparison
+        #: The last comparison's change per point (NaN: not compared) and its caption.
+        self._change: tuple[np.ndarray, str] | None = None
 
     # ---------------------------------------------------------------- colouring
 
     def colouring(self) -> bool:
-        """True while ``color_by`` asks for layout fidelity (and no column has that name)."""
+        """True while ``color_by`` asks for computed colours (layout fidelity or neighbour
+        change; a column of the same name wins)."""
         color_by = self._widget.color_by
-        return color_by == COLOR_BY_FIDELITY and color_by not in self._view.table.columns
+        computed = (COLOR_BY_FIDELITY, COLOR_BY_CHANGE)
+        return color_by in computed and color_by not in self._view.table.columns
+
+    def _show_change_colors(self) -> None:
+        """Colour by the neighbour change of the last comparison (grey before one)."""
+        if self._change is None:
+            self._view.show_score_colors(
+                np.full(self._view.n_points, np.nan), COLOR_BY_CHANGE,
+                "Compare two embeddings (data panel: Compare) to colour by neighbour change.",
+            )  # fmt: skip
+        else:
+            self._view.show_score_colors(self._change[0], COLOR_BY_CHANGE, self._change[1])
 
     def refresh_colors(self, *, force: bool = False) -> None:
         """While ``color_by`` is layout fidelity, colour the points by the fidelity of the
@@ -105,9 +133,11 @@ class Trust:
         (a new projection, isolation, a t-SNE or UMAP run finishing), and not started
         while a run is still moving the points."""
         view = self._view
-        if not self.colouring():
+        if not self.colouring() or self._widget.color_by == COLOR_BY_CHANGE:
             self._runner.cancel()
             self._coloured = None
+            if self.colouring():
+                self._show_change_colors()
             return
         layout = view.layouts.get(view.embedding)
         if layout is None or self._widget.projection.get("running"):
@@ -152,17 +182,27 @@ class Trust:
         the most changed points, with their neighbours in each, into ``comparison``."""
         w = self._widget
         if len(names) != 2:
+            self._compare_runner.cancel()
+            self._change = None
             w.set_trait("comparison", {})
+            if self.colouring() and w.color_by == COLOR_BY_CHANGE:
+                self._show_change_colors()
             return
         a, b = names
         w.set_trait("comparison", {"a": a, "b": b, "state": "running"})
 
-        def run(ctx: JobContext) -> dict[str, Any]:
+        def run(ctx: JobContext) -> tuple[dict[str, Any], np.ndarray]:
             frame, neighbours = self._compared(a, b, COMPARE_K, "cosine", check=ctx.check)
-            return comparison_summary(frame, neighbours)
+            scores = np.full(self._view.n_points, np.nan, dtype=np.float32)
+            scores[frame["index"].to_numpy()] = frame["change"].to_numpy()
+            return comparison_summary(frame, neighbours), scores
 
-        def on_done(summary: dict[str, Any]) -> None:
+        def on_done(result: tuple[dict[str, Any], np.ndarray]) -> None:
+            summary, scores = result
+            self._change = (scores, change_caption(summary))
             w.set_trait("comparison", summary)
+            if self.colouring() and w.color_by == COLOR_BY_CHANGE:
+                self._show_change_colors()
 
         def on_error(err: BaseException) -> None:
             w.set_trait("comparison", {"a": a, "b": b, "state": "failed", "error": str(err)})
