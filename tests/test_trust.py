@@ -124,3 +124,18 @@ def test_an_export_while_coloured_by_fidelity_colours_by_none(widget: Projector,
     wait_for_fidelity(widget)
     assert widget.export_record().color_by == ""
     assert widget.to_html(tmp_path / "view.html").stat().st_size > 0
+
+
+def test_the_card_request_splits_one_points_neighbours(widget: Projector) -> None:
+    scores = widget.fidelity()
+    answer = widget._trust.handle_fidelity_point({"index": 7}, [])
+    assert answer["k"] == 15 and answer["fidelity"] == pytest.approx(float(scores[7]))
+    assert len(answer["near"]) + len(answer["far"]) == 15
+    original = all_knn(widget.vectors, 15, "cosine", np.array([7]))[0].tolist()
+    assert sorted(answer["near"] + answer["far"]) == sorted(original)
+    mapped = set(layout_knn(widget.coordinates, 15, np.array([7]))[0].tolist())
+    assert set(answer["near"]) == set(original) & mapped
+    json.dumps(answer, allow_nan=False)
+    widget.isolate(np.arange(100))
+    with pytest.raises(ValueError, match="point 500 is not in the layout shown"):
+        widget._trust.handle_fidelity_point({"index": 500}, [])

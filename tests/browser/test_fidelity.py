@@ -3,6 +3,7 @@ follow the layout shown, and agree with Python's p.fidelity()."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -91,3 +92,36 @@ def test_a_new_layout_recolours_and_updates_the_status(nb):
     nb.view.locator("select.nbp-color-by").select_option("digit")
     nb.view.locator(".nbp-legend-row").first.wait_for()
     assert nb.view.locator(".nbp-legend-caption").count() == 0
+
+
+def test_the_point_card_splits_neighbours_near_and_far_in_the_map(nb):
+    nb.settle()
+    xy = np.array(nb.handle("Array.from({length: h.count()}, (_, i) => h.clientPosition(i))"))
+    for i in range(0, 1797, 5):  # a point with no other drawn within 14 px, to click
+        gaps = np.hypot(*(xy - xy[i]).T)
+        gaps[i] = np.inf
+        if gaps.min() > 14:
+            break
+    nb.page.mouse.click(*xy[i])
+    nb.wait_for(f"h.focus() === {i}")
+    summary = nb.view.locator(".nbp-fidelity-summary", has_text="Keeps")
+    summary.wait_for(timeout=60_000)
+    score = nb.py_json(f"float(p.fidelity()[{i}])")
+    assert f"Keeps {round(score * 100)}% of its 15 nearest neighbours" in summary.inner_text()
+    split = (
+        "from nbprojector.all_neighbors import all_knn\n"
+        "from nbprojector.fidelity import layout_knn\n"
+        f"orig = all_knn(p.vectors, 15, 'cosine', np.array([{i}]))[0]\n"
+        f"mapped = set(layout_knn(p.coordinates, 15, np.array([{i}]))[0].tolist())\n"
+        "print(json.dumps([[int(j) for j in orig if j in mapped],"
+        " [int(j) for j in orig if j not in mapped]]))"
+    )
+    near, far = json.loads(nb.py("import json\n" + split))
+    index_of = "els => els.map(e => Number(e.dataset.index))"
+    assert nb.view.locator(".nbp-fidelity-near li").evaluate_all(index_of) == near
+    assert nb.view.locator(".nbp-fidelity-far li").evaluate_all(index_of) == far
+    assert len(near) == round(score * 15)
+    # Hovering a neighbour highlights it in the view.
+    first = (near or far)[0]
+    nb.view.locator(f".nbp-fidelity-{'near' if near else 'far'} li").first.hover()
+    nb.wait_for(f"h.highlighted() === {first}")

@@ -6,6 +6,7 @@ import type { Ctx } from "../context";
 import { h, section } from "../dom";
 import type { InspectState } from "./inspectState";
 import { mostChangedPanel } from "./compare";
+import { fidelityCard } from "./fidelityCard";
 import { neighborsPanel } from "./neighbors";
 import { searchPanel } from "./search";
 
@@ -87,6 +88,7 @@ export function inspector(ctx: Ctx, state: InspectState): HTMLElement {
     selectionPanel(ctx, state),
     searchPanel(ctx, state),
     cardPanel(ctx, state),
+    fidelityCard(ctx, state),
     neighborsPanel(ctx, state),
     mostChangedPanel(ctx, state),
   );

@@ -187,7 +187,7 @@ class Projector(anywidget.AnyWidget):
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
             handlers(self._projections, self._inspector, self._bookmarks, self._images,
-                     self._snapshots),
+                     self._snapshots, self._trust),
             lambda content, buffers: self.send(content, buffers),
         )  # fmt: skip
         super().__init__(height=height, **kwargs)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import protocol
 from ..compare import neighbour_change
 from ..fidelity import (
     ANCHOR_BUDGET,
@@ -22,6 +23,7 @@ from ..fidelity import (
     anchor_positions,
     check_k,
     layout_fidelity,
+    layout_knn,
 )
 from ..jobs import JobContext, JobRunner
 from ..layout import Layout
@@ -210,6 +212,34 @@ class Trust:
         self._compare_runner.submit(run, on_done=on_done, on_error=on_error, name="compare")
 
     # ---------------------------------------------------------------- values
+
+    def handle_fidelity_point(
+        self, payload: dict[str, Any], _buffers: list[bytes]
+    ) -> dict[str, Any]:
+        """The point card's fidelity: one point of the layout shown, with its k nearest in
+        the original space split into those also near it in the map and those far."""
+        view = self._view
+        if view.embedding not in view.layouts:
+            raise ValueError("no layout is shown yet")
+        layout = view.layouts[view.embedding]
+        rows = np.arange(view.n_points) if layout.rows is None else layout.rows
+        index = protocol.payload_int(payload, "index", 0, view.n_points - 1)
+        position = int(np.searchsorted(rows, index))
+        if position >= len(rows) or rows[position] != index:
+            raise ValueError(f"point {index} is not in the layout shown (it is hidden)")
+        most = max(1, len(rows) - 1)
+        k = protocol.payload_int(payload, "k", 1, most, default=min(DEFAULT_K, most))
+        queries = np.array([position])
+        original = view.neighbors().knn_table(
+            k, "cosine", spherize=self._widget.spherize, rows=layout.rows, queries=queries
+        )[0]
+        coords = layout.coords if layout.rows is None else layout.coords[layout.rows]
+        in_map = set(layout_knn(coords, k, queries)[0].tolist())
+        near = [int(rows[j]) for j in original if j in in_map]
+        far = [int(rows[j]) for j in original if j not in in_map]
+        return {"index": index, "k": k, "fidelity": len(near) / k, "near": near, "far": far,
+                "metric": "cosine",
+                "space": "spherized" if self._widget.spherize else "original"}  # fmt: skip
 
     def _rows(self) -> np.ndarray:
         rows = self._view.isolated
