@@ -1,13 +1,15 @@
 // Search: a column, a query, a regular-expression toggle. Python matches (the same
 // rules as p.search), selects every match and answers with the count and the first 100
 // indices as a uint32 buffer; the list shows their labels. A bad pattern gets a message here.
+// Once the selection is changed elsewhere (a click, a region, Python), the list no longer
+// says what is selected: it is marked stale until the next search.
 
 import { uint32s } from "../codecs";
 import type { Column } from "../protocol";
 import type { Ctx } from "../context";
 import { h, section, setOptions } from "../dom";
 import { pointList } from "./neighbors";
-import type { InspectState } from "./inspectState";
+import { includesAll, type InspectState } from "./inspectState";
 
 const DEBOUNCE_MS = 250;
 
@@ -24,6 +26,11 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   const count = h("div", { class: "nbp-search-count" });
   const error = h("div", { class: "nbp-search-error", role: "alert", hidden: true });
   const list = h("ol", { class: "nbp-list nbp-search-list" });
+  const stale = h("div", { class: "nbp-search-stale", hidden: true });
+  const again = h("button", { class: "nbp-search-again", text: "Search again" });
+  stale.append(h("span", { text: "The selection has changed since this search. " }), again);
+  /** The last search's answer: how many it selected and the indices listed. */
+  let found: { count: number; listed: Uint32Array } | null = null;
   let chosen = ""; // the column the user picked; the label column until then
   let seq = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,6 +40,16 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     count.textContent = "";
     error.hidden = true;
     list.replaceChildren();
+    found = null;
+    markStale();
+  };
+  // The search selected exactly its matches; any other selection makes the list stale.
+  const markStale = () => {
+    const selection = state.selection;
+    const isStale = found !== null && (selection.length !== found.count || !includesAll(selection, found.listed));
+    stale.hidden = !isStale;
+    list.classList.toggle("nbp-stale", isStale);
+    count.classList.toggle("nbp-stale", isStale);
   };
   const run = () => {
     clearTimeout(timer);
@@ -50,6 +67,8 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
         count.textContent = `${n.toLocaleString()} ${n === 1 ? "match" : "matches"}` + (n > listed.length ? ` (first ${listed.length} listed)` : "");
         state.highlight(-1);
         list.replaceChildren(...pointList(state, listed, () => null));
+        found = { count: n, listed };
+        markStale();
       })
       .catch((err: Error) => {
         if (mine !== seq) return;
@@ -63,6 +82,8 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     timer = setTimeout(run, DEBOUNCE_MS);
   });
   input.addEventListener("keydown", (e) => e.key === "Enter" && run());
+  again.addEventListener("click", run);
+  ctx.listen("change:_selection", markStale);
   column.addEventListener("change", () => {
     chosen = column.value;
     run();
@@ -82,5 +103,6 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   ctx.listen("change:columns", update);
   ctx.listen("change:label_by", update);
   update();
-  return section("Search", h("div", { class: "nbp-row" }, column, regex), input, count, error, list);
+  return section("Search", h("div", { class: "nbp-row" }, column, regex), input, count, error, stale, list);
 }
+

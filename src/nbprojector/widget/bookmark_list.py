@@ -66,6 +66,7 @@ class BookmarkList:
             image_size=float(w.image_size),
             show_images=bool(w.show_images),
         )
+        fmt.check_state(state)  # a view that cannot be saved is refused before it is added
         self._states.append(state)
         self._publish()
         return state.summary()
