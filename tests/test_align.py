@@ -194,7 +194,7 @@ def test_play_embeddings_stops_and_checks_its_arguments(rotated):
     assert not playback.wait(0.5)
     playback.stop()
     assert playback.wait(5) and playback.shown == ["original"]
-    with pytest.raises(ValueError, match=r"unknown embedding\(s\) \['epoch 9'\].*choose from"):
+    with pytest.raises(ValueError, match=r"unknown embedding \['epoch 9'\].*choose from"):
         p.play_embeddings(["original", "epoch 9"])
     with pytest.raises(ValueError, match="seconds must be more than 0"):
         p.play_embeddings(seconds=0)

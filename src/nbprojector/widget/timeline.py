@@ -100,9 +100,8 @@ class Timeline:
         chosen = [str(n) for n in names]
         unknown = [n for n in chosen if n not in self._embeddings]
         if unknown:
-            raise ValueError(
-                f"unknown embedding(s) {unknown} in names; choose from {self._embeddings}"
-            )
+            what = "embedding" if len(unknown) == 1 else "embeddings"
+            raise ValueError(f"unknown {what} {unknown} in names; choose from {self._embeddings}")
         if not chosen:
             raise ValueError(f"names is empty; give at least one of {self._embeddings}")
         return chosen
