@@ -44,6 +44,7 @@ def request(kind, payload):
         ("snapshot", {"token": "abc", "width": 10, "height": 20}),
         ("snapshot", {"token": "abc", "error": "no WebGL"}),
         ("atlas", {"max_texture_size": 4096}),
+        ("fidelity_point", {"index": 2, "k": 15}),
     ],
 )
 def test_what_the_page_sends_is_accepted_as_is(kind, payload):
@@ -118,7 +119,7 @@ def test_every_kind_has_a_payload_a_result_and_a_description():
     assert set(protocol.REQUESTS) == set(protocol.KINDS) == set(protocol.PROTOCOL)
     assert protocol.KINDS == ("project", "cancel", "pause", "resume", "row", "count",
                               "search", "neighbors", "isolate", "bookmark", "snapshot",
-                              "atlas")  # fmt: skip
+                              "atlas", "fidelity_point")  # fmt: skip
     for kind, spec in protocol.PROTOCOL.items():
         assert spec.doc and spec.result is not None, kind
 
@@ -172,7 +173,7 @@ def test_every_kind_is_served_by_the_widget():
         "count": {"query": "w1"}, "search": {"query": "w1"},
         "neighbors": {"index": 0, "k": 5}, "isolate": {"show_all": True},
         "bookmark": {"action": "add", "name": "b"}, "snapshot": {"token": "none"},
-        "atlas": {"max_texture_size": 4096},
+        "atlas": {"max_texture_size": 4096}, "fidelity_point": {"index": 3},
     }  # fmt: skip
     assert set(payloads) == set(protocol.KINDS)
     replies = []

@@ -1,7 +1,7 @@
 // The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
 // trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 
-export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas"] as const;
+export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "fidelity_point"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What the page sends with each kind of request. */
@@ -30,6 +30,8 @@ export interface Payloads {
   snapshot: SnapshotPayload;
   /** rebuild the image atlases for a texture limit */
   atlas: AtlasPayload;
+  /** how well the map shown keeps one point's nearest neighbours */
+  fidelity_point: FidelityPointPayload;
 }
 
 /** What Python answers to each kind of request. */
@@ -46,6 +48,7 @@ export interface Results {
   bookmark: BookmarkResult;
   snapshot: SnapshotResult;
   atlas: AtlasResult;
+  fidelity_point: FidelityPointResult;
 }
 
 /** The binary buffers the page sends with each kind (in order). */
@@ -62,6 +65,7 @@ export const BUFFERS_IN = {
   bookmark: [{"name": "file", "dtype": "uint8", "optional": true}],
   snapshot: [{"name": "png", "dtype": "uint8", "optional": true}],
   atlas: [],
+  fidelity_point: [],
 } as const;
 
 /** The binary buffers Python answers with (in order). */
@@ -78,6 +82,7 @@ export const BUFFERS_OUT = {
   bookmark: [],
   snapshot: [],
   atlas: [],
+  fidelity_point: [],
 } as const;
 
 /** Messages Python sends the page unasked. */
@@ -226,6 +231,12 @@ export interface AtlasPayload {
   max_texture_size: number;
 }
 
+export interface FidelityPointPayload {
+  index: number;
+  /** Neighbours compared (default 15). */
+  k?: number;
+}
+
 export interface ProjectResult {
   method: string;
   state: string | null;
@@ -297,6 +308,18 @@ export interface SnapshotResult {
 export interface AtlasResult {
   max_texture_size: number;
   atlases: number;
+}
+
+export interface FidelityPointResult {
+  index: number;
+  k: number;
+  /** Share of its k nearest in the original space also among its k nearest in the map. */
+  fidelity: number;
+  /** Its k nearest in the original space that are (near) and are not (far) in the map's k. */
+  near: number[];
+  far: number[];
+  metric: Metric;
+  space: "original" | "spherized";
 }
 
 /** Draw the view at ``scale`` x the screen's resolution and answer a ``snapshot`` request
@@ -380,6 +403,31 @@ export interface Legend {
   min?: number;
   max?: number;
   stops?: string[];
+  /** What the colours measure, in a sentence (for computed scores rather than a column). */
+  caption?: string;
+}
+
+/** One of the most changed points of a comparison, with its neighbours in a and in b. */
+export interface ChangedPoint {
+  index: number;
+  label: string;
+  change: number;
+  kept: number;
+  gained: number;
+  lost: number;
+  a: number[];
+  b: number[];
+}
+
+/** The widget's ``comparison`` trait (empty before any comparison). */
+export interface Comparison {
+  a: string;
+  b: string;
+  state: "running" | "done" | "failed";
+  k?: number;
+  mean?: number;
+  changed?: ChangedPoint[];
+  error?: string;
 }
 
 /** Little-endian unsigned integers, base64. */

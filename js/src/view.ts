@@ -272,6 +272,12 @@ export class ProjectorView {
     const selected = uint32s(this.model.get("_selection")).length;
     const parts = [`${n.toLocaleString()} points`, `${d} dimensions`];
     if (p.method) parts.push(`${METHOD_NAMES[p.method] ?? p.method} ${p.dims ?? 3}D`);
+    if (typeof p.aligned_to === "string") parts.push(`aligned to ${p.aligned_to}`);
+    const fidelity = p.fidelity as { k: number; mean: number; chance: number } | undefined;
+    if (fidelity) {
+      const pct = (x: number) => `${+(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+      parts.push(`keeps ${pct(fidelity.mean)} of ${fidelity.k}-NN (chance ${pct(fidelity.chance)})`);
+    }
     if (selected) parts.push(`${selected.toLocaleString()} selected`);
     const visible = bytes(this.model.get("_visible"));
     if (visible.length) parts.push(`${visible.reduce((a, v) => a + (v ? 1 : 0), 0).toLocaleString()} shown (isolated)`);

@@ -51,16 +51,19 @@ class Compute(Protocol):
     def tsne(
         self, source: VectorSource, rows: np.ndarray | None, *, n_components: int,
         on_frame: FrameHook, on_progress: ProgressHook, should_stop: Callable[[], bool],
-        **options: Any,
+        initial: np.ndarray | None = None, **options: Any,
     ) -> np.ndarray:  # fmt: skip
-        """A t-SNE layout (options as :func:`nbprojector.projections.tsne.tsne`)."""
+        """A t-SNE layout (options as :func:`nbprojector.projections.tsne.tsne`), started
+        from ``initial`` (the rows' coordinates) when given."""
         ...
 
     def umap(
         self, source: VectorSource, rows: np.ndarray | None, *, n_components: int,
-        on_frame: FrameHook, on_progress: ProgressHook, **options: Any,
+        on_frame: FrameHook, on_progress: ProgressHook, initial: np.ndarray | None = None,
+        **options: Any,
     ) -> np.ndarray:  # fmt: skip
-        """A UMAP layout (options as :func:`nbprojector.projections.umap.umap`)."""
+        """A UMAP layout (options as :func:`nbprojector.projections.umap.umap`), started
+        from ``initial`` (the rows' coordinates) when given."""
         ...
 
     def custom_axes(
@@ -99,23 +102,24 @@ class LocalCompute:
     def tsne(
         self, source: VectorSource, rows: np.ndarray | None, *, n_components: int,
         on_frame: FrameHook, on_progress: ProgressHook, should_stop: Callable[[], bool],
-        **options: Any,
+        initial: np.ndarray | None = None, **options: Any,
     ) -> np.ndarray:  # fmt: skip
         result: np.ndarray = tsne_module.tsne(
             vectors_of(source, rows), n_components=n_components, on_frame=on_frame,
-            on_progress=on_progress, should_stop=should_stop, **options,
+            on_progress=on_progress, should_stop=should_stop, initial=initial, **options,
         )  # fmt: skip
         return result
 
     def umap(
         self, source: VectorSource, rows: np.ndarray | None, *, n_components: int,
-        on_frame: FrameHook, on_progress: ProgressHook, **options: Any,
+        on_frame: FrameHook, on_progress: ProgressHook, initial: np.ndarray | None = None,
+        **options: Any,
     ) -> np.ndarray:  # fmt: skip
         if not umap_module.umap_available():
             raise ImportError(umap_module.MISSING_MESSAGE)
         result: np.ndarray = umap_module.umap(
             vectors_of(source, rows), n_components=n_components, on_progress=on_progress,
-            on_frame=on_frame, **options,
+            on_frame=on_frame, initial=initial, **options,
         )  # fmt: skip
         return result
 

@@ -326,11 +326,22 @@ def _color_categorical(values: pd.Series) -> tuple[np.ndarray, dict[str, Any]]:
     return colors, legend
 
 
-def _color_numeric(values: pd.Series) -> tuple[np.ndarray, dict[str, Any]]:
+def color_scale(values: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, dict[str, Any]]:
+    """Colours and legend for numbers on a fixed scale from ``lo`` to ``hi`` (viridis;
+    values outside are clipped, NaN gets MISSING_COLOR), for scores whose range is known."""
+    return _color_numeric(pd.Series(values), (lo, hi))
+
+
+def _color_numeric(
+    values: pd.Series, limits: tuple[float, float] | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
     x = values.to_numpy(dtype=np.float64, na_value=np.nan)
     missing = ~np.isfinite(x)
-    lo = float(np.nanmin(x[~missing])) if (~missing).any() else 0.0
-    hi = float(np.nanmax(x[~missing])) if (~missing).any() else 1.0
+    if limits is not None:
+        lo, hi = limits
+    else:
+        lo = float(np.nanmin(x[~missing])) if (~missing).any() else 0.0
+        hi = float(np.nanmax(x[~missing])) if (~missing).any() else 1.0
     t = np.zeros_like(x) if hi == lo else (x - lo) / (hi - lo)
     t = np.clip(np.nan_to_num(t), 0.0, 1.0)
     stops = np.array([hex_to_rgb(c) for c in VIRIDIS], dtype=np.float64)

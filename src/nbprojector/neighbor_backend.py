@@ -9,12 +9,15 @@ memory would be another backend (with ``exact = False``, which the page can say)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from .all_neighbors import all_knn
 from .neighbors import NeighborIndex, Neighbors
+from .neighbors import spherize as spherize_all
 from .sources import ArraySource, VectorSource
 
 
@@ -47,6 +50,22 @@ class NeighborBackend(Protocol):
         or a vector of the embedding's dimension), searching only ``rows`` (sorted point
         indices) when given. ``spherize``: in the spherized space of ALL points (centred
         on their mean, unit rows), so distances do not change when a subset is searched."""
+        ...
+
+    def knn_table(
+        self,
+        k: int,
+        metric: str,
+        *,
+        spherize: bool = False,
+        rows: np.ndarray | None = None,
+        queries: np.ndarray | None = None,
+        check: Callable[[], object] | None = None,
+    ) -> np.ndarray:
+        """The ``k`` nearest of ``rows`` (sorted point indices; default all) to each of
+        ``queries`` (positions into those rows; default every one), as a
+        (len(queries), k) int64 table of positions into ``rows``, nearest first, exact.
+        ``check`` is called now and then and may raise to stop (a cancelled job)."""
         ...
 
 
@@ -133,3 +152,23 @@ class ExactNeighbors:
             found_local = index.query(vector, k, metric)
         indices = rows[found_local.indices].astype(np.int64)
         return Found(indices, found_local.distances, found_local.angles_deg, space)
+
+    def knn_table(
+        self,
+        k: int,
+        metric: str,
+        *,
+        spherize: bool = False,
+        rows: np.ndarray | None = None,
+        queries: np.ndarray | None = None,
+        check: Callable[[], object] | None = None,
+    ) -> np.ndarray:
+        if rows is None:
+            vectors = self._all_rows()
+            if spherize:
+                vectors = spherize_all(vectors)
+        else:
+            vectors = self._source.take(rows)
+            if spherize:
+                vectors = _spherize_with(vectors, self._mean_of_all())
+        return all_knn(vectors, k, metric, queries, check)

@@ -117,6 +117,12 @@ class RowPayload(TypedDict):
     index: int
 
 
+class FidelityPointPayload(TypedDict):
+    index: int
+    #: Neighbours compared (default 15).
+    k: NotRequired[int]
+
+
 class CountPayload(TypedDict):
     #: The column searched; empty means the label column.
     column: NotRequired[str | None]
@@ -231,6 +237,18 @@ class NeighborsResult(TypedDict):
     angles: bool
 
 
+class FidelityPointResult(TypedDict):
+    index: int
+    k: int
+    #: Share of its k nearest in the original space also among its k nearest in the map.
+    fidelity: float
+    #: Its k nearest in the original space that are (near) and are not (far) in the map's k.
+    near: list[int]
+    far: list[int]
+    metric: Metric
+    space: Literal["original", "spherized"]
+
+
 class IsolateResult(TypedDict):
     shown: int
 
@@ -323,6 +341,10 @@ PROTOCOL: dict[str, Kind] = {
         buffers_in=(Buffer("png", "uint8", optional=True),),
     ),
     "atlas": Kind(AtlasPayload, AtlasResult, "rebuild the image atlases for a texture limit"),
+    "fidelity_point": Kind(
+        FidelityPointPayload, FidelityPointResult,
+        "how well the map shown keeps one point's nearest neighbours",
+    ),
 }  # fmt: skip
 
 #: Request kind -> its payload type.

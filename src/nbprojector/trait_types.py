@@ -97,6 +97,32 @@ class Legend(TypedDict):
     min: NotRequired[float]
     max: NotRequired[float]
     stops: NotRequired[list[str]]
+    #: What the colours measure, in a sentence (for computed scores rather than a column).
+    caption: NotRequired[str]
+
+class ChangedPoint(TypedDict):
+    """One of the most changed points of a comparison, with its neighbours in a and in b."""
+
+    index: int
+    label: str
+    change: float
+    kept: int
+    gained: int
+    lost: int
+    a: list[int]
+    b: list[int]
+
+
+class Comparison(TypedDict):
+    """The widget's ``comparison`` trait (empty before any comparison)."""
+
+    a: str
+    b: str
+    state: Literal["running", "done", "failed"]
+    k: NotRequired[int]
+    mean: NotRequired[float]
+    changed: NotRequired[list[ChangedPoint]]
+    error: NotRequired[str]
 
 # ------------------------------------------------------------------ the offline export
 

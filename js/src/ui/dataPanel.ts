@@ -6,6 +6,13 @@ import type { Ctx } from "../context";
 import { field, h, section, setOptions } from "../dom";
 import { spherizeToggle } from "./display";
 import { renderLegend } from "./legend";
+import { timeline } from "./timeline";
+import { compareControl } from "./compare";
+
+/** The ``color_by`` value for colouring by layout fidelity (Python's COLOR_BY_FIDELITY). */
+const COLOR_BY_FIDELITY = ":layout fidelity";
+/** The ``color_by`` value for the last comparison's neighbour change (COLOR_BY_CHANGE). */
+const COLOR_BY_CHANGE = ":neighbour change";
 
 export function dataPanel(ctx: Ctx): HTMLElement {
   const { model } = ctx;
@@ -29,12 +36,16 @@ export function dataPanel(ctx: Ctx): HTMLElement {
       label: `${c.name} (${c.kind === "numeric" ? "numeric" : `${c.unique} values`})`,
     }));
     setOptions(labelBy, options, model.get("label_by"));
-    setOptions(colorBy, [{ value: "", label: "(none)" }, ...options], model.get("color_by"));
+    const computed = [{ value: COLOR_BY_FIDELITY, label: "layout fidelity (computed)" }];
+    if ((model.get("comparison") ?? {}).state === "done") {
+      computed.push({ value: COLOR_BY_CHANGE, label: "neighbour change (computed)" });
+    }
+    setOptions(colorBy, [{ value: "", label: "(none)" }, ...options, ...computed], model.get("color_by"));
     renderLegend(legend, (model.get("legend") ?? { kind: "none" }) as Legend);
   };
-  for (const trait of ["embeddings", "embedding", "columns", "label_by", "color_by", "legend"]) {
+  for (const trait of ["embeddings", "embedding", "columns", "label_by", "color_by", "legend", "comparison"]) {
     ctx.listen(`change:${trait}`, update);
   }
   update();
-  return section("Data", embeddingField, field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend);
+  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend, compareControl(ctx));
 }

@@ -21,7 +21,7 @@ function slider(ctx: Ctx, trait: string, cls: string, min: number, max: number, 
   return box;
 }
 
-function checkbox(ctx: Ctx, trait: string, cls: string, label: string, title: string): HTMLElement {
+export function checkbox(ctx: Ctx, trait: string, cls: string, label: string, title: string): HTMLElement {
   const input = h("input", { type: "checkbox", class: cls });
   input.addEventListener("change", () => write(ctx.model, trait, input.checked));
   const update = () => (input.checked = Boolean(ctx.model.get(trait)));

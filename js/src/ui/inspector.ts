@@ -5,6 +5,8 @@ import { bytes, uint32s } from "../codecs";
 import type { Ctx } from "../context";
 import { h, section } from "../dom";
 import type { InspectState } from "./inspectState";
+import { mostChangedPanel } from "./compare";
+import { fidelityCard } from "./fidelityCard";
 import { neighborsPanel } from "./neighbors";
 import { searchPanel } from "./search";
 
@@ -86,6 +88,8 @@ export function inspector(ctx: Ctx, state: InspectState): HTMLElement {
     selectionPanel(ctx, state),
     searchPanel(ctx, state),
     cardPanel(ctx, state),
+    fidelityCard(ctx, state),
     neighborsPanel(ctx, state),
+    mostChangedPanel(ctx, state),
   );
 }

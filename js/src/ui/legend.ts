@@ -37,5 +37,7 @@ export function renderLegend(container: HTMLElement, legend: Legend): void {
     );
   }
   if (legend.missing) rows.push(swatchRow(legend.missing.color, "(missing)", legend.missing.count));
+  // Computed scores say what they measure (text, never HTML).
+  if (legend.caption) rows.push(h("div", { class: "nbp-legend-caption", text: legend.caption }));
   container.replaceChildren(...rows);
 }

@@ -151,6 +151,21 @@ def _initial_layout(scores: np.ndarray, n_components: int, seed: int | None) -> 
     return np.ascontiguousarray(init)
 
 
+def _scaled_start(initial: np.ndarray, n: int, n_components: int) -> np.ndarray:
+    """A given starting layout, checked, scaled as a whole to openTSNE's starting spread."""
+    from openTSNE import initialization
+
+    start = np.array(initial, dtype=np.float64)
+    if start.shape != (n, n_components):
+        raise ValueError(
+            f"t-SNE initial layout must have shape ({n}, {n_components}), got {start.shape}"
+        )
+    if not np.isfinite(start).all() or not np.std(start[:, 0]) > 0:
+        raise ValueError("t-SNE initial layout must be finite and spread out along its first axis")
+    initialization.rescale(start, inplace=True, target_std=1e-4)
+    return np.ascontiguousarray(start)
+
+
 def tsne(
     vectors: np.ndarray,
     *,
@@ -165,6 +180,7 @@ def tsne(
     should_stop: Callable[[], bool] | None = None,
     gradient: Literal["auto", "fft", "bh"] = "auto",
     n_jobs: int | None = None,
+    initial: np.ndarray | None = None,
 ) -> np.ndarray:
     """Compute a t-SNE layout of every row of ``vectors``.
 
@@ -192,6 +208,9 @@ def tsne(
         n_jobs: threads; default all CPUs available to the process. With a seed, the
             neighbour search uses one thread so that its result does not depend on the core
             count.
+        initial: (N, n_components) starting layout (e.g. the layout of another embedding of
+            the same points, so that the new one stays comparable), used instead of PCA. It
+            is scaled as a whole to openTSNE's starting spread (std 1e-4); its shape is kept.
 
     Returns:
         (N, n_components) float32 layout.
@@ -228,15 +247,17 @@ def tsne(
         if on_progress is not None and on_progress(message, fraction) is True:
             raise Cancelled(f"t-SNE cancelled while {message}")
 
-    # 1. PCA: to 50 dimensions when D > 50, and the initial layout in any case.
+    start = None if initial is None else _scaled_start(initial, n, n_components)
+
+    # 1. PCA: to 50 dimensions when D > 50, and the initial layout unless one is given.
     if d > PCA_DIMS:
         report(f"reducing {d} to {PCA_DIMS} dimensions with PCA")
         reduced = pca(x, n_components=PCA_DIMS)
         x = reduced.scores
         init_scores = reduced.scores
-    else:
+    elif initial is None:
         init_scores = pca(x, n_components=n_components).scores
-    init = _initial_layout(init_scores, n_components, seed)
+    init = start if start is not None else _initial_layout(init_scores, n_components, seed)
 
     threads = n_jobs or _n_threads()
 

@@ -168,6 +168,7 @@ def umap(
     on_progress: ProgressCallback | None = None,
     on_frame: FrameCallback | None = None,
     frame_every: int = 5,
+    initial: np.ndarray | None = None,
 ) -> np.ndarray:
     """Compute a UMAP layout of every row of ``vectors`` (euclidean metric).
 
@@ -189,6 +190,9 @@ def umap(
             epochs; the array is umap's own and changes after the call returns (copy it to
             keep it). Returning True cancels.
         frame_every: epochs between two ``on_frame`` calls.
+        initial: (N, n_components) starting layout (e.g. the layout of another embedding of
+            the same points, so that the new one stays comparable), used instead of the
+            spectral initialisation; umap-learn rescales each axis to [0, 10].
 
     Returns:
         (N, n_components) float32 layout.
@@ -213,6 +217,13 @@ def umap(
     frame_every = int(frame_every)
     if not np.isfinite(x).all():
         raise ValueError("UMAP input contains NaN or infinite values")
+
+    start = None if initial is None else np.asarray(initial, dtype=np.float32)
+    if start is not None and (start.shape != (n, n_components) or not np.isfinite(start).all()):
+        raise ValueError(
+            f"UMAP initial layout must be finite with shape ({n}, {n_components}), got shape "
+            f"{start.shape}"
+        )
 
     def report(message: str, fraction: float | None = None) -> None:
         if on_progress is not None and on_progress(message, fraction) is True:
@@ -242,6 +253,7 @@ def umap(
         min_dist=float(min_dist),
         n_epochs=planned_epochs(n, n_epochs),
         random_state=seed,
+        init="spectral" if start is None else start,
         # A seed forces one thread in umap-learn anyway; say so instead of having it warn.
         n_jobs=1 if seed is not None else -1,
         verbose=False,

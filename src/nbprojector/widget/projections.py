@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import wording
+from ..align import initial_layout, procrustes_align
 from ..compute import METHODS, Compute, vectors_of
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
@@ -91,6 +92,8 @@ class Projections:
         rows = self._view.isolated
         n = self._view.n_points if rows is None else len(rows)
         run = self._prepare[method](dict(params), n)
+        if method in _ALIGNED_AFTER:
+            run = self._aligned(run)
         job = self._submit(method, run, rows)
         if method in ("pca", "custom"):
             # Exact and fast once computed (custom: one product with the axes, computed
@@ -104,7 +107,11 @@ class Projections:
         embedding."""
         view = self._view
         rows = view.isolated
-        run = self._prepare_pca({}, view.n_points if rows is None else len(rows))
+        n = view.n_points if rows is None else len(rows)
+        # Aligned to a 2D layout, the new one is 2D too (a 3D PCA could not be aligned to it).
+        reference = view.reference()
+        flat = reference is not None and reference[1].dims == 2 and min(view.n_dims, n) >= 2
+        run = self._aligned(self._prepare_pca({"components": (1, 2)} if flat else {}, n))
         coords, description = run(_Context(), view.source, rows)
         full = embed_subset(coords, rows, None, view.n_points)
         view.keep_and_show(view.embedding, Layout(full, self._describe("pca", description, rows),
@@ -118,6 +125,35 @@ class Projections:
         """Run the current projection again (after isolating or showing all)."""
         current = dict(self._widget.projection)
         return self.project(current.get("method", "pca"), dict(current.get("params", {})))
+
+    def _aligned(self, run: Run) -> Run:
+        """``run`` with its layout aligned (orthogonal Procrustes) to the layout of the
+        embedding shown before, when alignment is on and the dimensions agree."""
+        reference = self._view.reference()
+        if reference is None:
+            return run
+        name, previous = reference
+
+        def aligned_run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            coords, description = run(ctx, source, rows)
+            target = previous.coords if rows is None else previous.coords[rows]
+            if target.shape == coords.shape:
+                coords = procrustes_align(coords, target)
+                description = {**description, "aligned_to": name}
+            return coords, description
+
+        total_steps = getattr(run, "total_steps", None)  # the progress line's total, kept
+        if total_steps is not None:
+            aligned_run.total_steps = total_steps  # type: ignore[attr-defined]
+        return aligned_run
+
+    def _start_from_reference(self, dims: int) -> tuple[str, np.ndarray] | None:
+        """(name, coordinates of every point) of the previous embedding's layout, when a
+        t-SNE or UMAP run of ``dims`` dimensions should start from it."""
+        reference = self._view.reference()
+        if reference is None or reference[1].dims != dims:
+            return None
+        return reference[0], reference[1].coords
 
     # ---------------------------------------------------------------- preparing runs
     # Each check validates parameters at once (so errors raise in the caller's cell) and
@@ -180,8 +216,11 @@ class Projections:
             n_iter=options["n_iter"],
         )
         compute = self._compute
+        start = self._start_from_reference(dims)
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            initial, started = _initial_rows(start, rows, dims)
+
             def frame(iteration: int, embedding: np.ndarray) -> bool:
                 ctx.frame(embedding, iteration)
                 return False
@@ -196,11 +235,11 @@ class Projections:
 
             coords = compute.tsne(
                 source, rows, n_components=dims, on_frame=frame, on_progress=progress,
-                should_stop=should_stop, **options,
+                should_stop=should_stop, initial=initial, **options,
             )  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims,
                             "iteration": options["n_iter"],
-                            "pca_first": source.shape[1] > 50}  # fmt: skip
+                            "pca_first": source.shape[1] > 50, **started}  # fmt: skip
 
         run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
         return run
@@ -216,8 +255,11 @@ class Projections:
             n, n_components=dims, n_neighbors=options["n_neighbors"], min_dist=options["min_dist"]
         )
         compute = self._compute
+        start = self._start_from_reference(dims)
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
+            initial, started = _initial_rows(start, rows, dims)
+
             def progress(message: str, fraction: float | None) -> bool:
                 ctx.progress(message, fraction)
                 return False
@@ -226,8 +268,8 @@ class Projections:
                 return bool(ctx.frame(layout, epoch))  # copies: umap keeps optimising it
 
             coords = compute.umap(source, rows, n_components=dims, on_progress=progress,
-                                  on_frame=frame, **options)  # fmt: skip
-            return coords, {"params": {"dims": dims, **options}, "dims": dims}
+                                  on_frame=frame, initial=initial, **options)  # fmt: skip
+            return coords, {"params": {"dims": dims, **options}, "dims": dims, **started}
 
         run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
         return run
@@ -381,6 +423,22 @@ class Projections:
         values = table[column]
         return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum()),
                 "of": self._view.n_points}  # fmt: skip
+
+
+#: Methods whose layout is aligned to the previous embedding's after it is computed (t-SNE
+#: and UMAP start from that layout instead).
+_ALIGNED_AFTER = ("pca", "custom")
+
+
+def _initial_rows(start: tuple[str, np.ndarray] | None, rows: np.ndarray | None, dims: int
+                  ) -> tuple[np.ndarray | None, dict[str, Any]]:  # fmt: skip
+    """The starting layout of ``rows`` taken from ``start`` (None when unusable), and what
+    the projection record says about it."""
+    if start is None:
+        return None, {}
+    name, coords = start
+    initial = initial_layout(coords if rows is None else coords[rows], dims)
+    return (None, {}) if initial is None else (initial, {"aligned_to": name})
 
 
 def _reject_unknown(method: str, params: dict[str, Any]) -> None:

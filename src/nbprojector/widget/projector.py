@@ -30,7 +30,9 @@ from .projections import Projections
 from .requests import Requests, handlers
 from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
 from .state import ViewState
+from .timeline import Playback, Timeline
 from .traits import BINARY, FiniteFloat, default_color_column
+from .trust import COLOR_BY_CHANGE, COLOR_BY_FIDELITY, Trust
 
 
 class Projector(anywidget.AnyWidget):
@@ -42,7 +44,10 @@ class Projector(anywidget.AnyWidget):
         meta: metadata: a DataFrame, a dict of columns, a sequence of labels, or a TSV path.
         label_by: the column shown as each point's label (default: the first column).
         color_by: the column that colours the points (default: the first categorical
-            column with at most 50 distinct values, else none).
+            column with at most 50 distinct values, else none), or ``":layout fidelity"``
+            to colour each point by how well the map keeps its neighbours (see
+            :meth:`fidelity`; computed in the background, k = 15, cosine), or
+            ``":neighbour change"`` for the last comparison asked for in the data panel.
         height: the widget's height in pixels.
         images: one image per point, drawn in place of its dot: an (N, H, W) grey
             or (N, H, W, 3|4) RGB(A) array (uint8; colour floats in [0, 1]; grey floats
@@ -84,6 +89,14 @@ class Projector(anywidget.AnyWidget):
     ).tag(sync=True)
     progress = t.Dict(read_only=True, help="What is running: {state, message, ...}").tag(sync=True)
     embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
+    comparison = t.Dict(
+        read_only=True,
+        help="The last comparison asked for in the data panel (compare_embeddings): a, b, k, "
+        "the mean change and the most changed points with their neighbours in a and in b",
+    ).tag(sync=True)
+    compare_embeddings = t.List(
+        t.Unicode(), help="[a, b]: compare these two embeddings' neighbours (the data panel)"
+    ).tag(sync=True)
     methods = t.Dict(
         read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
     ).tag(sync=True)
@@ -118,6 +131,13 @@ class Projector(anywidget.AnyWidget):
         False,
         help="Compute neighbour distances in the spherized space (centred on the mean, every "
         "vector scaled to unit norm) instead of the original one. Off unless turned on.",
+    ).tag(sync=True)
+    align_embeddings = t.Bool(
+        True,
+        help="Keep the map still when switching embeddings: PCA and custom layouts are "
+        "rotated, mirrored and scaled (orthogonal Procrustes) onto the layout of the embedding "
+        "shown before; t-SNE and UMAP start from it. The projection record's 'aligned_to' "
+        "names it. Turning it off or on recomputes the layouts as they are shown.",
     ).tag(sync=True)
     all_labels = t.Bool(
         False, help="Label every point shown that fits without overlapping another label"
@@ -161,11 +181,13 @@ class Projector(anywidget.AnyWidget):
         self._projections = Projections(self, self._view, LocalCompute())
         self._inspector = Inspector(self, self._view, self._projections)
         self._bookmarks = BookmarkList(self, self._view, self._projections)
+        self._trust = Trust(self, self._view)
         self._images = Images(self, data)
+        self._timeline = Timeline(list(data.embeddings), self._show_embedding)
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
             handlers(self._projections, self._inspector, self._bookmarks, self._images,
-                     self._snapshots),
+                     self._snapshots, self._trust),
             lambda content, buffers: self.send(content, buffers),
         )  # fmt: skip
         super().__init__(height=height, **kwargs)
@@ -327,6 +349,59 @@ class Projector(anywidget.AnyWidget):
         """Stop the running projection; the layout before it is put back."""
         self._projections.cancel()
 
+    # ---------------------------------------------------------------- trust
+
+    def fidelity(self, k: int = 15, metric: str = "cosine") -> pd.Series:
+        """How faithful the layout shown is, point by point: the share of each point's ``k``
+        nearest neighbours in the original space (``metric``, spherized when ``spherize``
+        is on) that are also among its ``k`` nearest in the layout (euclidean).
+
+        1 means the map keeps the point's neighbourhood, 0 that none of it is left; a
+        random map scores about k / (N - 1) (``attrs["chance"]``). Above 200,000 points
+        only a fixed sample of anchor points is scored and the others are NaN
+        (``attrs["sampled"]``). Exact; takes a pass over the vectors per point scored.
+
+        Returns:
+            A float32 Series indexed by point (the points the layout was computed on).
+            Its ``attrs`` and ``projection["fidelity"]`` hold ``k``, ``mean`` (Q_NX(k)),
+            ``chance``, ``anchors``, ``sampled``, ``metric`` and ``space``.
+        """
+        return self._trust.fidelity(k, metric)
+
+    def compare(self, a: str, b: str, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+        """How much each point's ``k`` nearest neighbours differ between embeddings ``a``
+        and ``b`` of the same points (each searched in its own space, with ``metric``).
+
+        Returns:
+            A DataFrame with ``index``, ``label``, ``change`` (1 - Jaccard of the two
+            neighbour sets: 0 same, 1 nothing shared), ``kept`` (in both), ``gained``
+            (only in ``b``) and ``lost`` (only in ``a``), most changed first. Once points
+            are isolated, only they are compared.
+        """
+        return self._trust.compare(a, b, k, metric)
+
+    # ---------------------------------------------------------------- timeline
+
+    def play_embeddings(self, names: list[str] | None = None, seconds: float = 2.0) -> Playback:
+        """Show the embeddings one after another, as the timeline's play button does.
+
+        Args:
+            names: the embeddings, in the order to show them (default: all, in order).
+            seconds: how long each stays before the next (more than 0, at most 3600).
+
+        Returns:
+            A :class:`~nbprojector.widget.timeline.Playback` at once (the steps run in the
+            background): ``.wait()`` blocks until the last is shown, ``.stop()`` ends it,
+            ``.shown`` lists those shown. A new call stops the playback before it.
+
+        Raises:
+            ValueError: an unknown name, no names, or seconds out of range.
+        """
+        return self._timeline.play(names, seconds)
+
+    def _show_embedding(self, name: str) -> None:
+        self.embedding = name
+
     # ---------------------------------------------------------------- bookmarks
 
     def add_bookmark(self, name: str | None = None) -> dict[str, Any]:
@@ -414,7 +489,8 @@ class Projector(anywidget.AnyWidget):
             synced=self.get_state(),
             data=self._view.data,
             embedding=self.embedding,
-            color_by=self.color_by,
+            # Computed colours (layout fidelity) need Python: the export colours by none.
+            color_by="" if self._trust.colouring() else self.color_by,
             label_by=self.label_by,
             bookmarks=list(self._bookmarks.states),
         )
@@ -458,12 +534,21 @@ class Projector(anywidget.AnyWidget):
         return name
 
     @t.observe("embedding")
-    def _embedding_changed(self, _change: dict[str, Any]) -> None:
+    def _embedding_changed(self, change: dict[str, Any]) -> None:
+        self._view.embedding_switched(change["old"])
         self.set_trait("n_dims", self._view.n_dims)
         if self.embedding in self._view.layouts:
             self._view.show(self._view.layouts[self.embedding])
         else:
             self._projections.show_first_layout()
+
+    @t.observe("align_embeddings")
+    def _align_changed(self, _change: dict[str, Any]) -> None:
+        # Kept layouts were made under the old setting: recompute them when shown, and now
+        # for the one shown when that is cheap (PCA, custom; a t-SNE or UMAP run stays).
+        self._view.forget_other_layouts()
+        if self.projection.get("method") in ("pca", "custom") and "bookmark" not in self.projection:
+            self._projections.rerun()
 
     @t.validate("label_by", "color_by")
     def _check_column(self, proposal: dict[str, Any]) -> str:
@@ -471,6 +556,8 @@ class Projector(anywidget.AnyWidget):
         if name == "" and proposal["trait"].name == "color_by":
             return name
         table = self._view.table
+        if name in (COLOR_BY_FIDELITY, COLOR_BY_CHANGE) and proposal["trait"].name == "color_by":
+            return name
         if name not in table.columns:
             raise t.TraitError(
                 f"unknown column {name!r} for {proposal['trait'].name}; "
@@ -484,7 +571,21 @@ class Projector(anywidget.AnyWidget):
 
     @t.observe("color_by")
     def _color_by_changed(self, _change: dict[str, Any]) -> None:
-        self._view.show_colors(self.color_by)
+        self._trust.refresh_colors()  # starts, or stops, colouring by layout fidelity
+        if not self._trust.colouring():
+            self._view.show_colors(self.color_by)
+
+    @t.observe("projection")
+    def _projection_changed(self, _change: dict[str, Any]) -> None:
+        self._trust.refresh_colors()  # fidelity colours follow the layout shown
+
+    @t.observe("compare_embeddings")
+    def _compare_embeddings_changed(self, _change: dict[str, Any]) -> None:
+        self._trust.compare_in_background(list(self.compare_embeddings))
+
+    @t.observe("spherize")
+    def _spherize_changed(self, _change: dict[str, Any]) -> None:
+        self._trust.refresh_colors(force=True)
 
     @t.validate("_selection")
     def _check_selection(self, proposal: dict[str, Any]) -> bytes:

@@ -23,6 +23,7 @@ from .images import Images
 from .inspector import Inspector
 from .projections import Projections
 from .snapshot import Snapshots
+from .trust import Trust
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def handlers(
     bookmarks: BookmarkList,
     images: Images,
     snapshots: Snapshots,
+    trust: Trust,
 ) -> dict[str, Handler]:
     """Every request kind the page may send, and the method that answers it."""
     return {
@@ -58,6 +60,7 @@ def handlers(
         "bookmark": bookmarks.handle,  # {action: add | restore | rename | delete | load}
         "snapshot": snapshots.handle,  # {token, width, height} + the PNG for save_png
         "atlas": images.handle_atlas,  # {max_texture_size}: the page's WebGL limit
+        "fidelity_point": trust.handle_fidelity_point,  # {index, k?}: the card's fidelity
     }
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..layout import Layout, visible_mask
-from ..metadata import color_points, pack_labels
+from ..metadata import color_points, color_scale, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
 from ..sources import VectorSource
 
@@ -34,6 +34,9 @@ class ViewState:
         self.layouts: dict[str, Layout] = {}
         self._isolated: np.ndarray | None = None  # sorted indices shown, or None for all
         self._neighbors: dict[str, NeighborBackend] = {}
+        # The layout the view showed before the last switch of embedding: new layouts are
+        # aligned to it (or start from it) while ``align_embeddings`` is on.
+        self._previous: tuple[str, Layout] | None = None
 
     # ---------------------------------------------------------------- reading
 
@@ -63,12 +66,22 @@ class ViewState:
     def n_dims(self) -> int:
         return int(self.source.shape[1])
 
-    def neighbors(self) -> NeighborBackend:
-        """The current embedding's neighbour backend (kept while the widget lives)."""
-        name = self.embedding
+    def neighbors(self, embedding: str | None = None) -> NeighborBackend:
+        """The neighbour backend of ``embedding`` (default: the current one), kept while
+        the widget lives."""
+        name = self.embedding if embedding is None else embedding
         if name not in self._neighbors:
             self._neighbors[name] = ExactNeighbors(self.data.source(name))
         return self._neighbors[name]
+
+    def reference(self) -> tuple[str, Layout] | None:
+        """(name, layout) of the embedding shown before the current one, which a new layout
+        of the current embedding is aligned to; None when alignment is off or there is none."""
+        if not self._widget.align_embeddings or self._previous is None:
+            return None
+        if self._previous[0] == self.embedding:
+            return None
+        return self._previous
 
     @property
     def isolated(self) -> np.ndarray | None:
@@ -116,6 +129,16 @@ class ViewState:
 
     # ---------------------------------------------------------------- writing
 
+    def embedding_switched(self, old: str) -> None:
+        """The view moves on from embedding ``old``: its layout becomes the reference."""
+        if old in self.layouts:
+            self._previous = (old, self.layouts[old])
+
+    def forget_other_layouts(self) -> None:
+        """Drop the layouts kept for embeddings not shown (to be recomputed when shown)."""
+        for name in [n for n in self.layouts if n != self.embedding]:
+            del self.layouts[name]
+
     def select(self, indices: Any) -> None:
         """Make ``indices`` the selection."""
         self._widget._selection = self.selection_bytes(indices)
@@ -128,6 +151,13 @@ class ViewState:
             if positions != w._positions:  # equal layouts are not re-sent
                 w._positions = positions
             w.set_trait("projection", layout.description)
+
+    def describe_layout(self, key: str, value: Any) -> None:
+        """Add ``key: value`` to the shown layout's description (and the ``projection``
+        trait); a new layout starts without it, so a stale summary never outlives its map."""
+        layout = self.layouts[self.embedding]
+        layout.description = {**layout.description, key: value}
+        self._widget.set_trait("projection", layout.description)
 
     def keep_and_show(self, embedding: str, layout: Layout) -> None:
         """Keep ``layout`` as ``embedding``'s, and show it if that embedding is shown."""
@@ -150,13 +180,23 @@ class ViewState:
             legend["column"] = column
             w.set_trait("legend", legend)
 
+    def show_score_colors(self, scores: np.ndarray, key: str, caption: str) -> None:
+        """Colour the points by ``scores`` in [0, 1] (NaN: not scored), with a legend whose
+        ``column`` is ``key`` and whose caption says what the scores mean."""
+        colors, legend = color_scale(scores, 0.0, 1.0)
+        w = self._widget
+        with w.hold_sync():
+            w._colors = colors.tobytes()
+            legend.update(column=key, caption=caption)
+            w.set_trait("legend", legend)
+
     def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:
         """Show only ``rows`` (None: every point) with ``selection`` selected. Layouts
         kept for other embeddings were computed on other points: they are dropped, to be
         recomputed when shown, rather than show a layout of a different subset."""
         self._isolated = rows
-        for name in [n for n in self.layouts if n != self.embedding]:
-            del self.layouts[name]
+        self.forget_other_layouts()
+        self._previous = None  # a layout of other points: nothing to align to
         w = self._widget
         with w.hold_sync():
             w._selection = selection
