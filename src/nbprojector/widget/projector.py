@@ -23,6 +23,7 @@ from ..compute import LocalCompute
 from ..dataset import Dataset
 from ..jobs import Job
 from ..metadata import describe_columns
+from .annotations import Annotations
 from .bookmark_list import BookmarkList
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
 from .inspector import Inspector
@@ -85,6 +86,11 @@ class Projector(anywidget.AnyWidget):
     embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
     methods = t.Dict(
         read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
+    ).tag(sync=True)
+    edits = t.Dict(
+        read_only=True,
+        help="The table's edits: {undo, redo (steps available), next_undo, next_redo, editable "
+        "(the columns that take annotations)}",
     ).tag(sync=True)
     bookmarks: t.List[dict[str, Any]] = t.List(
         read_only=True, help="One summary per bookmark, in order"
@@ -160,6 +166,7 @@ class Projector(anywidget.AnyWidget):
         self._view = ViewState(self, data)
         self._projections = Projections(self, self._view, LocalCompute())
         self._inspector = Inspector(self, self._view, self._projections)
+        self._annotations = Annotations(self, self._view)
         self._bookmarks = BookmarkList(self, self._view, self._projections)
         self._images = Images(self, data)
         self._snapshots = Snapshots(lambda message: self.send(message))
@@ -173,6 +180,7 @@ class Projector(anywidget.AnyWidget):
         self.set_trait("embeddings", list(data.embeddings))
         self.set_trait("columns", describe_columns(data.table))
         self.set_trait("n_points", data.n_points)
+        self._annotations.publish()
         shown = thumbs is not None if show_images is None else show_images
         self._images.use(thumbs, show=shown)
         self.on_msg(self._on_page_message)
@@ -189,8 +197,43 @@ class Projector(anywidget.AnyWidget):
 
     @property
     def metadata(self) -> pd.DataFrame:
-        """The metadata table, one row per point."""
+        """The metadata table, one row per point, with the annotations made (not a copy:
+        change it through :meth:`annotate`)."""
         return self._view.table
+
+    # ---------------------------------------------------------------- annotations
+
+    def annotate(self, indices: Any, column: str, value: Any) -> None:
+        """Give the points ``indices`` the ``value`` in metadata column ``column``.
+
+        Args:
+            indices: point indices (e.g. ``p.selection``).
+            column: a new column (made, missing for the other points) or an editable one:
+                one made by annotations, or a text column of the data.
+            value: text or a number (as the column holds), or None to clear.
+
+        Colours, legend, labels and search show the change at once; :meth:`undo` takes it
+        back. Raises :class:`~nbprojector.annotations.AnnotationError` (a ValueError) for
+        indices out of range, a value of the wrong kind, or a column that is not editable;
+        nothing changes then.
+        """
+        self._annotations.annotate(indices, column, value)
+
+    def undo(self) -> None:
+        """Take back the last edit of the metadata (every step is kept; ValueError when
+        there is nothing to undo)."""
+        self._annotations.undo()
+
+    def redo(self) -> None:
+        """Make the last undone edit again (until a new edit is made)."""
+        self._annotations.redo()
+
+    @property
+    def annotations(self) -> pd.DataFrame:
+        """The edit log, oldest first: one row per column edit in effect, with ``time``
+        (UTC), ``action``, ``column``, ``indices``, ``old`` and ``new`` (values per index)
+        and ``created`` (the edit made the column)."""
+        return self._annotations.log()
 
     @property
     def coordinates(self) -> np.ndarray:

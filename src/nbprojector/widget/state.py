@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..layout import Layout, visible_mask
-from ..metadata import color_points, pack_labels
+from ..metadata import color_points, describe_columns, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
 from ..sources import VectorSource
 
@@ -149,6 +149,21 @@ class ViewState:
             w._colors = b"" if colors is None else colors.tobytes()
             legend["column"] = column
             w.set_trait("legend", legend)
+
+    def table_changed(self, columns: set[str]) -> None:
+        """The metadata table changed in ``columns`` (edited, made or removed): redraw what
+        shows them. A colour or label column that is gone falls back to none / the first."""
+        w, table = self._widget, self.table
+        with w.hold_sync():
+            w.set_trait("columns", describe_columns(table))
+            if w.color_by and w.color_by not in table.columns:
+                w.color_by = ""
+            elif w.color_by in columns:
+                self.show_colors(w.color_by)
+            if w.label_by not in table.columns:
+                w.label_by = str(table.columns[0])
+            elif w.label_by in columns:
+                self.show_labels(w.label_by)
 
     def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:
         """Show only ``rows`` (None: every point) with ``selection`` selected. Layouts
