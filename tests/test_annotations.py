@@ -183,3 +183,91 @@ def test_widget_errors_leave_everything(p):
     with pytest.raises(ValueError, match=r"0\.\.1796"):
         p.annotate([5000], "label", "x")
     assert p._colors == colors and len(p.annotations) == 0 and p.edits["undo"] == 0
+
+
+# ------------------------------------------------------------------ bookmarks, log dirs, export
+
+
+def test_edits_travel_in_bookmarks_through_a_file(p, tmp_path, digits):
+    p.annotate([0, 1], "label", "fixed")
+    p.annotate([2, 3, 4], "topic", "loops")
+    p.color_by = "topic"
+    p.add_bookmark("annotated")
+    annotated = p.metadata.copy()
+    colors = p._colors
+    p.undo()
+    p.undo()
+    assert "topic" not in p.metadata.columns
+    p.restore_bookmark("annotated")
+    pd.testing.assert_frame_equal(p.metadata, annotated)
+    assert p.color_by == "topic" and p._colors == colors
+    p.save_bookmarks(tmp_path / "b.json")
+    labels = np.array([f"d{d}" for d in digits.target], dtype=object)
+    other = Projector(digits.data, {"label": labels, "digit": digits.target})
+    other.load_bookmarks(tmp_path / "b.json")
+    other.restore_bookmark("annotated")
+    pd.testing.assert_frame_equal(other.metadata, annotated)
+    assert other.color_by == "topic" and other._colors == colors
+    other.undo()  # the restore's table change is one undo step
+    assert "topic" not in other.metadata.columns and other.metadata["label"].iloc[0] == "d0"
+    other.close()
+
+
+def test_bad_annotations_in_a_bookmark_file_are_refused_at_load(p, tmp_path):
+    import json
+
+    from nbprojector.bookmarks import BookmarkError
+
+    p.annotate([0], "topic", "x")
+    p.add_bookmark("one")
+    p.save_bookmarks(tmp_path / "b.json")
+    document = json.loads((tmp_path / "b.json").read_text())
+    for damage, message in [
+        ({"kind": "colour"}, "not text or number"),
+        ({"groups": [{"value": "x", "indices": [99999]}]}, "indices outside"),
+        ({"groups": [{"value": 3, "indices": [0]}]}, "holds text"),
+        ({"column": ""}, "no column name"),
+    ]:
+        broken = json.loads(json.dumps(document))
+        broken["bookmarks"][0]["annotations"][0].update(damage)
+        (tmp_path / "bad.json").write_text(json.dumps(broken))
+        with pytest.raises(BookmarkError, match=message):
+            p.load_bookmarks(tmp_path / "bad.json")
+    assert [b["name"] for b in p.bookmarks] == ["one"]
+
+
+def test_a_bookmark_whose_annotations_do_not_fit_changes_nothing(p, digits):
+    p.annotate([0], "topic", "x")
+    p.add_bookmark("one")
+    p._bookmarks.states[0].annotations = [
+        {"column": "digit", "kind": "number", "created": False,
+         "groups": [{"value": 1.0, "indices": [0]}]}
+    ]  # fmt: skip
+    before, colors = p.metadata.copy(), p._colors
+    with pytest.raises(ValueError, match="not editable"):
+        p.restore_bookmark("one")
+    pd.testing.assert_frame_equal(p.metadata, before)
+    assert p._colors == colors and p.edits["undo"] == 1
+
+
+def test_to_logdir_writes_the_edited_table(p, tmp_path):
+    from nbprojector.metadata import read_tsv
+
+    pytest.importorskip("tensorboard")
+    p.annotate([0, 1], "label", "fixed")
+    p.annotate([5], "topic", "loops")
+    p.to_logdir(tmp_path / "logs")
+    written = read_tsv(tmp_path / "logs" / "metadata.tsv")
+    assert written["label"].iloc[:3].tolist() == ["fixed", "fixed", "d2"]
+    assert written["topic"].iloc[5] == "loops" and written["topic"].isna().sum() == p.n_points - 1
+
+
+def test_the_offline_page_carries_the_edited_table(p, tmp_path):
+    from nbprojector.export import decode_columns, encode_columns
+
+    p.annotate([7], "topic", "loops")
+    p.color_by = "topic"
+    columns = decode_columns(encode_columns(p.export_record().data.table))
+    assert columns["topic"][7] == "loops" and columns["topic"][0] is None
+    html = p.to_html(tmp_path / "view.html").read_text()
+    assert "loops" in html

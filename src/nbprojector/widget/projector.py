@@ -167,7 +167,7 @@ class Projector(anywidget.AnyWidget):
         self._projections = Projections(self, self._view, LocalCompute())
         self._inspector = Inspector(self, self._view, self._projections)
         self._annotations = Annotations(self, self._view)
-        self._bookmarks = BookmarkList(self, self._view, self._projections)
+        self._bookmarks = BookmarkList(self, self._view, self._projections, self._annotations)
         self._images = Images(self, data)
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
