@@ -167,7 +167,7 @@ def top_categories(
     counts = frame.value_counts(sort=False).reset_index(name="n")
     counts = counts.sort_values(["cluster", "n"], ascending=[True, False], kind="stable")
     ranked = counts.groupby("cluster", sort=True)["value"].apply(lambda s: list(s[:n_terms]))
-    out = {int(c): [] for c in np.unique(labels[keep])}
+    out: dict[int, list[str]] = {int(c): [] for c in np.unique(labels[keep])}
     out.update({int(c): list(v) for c, v in ranked.items()})
     return out
 

@@ -177,6 +177,25 @@ class LoadBookmarks(TypedDict):
 BookmarkPayload = AddBookmark | RestoreBookmark | RenameBookmark | DeleteBookmark | LoadBookmarks
 
 
+class RunClustering(TypedDict):
+    """Cluster the points shown in the background; the ``clustering`` trait says the rest."""
+
+    action: Literal["run"]
+    #: The metadata column that names the clusters (default: the labels shown).
+    column: NotRequired[str]
+    space: NotRequired[Literal["layout", "original"]]
+
+
+class RenameCluster(TypedDict):
+    action: Literal["rename"]
+    id: int
+    name: str
+
+
+#: The Clusters button and a cluster's name edited on the map, told apart by ``action``.
+ClusterPayload = RunClustering | RenameCluster
+
+
 class SnapshotPayload(TypedDict):
     """The page's answer to the ``snapshot`` command: the PNG in buffer 0, or an error."""
 
@@ -227,6 +246,11 @@ class NeighborsResult(TypedDict):
     space: Literal["original", "spherized"]
     #: Whether buffer 2 holds the angles (cosine only).
     angles: bool
+
+
+class ClusterResult(TypedDict):
+    #: "running" while a clustering runs in the background; "done" after a rename.
+    state: Literal["running", "done"]
 
 
 class IsolateResult(TypedDict):
@@ -321,6 +345,7 @@ PROTOCOL: dict[str, Kind] = {
         buffers_in=(Buffer("png", "uint8", optional=True),),
     ),
     "atlas": Kind(AtlasPayload, AtlasResult, "rebuild the image atlases for a texture limit"),
+    "cluster": Kind(ClusterPayload, ClusterResult, "cluster the points shown and name them"),
 }  # fmt: skip
 
 #: Request kind -> its payload type.

@@ -19,6 +19,7 @@ import traitlets as t
 
 from .. import protocol
 from .bookmark_list import BookmarkList
+from .cluster_names import ClusterNames
 from .images import Images
 from .inspector import Inspector
 from .projections import Projections
@@ -43,6 +44,7 @@ def handlers(
     bookmarks: BookmarkList,
     images: Images,
     snapshots: Snapshots,
+    cluster_names: ClusterNames,
 ) -> dict[str, Handler]:
     """Every request kind the page may send, and the method that answers it."""
     return {
@@ -58,6 +60,7 @@ def handlers(
         "bookmark": bookmarks.handle,  # {action: add | restore | rename | delete | load}
         "snapshot": snapshots.handle,  # {token, width, height} + the PNG for save_png
         "atlas": images.handle_atlas,  # {max_texture_size}: the page's WebGL limit
+        "cluster": cluster_names.handle,  # {action: run | rename}: clusters named on the map
     }
 
 
