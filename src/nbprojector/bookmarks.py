@@ -17,10 +17,12 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
 
 Coordinates are little-endian float16 when they fit (|x| < 60000; 3 significant digits,
 plenty for a layout on screen), else float32: a 10,000-point 3D bookmark is ~80 kB of base64,
-against 3.6 MB for TensorBoard's per-point JSON objects. Index lists are uint32. ``annotations`` are the metadata table's edits against the data as
-loaded (see :mod:`nbprojector.annotations`): per edited column, each value and its rows.
-Restoring the bookmark makes the table so (as one undo step); a bookmark without the field
-(TensorBoard's, or older files) leaves the table alone.
+against 3.6 MB for TensorBoard's per-point JSON objects. Index lists are uint32.
+
+``annotations`` are the metadata table's edits against the data as loaded (see
+:mod:`nbprojector.annotations`): per edited column, each value and its rows. Restoring the
+bookmark makes the table so (as one undo step); a bookmark without the field (TensorBoard's,
+or older files) leaves the table alone.
 """
 
 from __future__ import annotations

@@ -177,23 +177,18 @@ class LoadBookmarks(TypedDict):
 BookmarkPayload = AddBookmark | RestoreBookmark | RenameBookmark | DeleteBookmark | LoadBookmarks
 
 
-class RunClustering(TypedDict):
-    """Cluster the points shown in the background; the ``clustering`` trait says the rest."""
+class AnnotatePayload(TypedDict):
+    """"Label selection as": every selected point gets ``value`` in ``column`` (made when
+    missing). The page sends text; a column of numbers takes it as a number; null clears."""
 
-    action: Literal["run"]
-    #: The metadata column that names the clusters (default: the labels shown).
-    column: NotRequired[str]
-    space: NotRequired[Literal["layout", "original"]]
-
-
-class RenameCluster(TypedDict):
-    action: Literal["rename"]
-    id: int
-    name: str
+    column: str
+    value: str | None
 
 
-#: The Clusters button and a cluster's name edited on the map, told apart by ``action``.
-ClusterPayload = RunClustering | RenameCluster
+class EditPayload(TypedDict):
+    """The undo / redo buttons and keys."""
+
+    action: Literal["undo", "redo"]
 
 
 class SnapshotPayload(TypedDict):
@@ -248,9 +243,9 @@ class NeighborsResult(TypedDict):
     angles: bool
 
 
-class ClusterResult(TypedDict):
-    #: "running" while a clustering runs in the background; "done" after a rename.
-    state: Literal["running", "done"]
+class AnnotateResult(TypedDict):
+    #: How many points were labelled.
+    count: int
 
 
 class IsolateResult(TypedDict):
@@ -345,7 +340,8 @@ PROTOCOL: dict[str, Kind] = {
         buffers_in=(Buffer("png", "uint8", optional=True),),
     ),
     "atlas": Kind(AtlasPayload, AtlasResult, "rebuild the image atlases for a texture limit"),
-    "cluster": Kind(ClusterPayload, ClusterResult, "cluster the points shown and name them"),
+    "annotate": Kind(AnnotatePayload, AnnotateResult, "label the selected points in a column"),
+    "edit": Kind(EditPayload, EmptyResult, "undo or redo the last edit of the metadata"),
 }  # fmt: skip
 
 #: Request kind -> its payload type.

@@ -60,33 +60,25 @@ class Progress(TypedDict):
     error: NotRequired[str]
 
 
-class ClusterName(TypedDict):
-    """One cluster's name on the map."""
-
-    id: int
-    name: str
-    size: int
-    #: The member point the name is drawn at (nearest the cluster's centre).
-    anchor: int
-
-
-class ClusteringState(TypedDict):
-    """The widget's ``clustering`` trait: the last clustering and the names drawn."""
-
-    state: NotRequired[Literal["idle", "running", "done", "failed"]]
-    message: NotRequired[str]
-    error: NotRequired[str]
-    #: The metadata column holding each point's cluster name.
-    column: NotRequired[str]
-    names: NotRequired[list[ClusterName]]
-
-
 class Column(TypedDict):
     """One entry of the widget's ``columns`` trait."""
 
     name: str
     kind: Literal["numeric", "categorical"]
     unique: int
+
+
+class EditsTrait(TypedDict):
+    """The widget's ``edits`` trait: the metadata table's undo / redo state."""
+
+    #: How many steps can be undone / redone.
+    undo: int
+    redo: int
+    #: What the next undo / redo changes, in words ("" when nothing).
+    next_undo: str
+    next_redo: str
+    #: The columns that take annotations.
+    editable: list[str]
 
 
 class LegendEntry(TypedDict):

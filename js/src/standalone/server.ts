@@ -145,6 +145,9 @@ export class ExportServer implements LocalServer {
         throw new Error(`Projections ${OFFLINE}`);
       case "isolate":
         throw new Error(`Isolating points ${OFFLINE}`);
+      case "annotate": // the edits made in the notebook are in the exported table
+      case "edit":
+        throw new Error(`Labelling points ${OFFLINE}`);
       default:
         throw new Error(`'${request.kind}' ${OFFLINE}`);
     }
