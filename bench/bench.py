@@ -1,6 +1,6 @@
 """nbprojector's benchmark: compute, transport, projections, browser and image timings.
 
-    python bench/bench.py [--quick] [--only compute|transport|projections|browser|images]
+    python bench/bench.py [--quick] [--only compute|transport|projections|browser|images|find]
 
 Prints one Markdown table and writes it to bench/results/latest.md (git-ignored). See README.md here
 for what each row measures.
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: sib
 
 from common import Row, first_line, fmt_time
 
-SECTIONS = ("compute", "transport", "projections", "browser", "images")
+SECTIONS = ("compute", "transport", "projections", "browser", "images", "find")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 

@@ -25,7 +25,7 @@ from sklearn.neighbors import NearestNeighbors
 NOISE = -1
 UNCLUSTERED = "unclustered"
 #: Points HDBSCAN fits at most; the rest take the cluster of their nearest fitted point.
-MAX_FIT_POINTS = 50_000
+MAX_FIT_POINTS = 20_000
 #: How many terms (or categories) name a cluster, and how many are kept as its top terms.
 NAME_TERMS = 3
 TOP_TERMS = 10

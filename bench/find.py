@@ -1,0 +1,87 @@
+"""Finding things in the map: clustering a layout and naming the clusters.
+
+Everything runs in this process, on the CPU."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from common import Row, attempt, fmt_n, fmt_time, timed
+from sklearn.metrics import adjusted_rand_score
+
+from nbprojector import Projector, clusters
+
+#: Blobs of the 2-D layout clustered, each with its own words.
+CLUSTER_BLOBS = 20
+WORDS_PER_BLOB = 3
+
+
+def blob_words(b: int) -> list[str]:
+    """Blob b's own words, letters only (the vectorizer reads words of letters): 'aaax'..."""
+    return [chr(ord("a") + b) * 3 + chr(ord("x") + w) for w in range(WORDS_PER_BLOB)]
+
+
+def layout_with_texts(n: int, seed: int = 0) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """A 2-D layout of ``CLUSTER_BLOBS`` separated Gaussian blobs (as t-SNE / UMAP draw
+    clusters), a text per point made of its blob's words and words every blob shares, and
+    each point's blob."""
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-60, 60, size=(CLUSTER_BLOBS, 2)).astype(np.float32)
+    blob = rng.integers(0, CLUSTER_BLOBS, n)
+    coords = means[blob] + rng.standard_normal((n, 2), dtype=np.float32)
+    own = np.array([" ".join(blob_words(b)) for b in range(CLUSTER_BLOBS)], dtype=object)
+    shared = np.array(["the usual text", "some common words"], dtype=object)
+    texts = pd.Series(own[blob] + " " + shared[rng.integers(0, 2, n)])
+    return coords, texts, blob
+
+
+def cluster_rows(sizes: list[int]) -> list[Row]:
+    """clusters.cluster (HDBSCAN, then class-based TF-IDF names from a text column) on a 2-D
+    layout at each size: the time, how many clusters, agreement with the blobs."""
+    out: list[Row] = []
+    for n in sizes:
+        coords, texts, blob = layout_with_texts(n)
+        fit = min(n, clusters.MAX_FIT_POINTS)
+        seconds, found = timed(lambda c=coords, t=texts: clusters.cluster(c, t))
+        named = sum(
+            set(name.split(", ")) == set(blob_words(b))
+            for name, b in zip(
+                found.table["name"],
+                [np.bincount(blob[found.labels == c]).argmax() for c in found.table["id"]],
+                strict=True,
+            )
+        )
+        ari = adjusted_rand_score(blob, found.labels)
+        sampled = ("" if fit == n else
+                   f"HDBSCAN on a {fmt_n(fit)} sample, the rest by nearest sampled point; ")
+        out.append(Row(
+            "cluster a 2D layout and name the clusters", f"{fmt_n(n)} points", fmt_time(seconds),
+            f"{sampled}{len(found.table)} clusters of {CLUSTER_BLOBS} blobs (adjusted Rand "
+            f"{ari:.3f}), {named} named by exactly their blob's words; "
+            f"{int((found.labels == clusters.NOISE).sum())} unclustered",
+        ))  # fmt: skip
+    return out
+
+
+def widget_cluster_rows(sizes: list[int]) -> list[Row]:
+    """p.cluster() end to end: the 2-D layout shown clustered and named, the names written
+    into the metadata's ``cluster`` column (one undo step) and the names' trait."""
+    out: list[Row] = []
+    for n in sizes:
+        coords, texts, _ = layout_with_texts(n)
+        p = Projector(coords, {"text": texts}, color_by="")
+        p.project("pca", components=(1, 2))
+        seconds, table = timed(lambda p=p: p.cluster("text"))
+        out.append(Row(
+            "p.cluster() on the 2D layout shown", f"{fmt_n(n)} points", fmt_time(seconds),
+            f"{len(table)} clusters; the cluster column written and the names sent",
+        ))  # fmt: skip
+    return out
+
+
+def run(quick: bool) -> list[Row]:
+    rows: list[Row] = []
+    sizes = [100_000] if quick else [100_000, 1_000_000]
+    attempt(rows, "cluster a 2D layout", lambda: cluster_rows(sizes))
+    attempt(rows, "p.cluster()", lambda: widget_cluster_rows(sizes))
+    return rows
