@@ -1,7 +1,7 @@
 // The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
 // trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 
-export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "annotate", "edit"] as const;
+export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "cluster", "annotate", "edit"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What the page sends with each kind of request. */
@@ -30,6 +30,8 @@ export interface Payloads {
   snapshot: SnapshotPayload;
   /** rebuild the image atlases for a texture limit */
   atlas: AtlasPayload;
+  /** cluster the points shown and name them */
+  cluster: ClusterPayload;
   /** label the selected points in a column */
   annotate: AnnotatePayload;
   /** undo or redo the last edit of the metadata */
@@ -50,6 +52,7 @@ export interface Results {
   bookmark: BookmarkResult;
   snapshot: SnapshotResult;
   atlas: AtlasResult;
+  cluster: ClusterResult;
   annotate: AnnotateResult;
   edit: EmptyResult;
 }
@@ -68,6 +71,7 @@ export const BUFFERS_IN = {
   bookmark: [{"name": "file", "dtype": "uint8", "optional": true}],
   snapshot: [{"name": "png", "dtype": "uint8", "optional": true}],
   atlas: [],
+  cluster: [],
   annotate: [],
   edit: [],
 } as const;
@@ -86,6 +90,7 @@ export const BUFFERS_OUT = {
   bookmark: [],
   snapshot: [],
   atlas: [],
+  cluster: [],
   annotate: [],
   edit: [],
 } as const;
@@ -236,6 +241,22 @@ export interface AtlasPayload {
   max_texture_size: number;
 }
 
+export type ClusterPayload = RunClustering | RenameCluster;
+
+/** Cluster the points shown in the background; the ``clustering`` trait says the rest. */
+export interface RunClustering {
+  action: "run";
+  /** The metadata column that names the clusters (default: the labels shown). */
+  column?: string;
+  space?: "layout" | "original";
+}
+
+export interface RenameCluster {
+  action: "rename";
+  id: number;
+  name: string;
+}
+
 /** "Label selection as": every selected point gets ``value`` in ``column`` (made when
  * missing). The page sends text; a column of numbers takes it as a number; null clears. */
 export interface AnnotatePayload {
@@ -319,6 +340,11 @@ export interface AtlasResult {
   atlases: number;
 }
 
+export interface ClusterResult {
+  /** "running" while a clustering runs in the background; "done" after a rename. */
+  state: "running" | "done";
+}
+
 export interface AnnotateResult {
   /** How many points were labelled. */
   count: number;
@@ -368,6 +394,25 @@ export interface Progress {
   n_iter?: number;
   fraction?: number | null;
   error?: string;
+}
+
+/** One cluster's name on the map. */
+export interface ClusterName {
+  id: number;
+  name: string;
+  size: number;
+  /** The member point the name is drawn at (nearest the cluster's centre). */
+  anchor: number;
+}
+
+/** The widget's ``clustering`` trait: the last clustering and the names drawn. */
+export interface ClusteringState {
+  state?: "idle" | "running" | "done" | "failed";
+  message?: string;
+  error?: string;
+  /** The metadata column holding each point's cluster name. */
+  column?: string;
+  names?: ClusterName[];
 }
 
 /** One entry of the widget's ``columns`` trait. */

@@ -4,8 +4,9 @@
 import { bytes, float32s, Labels, uint32s } from "./codecs";
 import type { Model } from "./model";
 import { write } from "./model";
-import type { Progress, Projection } from "./protocol";
+import type { ClusteringState, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
+import { ClusterNameLayer } from "./scene/clusterNames";
 import { LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
 import { RegionTool } from "./scene/regions";
@@ -14,6 +15,7 @@ import { Stage } from "./scene/stage";
 import { applyThemeAttributes, watchHostTheme } from "./theme";
 import type { Ctx } from "./context";
 import { bookmarksPanel } from "./ui/bookmarksPanel";
+import { clustersPanel, editClusterName } from "./ui/clustersPanel";
 import { dataPanel } from "./ui/dataPanel";
 import { displayPanel } from "./ui/display";
 import { h } from "./dom";
@@ -46,6 +48,7 @@ export class ProjectorView {
   private inspect: InspectState;
   private regions: RegionTool;
   private labelLayer: LabelLayer;
+  private clusterNames: ClusterNameLayer;
   private tools: ViewTools;
   private stopThemeWatch: () => void;
   private background = "";
@@ -68,7 +71,7 @@ export class ProjectorView {
     this.status = h("div", { class: "nbp-status" });
     this.inspect = new InspectState(this.ctx);
     this.inspect.labelOf = (i) => this.labels.get(i);
-    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), bookmarksPanel(this.ctx));
+    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), clustersPanel(this.ctx), bookmarksPanel(this.ctx));
     const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx, this.inspect));
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
@@ -97,6 +100,12 @@ export class ProjectorView {
     });
     this.resizeObserver.observe(canvasBox);
     this.labelLayer = new LabelLayer(canvasBox);
+    this.clusterNames = new ClusterNameLayer(canvasBox);
+    // A double-click on a cluster's name edits it in place.
+    this.stage.canvas.addEventListener("dblclick", (e) => {
+      const name = this.clusterNames.at(e.offsetX, e.offsetY);
+      if (name) editClusterName(this.ctx, canvasBox, name);
+    });
     this.regions = new RegionTool(this.stage, canvasBox, {
       isHidden: this.isHidden,
       pickRadius: () => this.pickRadius(),
@@ -125,6 +134,7 @@ export class ProjectorView {
     this.listen("change:point_size", () => this.applySizes());
     this.listen("change:label_size", () => this.stage.requestFrame());
     this.listen("change:all_labels", () => this.stage.requestFrame());
+    this.listen("change:clustering", () => this.stage.requestFrame());
     this.listen("change:camera", () => this.stage.setCameraState(model.get("camera")));
     for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible"]) {
       this.listen(`change:${trait}`, () => this.updateStatus());
@@ -282,6 +292,14 @@ export class ProjectorView {
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
+    this.clusterNames.draw({
+      names: ((this.model.get("clustering") ?? {}) as ClusteringState).names ?? [],
+      screen: () => this.stage.screenPositions(),
+      isHidden: this.isHidden,
+      fontPx: Math.max(16, 1.5 * (this.model.get("label_size") ?? 12)),
+      color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
+      halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
+    });
   }
 
   private isHidden = (i: number) => (this.stage.points.flags(i) & HIDDEN) !== 0;
@@ -401,6 +419,8 @@ export class ProjectorView {
       lastRegion: () => this.regions.last,
       /** The labels drawn by the last frame: [index, x, y, w, h] in canvas CSS px. */
       labelsPlaced: () => this.labelLayer.placed.map((p) => [p.i, p.x, p.y, p.w, p.h]),
+      /** The cluster names drawn by the last frame: {id, name, x, y, w, h} in canvas CSS px. */
+      clusterNames: () => this.clusterNames.placed.map((p) => ({ ...p })),
       /** Images: {state: "drawn" | "dots" | "loading" | ..., atlases, maxTextureSize, ...}. */
       images: () => this.sprites.info(),
       /** Pretend this page's textures are at most `limit` px (null: the GPU's own limit). */
@@ -416,6 +436,7 @@ export class ProjectorView {
     this.tools.dispose();
     this.stopThemeWatch();
     this.labelLayer.dispose();
+    this.clusterNames.dispose();
     this.sprites.dispose();
     this.stage.dispose();
     this.root.remove();

@@ -177,6 +177,25 @@ class LoadBookmarks(TypedDict):
 BookmarkPayload = AddBookmark | RestoreBookmark | RenameBookmark | DeleteBookmark | LoadBookmarks
 
 
+class RunClustering(TypedDict):
+    """Cluster the points shown in the background; the ``clustering`` trait says the rest."""
+
+    action: Literal["run"]
+    #: The metadata column that names the clusters (default: the labels shown).
+    column: NotRequired[str]
+    space: NotRequired[Literal["layout", "original"]]
+
+
+class RenameCluster(TypedDict):
+    action: Literal["rename"]
+    id: int
+    name: str
+
+
+#: The Clusters button and a cluster's name edited on the map, told apart by ``action``.
+ClusterPayload = RunClustering | RenameCluster
+
+
 class AnnotatePayload(TypedDict):
     """"Label selection as": every selected point gets ``value`` in ``column`` (made when
     missing). The page sends text; a column of numbers takes it as a number; null clears."""
@@ -241,6 +260,11 @@ class NeighborsResult(TypedDict):
     space: Literal["original", "spherized"]
     #: Whether buffer 2 holds the angles (cosine only).
     angles: bool
+
+
+class ClusterResult(TypedDict):
+    #: "running" while a clustering runs in the background; "done" after a rename.
+    state: Literal["running", "done"]
 
 
 class AnnotateResult(TypedDict):
@@ -340,6 +364,7 @@ PROTOCOL: dict[str, Kind] = {
         buffers_in=(Buffer("png", "uint8", optional=True),),
     ),
     "atlas": Kind(AtlasPayload, AtlasResult, "rebuild the image atlases for a texture limit"),
+    "cluster": Kind(ClusterPayload, ClusterResult, "cluster the points shown and name them"),
     "annotate": Kind(AnnotatePayload, AnnotateResult, "label the selected points in a column"),
     "edit": Kind(EditPayload, EmptyResult, "undo or redo the last edit of the metadata"),
 }  # fmt: skip

@@ -60,6 +60,27 @@ class Progress(TypedDict):
     error: NotRequired[str]
 
 
+class ClusterName(TypedDict):
+    """One cluster's name on the map."""
+
+    id: int
+    name: str
+    size: int
+    #: The member point the name is drawn at (nearest the cluster's centre).
+    anchor: int
+
+
+class ClusteringState(TypedDict):
+    """The widget's ``clustering`` trait: the last clustering and the names drawn."""
+
+    state: NotRequired[Literal["idle", "running", "done", "failed"]]
+    message: NotRequired[str]
+    error: NotRequired[str]
+    #: The metadata column holding each point's cluster name.
+    column: NotRequired[str]
+    names: NotRequired[list[ClusterName]]
+
+
 class Column(TypedDict):
     """One entry of the widget's ``columns`` trait."""
 

@@ -25,6 +25,7 @@ from ..jobs import Job
 from ..metadata import describe_columns
 from .annotations import Annotations
 from .bookmark_list import BookmarkList
+from .cluster_names import ClusterNames
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
 from .inspector import Inspector
 from .projections import Projections
@@ -91,6 +92,11 @@ class Projector(anywidget.AnyWidget):
         read_only=True,
         help="The table's edits: {undo, redo (steps available), next_undo, next_redo, editable "
         "(the columns that take annotations)}",
+    ).tag(sync=True)
+    clustering = t.Dict(
+        read_only=True,
+        help="The last clustering: {state, message, names: [{id, name, size, anchor}]}; each "
+        "name is drawn at its anchor point",
     ).tag(sync=True)
     bookmarks: t.List[dict[str, Any]] = t.List(
         read_only=True, help="One summary per bookmark, in order"
@@ -167,12 +173,13 @@ class Projector(anywidget.AnyWidget):
         self._projections = Projections(self, self._view, LocalCompute())
         self._inspector = Inspector(self, self._view, self._projections)
         self._annotations = Annotations(self, self._view)
+        self._cluster_names = ClusterNames(self, self._view, self._annotations)
         self._bookmarks = BookmarkList(self, self._view, self._projections, self._annotations)
         self._images = Images(self, data)
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
             handlers(self._projections, self._inspector, self._bookmarks, self._images,
-                     self._snapshots, self._annotations),
+                     self._snapshots, self._cluster_names, self._annotations),
             lambda content, buffers: self.send(content, buffers),
         )  # fmt: skip
         super().__init__(height=height, **kwargs)
@@ -234,6 +241,50 @@ class Projector(anywidget.AnyWidget):
         (UTC), ``action``, ``column``, ``indices``, ``old`` and ``new`` (values per index)
         and ``created`` (the edit made the column)."""
         return self._annotations.log()
+
+    # ---------------------------------------------------------------- clusters
+
+    def cluster(
+        self,
+        column: str | None = None,
+        *,
+        space: str = "layout",
+        naming: str = "auto",
+        min_cluster_size: int | None = None,
+        min_samples: int | None = None,
+    ) -> pd.DataFrame:
+        """Find the clusters of the points shown (HDBSCAN), name them, and draw the names.
+
+        Each point's cluster name goes into the metadata column ``cluster`` ("unclustered"
+        for noise and for points not shown), so colour, search and isolate work on it;
+        :meth:`undo` takes it back. Run it again after a new layout or an isolate.
+
+        Args:
+            column: the metadata column that names the clusters (default: ``label_by``):
+                free text by the terms most specific to each cluster (class-based TF-IDF),
+                categories by their most frequent value.
+            space: "layout" (the coordinates shown) or "original" (the embedding's
+                vectors; up to 20,000 points).
+            naming: "auto", "terms" or "category": how ``column`` names the clusters.
+            min_cluster_size: the smallest cluster (default: 0.5% of the points, at least 5).
+            min_samples: HDBSCAN's density smoothing (default: min(min_cluster_size, 10)).
+
+        Returns:
+            :attr:`clusters`.
+        """
+        options = {"naming": naming, "min_cluster_size": min_cluster_size,
+                   "min_samples": min_samples}  # fmt: skip
+        return self._cluster_names.run(column, space, options)
+
+    @property
+    def clusters(self) -> pd.DataFrame:
+        """The last clustering: one row per cluster with ``id``, ``name``, ``size``,
+        ``top_terms`` and ``centre`` (mean position in the space clustered)."""
+        return self._cluster_names.table()
+
+    def rename_cluster(self, cluster_id: int, name: str) -> None:
+        """Rename a cluster: in the ``cluster`` column and on the map (one undo step)."""
+        self._cluster_names.rename(cluster_id, name)
 
     @property
     def coordinates(self) -> np.ndarray:
@@ -550,6 +601,10 @@ class Projector(anywidget.AnyWidget):
     @t.observe("max_texture_size")
     def _max_texture_size_changed(self, _change: dict[str, Any]) -> None:
         self._images.send_atlases()
+
+    @t.observe("edits")
+    def _edits_changed(self, _change: dict[str, Any]) -> None:
+        self._cluster_names.table_changed()  # names drawn are the cluster column's
 
     @t.observe("_bookmark_file")
     def _bookmark_file_changed(self, change: dict[str, Any]) -> None:

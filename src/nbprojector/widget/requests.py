@@ -20,6 +20,7 @@ import traitlets as t
 from .. import protocol
 from .annotations import Annotations
 from .bookmark_list import BookmarkList
+from .cluster_names import ClusterNames
 from .images import Images
 from .inspector import Inspector
 from .projections import Projections
@@ -44,6 +45,7 @@ def handlers(
     bookmarks: BookmarkList,
     images: Images,
     snapshots: Snapshots,
+    cluster_names: ClusterNames,
     annotations: Annotations,
 ) -> dict[str, Handler]:
     """Every request kind the page may send, and the method that answers it."""
@@ -60,6 +62,7 @@ def handlers(
         "bookmark": bookmarks.handle,  # {action: add | restore | rename | delete | load}
         "snapshot": snapshots.handle,  # {token, width, height} + the PNG for save_png
         "atlas": images.handle_atlas,  # {max_texture_size}: the page's WebGL limit
+        "cluster": cluster_names.handle,  # {action: run | rename}: clusters named on the map
         "annotate": annotations.handle_annotate,  # {column, value}: label the selection
         "edit": annotations.handle_edit,  # {action: undo | redo}: the table's edits
     }
