@@ -79,9 +79,35 @@ def widget_cluster_rows(sizes: list[int]) -> list[Row]:
     return out
 
 
+def annotate_rows(n: int) -> list[Row]:
+    """p.annotate on half the points of a text column the view colours and labels by, then
+    p.undo(): each step rewrites the column, the colours, the legend and the labels."""
+    rng = np.random.default_rng(0)
+    emb = rng.standard_normal((n, 16), dtype=np.float32)
+    words = np.array([f"word{i}" for i in range(20)], dtype=object)
+    p = Projector(emb, {"label": words[rng.integers(0, 20, n)]}, color_by="label")
+    half = rng.permutation(n)[: n // 2]
+    before = p.metadata["label"].copy()
+    labelled, _ = timed(lambda: p.annotate(half, "label", "relabelled"))
+    undone, _ = timed(p.undo)
+    made, _ = timed(lambda: p.annotate(half, "reviewed", "yes"))
+    p.undo()
+    assert p.metadata["label"].equals(before) and "reviewed" not in p.metadata.columns
+    p.close()
+    return [
+        Row("p.annotate: relabel half the points (coloured and labelled by the column)",
+            f"{fmt_n(n)} points", fmt_time(labelled), f"{fmt_n(len(half))} points edited"),
+        Row("p.undo() of that edit", f"{fmt_n(n)} points", fmt_time(undone),
+            "the column, colours, legend and labels put back exactly"),
+        Row("p.annotate into a new column", f"{fmt_n(n)} points", fmt_time(made),
+            f"{fmt_n(len(half))} points; the others missing"),
+    ]  # fmt: skip
+
+
 def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
     sizes = [100_000] if quick else [100_000, 1_000_000]
     attempt(rows, "cluster a 2D layout", lambda: cluster_rows(sizes))
     attempt(rows, "p.cluster()", lambda: widget_cluster_rows(sizes))
+    attempt(rows, "annotate and undo", lambda: annotate_rows(100_000))
     return rows
