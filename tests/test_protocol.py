@@ -118,7 +118,7 @@ def test_every_kind_has_a_payload_a_result_and_a_description():
     assert set(protocol.REQUESTS) == set(protocol.KINDS) == set(protocol.PROTOCOL)
     assert protocol.KINDS == ("project", "cancel", "pause", "resume", "row", "count",
                               "search", "neighbors", "isolate", "bookmark", "snapshot",
-                              "atlas", "cluster", "annotate", "edit")  # fmt: skip
+                              "atlas", "find", "cluster", "annotate", "edit")  # fmt: skip
     for kind, spec in protocol.PROTOCOL.items():
         assert spec.doc and spec.result is not None, kind
 
@@ -172,7 +172,8 @@ def test_every_kind_is_served_by_the_widget():
         "count": {"query": "w1"}, "search": {"query": "w1"},
         "neighbors": {"index": 0, "k": 5}, "isolate": {"show_all": True},
         "bookmark": {"action": "add", "name": "b"}, "snapshot": {"token": "none"},
-        "atlas": {"max_texture_size": 4096}, "cluster": {"action": "run"},
+        "atlas": {"max_texture_size": 4096}, "find": {"query": ""},
+        "cluster": {"action": "run"},
         "annotate": {"column": "topic", "value": "x"}, "edit": {"action": "undo"},
     }  # fmt: skip
     assert set(payloads) == set(protocol.KINDS)

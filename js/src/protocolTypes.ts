@@ -1,7 +1,7 @@
 // The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
 // trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 
-export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "cluster", "annotate", "edit"] as const;
+export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "find", "cluster", "annotate", "edit"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What the page sends with each kind of request. */
@@ -30,6 +30,8 @@ export interface Payloads {
   snapshot: SnapshotPayload;
   /** rebuild the image atlases for a texture limit */
   atlas: AtlasPayload;
+  /** search by meaning with the embedding's encoder */
+  find: FindPayload;
   /** cluster the points shown and name them */
   cluster: ClusterPayload;
   /** label the selected points in a column */
@@ -52,6 +54,7 @@ export interface Results {
   bookmark: BookmarkResult;
   snapshot: SnapshotResult;
   atlas: AtlasResult;
+  find: FindResult;
   cluster: ClusterResult;
   annotate: AnnotateResult;
   edit: EmptyResult;
@@ -71,6 +74,7 @@ export const BUFFERS_IN = {
   bookmark: [{"name": "file", "dtype": "uint8", "optional": true}],
   snapshot: [{"name": "png", "dtype": "uint8", "optional": true}],
   atlas: [],
+  find: [],
   cluster: [],
   annotate: [],
   edit: [],
@@ -90,6 +94,7 @@ export const BUFFERS_OUT = {
   bookmark: [],
   snapshot: [],
   atlas: [],
+  find: [],
   cluster: [],
   annotate: [],
   edit: [],
@@ -241,6 +246,14 @@ export interface AtlasPayload {
   max_texture_size: number;
 }
 
+/** Search by meaning: encode ``query`` with the embedding's encoder (an empty query
+ * clears the last search). The answer comes at once; the ``find`` trait says the rest. */
+export interface FindPayload {
+  query: string;
+  k?: number;
+  metric?: Metric;
+}
+
 export type ClusterPayload = RunClustering | RenameCluster;
 
 /** Cluster the points shown in the background; the ``clustering`` trait says the rest. */
@@ -340,6 +353,11 @@ export interface AtlasResult {
   atlases: number;
 }
 
+export interface FindResult {
+  /** "running" while the encoder runs in the background; "idle" after a clear. */
+  state: "running" | "idle";
+}
+
 export interface ClusterResult {
   /** "running" while a clustering runs in the background; "done" after a rename. */
   state: "running" | "done";
@@ -394,6 +412,28 @@ export interface Progress {
   n_iter?: number;
   fraction?: number | null;
   error?: string;
+}
+
+/** Where a search by meaning put its query in the layout shown. */
+export interface QueryMarker {
+  /** Page coordinates, as the points' positions (the unit cube). */
+  position: number[];
+  /** "exact projection" (PCA) or "distance-weighted mean of its neighbours". */
+  how: string;
+  /** The layout's method. */
+  method: string;
+}
+
+/** The widget's ``find`` trait: the last search by meaning (the points found are in
+ * ``_found`` / ``_found_distances``). */
+export interface FindState {
+  state?: "idle" | "running" | "done" | "failed";
+  message?: string;
+  query?: string;
+  count?: number;
+  metric?: string;
+  error?: string;
+  marker?: QueryMarker;
 }
 
 /** One cluster's name on the map. */

@@ -4,11 +4,12 @@
 import { bytes, float32s, Labels, uint32s } from "./codecs";
 import type { Model } from "./model";
 import { write } from "./model";
-import type { ClusteringState, Progress, Projection } from "./protocol";
+import type { ClusteringState, FindState, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
 import { ClusterNameLayer } from "./scene/clusterNames";
 import { LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
+import { QueryMarker } from "./scene/queryMarker";
 import { RegionTool } from "./scene/regions";
 import { SpriteLayer } from "./scene/sprites";
 import { Stage } from "./scene/stage";
@@ -46,6 +47,7 @@ export class ProjectorView {
   private ctx: Ctx;
   private layoutVersion = 0;
   private inspect: InspectState;
+  private queryMarker!: QueryMarker;
   private regions: RegionTool;
   private labelLayer: LabelLayer;
   private clusterNames: ClusterNameLayer;
@@ -140,6 +142,9 @@ export class ProjectorView {
       this.listen(`change:${trait}`, () => this.updateStatus());
     }
     this.sprites = new SpriteLayer(this.stage, this.ctx);
+    this.queryMarker = new QueryMarker(window.devicePixelRatio || 1);
+    this.stage.add(this.queryMarker.object);
+    this.listen("change:find", () => this.applyQueryMarker());
     this.inspect.thumbnailOf = (i, px) => this.sprites.thumbnail(i, px);
     (this.root as any).__nbp = this.testHandle();
 
@@ -154,6 +159,16 @@ export class ProjectorView {
     this.stage.resize();
     this.stage.setCameraState(model.get("camera"));
     this.updateStatus();
+    this.applyQueryMarker();
+  }
+
+  /** The marker of the last search by meaning, where Python placed it in this layout. */
+  private applyQueryMarker(): void {
+    const find: FindState = this.model.get("find") ?? {};
+    const marker = find.state === "done" ? find.marker : undefined;
+    this.queryMarker.place(marker ? marker.position : null);
+    this.root.dataset.queryMarker = marker ? marker.how : ""; // for tests: drawn, and how placed
+    this.stage.requestFrame();
   }
 
   private listen(event: string, callback: () => void): void {
@@ -390,6 +405,13 @@ export class ProjectorView {
         return [box.left + p[0], box.top + p[1]];
       },
       positions: () => Array.from(this.stage.points.target),
+      /** The query marker's position on the page (client px), or null when not drawn. */
+      queryMarker: () => {
+        if (!this.queryMarker.visible) return null;
+        const p = this.stage.screenOf(this.queryMarker.object.geometry.getAttribute("position").array);
+        const box = this.stage.canvas.getBoundingClientRect();
+        return [box.left + p[0], box.top + p[1]];
+      },
       /** Send any request, well formed or not, and report Python's reply (protocol tests). */
       request: (kind: string, payload: unknown) =>
         this.rpc.requestUnchecked(kind, payload).then(

@@ -45,11 +45,30 @@ def normalize_positions(coords: np.ndarray, rows: np.ndarray | None = None) -> n
     fitted = coords if rows is None else coords[rows]
     if len(fitted) == 0:
         return out
+    centre, scale = _fit(fitted)
+    out[:, :dims] = (coords - centre) * scale
+    return out
+
+
+def _fit(fitted: np.ndarray) -> tuple[np.ndarray, float]:
+    """The centre and scale that fit ``fitted`` into [-1, 1] (one scale for every axis)."""
     lo, hi = fitted.min(axis=0), fitted.max(axis=0)
     centre = (lo + hi) / 2
     half = float((hi - lo).max()) / 2
-    scale = 1.0 / half if half > 0 else 1.0
-    out[:, :dims] = (coords - centre) * scale
+    return centre, (1.0 / half if half > 0 else 1.0)
+
+
+def normalize_point(point: np.ndarray, coords: np.ndarray, rows: np.ndarray | None = None
+                    ) -> np.ndarray:  # fmt: skip
+    """One point in layout units -> float32 (3,) page position, moved and scaled exactly as
+    :func:`normalize_positions` moves and scales ``coords``."""
+    coords = np.asarray(coords, dtype=np.float32)
+    fitted = coords if rows is None else coords[rows]
+    out = np.zeros(3, dtype=np.float32)
+    if len(fitted) == 0:
+        return out
+    centre, scale = _fit(fitted)
+    out[: coords.shape[1]] = (np.asarray(point, dtype=np.float32) - centre) * scale
     return out
 
 

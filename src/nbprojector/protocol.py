@@ -139,6 +139,15 @@ class NeighborsPayload(TypedDict):
     spherize: NotRequired[bool | None]
 
 
+class FindPayload(TypedDict):
+    """Search by meaning: encode ``query`` with the embedding's encoder (an empty query
+    clears the last search). The answer comes at once; the ``find`` trait says the rest."""
+
+    query: str
+    k: NotRequired[int]
+    metric: NotRequired[Metric]
+
+
 class IsolatePayload(TypedDict):
     #: Show every point again; otherwise isolate the indices in buffer 0 (or the selection).
     show_all: NotRequired[bool]
@@ -262,6 +271,11 @@ class NeighborsResult(TypedDict):
     angles: bool
 
 
+class FindResult(TypedDict):
+    #: "running" while the encoder runs in the background; "idle" after a clear.
+    state: Literal["running", "idle"]
+
+
 class ClusterResult(TypedDict):
     #: "running" while a clustering runs in the background; "done" after a rename.
     state: Literal["running", "done"]
@@ -364,6 +378,7 @@ PROTOCOL: dict[str, Kind] = {
         buffers_in=(Buffer("png", "uint8", optional=True),),
     ),
     "atlas": Kind(AtlasPayload, AtlasResult, "rebuild the image atlases for a texture limit"),
+    "find": Kind(FindPayload, FindResult, "search by meaning with the embedding's encoder"),
     "cluster": Kind(ClusterPayload, ClusterResult, "cluster the points shown and name them"),
     "annotate": Kind(AnnotatePayload, AnnotateResult, "label the selected points in a column"),
     "edit": Kind(EditPayload, EmptyResult, "undo or redo the last edit of the metadata"),

@@ -60,6 +60,30 @@ class Progress(TypedDict):
     error: NotRequired[str]
 
 
+class QueryMarker(TypedDict):
+    """Where a search by meaning put its query in the layout shown."""
+
+    #: Page coordinates, as the points' positions (the unit cube).
+    position: list[float]
+    #: "exact projection" (PCA) or "distance-weighted mean of its neighbours".
+    how: str
+    #: The layout's method.
+    method: str
+
+
+class FindState(TypedDict):
+    """The widget's ``find`` trait: the last search by meaning (the points found are in
+    ``_found`` / ``_found_distances``)."""
+
+    state: NotRequired[Literal["idle", "running", "done", "failed"]]
+    message: NotRequired[str]
+    query: NotRequired[str]
+    count: NotRequired[int]
+    metric: NotRequired[str]
+    error: NotRequired[str]
+    marker: NotRequired[QueryMarker]
+
+
 class ClusterName(TypedDict):
     """One cluster's name on the map."""
 

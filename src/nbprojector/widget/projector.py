@@ -26,6 +26,7 @@ from ..metadata import describe_columns
 from .annotations import Annotations
 from .bookmark_list import BookmarkList
 from .cluster_names import ClusterNames
+from .finder import Finder
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
 from .inspector import Inspector
 from .projections import Projections
@@ -54,6 +55,9 @@ class Projector(anywidget.AnyWidget):
             (left to right, top to bottom; any number of columns, the last row may be
             incomplete).
         show_images: draw images (default when images are given) or dots.
+        encoder: a function ``fn(texts: list[str]) -> (len(texts), D)`` array in the
+            embedding's space (a sentence-transformers model's ``encode``, a wrapped API
+            client), or a dict ``{embedding name: fn}``; enables search by meaning.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -74,6 +78,8 @@ class Projector(anywidget.AnyWidget):
     _selection = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 indices, sorted
     _atlases = t.List(t.Bytes(), read_only=True).tag(sync=True)  # one PNG per image atlas
     _bookmark_file = t.Bytes(b"").tag(sync=True)  # the JSON file of every bookmark, UTF-8
+    _found = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32: search by meaning, nearest first
+    _found_distances = t.Bytes(b"").tag(sync=True, **BINARY)  # float32, one per _found
 
     # Small JSON: panel contents (written by Python).
     n_points = t.Int(0, read_only=True).tag(sync=True)
@@ -85,6 +91,12 @@ class Projector(anywidget.AnyWidget):
     ).tag(sync=True)
     progress = t.Dict(read_only=True, help="What is running: {state, message, ...}").tag(sync=True)
     embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
+    encoders = t.List(
+        t.Unicode(), read_only=True, help="The embeddings that have an encoder (search by meaning)"
+    ).tag(sync=True)
+    find = t.Dict(
+        read_only=True, help="The last search by meaning: {state, message, query, marker...}"
+    ).tag(sync=True)
     methods = t.Dict(
         read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
     ).tag(sync=True)
@@ -159,6 +171,7 @@ class Projector(anywidget.AnyWidget):
         images: Any = None,
         single_image_dim: tuple[int, int] | None = None,
         show_images: bool | None = None,
+        encoder: Any = None,
         **kwargs: Any,
     ) -> None:
         data = Dataset.from_inputs(emb, meta)
@@ -172,6 +185,7 @@ class Projector(anywidget.AnyWidget):
         self._view = ViewState(self, data)
         self._projections = Projections(self, self._view, LocalCompute())
         self._inspector = Inspector(self, self._view, self._projections)
+        self._finder = Finder(self, self._view, self._projections, self._inspector, encoder)
         self._annotations = Annotations(self, self._view)
         self._cluster_names = ClusterNames(self, self._view, self._annotations)
         self._bookmarks = BookmarkList(self, self._view, self._projections, self._annotations)
@@ -179,12 +193,13 @@ class Projector(anywidget.AnyWidget):
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
             handlers(self._projections, self._inspector, self._bookmarks, self._images,
-                     self._snapshots, self._cluster_names, self._annotations),
+                     self._snapshots, self._finder, self._cluster_names, self._annotations),
             lambda content, buffers: self.send(content, buffers),
         )  # fmt: skip
         super().__init__(height=height, **kwargs)
         self.set_trait("methods", self._projections.methods())
         self.set_trait("embeddings", list(data.embeddings))
+        self.set_trait("encoders", self._finder.embeddings_with_encoder)
         self.set_trait("columns", describe_columns(data.table))
         self.set_trait("n_points", data.n_points)
         self._annotations.publish()
@@ -329,34 +344,60 @@ class Projector(anywidget.AnyWidget):
 
     # ---------------------------------------------------------------- inspector
 
-    def search(self, query: str, column: str | None = None, regex: bool = False) -> np.ndarray:
-        """Select every point whose ``column`` contains ``query`` and return their indices.
+    def search(
+        self,
+        query: str,
+        column: str | None = None,
+        regex: bool = False,
+        *,
+        by: str = "text",
+        k: int = 100,
+    ) -> np.ndarray:
+        """Select every point whose ``column`` contains ``query`` and return their indices;
+        with ``by="meaning"``, select the ``k`` points nearest to the encoded ``query``.
 
         Args:
             query: text to find, case-insensitive; with ``regex=True`` a Python regular
                 expression searched anywhere in the value (anchor it with ``^`` / ``$``).
             column: the metadata column to search (default: the ``label_by`` column).
             regex: treat ``query`` as a regular expression.
+            by: "text" (match the column's values) or "meaning" (encode ``query`` with the
+                embedding's encoder and find its nearest points by cosine distance; the
+                query is drawn as a marker in the layout, see :attr:`find`).
+            k: how many points ``by="meaning"`` finds.
 
         Returns:
-            Sorted int64 indices of the matches (only points shown, once isolated); they
-            also become the selection.
+            Sorted int64 indices of the matches (only points shown, once isolated); with
+            ``by="meaning"`` the ``k`` nearest, nearest first. They become the selection.
 
         Raises:
-            ValueError: unknown column, empty query, or an invalid regular expression.
+            ValueError: unknown column, empty query, an invalid regular expression, no
+                encoder, or an encoder that fails or returns the wrong shape.
         """
+        if by == "meaning":
+            if column is not None or regex:
+                raise ValueError("column and regex apply to by='text' only")
+            return self._finder.search(query, k)
+        if by != "text":
+            raise ValueError(f"by must be 'text' or 'meaning', got {by!r}")
         return self._inspector.search(query, column, regex)
 
-    def neighbors(self, query: Any, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+    def neighbors(
+        self, query: Any, k: int = 10, metric: str = "cosine", *, encode: bool | None = None
+    ) -> pd.DataFrame:
         """The ``k`` nearest points to ``query``, exact, nearest first.
 
         Args:
             query: a point index (int), a label (a value of the ``label_by`` column, which
-                must name exactly one point), or a vector of the embedding's dimension.
-                An index or label leaves that point itself out of the result.
+                must name exactly one point), a vector of the embedding's dimension, or a
+                text that is no point's label, which the embedding's encoder turns into a
+                vector. An index or label leaves that point itself out of the result.
             k: how many neighbours; more than there are points gives all of them.
             metric: "cosine" (distance 1 - cosine similarity, plus the angle in degrees)
                 or "euclidean".
+            encode: True encodes ``query`` even when it is a label; False never encodes;
+                None (default) encodes a text that is no point's label when there is an
+                encoder.
 
         Returns:
             A DataFrame with columns ``index``, ``label``, ``distance`` and ``angle``
@@ -364,6 +405,8 @@ class Projector(anywidget.AnyWidget):
             say ``metric`` and ``space`` ("original" or "spherized", see ``spherize``).
             Once points are isolated, only the points shown are searched.
         """
+        if self._finder.wants_encoding(query, encode):
+            query = self._finder.encode([query])[0]
         return self._inspector.neighbors(query, k, metric)
 
     @property
@@ -553,6 +596,10 @@ class Projector(anywidget.AnyWidget):
             self._view.show(self._view.layouts[self.embedding])
         else:
             self._projections.show_first_layout()
+
+    @t.observe("projection")
+    def _projection_changed(self, _change: dict[str, Any]) -> None:
+        self._finder.relocate()  # the query's marker follows the layout shown
 
     @t.validate("label_by", "color_by")
     def _check_column(self, proposal: dict[str, Any]) -> str:

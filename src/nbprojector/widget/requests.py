@@ -21,6 +21,7 @@ from .. import protocol
 from .annotations import Annotations
 from .bookmark_list import BookmarkList
 from .cluster_names import ClusterNames
+from .finder import Finder
 from .images import Images
 from .inspector import Inspector
 from .projections import Projections
@@ -45,6 +46,7 @@ def handlers(
     bookmarks: BookmarkList,
     images: Images,
     snapshots: Snapshots,
+    finder: Finder,
     cluster_names: ClusterNames,
     annotations: Annotations,
 ) -> dict[str, Handler]:
@@ -62,6 +64,7 @@ def handlers(
         "bookmark": bookmarks.handle,  # {action: add | restore | rename | delete | load}
         "snapshot": snapshots.handle,  # {token, width, height} + the PNG for save_png
         "atlas": images.handle_atlas,  # {max_texture_size}: the page's WebGL limit
+        "find": finder.handle_find,  # {query, k?, metric?}: search by meaning, in a job
         "cluster": cluster_names.handle,  # {action: run | rename}: clusters named on the map
         "annotate": annotations.handle_annotate,  # {column, value}: label the selection
         "edit": annotations.handle_edit,  # {action: undo | redo}: the table's edits
