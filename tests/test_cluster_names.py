@@ -93,6 +93,25 @@ def test_rename_changes_the_column_and_the_names_and_undo_takes_it_back(blobs):
     p.undo()  # the clustering itself
     assert "cluster" not in p.metadata.columns
     assert p.clustering["names"] == []
+    assert p.clusters.empty
+    with pytest.raises(ValueError, match="no clusters shown"):
+        p.rename_cluster(first, "x")
+    p.redo()
+    assert p.clusters.name[0] == old
+
+
+def test_a_cluster_column_of_the_data_is_never_written_over(blobs):
+    emb, truth, meta = blobs
+    own = meta.assign(cluster=truth % 2)
+    p = Projector(emb, own, label_by="text")
+    table = p.cluster()
+    np.testing.assert_array_equal(p.metadata["cluster"], truth % 2)
+    assert p.clustering["column"] == "cluster (2)"
+    assert set(p.metadata["cluster (2)"]) == set(table.name)
+    p.rename_cluster(int(table.id[0]), "renamed")
+    assert (p.metadata["cluster (2)"] == "renamed").sum() == table["size"][0]
+    p.cluster()  # again: the same column, written over
+    assert list(p.metadata.columns) == ["text", "kind", "cluster", "cluster (2)"]
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ export class ProjectorView {
       onSelect: (indices, op) => this.inspect.select(indices, op),
     });
     toggleLeft.after(this.regions.toolbar);
-    this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, drawLabels: () => this.drawLabels() });
+    this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, clusterNames: this.clusterNames, drawLabels: () => this.drawLabels() });
     reset.before(...this.tools.elements);
     this.stopThemeWatch = watchHostTheme(() => this.applyTheme());
     this.inspect.onChange(() => {

@@ -4,6 +4,7 @@ fewer names zoomed out, renaming by double-click."""
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 from .harness import changed_share, notebook_fixture
 
@@ -117,3 +118,31 @@ def test_double_clicking_a_name_renames_the_cluster(nb):
     nb.py("p.undo()")
     nb.wait_for("h.clusterNames().some(n => n.name === arg)", target["name"])
     assert np.isfinite(target["x"])
+
+
+def png_of(nb, path) -> np.ndarray:
+    """p.save_png at scale 1, waited for between cells (where the kernel reads the page)."""
+    nb.py(f"png = p.save_png({str(path)!r}, scale=1)")
+    for _ in range(100):
+        if nb.py("print(png.done())").strip() == "True":
+            break
+        nb.page.wait_for_timeout(100)
+    nb.py("png.result()")
+    return np.asarray(Image.open(path).convert("RGB")).astype(int)
+
+
+def test_the_png_shows_the_names(nb, tmp_path):
+    nb.settle()
+    drawn = nb.handle("h.clusterNames()")
+    assert drawn
+    with_names = png_of(nb, tmp_path / "names.png")
+    nb.py("p.undo()")  # the clustering itself: no names any more
+    nb.wait_for("h.clusterNames().length === 0")
+    nb.settle()
+    without = png_of(nb, tmp_path / "none.png")
+    nb.py("p.redo()")
+    for box in drawn:
+        x, y, w, h = (round(box[k]) for k in ("x", "y", "w", "h"))
+        region = (slice(y, y + h), slice(x, x + w))
+        changed = (np.abs(with_names[region] - without[region]).max(axis=2) > 100).mean()
+        assert changed > 0.05, box["name"]

@@ -20,10 +20,11 @@ export function clustersPanel(ctx: Ctx): HTMLElement {
   });
 
   const update = () => {
-    const columns: Column[] = model.get("columns") ?? [];
-    const options = columns.filter((c) => c.name !== "cluster").map((c) => ({ value: c.name, label: c.name }));
-    setOptions(nameBy, [{ value: LABELS_SHOWN, label: "(the labels shown)" }, ...options], nameBy.value);
     const state = (model.get("clustering") ?? {}) as ClusteringState;
+    const columns: Column[] = model.get("columns") ?? [];
+    // The clusters' own column names nothing new.
+    const options = columns.filter((c) => c.name !== state.column).map((c) => ({ value: c.name, label: c.name }));
+    setOptions(nameBy, [{ value: LABELS_SHOWN, label: "(the labels shown)" }, ...options], nameBy.value);
     run.disabled = state.state === "running";
     status.dataset.state = state.state ?? "idle";
     status.textContent = state.state === "failed" ? `failed: ${state.error ?? state.message ?? ""}` : (state.message ?? "");

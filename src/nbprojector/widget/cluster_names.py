@@ -26,7 +26,8 @@ from .state import ViewState
 if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
     from .projector import Projector
 
-#: The metadata column that holds each point's cluster name.
+#: The metadata column that holds each point's cluster name ("cluster (2)" ... when the data
+#: brings a column of that name: it is the user's, never overwritten).
 COLUMN = "cluster"
 #: Clustering the original vectors (HDBSCAN in D dimensions) is offered up to this many points.
 MAX_ORIGINAL_POINTS = 20_000
@@ -43,6 +44,7 @@ class ClusterNames:
         self._runner = JobRunner()
         self._labels: np.ndarray | None = None  # cluster id per point (NOISE: none / not shown)
         self._table: pd.DataFrame | None = None
+        self._column: str | None = None  # the column the last clustering wrote
 
     # ---------------------------------------------------------------- Python API
 
@@ -55,7 +57,8 @@ class ClusterNames:
     def table(self) -> pd.DataFrame:
         """``p.clusters``: id, name, size, top_terms, centre (layout units or the original
         space, as clustered). Names are the ``cluster`` column's, so edits show here."""
-        if self._table is None:
+        if self._table is None or self._column not in self._view.table.columns:
+            # None yet, or the clustering was taken back (undo).
             return pd.DataFrame(columns=["id", "name", "size", "top_terms", "centre"])
         out = self._table.drop(columns="anchor").copy()
         out["name"] = self._current_names()
@@ -63,8 +66,8 @@ class ClusterNames:
 
     def rename(self, cluster_id: Any, name: Any) -> None:
         """Give cluster ``cluster_id`` the name ``name`` (in the column and on the map)."""
-        if self._table is None or self._labels is None:
-            raise ValueError("no clusters to rename yet: run p.cluster() first")
+        column = self._shown_column()
+        assert self._labels is not None and self._table is not None  # set with the column
         ids = [int(c) for c in self._table["id"]]
         if isinstance(cluster_id, bool) or not isinstance(cluster_id, (int, np.integer)) or \
                 int(cluster_id) not in ids:  # fmt: skip
@@ -77,7 +80,7 @@ class ClusterNames:
         if name in taken:
             raise ValueError(f"the name {name!r} is taken; give cluster {cluster_id} another")
         names[int(cluster_id)] = name
-        self._annotations.set_column(COLUMN, name_column(self._labels, names), "rename cluster")
+        self._annotations.set_column(column, name_column(self._labels, names), "rename cluster")
 
     # ---------------------------------------------------------------- the page
 
@@ -144,7 +147,7 @@ class ClusterNames:
         table = self._view.table
         if column is None:  # the labels shown, unless they are the clusters themselves
             column = self._widget.label_by
-            return None if column == COLUMN else column
+            return None if column == self._column else column
         if column not in table.columns:
             raise ClusterError(
                 f"unknown column {column!r} to name clusters by; choose one of "
@@ -161,20 +164,35 @@ class ClusterNames:
             message = (f"{len(names)} clusters of the {space}, {clustered} points in them; "
                        f"{int((labels == NOISE).sum())} unclustered")  # fmt: skip
             self._widget.set_trait("clustering", {"state": "running", "message": message})
-            self._annotations.set_column(COLUMN, name_column(labels, names), "cluster")
+            self._column = self._target_column()
+            self._annotations.set_column(self._column, name_column(labels, names), "cluster")
             self._publish("done", message)
+
+    def _target_column(self) -> str:
+        """``cluster``, or ``cluster (2)`` ... when a column of that name is not ours."""
+        taken = set(map(str, self._view.table.columns))
+        name, k = COLUMN, 1
+        while name in taken and name != self._column:  # ours (or none): written over
+            k += 1
+            name = f"{COLUMN} ({k})"
+        return name
+
+    def _shown_column(self) -> str:
+        """The column of the clustering shown; a ValueError when it was taken back."""
+        if self._table is None or self._column is None or \
+                self._column not in self._view.table.columns:  # fmt: skip
+            raise ValueError("no clusters shown: run p.cluster() first")
+        return self._column
 
     def _current_names(self) -> list[str]:
         """Each cluster's name as the column says it (at its anchor point)."""
         assert self._table is not None
-        table = self._view.table
-        if COLUMN not in table.columns:
-            return [str(n) for n in self._table["name"]]
-        return [str(v) for v in table[COLUMN].iloc[self._table["anchor"].to_numpy()]]
+        column = self._view.table[self._shown_column()]
+        return [str(v) for v in column.iloc[self._table["anchor"].to_numpy()]]
 
     def _publish(self, state: str, message: str) -> None:
-        if self._table is None or COLUMN not in self._view.table.columns:
-            # The column was taken back (undo): no names to draw.
+        if self._table is None or self._column not in self._view.table.columns:
+            # None yet, or the column was taken back (undo): no names to draw.
             self._set("idle" if self._table is None else "done", message, names=[])
             return
         names = [
@@ -182,7 +200,7 @@ class ClusterNames:
             for c, name, s, a in zip(self._table["id"], self._current_names(),
                                      self._table["size"], self._table["anchor"], strict=True)
         ]  # fmt: skip
-        self._set(state, message, names=names, column=COLUMN)
+        self._set(state, message, names=names, column=self._column)
 
     def _set(self, state: str, message: str, **extra: Any) -> None:
         self._widget.set_trait("clustering", {"state": state, "message": message, **extra})
