@@ -1,8 +1,11 @@
-"""Finding things in the map: clustering a layout and naming the clusters.
+"""Finding things in the map: search by meaning with a text encoder, clustering a layout
+and naming the clusters, annotating.
 
 Everything runs in this process, on the CPU."""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pandas as pd
@@ -104,10 +107,63 @@ def annotate_rows(n: int) -> list[Row]:
     ]  # fmt: skip
 
 
+class HashEncoder:
+    """The tests' deterministic text encoder: hashed word counts times a fixed Gaussian
+    matrix, into ``dims`` dimensions (a stand-in for a sentence model's ``encode``)."""
+
+    def __init__(self, dims: int) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.vectorizer = HashingVectorizer(n_features=2**12, alternate_sign=False, norm="l2")
+        self.matrix = np.random.default_rng(7).standard_normal((2**12, dims), dtype=np.float32)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.vectorizer.transform(texts) @ self.matrix, dtype=np.float32)
+
+
+def search_by_meaning_rows(n: int, dims: int = 384, k: int = 100) -> list[Row]:
+    """Encode a query and find its k nearest of n points: from Python (p.search by meaning,
+    p.neighbors of a text) and as the page asks (the find request, answered by a background
+    job), with the encoder the tests use."""
+    rng = np.random.default_rng(0)
+    vocab = np.array([f"w{i}" for i in range(5_000)], dtype=object)
+    words = vocab[rng.integers(0, len(vocab), (n, 6))]
+    texts = [" ".join(row) for row in words]
+    encoder = HashEncoder(dims)
+    emb = np.concatenate([encoder(texts[i : i + 20_000]) for i in range(0, n, 20_000)])
+    p = Projector(emb, {"text": texts}, color_by="", encoder=encoder)
+    query = " ".join(words[n // 2][:4])
+    first, hits = timed(lambda: p.search(query, by="meaning", k=k))
+    again, _ = timed(lambda: p.search(query + " w1", by="meaning", k=k))
+    near, _ = timed(lambda: p.neighbors(query + " w2", k=k))
+    assert n // 2 in hits[:5], "the query's own sentence is among its nearest"
+
+    def page_round_trip() -> None:
+        p._requests._send = lambda _content, _buffers: None
+        p._requests.handle({"id": 1, "kind": "find", "payload": {"query": query + " w3",
+                                                                 "k": k}}, [])  # fmt: skip
+        while p.find.get("state") == "running":
+            time.sleep(0.001)
+        assert p.find["state"] == "done", p.find
+
+    page, _ = timed(page_round_trip)
+    p.close()
+    size = f"{fmt_n(n)} x {dims}"
+    return [
+        Row("p.search(text, by='meaning'): encode, k nearest, select, marker (first)", size,
+            fmt_time(first), f"k={k}; includes building the exact index"),
+        Row("p.search(text, by='meaning') again", size, fmt_time(again), f"k={k}"),
+        Row("p.neighbors(text): encode and k nearest", size, fmt_time(near), f"k={k}"),
+        Row("find request: encoded in a background job until the trait says done", size,
+            fmt_time(page), f"k={k}; without the page's transport"),
+    ]  # fmt: skip
+
+
 def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
     sizes = [100_000] if quick else [100_000, 1_000_000]
     attempt(rows, "cluster a 2D layout", lambda: cluster_rows(sizes))
     attempt(rows, "p.cluster()", lambda: widget_cluster_rows(sizes))
     attempt(rows, "annotate and undo", lambda: annotate_rows(100_000))
+    attempt(rows, "search by meaning", lambda: search_by_meaning_rows(100_000))
     return rows
