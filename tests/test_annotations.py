@@ -126,6 +126,14 @@ def test_set_column_is_one_step():
         edits.set_column("cluster", ["a"])
 
 
+def test_net_edits_leave_out_columns_edited_back_as_they_were():
+    edits = TableEdits(table())
+    edits.annotate([0], "name", "x")
+    edits.undo()
+    edits.annotate([1], "topic", "y")
+    assert [e["column"] for e in edits.net()] == ["topic"]
+
+
 def test_net_edits_put_back_on_the_data_as_loaded():
     t = table()
     edits = TableEdits(t)

@@ -219,6 +219,8 @@ class TableEdits:
                 same = (current == original) | (current.isna() & original.isna())
                 changed = ~same.to_numpy(dtype=bool)
             rows = np.flatnonzero(changed)
+            if original is not None and not len(rows):
+                continue  # edited, then put back as it was
             values = current.to_numpy(dtype=object)[rows]
             out.append({"column": name, "created": original is None,
                         "kind": self._editable_kind(name) or TEXT,
