@@ -146,3 +146,16 @@ def test_the_png_shows_the_names(nb, tmp_path):
         region = (slice(y, y + h), slice(x, x + w))
         changed = (np.abs(with_names[region] - without[region]).max(axis=2) > 100).mean()
         assert changed > 0.05, box["name"]
+
+
+def test_one_click_reclusters_after_an_isolate(nb):
+    nb.py("two = np.flatnonzero(truth < 2); p.isolate(two)")
+    nb.wait_for("h.hidden() > 0")
+    nb.settle()
+    nb.view.locator("button.nbp-cluster-run").click()
+    assert nb.eventually("len(p.clusters)", 2, timeout=60) == 2
+    nb.wait_for("h.clusterNames().length === 2")
+    assert nb.py_json("bool((p.metadata.cluster[truth >= 2] == 'unclustered').all())")
+    topics = nb.py_json("[topics[0], topics[1]]")
+    drawn = {frozenset(d["name"].split(", ")) for d in nb.handle("h.clusterNames()")}
+    assert drawn == {frozenset(t.split()) for t in topics}
