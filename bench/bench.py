@@ -1,6 +1,7 @@
-"""nbprojector's benchmark: compute, transport, projections, browser and image timings.
+"""nbprojector's benchmark: compute, transport, projections, browser, image and bad-input timings.
 
-    python bench/bench.py [--quick] [--only compute|transport|projections|browser|images|find]
+    python bench/bench.py [--quick]
+        [--only compute|transport|projections|browser|images|find|bad_input]
 
 Prints one Markdown table and writes it to bench/results/latest.md (git-ignored). See README.md here
 for what each row measures.
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: sib
 
 from common import Row, first_line, fmt_time
 
-SECTIONS = ("compute", "transport", "projections", "browser", "images", "find")
+SECTIONS = ("compute", "transport", "projections", "browser", "images", "find", "bad_input")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 

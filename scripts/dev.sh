@@ -24,7 +24,10 @@ install_chromium() {
 case "${1:-}" in
   lab)
     install_python
-    exec python3 -m jupyterlab examples/quickstart.ipynb
+    lab_args=()
+    # JupyterLab refuses to run as root unless told to; containers and cloud notebooks are root.
+    if [ "$(id -u)" = 0 ]; then lab_args+=(--allow-root); fi
+    exec python3 -m jupyterlab ${lab_args[@]+"${lab_args[@]}"} examples/quickstart.ipynb
     ;;
   test)
     install_chromium

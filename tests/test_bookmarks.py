@@ -146,7 +146,7 @@ def test_missing_field():
 def test_selection_out_of_range():
     state = make_state()
     state.selection = np.array([500], np.uint32)
-    with pytest.raises(BookmarkError, match="selection index 500 >= 100"):
+    with pytest.raises(BookmarkError, match="field 'selection': index 500 >= 100 points"):
         bookmarks.from_dict(bookmarks.to_dict(state), 100)
 
 

@@ -51,7 +51,7 @@ def test_nan_and_inf_report_count_and_first_row():
     x = np.ones((10, 3))
     x[4, 1] = np.nan
     x[7, 0] = np.inf
-    with pytest.raises(EmbeddingError, match=r"2 row\(s\), the first at row 4"):
+    with pytest.raises(EmbeddingError, match=r"in 2 rows, the first at row 4"):
         as_embedding(x)
 
 

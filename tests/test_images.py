@@ -125,7 +125,7 @@ def test_sprite_sheet_non_square_with_an_incomplete_last_row(emb, tmp_path):
         (np.zeros((3, 8, 8), np.uint8), None, ValueError, "images: got 3 images for 50 points"),
         (np.zeros((N, 8), np.uint8), None, ValueError, r"images: an image array must have shape"),
         (np.zeros((N, 8, 8, 2), np.uint8), None, ValueError, r"\(N, H, W, 3\|4\)"),
-        (np.full((N, 8, 8), 2.0), None, ValueError, r"float images need values in \[0, 1\]"),
+        (np.full((N, 8, 8, 3), 2.0), None, ValueError, r"float RGB / RGBA images need values"),
         (["not an image"] * N, None, TypeError, "item 0 of the image list is a str"),
         (None, (8, 8), ValueError, "single_image_dim was given without images"),
         (np.zeros((N, 8, 8), np.uint8), (4, 4), ValueError, "does not match the images' size"),

@@ -178,7 +178,8 @@ def test_on_selection_fires_for_every_change(p):
     p.selection = [2, 4]  # unchanged: no call
     p.set_state({"_selection": np.array([9], np.uint32).tobytes()})  # as the page writes it
     p.search("Blue")
-    p.isolate([1, 2, 3, 4, 5, 6])  # isolating clears the selection
+    p.isolate([1, 2, 3, 4, 5, 6])  # the selected point is shown: it stays selected
+    p.isolate([1, 2, 3])  # isolating keeps only the selected points that are shown
     assert seen == [[2, 4], [9], [5], []]
 
 
@@ -223,7 +224,7 @@ def test_isolate_recomputes_pca_on_the_subset_and_show_all_restores(p, data):
     shown = p.isolate()
     assert shown.tolist() == rows.tolist() and p.isolated.tolist() == rows.tolist()
     assert np.frombuffer(p._visible, np.uint8).nonzero()[0].tolist() == rows.tolist()
-    assert len(p.selection) == 0
+    assert p.selection.tolist() == rows.tolist()  # the isolated selection stays selected
     assert p.projection["points"] == len(rows)
     # PCA of the subset alone: the shown coordinates are its centred scores (up to sign).
     sub = data[rows].astype(np.float64)
@@ -318,5 +319,7 @@ def test_isolate_request(p):
     assert reply["result"] == {"shown": 5} and p.isolated.tolist() == [5, 6, 7, 8, 9]
     reply, _ = ask(p, "isolate", {"show_all": True})
     assert reply["result"] == {"shown": N} and p.isolated is None
+    assert p.selection.tolist() == [5, 6, 7, 8, 9]  # the page's selection stayed selected
+    p.selection = []
     reply, _ = ask(p, "isolate", {})
     assert not reply["ok"] and "nothing to isolate" in reply["error"]

@@ -37,6 +37,18 @@ def test_tsne_streams_frames_and_returns_at_once(p):
     assert p.progress["state"] == "done"
 
 
+def test_tsne_progress_line_counts_iterations_and_ends_in_words(p):
+    messages = []
+    p.observe(lambda c: messages.append(c["new"].get("message")), names="progress")
+    p.project("tsne", n_iter=300, perplexity=20).wait(timeout=120)
+    assert messages[0] == "starting t-SNE"
+    steps = [m for m in messages if re.fullmatch(r"iteration \d+ / 300", m or "")]
+    assert len(steps) >= 3 and "optimising layout" not in messages
+    assert p.progress["message"] == "t-SNE done, 300 iterations"
+    p.project("custom", left="digit 0", right="digit 1", column="word").wait(timeout=30)
+    assert p.progress["message"] == "custom projection done"
+
+
 def test_tsne_3d(p):
     p.project("tsne", dims=3, n_iter=30).wait(timeout=120)
     assert p.coordinates.shape == (1797, 3) and p.projection["dims"] == 3
@@ -143,7 +155,7 @@ def test_custom_axes_equal_centroid_difference(p, digits):
     p._on_page_message(p, {"id": 1, "kind": "count", "payload": {"query": "digit [01]",
                                                                   "regex": True, "column": "word"}},
                        [])  # fmt: skip
-    assert reply[-1]["result"] == {"count": 360}
+    assert reply[-1]["result"] == {"count": 360, "of": 1797}
 
 
 def test_umap_from_the_widget(p):
@@ -154,10 +166,13 @@ def test_umap_from_the_widget(p):
     p.observe(lambda c: frames.append(positions(p)), names="_positions")
     p.project("umap", n_neighbors=10, seed=1).wait(timeout=300)
     assert p.projection["method"] == "umap" and p.coordinates.shape == (1797, 2)
-    assert any("optimising" in (m or "") for m in messages)
-    # The view sees the layout as it forms (500 epochs at this size, a frame every few).
+    # The view sees the layout as it forms (500 epochs at this size, a frame every few), and
+    # the line counts the epochs to their total.
     assert len(frames) >= 3
-    assert any(re.fullmatch(r"epoch \d+", m or "") for m in messages)
+    steps = [re.fullmatch(r"epoch (\d+) / 500", m or "") for m in messages]
+    epochs = [int(step.group(1)) for step in steps if step]
+    assert len(epochs) >= 3 and epochs == sorted(epochs), "the line never counts backwards"
+    assert p.progress["message"] == "UMAP done, 500 epochs"
 
 
 def test_methods_offered(p):
@@ -174,6 +189,57 @@ def test_without_the_umap_extra_the_panel_says_how_to_install(digits, monkeypatc
     assert "pip install 'nbprojector[umap]'" in p.methods["umap"]["message"]
     with pytest.raises(ImportError, match=r"nbprojector\[umap\]"):
         p.project("umap")
+
+
+def vocabulary(n: int = 2000, d: int = 32):
+    """Word vectors where "worst" and "best" lie far from the cluster around "good"."""
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(n, d)).astype(np.float32)
+    words = np.array([f"w{i}" for i in range(n)], dtype=object)
+    words[:3] = ["good", "worst", "best"]
+    vectors[0] += 8.0  # "good" and its close family sit in one corner
+    vectors[3:150] = vectors[0] + rng.normal(scale=0.3, size=(147, d))
+    vectors[1] -= 6.0
+    vectors[2] += np.linspace(-6, 6, d, dtype=np.float32)
+    return vectors, words
+
+
+def test_readme_custom_axes_after_isolating_words_outside_the_neighbourhood():
+    vectors, words = vocabulary()
+    p = Projector(vectors, {"word": words})
+    neighbours = p.neighbors("good", k=100)["index"]
+    assert not {1, 2} & set(neighbours.tolist())  # "worst" and "best" are not among them
+    p.isolate(neighbours)
+    p.project("custom", left="worst", right="best", column="word").wait(timeout=30)
+
+    rows = p.isolated
+    assert p.projection["method"] == "custom" and p.projection["points"] == len(rows) == 100
+    assert p.projection["counts"] == {"Left": 1, "Right": 1}
+    # The axis comes from all points; the isolated points are laid out on it.
+    x = vectors.astype(np.float64)
+    axis = x[2] - x[1]
+    expected = (x[rows] - x.mean(0)) @ (axis / np.linalg.norm(axis))
+    np.testing.assert_allclose(p.coordinates[rows, 0], expected, rtol=1e-3, atol=1e-3)
+    shown = positions(p)[rows]
+    assert np.isfinite(shown).all() and np.abs(shown).max() == pytest.approx(1.0)
+
+    # Custom first, then isolating: the layout stays custom, on the same axes.
+    p.show_all()
+    assert p.projection["method"] == "custom" and p.projection["points"] == len(vectors)
+    p.isolate(neighbours)
+    assert p.projection["method"] == "custom" and p.projection["points"] == 100
+    np.testing.assert_allclose(p.coordinates[rows, 0], expected, rtol=1e-3, atol=1e-3)
+
+
+def test_custom_counts_search_every_point_while_isolated():
+    vectors, words = vocabulary()
+    p = Projector(vectors, {"word": words})
+    p.isolate(p.neighbors("good", k=100)["index"])
+    reply = []
+    p.send = lambda content, buffers=None: reply.append(content)
+    p._on_page_message(p, {"id": 1, "kind": "count", "payload": {"query": "worst",
+                                                                  "column": "word"}}, [])
+    assert reply[-1]["result"] == {"count": 1, "of": 2000}
 
 
 def test_rapid_requests_never_wait_for_the_old_run(p, monkeypatch):

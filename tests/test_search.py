@@ -66,8 +66,7 @@ def test_invalid_regex_gives_a_clear_error():
     with pytest.raises(ValueError) as info:
         match(["a"], "([", regex=True)
     message = str(info.value)
-    assert message.startswith("invalid regular expression '(['")
-    assert "unterminated" in message and "position" in message
+    assert message == "invalid regular expression '([': missing ]: ["
     # The same text is a fine substring query.
     assert match(["a(["], "([").tolist() == [True]
 

@@ -97,7 +97,7 @@ def test_from_logdir_builds_the_widget(tmp_path, logdir_inputs):
     p.embedding = "doubled"
     np.testing.assert_array_equal(p.vectors, 2 * x)
     assert p._logdir_sprite.single_image_dim == (8, 8)
-    assert p._logdir_bookmarks["vectors"].name == "bookmarks.json"
+    assert p.bookmarks == []  # its bookmarks.json holds none
     only = Projector.from_logdir(tmp_path, tensors=["doubled"])
     assert only.embeddings == ["doubled"]
 

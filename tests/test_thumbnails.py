@@ -133,7 +133,7 @@ def test_float_arrays_in_unit_range():
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        (np.full((2, 3, 3), 16.0), r"\[0, 1\], got values in \[16, 16\]"),
+        (np.full((2, 3, 3, 3), 16.0), r"\[0, 1\], got values in \[16, 16\]"),
         (np.full((2, 3, 3), np.nan), "NaN"),
         (
             np.zeros((2, 3, 3, 2), dtype=np.uint8),

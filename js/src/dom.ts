@@ -1,6 +1,8 @@
 // Tiny DOM helpers. Text always goes in as textContent, never as HTML: labels and metadata
 // come from user data and must show as written.
 
+import { foldable } from "./layoutMemory";
+
 type Attrs = Record<string, string | number | boolean | undefined>;
 type Child = Node | string | null | undefined | false;
 
@@ -33,8 +35,12 @@ export function setOptions(
   select.value = options.some((o) => o.value === chosen) ? chosen : (options[0]?.value ?? "");
 }
 
+/** A titled section of a panel; its heading folds it away (remembered: layoutMemory.ts). */
 export function section(title: string, ...children: Child[]): HTMLElement {
-  return h("section", { class: "nbp-section" }, h("h3", { text: title }), ...children);
+  const heading = h("button", { class: "nbp-section-toggle", type: "button", title: `Show or hide ${title.toLowerCase()}`, text: title });
+  const box = h("section", { class: "nbp-section" }, h("h3", {}, heading), ...children);
+  foldable(box, heading, title);
+  return box;
 }
 
 export function field(label: string, control: HTMLElement): HTMLElement {

@@ -10,7 +10,17 @@ export default {
     return () => detachRpc(model);
   },
   render({ model, el }: { model: Model; el: HTMLElement }) {
-    const view = new ProjectorView(model, el, rpcFor(model));
+    let view: ProjectorView;
+    const mount = () => {
+      view = new ProjectorView(model, el, rpcFor(model));
+      // A view whose WebGL context is gone for good is rebuilt from the model on request.
+      view.onRedraw = () => {
+        view.dispose();
+        mount();
+      };
+    };
+    mount();
+    // Called when the output goes: the view releases its WebGL context there and then.
     return () => view.dispose();
   },
 };

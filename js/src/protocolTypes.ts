@@ -16,7 +16,7 @@ export interface Payloads {
   resume: EmptyPayload;
   /** one point's metadata row */
   row: RowPayload;
-  /** how many shown points a query matches */
+  /** how many of all points a query matches */
   count: CountPayload;
   /** select the shown points a query matches */
   search: SearchPayload;
@@ -301,6 +301,8 @@ export type Cell = string | number | boolean | null;
 
 export interface CountResult {
   count: number;
+  /** The number of points searched: all of them, also while some are isolated. */
+  of: number;
 }
 
 export interface SearchResult {

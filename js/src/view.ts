@@ -7,7 +7,7 @@ import { write } from "./model";
 import type { ClusteringState, FindState, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
 import { ClusterNameLayer } from "./scene/clusterNames";
-import { LabelLayer } from "./scene/labels";
+import { type Box, LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
 import { QueryMarker } from "./scene/queryMarker";
 import { RegionTool } from "./scene/regions";
@@ -24,6 +24,8 @@ import { InspectState } from "./ui/inspectState";
 import { opOf } from "./selection";
 import { editKeys } from "./ui/annotate";
 import { inspector } from "./ui/inspector";
+import { bindPanelToggle } from "./layoutMemory";
+import { progressLine } from "./ui/progressLine";
 import { projectionsPanel } from "./ui/projectionsPanel";
 import { ViewTools } from "./ui/viewTools";
 
@@ -33,6 +35,9 @@ const CLICK_SLOP_PX = 4;
 const NEIGHBOR_WAIT_MS = 150;
 const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
 const FALLBACK_COLOR: [number, number, number] = [74, 127, 209];
+/** An error says what went wrong with the state shown: once that changes, the error goes.
+ * (Python's errors come after their own trait changes on the same channel.) */
+const STATE_EVENTS = ["change:projection", "change:_selection", "change:_visible", "change:embedding"];
 
 export class ProjectorView {
   private root: HTMLElement;
@@ -55,6 +60,13 @@ export class ProjectorView {
   private stopThemeWatch: () => void;
   private background = "";
   private sprites: SpriteLayer;
+  private contextNotice: HTMLElement;
+  /** The notice's Redraw button: rebuild the view (index.ts mounts a new one here). */
+  onRedraw: () => void = () => this.stage.requestFrame();
+  /** Where the hover tooltip is, relative to the canvas (null: hidden). */
+  private tooltipBox: Box | null = null;
+  /** The listeners that clear the error shown once it is stale. */
+  private staleWatch: [string, () => void][] = [];
 
   constructor(
     private model: Model,
@@ -64,7 +76,7 @@ export class ProjectorView {
     this.ctx = {
       model,
       rpc,
-      notify: (text, kind = "info") => this.notify(text, kind),
+      notify: (text, kind = "info", staleOn = STATE_EVENTS) => this.notify(text, kind, staleOn),
       listen: (event, callback) => this.listen(event, callback),
     };
     const canvasBox = h("div", { class: "nbp-canvas" });
@@ -78,9 +90,14 @@ export class ProjectorView {
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
     const toggleRight = h("button", { class: "nbp-toggle-right", title: "Show or hide the inspector", text: "Inspector" });
+    // The toolbar spans the widget (one row above the panels and the canvas).
     const toolbar = h("div", { class: "nbp-toolbar" }, toggleLeft, h("span", { class: "nbp-spacer" }), reset, toggleRight);
-    const centre = h("div", { class: "nbp-centre" }, toolbar, canvasBox, this.tooltip, this.message);
-    this.root = h("div", { class: "nbprojector" }, h("div", { class: "nbp-body" }, left, centre, right), this.status);
+    const redraw = h("button", { class: "nbp-redraw", text: "Redraw" });
+    redraw.addEventListener("click", () => this.onRedraw());
+    this.contextNotice = h("div", { class: "nbp-context-lost", role: "alert", hidden: true },
+      h("span", { text: "This view lost its WebGL context (the browser keeps only a few alive, or the GPU was reset), so nothing is drawn. " }), redraw);
+    const centre = h("div", { class: "nbp-centre" }, canvasBox, this.tooltip, this.message, this.contextNotice);
+    this.root = h("div", { class: "nbprojector" }, toolbar, h("div", { class: "nbp-body" }, left, centre, right), this.status);
     el.append(this.root);
     // Focusable, so a click anywhere in the widget gives it the keys (undo / redo).
     this.root.tabIndex = -1;
@@ -89,13 +106,15 @@ export class ProjectorView {
       this.stage.resetView();
       write(model, "camera", this.stage.getCameraState());
     });
-    toggleLeft.addEventListener("click", () => left.classList.toggle("nbp-collapsed"));
-    toggleRight.addEventListener("click", () => right.classList.toggle("nbp-collapsed"));
+    bindPanelToggle(toggleLeft, left, "left");
+    bindPanelToggle(toggleRight, right, "right");
     this.message.addEventListener("click", () => (this.message.hidden = true));
 
     this.stage = new Stage(canvasBox);
     this.stage.onFrame = () => this.afterFrame();
     this.stage.onCameraChange = () => write(model, "camera", this.stage.getCameraState());
+    this.stage.onContextLost = () => (this.contextNotice.hidden = false);
+    this.stage.onContextRestored = () => (this.contextNotice.hidden = true);
     this.resizeObserver = new ResizeObserver(() => {
       this.stage.resize();
       this.applyTheme(); // attached to the page only now, perhaps: read the host's colours
@@ -142,6 +161,8 @@ export class ProjectorView {
       this.listen(`change:${trait}`, () => this.updateStatus());
     }
     this.sprites = new SpriteLayer(this.stage, this.ctx);
+    const dots = this.stage.look;
+    this.stage.look = () => this.sprites.look() ?? dots();
     this.queryMarker = new QueryMarker(window.devicePixelRatio || 1);
     this.stage.add(this.queryMarker.object);
     this.listen("change:find", () => this.applyQueryMarker());
@@ -176,14 +197,22 @@ export class ProjectorView {
     this.listeners.push([event, callback]);
   }
 
-  private notify(text: string, kind: "error" | "info"): void {
+  private notify(text: string, kind: "error" | "info", staleOn: string[] = STATE_EVENTS): void {
+    for (const [event, callback] of this.staleWatch) this.model.off(event, callback);
+    this.staleWatch = [];
     this.message.textContent = text;
     this.message.dataset.kind = kind;
     this.message.hidden = !text;
+    if (!text || kind !== "error") return;
+    const clear = () => this.notify("", "info");
+    for (const event of staleOn) {
+      this.model.on(event, clear);
+      this.staleWatch.push([event, clear]);
+    }
   }
 
   private applyHeight(): void {
-    this.root.style.height = `${this.model.get("height") ?? 560}px`;
+    this.root.style.height = `${this.model.get("height") ?? 600}px`;
   }
 
   /** Colours from the `theme` trait and the host's theme (js/src/theme.ts); cheap when
@@ -275,8 +304,7 @@ export class ProjectorView {
     if (selected) parts.push(`${selected.toLocaleString()} selected`);
     const visible = bytes(this.model.get("_visible"));
     if (visible.length) parts.push(`${visible.reduce((a, v) => a + (v ? 1 : 0), 0).toLocaleString()} shown (isolated)`);
-    if (progress.state === "running" || progress.state === "paused") parts.push(progress.message ?? "running");
-    else if (progress.state === "failed") parts.push(`failed: ${progress.error ?? progress.message ?? ""}`);
+    if (progress.state === "running" || progress.state === "paused" || progress.state === "failed") parts.push(progressLine(progress));
     this.status.textContent = parts.join(" · ");
     this.root.dataset.running = String(progress.state === "running");
   }
@@ -287,6 +315,7 @@ export class ProjectorView {
     if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") this.root.dataset.ready = "1";
     // For tests and bench/: "drawn" once a frame has shown the images (else dots, loading...).
     if (this.root.dataset.images !== this.sprites.state) this.root.dataset.images = this.sprites.state;
+    this.placeTooltip(); // follows its point as the camera moves; the labels then avoid it
     this.drawLabels();
   }
 
@@ -299,11 +328,13 @@ export class ProjectorView {
       screen: () => this.stage.screenPositions(),
       labels: this.labels,
       isHidden: this.isHidden,
-      forced: [highlighted, focus].filter((i) => i >= 0 && i !== this.hovered),
+      forced: [focus, highlighted].filter((i) => i >= 0 && i !== this.hovered),
+      avoid: this.tooltipBox ? [this.tooltipBox] : [],
+      exclude: this.hovered,
       groups: [nb ? nb.indices : [], uint32s(this.model.get("_selection"))],
       all: Boolean(this.model.get("all_labels")),
       fontPx: this.model.get("label_size") ?? 12,
-      offsetPx: (this.sprites?.drawnSize() ?? this.model.get("point_size") ?? 4) / 2 + 4,
+      offsetPx: this.pointSizePx() / 2 + 4,
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
@@ -315,6 +346,10 @@ export class ProjectorView {
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
+  }
+
+  private pointSizePx(): number {
+    return this.sprites?.drawnSize() ?? this.model.get("point_size") ?? 4;
   }
 
   private isHidden = (i: number) => (this.stage.points.flags(i) & HIDDEN) !== 0;
@@ -336,7 +371,7 @@ export class ProjectorView {
     });
     canvas.addEventListener("pointermove", (e) => {
       if (e.buttons) return; // dragging the camera
-      this.setHovered(this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden), e);
+      this.setHovered(this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden));
     });
     canvas.addEventListener("pointerleave", () => this.setHovered(-1));
     canvas.addEventListener("pointerup", (e) => {
@@ -355,7 +390,7 @@ export class ProjectorView {
     });
   }
 
-  private setHovered(i: number, e?: PointerEvent): void {
+  private setHovered(i: number): void {
     if (i !== this.hovered) {
       // Only the two points' flags change: hovering must not cost O(N) per move.
       const points = this.stage.points;
@@ -370,18 +405,34 @@ export class ProjectorView {
       this.tooltip.hidden = true;
       return;
     }
-    this.showTooltip(i, e);
+    this.showTooltip(i);
   }
 
-  private showTooltip(i: number, e?: PointerEvent): void {
+  private showTooltip(i: number): void {
     this.tooltip.textContent = this.labels.get(i) || `#${i}`;
     this.tooltip.hidden = false;
-    if (e) {
-      const box = this.stage.canvas.getBoundingClientRect();
-      const parent = this.tooltip.parentElement!.getBoundingClientRect();
-      this.tooltip.style.left = `${box.left - parent.left + e.offsetX + 12}px`;
-      this.tooltip.style.top = `${box.top - parent.top + e.offsetY + 12}px`;
+    this.placeTooltip();
+  }
+
+  /** The tooltip sits where the hovered point's label would be (beside the point, enlarged by
+   * the hover), not at the pointer: the labels drawn with each frame know where it is. */
+  private placeTooltip(): void {
+    const p = this.hovered >= 0 && !this.tooltip.hidden ? this.stage.screenPosition(this.hovered) : null;
+    if (!p) {
+      this.tooltipBox = null;
+      return;
     }
+    const canvas = this.stage.canvas;
+    const w = this.tooltip.offsetWidth, height = this.tooltip.offsetHeight;
+    const offset = this.pointSizePx() + 4; // hovered points are drawn twice as large
+    let x = p[0] + offset;
+    if (x + w > canvas.clientWidth) x = Math.max(0, p[0] - offset - w);
+    const y = Math.max(0, Math.min(p[1] - height / 2, canvas.clientHeight - height));
+    const box = canvas.getBoundingClientRect();
+    const parent = this.tooltip.parentElement!.getBoundingClientRect();
+    this.tooltip.style.left = `${box.left - parent.left + x}px`;
+    this.tooltip.style.top = `${box.top - parent.top + y}px`;
+    this.tooltipBox = { x, y, w, h: height };
   }
 
   /** A small handle for tests and debugging: where points are drawn, what is shown. */
@@ -397,6 +448,8 @@ export class ProjectorView {
       transitioning: () => this.stage.transitioning,
       hovered: () => this.hovered,
       tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),
+      /** The tooltip's box [x, y, w, h] in canvas CSS px (as labelsPlaced), or null. */
+      tooltipBox: () => (this.tooltipBox && !this.tooltip.hidden ? [this.tooltipBox.x, this.tooltipBox.y, this.tooltipBox.w, this.tooltipBox.h] : null),
       /** Point i's position on the page (client px), or null when off screen. */
       clientPosition: (i: number) => {
         const p = this.stage.screenPosition(i);
@@ -451,8 +504,9 @@ export class ProjectorView {
   }
 
   dispose(): void {
-    for (const [event, callback] of this.listeners) this.model.off(event, callback);
+    for (const [event, callback] of [...this.listeners, ...this.staleWatch]) this.model.off(event, callback);
     this.listeners = [];
+    this.staleWatch = [];
     this.resizeObserver.disconnect();
     this.regions.dispose();
     this.tools.dispose();

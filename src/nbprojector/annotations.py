@@ -67,7 +67,11 @@ def value_kind(value: Any) -> Kind | None:
             f"annotation value {value!r} is a boolean; use text (e.g. 'yes' / 'no') or a number"
         )
     if isinstance(value, (int, float, np.integer, np.floating)):
-        if not math.isfinite(float(value)):
+        try:
+            finite = math.isfinite(float(value))
+        except OverflowError:  # an int beyond float64's range
+            finite = False
+        if not finite:
             raise AnnotationError(f"annotation value {value!r} is not a finite number")
         return NUMBER
     raise AnnotationError(
@@ -424,6 +428,9 @@ def check_net(net: Any, n_points: int, where: str) -> list[dict[str, Any]]:
                     f"{where}: column {column!r} has indices outside 0..{n_points - 1}"
                 )
             clean.append({"value": value, "indices": idx.astype(np.int64).tolist()})
-        out.append({"column": column, "created": bool(entry.get("created", False)),
+        created = entry.get("created", False)
+        if not isinstance(created, bool):
+            raise ValueError(f"{where}: column {column!r}: 'created' must be true or false")
+        out.append({"column": column, "created": created,
                     "kind": kind, "groups": clean})  # fmt: skip
     return out

@@ -29,15 +29,17 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
+from . import strictjson
 from .annotations import check_net
+from .atomic import write_atomic
 
 FORMAT = "nbprojector-bookmarks"
 VERSION = 1
@@ -88,12 +90,21 @@ def _pack(array: np.ndarray, dtype: str) -> dict[str, Any]:
             "data": base64.b64encode(data.tobytes()).decode("ascii")}  # fmt: skip
 
 
-def _unpack(packed: Any, what: str) -> np.ndarray:
+_COORD_DTYPES = ("float16", "float32")
+_INDEX_DTYPES = ("uint32",)
+
+
+def _unpack(packed: Any, what: str, dtypes: tuple[str, ...]) -> np.ndarray:
     try:
+        if packed["dtype"] not in dtypes:
+            raise BookmarkError(
+                f"{what}: dtype {packed['dtype']!r} is not allowed here; expected "
+                + " or ".join(repr(d) for d in dtypes)
+            )
         dtype = np.dtype(packed["dtype"]).newbyteorder("<")
-        if packed["dtype"] not in ("float16", "float32", "uint32"):
-            raise BookmarkError(f"{what}: unsupported dtype {packed['dtype']!r}")
         shape = tuple(int(s) for s in packed["shape"])
+        if any(s < 0 for s in shape):
+            raise BookmarkError(f"{what}: negative shape {list(shape)}")
         raw = base64.b64decode(packed["data"], validate=True)
         return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
     except BookmarkError:
@@ -119,44 +130,58 @@ def to_dict(state: State) -> dict[str, Any]:
 
 
 def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
-    """One bookmark from plain JSON, checked against the data's number of points."""
+    """One bookmark from plain JSON, every field checked (types, ranges, finite numbers,
+    the data's number of points, index bounds): a bookmark that loads can be restored."""
     if not isinstance(record, dict):
         raise BookmarkError(f"{where} is not an object")
-    try:
-        coords = _unpack(record["coords"], f"{where}: coordinates").astype(np.float32)
-        if coords.ndim != 2 or coords.shape[1] not in (2, 3):
-            raise BookmarkError(f"{where}: coordinates must be N x 2 or N x 3")
-        if len(coords) != n_points:
-            raise BookmarkError(
-                f"{where} was made for {len(coords)} points, but this projector has "
-                f"{n_points}: it belongs to other data"
-            )
-        isolated = record.get("isolated")
-        selection = _unpack(record.get("selection") or _pack(np.empty(0), "uint32"),
-                            f"{where}: selection")  # fmt: skip
-        state = State(
-            name=str(record["name"]),
-            embedding=str(record["embedding"]),
-            projection=dict(record["projection"]),
-            coords=coords,
-            isolated=None if isolated is None else _unpack(isolated, f"{where}: isolation"),
-            selection=selection,
-            camera=dict(record.get("camera") or {}),
-            spherize=bool(record.get("spherize", False)),
-            color_by=str(record.get("color_by", "")),
-            label_by=str(record.get("label_by", "")),
-            point_size=float(record.get("point_size", 4.0)),
-            label_size=float(record.get("label_size", 12.0)),
-            image_size=_optional(record.get("image_size"), float),
-            show_images=_optional(record.get("show_images"), bool),
-            annotations=_annotations(record.get("annotations"), n_points, where),
+    for key in ("name", "embedding", "projection", "coords"):
+        if key not in record:
+            raise BookmarkError(f"{where} lacks the field {key!r}")
+    name = _field(record, "name", str, where)
+    where = f"{where} ({name!r})"
+    coords = _unpack(record["coords"], f"{where}: field 'coords'", _COORD_DTYPES)
+    if coords.ndim != 2 or coords.shape[1] not in (2, 3):
+        raise BookmarkError(f"{where}: field 'coords' must be N x 2 or N x 3, got {coords.shape}")
+    if len(coords) != n_points:
+        raise BookmarkError(
+            f"{where} was made for {len(coords)} points, but this projector has "
+            f"{n_points}: it belongs to other data"
         )
-    except KeyError as err:
-        raise BookmarkError(f"{where} lacks the field {err.args[0]!r}") from None
-    for name, indices in (("selection", state.selection), ("isolation", state.isolated)):
-        if indices is not None and len(indices) and int(indices.max()) >= n_points:
-            raise BookmarkError(f"{where}: {name} index {int(indices.max())} >= {n_points} points")
-    return state
+    if not np.isfinite(coords).all():
+        raise BookmarkError(f"{where}: field 'coords' holds NaN or infinite coordinates")
+    projection = _field(record, "projection", dict, where)
+    if not isinstance(projection.get("method", ""), str):
+        raise BookmarkError(f"{where}: field 'projection.method' must be a string")
+    _check_finite(projection, f"{where}: field 'projection'")
+    isolated = record.get("isolated")
+    if isolated is not None:
+        isolated = _indices(_unpack(isolated, f"{where}: field 'isolated'", _INDEX_DTYPES),
+                            n_points, f"{where}: field 'isolated'")  # fmt: skip
+    selection = record.get("selection")
+    selection = (
+        np.empty(0, np.uint32) if selection is None
+        else _indices(_unpack(selection, f"{where}: field 'selection'", _INDEX_DTYPES),
+                      n_points, f"{where}: field 'selection'")
+    )  # fmt: skip
+    camera = _field(record, "camera", dict, where, default={})
+    _check_camera(camera, f"{where}: field 'camera'")
+    return State(
+        name=name,
+        embedding=_field(record, "embedding", str, where),
+        projection=projection,
+        coords=coords.astype(np.float32),
+        isolated=isolated,
+        selection=selection,
+        camera=camera,
+        spherize=_field(record, "spherize", bool, where, default=False),
+        color_by=_field(record, "color_by", str, where, default=""),
+        label_by=_field(record, "label_by", str, where, default=""),
+        point_size=_size(record, "point_size", where, default=4.0),
+        label_size=_size(record, "label_size", where, default=12.0),
+        image_size=_size(record, "image_size", where, default=None),
+        show_images=_field(record, "show_images", bool, where, default=None),
+        annotations=_annotations(record.get("annotations"), n_points, where),
+    )
 
 
 def _annotations(value: Any, n_points: int, where: str) -> list[dict[str, Any]] | None:
@@ -168,23 +193,105 @@ def _annotations(value: Any, n_points: int, where: str) -> list[dict[str, Any]] 
         raise BookmarkError(str(err)) from None
 
 
-def _optional(value: Any, kind: type) -> Any:
-    return None if value is None else kind(value)
+def check_state(state: State) -> None:
+    """Raise :class:`BookmarkError` unless ``state`` can be written as strict JSON and read
+    back (finite coordinates, camera and projection numbers; sizes in range)."""
+    where = f"bookmark {state.name!r}"
+    if not np.isfinite(state.coords).all():
+        raise BookmarkError(f"{where}: field 'coords' holds NaN or infinite coordinates")
+    _check_camera(state.camera, f"{where}: field 'camera'")
+    _check_finite(state.projection, f"{where}: field 'projection'")
+    for key in SIZE_RANGES:
+        _size({key: getattr(state, key)}, key, where, default=None)
+
+
+#: The view's limits for each size a bookmark holds (the widget's traits have the same; a
+#: test keeps them equal), so that a bookmark that loads can be restored.
+SIZE_RANGES = {"point_size": (0.5, 64.0), "label_size": (6.0, 48.0), "image_size": (4.0, 128.0)}
+
+_MISSING = object()
+
+
+def _field(record: dict, key: str, kind: type, where: str, default: Any = _MISSING) -> Any:
+    """``record[key]``, which must be a ``kind`` (or null / absent when there is a default)."""
+    value = record.get(key)
+    if value is None and default is not _MISSING:
+        return default
+    if not isinstance(value, kind):
+        names = {str: "a string", bool: "true or false", dict: "an object", list: "a list"}
+        raise BookmarkError(
+            f"{where}: field {key!r} must be {names.get(kind, kind.__name__)}, got {value!r:.80}"
+        )
+    return value
+
+
+@overload
+def _size(record: dict, key: str, where: str, default: float) -> float: ...
+@overload
+def _size(record: dict, key: str, where: str, default: None) -> float | None: ...
+def _size(record: dict, key: str, where: str, default: float | None) -> float | None:
+    """``record[key]`` as a size within its range, or ``default`` when it is absent."""
+    value = record.get(key)
+    if value is None:
+        return default
+    lo, hi = SIZE_RANGES[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise BookmarkError(
+            f"{where}: field {key!r} must be a number from {lo:g} to {hi:g}, got {value!r:.80}"
+        )
+    return float(value)
+
+
+def _indices(indices: np.ndarray, n_points: int, what: str) -> np.ndarray:
+    if indices.ndim != 1:
+        raise BookmarkError(f"{what} must be a flat list of point indices, got {indices.shape}")
+    if len(indices) and int(indices.max()) >= n_points:
+        raise BookmarkError(f"{what}: index {int(indices.max())} >= {n_points} points")
+    return indices
+
+
+def _check_finite(value: Any, what: str) -> None:
+    """Every number nested in ``value`` must be finite (JSON written later must be strict)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BookmarkError(f"{what} holds a non-finite number ({value})")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_finite(item, what)
+    elif isinstance(value, list):
+        for item in value:
+            _check_finite(item, what)
+
+
+def _check_camera(camera: dict, what: str) -> None:
+    _check_finite(camera, what)
+    for key in ("position", "target", "up"):
+        vector = camera.get(key)
+        if vector is not None and not (
+            isinstance(vector, list) and len(vector) == 3
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vector)
+        ):  # fmt: skip
+            raise BookmarkError(f"{what}: {key!r} must be 3 numbers, got {vector!r:.80}")
+    zoom = camera.get("zoom")
+    if zoom is not None and (isinstance(zoom, bool) or not isinstance(zoom, (int, float))
+                             or not zoom > 0):  # fmt: skip
+        raise BookmarkError(f"{what}: 'zoom' must be a positive number, got {zoom!r:.80}")
 
 
 def dumps(states: list[State], n_points: int) -> str:
     """The file's text for ``states``."""
     document = {"format": FORMAT, "version": VERSION, "n_points": n_points,
                 "bookmarks": [to_dict(s) for s in states]}  # fmt: skip
-    return json.dumps(document, separators=(",", ":"))
+    return strictjson.dumps(document, "the bookmark file", separators=(",", ":"))
 
 
 def loads(text: str | bytes, n_points: int) -> list[State]:
     """Bookmarks from a file's text: ours, or TensorBoard's JSON array of states."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise BookmarkError(f"not a bookmark file: it is not valid JSON ({err})") from None
+    except RecursionError:
+        raise BookmarkError("not a bookmark file: its JSON is nested too deeply") from None
     if isinstance(data, list):
         return from_tensorboard(data, n_points)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -200,18 +307,14 @@ def loads(text: str | bytes, n_points: int) -> list[State]:
     return [from_dict(r, n_points, f"bookmark {i + 1}") for i, r in enumerate(records)]
 
 
+def _no_constant(name: str) -> Any:
+    raise BookmarkError(f"not a bookmark file: it holds {name}, which strict JSON does not allow")
+
+
 def save(path: str | os.PathLike, states: list[State], n_points: int) -> None:
-    """Write atomically: a failed save leaves the old file as it was."""
-    path = Path(path)
-    text = dumps(states, n_points)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically: a failed save leaves the old file as it was; an existing file
+    keeps its permissions, and a symbolic link stays one (the file it points to is written)."""
+    write_atomic(path, dumps(states, n_points))
 
 
 def load(path: str | os.PathLike, n_points: int) -> list[State]:
@@ -224,20 +327,29 @@ def load(path: str | os.PathLike, n_points: int) -> list[State]:
 
 # ------------------------------------------------------------------ TensorBoard's format
 
+#: TensorBoard's projections panel offers the first 10 principal components.
+_MAX_PCA_COMPONENTS = 10
 _TB_METHODS = {"pca": "pca", "tsne": "tsne", "umap": "umap", "custom": "custom"}
 
 
 def from_tensorboard(states: list[Any], n_points: int) -> list[State]:
     """TensorBoard's bookmarks: a JSON array of ``State`` objects with per-point
-    ``projections`` entries (``pca-0``, ``tsne-1``, ``umap-2``, ``linear-x`` ...)."""
+    ``projections`` entries (``pca-0``, ``tsne-1``, ``umap-2``, ``linear-x`` ...), every
+    field checked as for our own format."""
     out = []
     for i, raw in enumerate(states):
         where = f"TensorBoard bookmark {i + 1}"
         if not isinstance(raw, dict):
             raise BookmarkError(f"{where} is not an object")
-        method = _TB_METHODS.get(raw.get("selectedProjection", ""))
+        name = _field(raw, "label", str, where, default="") or f"State {i + 1}"
+        where = f"{where} ({name!r})"
+        chosen = raw.get("selectedProjection", "")
+        method = _TB_METHODS.get(chosen) if isinstance(chosen, str) else None
         if method is None:
-            raise BookmarkError(f"{where}: unknown projection {raw.get('selectedProjection')!r}")
+            raise BookmarkError(
+                f"{where}: field 'selectedProjection' names an unknown projection "
+                f"{raw.get('selectedProjection')!r:.80}; expected one of {list(_TB_METHODS)}"
+            )
         points = raw.get("projections")
         if not isinstance(points, list) or len(points) != n_points:
             count = len(points) if isinstance(points, list) else "no"
@@ -245,49 +357,101 @@ def from_tensorboard(states: list[Any], n_points: int) -> list[State]:
                 f"{where} has {count} points' projections, but this projector has "
                 f"{n_points}: it belongs to other data"
             )
-        keys = _tensorboard_keys(raw, method)
-        try:
-            coords = np.array([[p.get(k, np.nan) for k in keys] for p in points], np.float32)
-        except (AttributeError, TypeError, ValueError):
-            raise BookmarkError(
-                f"{where}: 'projections' entries must be objects of numbers"
-            ) from None
-        coords = np.nan_to_num(coords)  # points TensorBoard sampled out have no coordinates
+        keys = _tensorboard_keys(raw, method, where)
+        coords = _tensorboard_coords(points, keys, where)
         projection: dict[str, Any] = {"method": method, "dims": len(keys), "params": {}}
         if method == "pca":
-            projection["params"] = {
-                "components": [int(c) + 1 for c in raw.get("pcaComponentDimensions", [])]
-            }
+            projection["params"] = {"components": [int(k.split("-")[1]) + 1 for k in keys]}
         elif method == "tsne":
             projection["params"] = {
                 "dims": len(keys),
-                "perplexity": raw.get("tSNEPerplexity"),
-                "learning_rate": raw.get("tSNELearningRate"),
+                "perplexity": _tb_number(raw, "tSNEPerplexity", where),
+                "learning_rate": _tb_number(raw, "tSNELearningRate", where),
             }
-            projection["stopped_at"] = raw.get("tSNEIteration")
-        camera = raw.get("cameraDef") or {}
-        filtered = raw.get("filteredPoints")
+            projection["stopped_at"] = _tb_number(raw, "tSNEIteration", where)
+        camera = _field(raw, "cameraDef", dict, where, default={})
+        camera = {"dims": len(keys), "position": camera.get("position"),
+                  "target": camera.get("target"), "zoom": camera.get("zoom", 1),
+                  "up": [0, 1, 0]} if camera.get("position") else {}  # fmt: skip
+        _check_camera(camera, f"{where}: field 'cameraDef'")
+        filtered = _tb_indices(raw, "filteredPoints", n_points, where)
         out.append(
             State(
-                name=str(raw.get("label") or f"State {i + 1}"),
+                name=name,
                 embedding="",
                 projection=projection,
                 coords=coords,
-                isolated=None if not filtered else np.asarray(filtered, np.uint32),
-                selection=np.asarray(raw.get("selectedPoints") or [], np.uint32),
-                camera={"dims": len(keys), "position": camera.get("position"),
-                        "target": camera.get("target"), "zoom": camera.get("zoom", 1),
-                        "up": [0, 1, 0]} if camera.get("position") else {},
-                color_by=str(raw.get("selectedColorOptionName") or ""),
-                label_by=str(raw.get("selectedLabelOption") or ""),
+                isolated=filtered if len(filtered) else None,
+                selection=_tb_indices(raw, "selectedPoints", n_points, where),
+                camera=camera,
+                color_by=_field(raw, "selectedColorOptionName", str, where, default=""),
+                label_by=_field(raw, "selectedLabelOption", str, where, default=""),
             )
-        )  # fmt: skip
+        )
     return out
 
 
-def _tensorboard_keys(raw: dict[str, Any], method: str) -> list[str]:
+def _tensorboard_coords(points: list[Any], keys: list[str], where: str) -> np.ndarray:
+    """(N, len(keys)) float32; a point without a key (TensorBoard sampled it out) gets 0."""
+    try:
+        values = [[p.get(k) for k in keys] for p in points]
+    except AttributeError:
+        raise BookmarkError(
+            f"{where}: field 'projections' must hold one object per point"
+        ) from None
+    try:
+        coords = np.array(values, dtype=np.float64)  # None (a missing key) becomes NaN
+    except (TypeError, ValueError, OverflowError):
+        raise BookmarkError(f"{where}: field 'projections' must map {keys} to numbers") from None
+    if any(isinstance(v, (str, bool)) for row in values for v in row):
+        raise BookmarkError(f"{where}: field 'projections' must map {keys} to numbers")
+    if np.isinf(coords).any() or (np.abs(np.nan_to_num(coords)) > _FLOAT32_MAX).any():
+        raise BookmarkError(f"{where}: field 'projections' holds coordinates beyond float32")
+    return np.nan_to_num(coords).astype(np.float32)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _tb_number(raw: dict, key: str, where: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BookmarkError(f"{where}: field {key!r} must be a number, got {value!r:.80}")
+    return value
+
+
+def _tb_indices(raw: dict, key: str, n_points: int, where: str) -> np.ndarray:
+    value = raw.get(key) or []
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise BookmarkError(f"{where}: field {key!r} must be a list of point indices")
+    try:
+        indices = np.asarray(value, dtype=np.int64)
+    except OverflowError:
+        raise BookmarkError(f"{where}: field {key!r} has an index beyond 2^63") from None
+    if len(indices) and (indices.min() < 0 or indices.max() >= n_points):
+        bad = int(indices.max() if indices.max() >= n_points else indices.min())
+        raise BookmarkError(
+            f"{where}: field {key!r} has index {bad}, outside 0..{n_points - 1}"
+        )
+    return indices.astype(np.uint32)
+
+
+def _tensorboard_keys(raw: dict[str, Any], method: str, where: str) -> list[str]:
     if method == "pca":
         dims = raw.get("pcaComponentDimensions") or [0, 1, 2]
+        if (
+            not isinstance(dims, list) or not 2 <= len(dims) <= 3
+            or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims)
+            or not all(0 <= d < _MAX_PCA_COMPONENTS for d in dims)
+        ):  # fmt: skip
+            raise BookmarkError(
+                f"{where}: field 'pcaComponentDimensions' must list 2 or 3 component numbers "
+                f"from 0 to {_MAX_PCA_COMPONENTS - 1}, got {dims!r:.80}"
+            )
         return [f"pca-{int(d)}" for d in dims]
     if method == "custom":
         return ["linear-x", "linear-y"]

@@ -63,11 +63,13 @@ class Compute(Protocol):
         """A UMAP layout (options as :func:`nbprojector.projections.umap.umap`)."""
         ...
 
-    def custom(
-        self, source: VectorSource, rows: np.ndarray | None, values: pd.Series, *,
-        regex: bool, fields: dict[str, str | None],
-    ) -> tuple[np.ndarray, dict[str, int]]:  # fmt: skip
-        """The custom projection: (layout, matches per field); see ``custom_from_queries``."""
+    def custom_axes(
+        self, source: VectorSource, values: pd.Series, *, regex: bool,
+        fields: dict[str, str | None],
+    ) -> tuple[custom_module.Axes, dict[str, int]]:  # fmt: skip
+        """The custom projection's axes from ALL the points of ``source`` (``values``: the
+        searched column, one value per point) and the matches per field; see
+        ``axes_from_queries``. ``Axes.project`` lays out any rows on them."""
         ...
 
 
@@ -117,10 +119,10 @@ class LocalCompute:
         )  # fmt: skip
         return result
 
-    def custom(
-        self, source: VectorSource, rows: np.ndarray | None, values: pd.Series, *,
-        regex: bool, fields: dict[str, str | None],
-    ) -> tuple[np.ndarray, dict[str, int]]:  # fmt: skip
-        return custom_module.custom_from_queries(
-            vectors_of(source, rows), values, regex=regex, **fields  # type: ignore[arg-type]
+    def custom_axes(
+        self, source: VectorSource, values: pd.Series, *, regex: bool,
+        fields: dict[str, str | None],
+    ) -> tuple[custom_module.Axes, dict[str, int]]:  # fmt: skip
+        return custom_module.axes_from_queries(
+            vectors_of(source, None), values, regex=regex, **fields  # type: ignore[arg-type]
         )

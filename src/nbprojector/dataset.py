@@ -5,6 +5,7 @@ Validation happens here, at the boundary, so every later step can trust the arra
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ import pandas as pd
 
 from .metadata import load_metadata
 from .sources import ArraySource
+from .wording import plural
 
 #: Rows checked at a time for NaN / infinity, so the check needs no N x D boolean copy.
 _CHECK_ROWS = 65_536
@@ -38,8 +40,16 @@ def as_embedding(data: Any, name: str = "embedding") -> np.ndarray:
                 "columns and give labels as metadata"
             )
     try:
-        matrix = np.asarray(data, dtype=np.float32)
+        with warnings.catch_warnings():
+            # numpy drops the imaginary part of complex numbers with only a warning.
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            with np.errstate(over="ignore"):  # values past float32's range: reported below
+                matrix = np.asarray(data, dtype=np.float32)
+    except np.exceptions.ComplexWarning:
+        raise _complex_error(name) from None
     except (TypeError, ValueError) as err:
+        if "complex" in str(err):
+            raise _complex_error(name) from None
         raise EmbeddingError(
             f"{name} must be numeric, but converting it to float32 failed ({err}); "
             "pass a numeric matrix and give text labels as metadata"
@@ -55,16 +65,30 @@ def as_embedding(data: Any, name: str = "embedding") -> np.ndarray:
         )
     n, d = matrix.shape
     if n < 2:
-        raise EmbeddingError(f"{name} has {n} point(s); a projection needs at least 2")
+        raise EmbeddingError(f"{name} has {plural(n, 'point')}; a projection needs at least 2")
     if d < 2:
-        raise EmbeddingError(f"{name} has {d} dimension(s); a projection needs at least 2")
+        raise EmbeddingError(
+            f"{name} has {plural(d, 'dimension')}; a projection needs at least 2"
+        )
     bad_rows = _non_finite_rows(matrix)
+    if len(bad_rows) and isinstance(data, np.ndarray) and np.isfinite(data[bad_rows[0]]).all():
+        raise EmbeddingError(
+            f"{name} has values beyond float32's range (+-3.4e38) in row {bad_rows[0]}; "
+            "divide it by a constant (e.g. emb / np.abs(emb).max()) before passing it"
+        )
     if len(bad_rows):
         raise EmbeddingError(
-            f"{name} has NaN or infinite values in {len(bad_rows)} row(s), the first at row "
-            f"{bad_rows[0]}; drop or impute those rows (e.g. emb[np.isfinite(emb).all(1)])"
+            f"{name} has NaN or infinite values in {plural(len(bad_rows), 'row')}, the first "
+            f"at row {bad_rows[0]}; drop or impute those rows (e.g. emb[np.isfinite(emb).all(1)])"
         )
     return np.ascontiguousarray(matrix)
+
+
+def _complex_error(name: str) -> EmbeddingError:
+    return EmbeddingError(
+        f"{name} holds complex numbers; pass real vectors, e.g. np.abs(emb), emb.real, "
+        "or np.hstack([emb.real, emb.imag])"
+    )
 
 
 def _non_finite_rows(matrix: np.ndarray) -> np.ndarray:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +35,9 @@ import numpy as np
 import pandas as pd
 from ipywidgets.widgets.widget import _remove_buffers
 
+from . import strictjson
 from ._version import __version__
+from .atomic import write_atomic
 from .bookmarks import State
 from .bundle import bundle_text
 from .compute import METHODS
@@ -250,7 +251,8 @@ def export_payload(
 def _json_for_html(value: Any) -> str:
     """JSON safe inside a <script> element: "<" only ever occurs inside JSON strings, where
     \\u003c means the same character."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    text = strictjson.dumps(value, "the export", separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c")
 
 
 def _inline_script(code: str, what: str) -> str:
@@ -307,5 +309,4 @@ def write_html(record: ExportRecord, path: str | Path, **options: Any) -> Path:
     limit = options.get("max_neighbor_floats", MAX_NEIGHBOR_FLOATS)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"max_neighbor_floats must be a whole number >= 0, got {limit!r}")
-    path.write_text(render_html(record, **options), encoding="utf-8")
-    return path
+    return write_atomic(path, render_html(record, **options))

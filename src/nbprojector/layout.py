@@ -28,38 +28,68 @@ class Layout:
         return int(self.coords.shape[1])
 
     def positions(self) -> np.ndarray:
-        """The (N, 3) float32 positions sent to the page (see :func:`normalize_positions`)."""
-        return normalize_positions(self.coords, self.rows)
+        """The (N, 3) float32 positions sent to the page (see :func:`normalize_positions`).
+
+        A frame of a running optimisation is framed robustly: t-SNE's early frames throw a
+        few points far out, and fitting them would leave the bulk a smear in one corner. The
+        finished layout is fitted whole."""
+        running = bool(self.description.get("running"))
+        return normalize_positions(self.coords, self.rows, robust=running)
 
 
-def normalize_positions(coords: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+# Percentiles framed by a robust fit, and the least number of points it applies to.
+ROBUST_PERCENTILES = (1.0, 99.0)
+ROBUST_MIN_POINTS = 100
+# How far (in view half-widths) a robustly framed frame's outliers may be drawn.
+ROBUST_CLAMP = 8.0
+
+
+def normalize_positions(
+    coords: np.ndarray, rows: np.ndarray | None = None, robust: bool = False
+) -> np.ndarray:
     """(N, 2|3) -> (N, 3) float32 centred on the bounding box, fitted in [-1, 1].
 
     One scale for every axis, so the aspect ratio is preserved (TensorBoard stretches
     each axis independently, which distorts distances). 2D layouts get z = 0. With
-    ``rows``, only those points are fitted (an isolated subset fills the view).
+    ``rows``, only those points are fitted (an isolated subset fills the view). ``robust``
+    fits the 1st-99th percentile box instead of the bounding box: the bulk fills the view
+    and the few points beyond it are drawn outside [-1, 1] (still finite).
     """
-    coords = np.asarray(coords, dtype=np.float32)
+    coords = np.asarray(coords)
     n, dims = coords.shape
     out = np.zeros((n, 3), dtype=np.float32)
     fitted = coords if rows is None else coords[rows]
     if len(fitted) == 0:
         return out
-    centre, scale = _fit(fitted)
-    out[:, :dims] = (coords - centre) * scale
+    centre, scale = _fit(fitted, robust)
+    placed = (coords - centre) * scale
+    if robust:  # far outliers of a running frame stay a few view widths out, and finite
+        placed = np.clip(placed, -ROBUST_CLAMP, ROBUST_CLAMP)
+    out[:, :dims] = placed
+    if not np.isfinite(out).all():  # never send the page a NaN: it would draw nothing
+        row = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0])
+        raise ValueError(
+            f"the layout has a NaN or infinite coordinate at point {row}; the projection "
+            "failed to converge: try another method or different parameters"
+        )
     return out
 
 
-def _fit(fitted: np.ndarray) -> tuple[np.ndarray, float]:
-    """The centre and scale that fit ``fitted`` into [-1, 1] (one scale for every axis)."""
-    lo, hi = fitted.min(axis=0), fitted.max(axis=0)
+def _fit(fitted: np.ndarray, robust: bool = False) -> tuple[np.ndarray, float]:
+    """The centre and scale that fit ``fitted`` into [-1, 1] (one scale for every axis);
+    ``robust`` fits the 1st-99th percentile box (see :func:`normalize_positions`)."""
+    if robust and len(fitted) >= ROBUST_MIN_POINTS:
+        lo, hi = np.percentile(fitted.astype(np.float64), ROBUST_PERCENTILES, axis=0)
+    else:
+        # float64 bounds: the span of float32 coordinates near +-3e38 overflows float32.
+        lo, hi = fitted.min(axis=0).astype(np.float64), fitted.max(axis=0).astype(np.float64)
     centre = (lo + hi) / 2
     half = float((hi - lo).max()) / 2
     return centre, (1.0 / half if half > 0 else 1.0)
 
 
-def normalize_point(point: np.ndarray, coords: np.ndarray, rows: np.ndarray | None = None
-                    ) -> np.ndarray:  # fmt: skip
+def normalize_point(point: np.ndarray, coords: np.ndarray, rows: np.ndarray | None = None,
+                    robust: bool = False) -> np.ndarray:  # fmt: skip
     """One point in layout units -> float32 (3,) page position, moved and scaled exactly as
     :func:`normalize_positions` moves and scales ``coords``."""
     coords = np.asarray(coords, dtype=np.float32)
@@ -67,8 +97,11 @@ def normalize_point(point: np.ndarray, coords: np.ndarray, rows: np.ndarray | No
     out = np.zeros(3, dtype=np.float32)
     if len(fitted) == 0:
         return out
-    centre, scale = _fit(fitted)
-    out[: coords.shape[1]] = (np.asarray(point, dtype=np.float32) - centre) * scale
+    centre, scale = _fit(fitted, robust)
+    placed = (np.asarray(point, dtype=np.float64) - centre) * scale
+    if robust:
+        placed = np.clip(placed, -ROBUST_CLAMP, ROBUST_CLAMP)
+    out[: coords.shape[1]] = placed
     return out
 
 

@@ -56,12 +56,16 @@ def read_tsv(source: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
       no header and its column is named ``label``.
     - Empty cells are missing values.
     - A column is numeric when every non-missing value parses as a number.
+    - Rows end at ``\n`` (or ``\r\n``); a UTF-8 byte-order mark is dropped; text that is
+      not UTF-8 is an error naming the file and the byte offset.
     """
     if isinstance(source, io.TextIOBase):
-        text = source.read()
+        text = source.read().removeprefix("\ufeff")
     else:
-        text = Path(source).read_text(encoding="utf-8")
-    lines = text.splitlines()
+        text = _decode_utf8(Path(source))
+    # Rows end at "\n" only (TensorBoard's rule; "\r\n" too): never at the other line
+    # breaks str.splitlines knows (U+2028, U+0085, form feed...), which may sit inside labels.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     while lines and lines[-1] == "":
         lines.pop()  # a trailing newline is not an empty row
     if not lines:
@@ -86,6 +90,21 @@ def read_tsv(source: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
+def _decode_utf8(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise MetadataError(f"cannot read the metadata file {path}: {err.strerror}") from None
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        return raw[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise MetadataError(
+            f"metadata file {path} is not UTF-8 text: byte {err.start + len(bom)} is "
+            f"{raw[err.start + len(bom)]:#04x}; save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        ) from None
+
+
 def write_tsv(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write ``table`` as TensorBoard metadata: a header only when there are 2+ columns."""
     clean = table.astype(object).where(table.notna(), "")
@@ -96,17 +115,18 @@ def write_tsv(table: pd.DataFrame, path: str | os.PathLike) -> None:
 
 
 def _unique_names(names: Sequence[str]) -> list[str]:
-    """Column names, blank ones filled and duplicates suffixed, so every column is reachable."""
-    seen: dict[str, int] = {}
+    """Column names, blank ones filled and duplicates suffixed " (2)", " (3)"..., so every
+    column is reachable: a suffix never takes a name that another column already has."""
+    filled = [name.strip() or f"column {i + 1}" for i, name in enumerate(names)]
+    given = set(filled)
+    taken: set[str] = set()
     out = []
-    for i, name in enumerate(names):
-        name = name.strip() or f"column {i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        out.append(name)
+    for name in filled:
+        candidate, n = name, 2
+        while candidate in taken or (candidate != name and candidate in given):
+            candidate, n = f"{name} ({n})", n + 1
+        taken.add(candidate)
+        out.append(candidate)
     return out
 
 
@@ -178,7 +198,7 @@ def _header_hint(path: Path, table: pd.DataFrame, n_points: int) -> str:
 
 
 def _table_from_dict(meta: Mapping, n_points: int) -> pd.DataFrame:
-    columns = {}
+    columns: dict[Any, Any] = {}
     for name, values in meta.items():
         arr = np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values
         if np.ndim(arr) != 1:
@@ -189,8 +209,10 @@ def _table_from_dict(meta: Mapping, n_points: int) -> pd.DataFrame:
                 f"{n_points} points; every column needs one value per point"
             )
         series = pd.Series(values).reset_index(drop=True)
-        columns[str(name)] = _typed_column(series) if series.dtype == object else series
-    return pd.DataFrame(columns)
+        columns[len(columns)] = _typed_column(series) if series.dtype == object else series
+    table = pd.DataFrame(columns)
+    table.columns = _unique_names([str(name) for name in meta])  # 1 and "1" stay two columns
+    return table
 
 
 def column_kind(values: pd.Series) -> str:

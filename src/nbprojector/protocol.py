@@ -253,6 +253,8 @@ class RowResult(TypedDict):
 
 class CountResult(TypedDict):
     count: int
+    #: The number of points searched: all of them, also while some are isolated.
+    of: int
 
 
 class SearchResult(TypedDict):
@@ -355,7 +357,7 @@ PROTOCOL: dict[str, Kind] = {
     "pause": Kind(EmptyPayload, JobStateResult, "pause the running projection"),
     "resume": Kind(EmptyPayload, JobStateResult, "resume the paused projection"),
     "row": Kind(RowPayload, RowResult, "one point's metadata row"),
-    "count": Kind(CountPayload, CountResult, "how many shown points a query matches"),
+    "count": Kind(CountPayload, CountResult, "how many of all points a query matches"),
     "search": Kind(
         SearchPayload, SearchResult, "select the shown points a query matches",
         buffers_out=(Buffer("listed", "uint32"),),

@@ -4,27 +4,29 @@ Values are matched by their text form, the way a user sees them in the inspector
 numbers are written (``3.0`` reads ``3``, as TensorBoard shows a TSV's ``3``), strings as they
 are. Missing values never match anything, not even ``.*``.
 
-Everything goes through pandas' ``.str.contains`` so there is no Python loop over points in
-this module.
+Substrings go through pandas' ``.str.contains``; regular expressions through RE2
+(:mod:`nbprojector.regex_match`: linear time, a time limit, the offline page's engine too), so
+no query can hang the kernel and there is no Python loop over points in this module.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from .regex_match import Pattern, compile_pattern, find
+
 EMPTY_QUERY = "empty query: type some text to search for"
 
 
-def compile_query(query: str, *, regex: bool = False) -> re.Pattern[str] | None:
+def compile_query(query: str, *, regex: bool = False) -> Pattern | None:
     """Validate a query; return its compiled pattern when ``regex`` is true, else ``None``.
 
     Raises:
-        ValueError: the query is empty, or is not a valid regular expression (the message names
-            the pattern and Python's own explanation, for the widget to show as is).
+        ValueError: the query is empty, or is not a valid RE2 regular expression (the message
+            names the pattern and RE2's own explanation, for the widget to show as is).
     """
     if not isinstance(query, str):
         raise TypeError(f"query must be a string, got {type(query).__name__}")
@@ -32,10 +34,7 @@ def compile_query(query: str, *, regex: bool = False) -> re.Pattern[str] | None:
         raise ValueError(EMPTY_QUERY)
     if not regex:
         return None
-    try:
-        return re.compile(query, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {query!r}: {exc}") from None
+    return compile_pattern(query)
 
 
 def as_text(values: pd.Series | np.ndarray | Sequence[object]) -> tuple[pd.Series, np.ndarray]:
@@ -69,8 +68,9 @@ def match(
 
     Args:
         values: one metadata column (N values of any type); numbers match by their text form.
-        query: the text to look for; with ``regex=True`` a Python regular expression, searched
-            anywhere in the value (anchor it with ``^`` / ``$`` to match whole values).
+        query: the text to look for; with ``regex=True`` an RE2 regular expression (Python's
+            syntax without backreferences or lookaround), searched anywhere in the value
+            (anchor it with ``^`` / ``$`` to match whole values).
         regex: treat ``query`` as a regular expression instead of a plain substring.
 
     Returns:
@@ -78,8 +78,9 @@ def match(
 
     Raises:
         ValueError: empty query, or an invalid regular expression (the message says which
-            pattern and why, e.g. ``invalid regular expression '(': missing ), unterminated
-            subpattern at position 0``).
+            pattern and why, e.g. ``invalid regular expression '(': missing ): (``).
+        RegexTooSlowError: a regular expression search ran past its time limit (a
+            ``ValueError`` too).
     """
     pattern = compile_query(query, regex=regex)
     text, missing = as_text(values)
@@ -88,8 +89,6 @@ def match(
     if pattern is None:
         hits = text.str.contains(query, case=False, regex=False, na=False)
     else:
-        # Pass the flags rather than a compiled pattern: pandas then uses Python's re, the same
-        # engine that validated the pattern, so what compiles is exactly what runs.
-        hits = text.str.contains(query, flags=re.IGNORECASE, regex=True, na=False)
+        return find(pattern, text.where(~missing, "")) & ~missing
     # pandas may hand back a read-only view of its own buffer: build a new array.
     return hits.to_numpy(dtype=bool, na_value=False) & ~missing

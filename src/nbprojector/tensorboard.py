@@ -12,13 +12,14 @@ Reading follows TensorBoard's projector plugin: every ``embeddings`` entry gives
 ``sprite { image_path, single_image_dim }`` and ``bookmarks_path``, relative paths resolved
 against the config's folder. A tensor without ``tensor_path`` lives in a checkpoint and needs
 TensorFlow. Several runs (sub-folders with their own config) become embeddings named
-``run/tensor``. Tensor files are parsed in :mod:`nbprojector.tensorfiles`.
+``run/tensor``. Configs are parsed in :mod:`nbprojector.logdir_config`, tensor files in
+:mod:`nbprojector.tensorfiles`. Paths that lead outside the log dir are refused unless
+``allow_outside=True``; ``bookmarks_path`` files are loaded as the widget's bookmarks.
 """
 
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import re
 import warnings
@@ -30,12 +31,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import bookmarks as bookmark_files
+from . import strictjson
 from .dataset import Dataset
+from .logdir_config import (
+    CONFIG_NAME,
+    JSON_CONFIG_NAME,
+    EmbeddingEntry,
+    LogdirError,
+    SpriteInfo,
+    _schema,
+    config_entries,
+    find_configs,
+    parse_config,
+)
 from .metadata import MetadataError, load_metadata, write_tsv
 from .tensorfiles import (
     TensorFileError,
     check_sprite,
-    checkpoint_tensor_names,
     read_checkpoint_tensor,
     read_tensor,
     sprite_sheet,
@@ -43,48 +56,11 @@ from .tensorfiles import (
 )
 from .thumbnails import as_thumbnails
 
-CONFIG_NAME = "projector_config.pbtxt"
-JSON_CONFIG_NAME = "projector_config.json"
-#: Where ``projector.visualize_embeddings`` puts the config inside a run's folder, as
-#: TensorBoard's plugin-asset layout has it (``<run>/plugins/<PLUGIN_ASSETS_NAME>/``).
-_ASSETS = ("plugins", "org_tensorflow_tensorboard_projector")
-_MISSING_TB = (
-    "reading and writing TensorBoard projector configs needs the protobuf schema shipped "
-    'with the tensorboard package: pip install "nbprojector[tensorboard]"'
-)
-
-
-class LogdirError(ValueError):
-    """A log dir or config that cannot be read as given; the message says what and where."""
-
-
-@dataclass(frozen=True)
-class SpriteInfo:
-    """A sprite sheet: its file and the (width, height) of one image in it."""
-
-    image_path: Path
-    single_image_dim: tuple[int, int]
-
-    def thumbnails(self, n: int, max_side: int | None = 64) -> np.ndarray:
-        """The first ``n`` images, as (n, h, w, 4) uint8 RGBA (see ``thumbnails.as_thumbnails``)."""
-        return as_thumbnails(
-            str(self.image_path), single_image_dim=self.single_image_dim, n=n, max_side=max_side
-        )
-
-
-@dataclass(frozen=True)
-class EmbeddingEntry:
-    """One ``embeddings`` entry of a config, its paths resolved."""
-
-    name: str
-    tensor_name: str
-    config_path: Path
-    tensor_path: Path | None
-    tensor_shape: tuple[int, ...] = ()
-    metadata_path: Path | None = None
-    sprite: SpriteInfo | None = None
-    bookmarks_path: Path | None = None
-    checkpoint: Path | None = None
+__all__ = [
+    "CONFIG_NAME", "JSON_CONFIG_NAME", "EmbeddingEntry", "Logdir", "LogdirError", "SpriteInfo",
+    "config_entries", "find_configs", "open_logdir", "parse_config", "read_logdir",
+    "save_logdir", "write_logdir",
+]  # fmt: skip
 
 
 @dataclass
@@ -99,156 +75,35 @@ class Logdir:
 
     @property
     def bookmarks(self) -> dict[str, Path]:
-        """``bookmarks_path`` of each embedding that has one (read by a later issue)."""
+        """``bookmarks_path`` of each embedding that has one."""
         return {e.name: e.bookmarks_path for e in self.entries if e.bookmarks_path}
-
-
-# ---------------------------------------------------------------- configs
-
-
-def _schema() -> tuple[Any, Any, Any]:
-    try:
-        from google.protobuf import json_format, text_format
-        from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
-    except ImportError as err:
-        raise ImportError(_MISSING_TB) from err
-    return ProjectorConfig, text_format, json_format
-
-
-def parse_config(path: str | os.PathLike) -> Any:
-    """Parse a ``projector_config.pbtxt`` (or a standalone ``.json``) into a ProjectorConfig."""
-    path = Path(path)
-    project_config, text_format, json_format = _schema()
-    if not path.is_file():
-        raise LogdirError(f"projector config not found: {path}")
-    text = path.read_text(encoding="utf-8")
-    config = project_config()
-    try:
-        if path.suffix.lower() == ".json":
-            json_format.ParseDict(json.loads(text), config, ignore_unknown_fields=True)
-        else:
-            text_format.Parse(text, config)
-    except (text_format.ParseError, json_format.ParseError, json.JSONDecodeError) as err:
-        raise LogdirError(f"cannot parse the projector config {path}: {err}") from None
-    return config
-
-
-def find_configs(path: str | os.PathLike) -> list[tuple[str, Path]]:
-    """``(run, config path)`` for a config file, or for every config under a folder.
-
-    The run is the folder's path relative to ``path`` ('.' for ``path`` itself), with
-    TensorBoard's ``plugins/org_tensorflow_tensorboard_projector`` tail removed. Without any
-    ``projector_config.pbtxt``, a ``projector_config.json`` in ``path`` is used.
-    """
-    root = Path(path).expanduser()
-    if root.is_file():
-        return [(".", root)]
-    if not root.is_dir():
-        raise LogdirError(f"log dir not found: {root}")
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        if CONFIG_NAME in files:
-            parts = Path(folder).relative_to(root).parts
-            if parts[-2:] == _ASSETS:
-                parts = parts[:-2]
-            found.append(("/".join(parts) or ".", Path(folder) / CONFIG_NAME))
-    if not found and (root / JSON_CONFIG_NAME).is_file():
-        found = [(".", root / JSON_CONFIG_NAME)]
-    if not found:
-        raise LogdirError(
-            f"no {CONFIG_NAME} in {root} or its sub-folders (nor a {JSON_CONFIG_NAME}); write "
-            "one with tensorboard's projector.visualize_embeddings(logdir, config) or "
-            "nbprojector.tensorboard.write_logdir, or pass the config file's path"
-        )
-    return found
-
-
-def _resolve(value: str, config_path: Path) -> Path | None:
-    if not value:
-        return None
-    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I):
-        raise LogdirError(
-            f"{config_path} refers to {value!r}, a URL: download it and use a local path"
-        )
-    candidate = Path(value).expanduser()
-    return candidate if candidate.is_absolute() else config_path.parent / candidate
-
-
-def config_entries(run: str, config_path: Path) -> list[EmbeddingEntry]:
-    """The embeddings entries of one config, paths resolved against its folder."""
-    config = parse_config(config_path)
-    checkpoint = _resolve(config.model_checkpoint_path or config.model_checkpoint_dir, config_path)
-    run_dir = config_path.parent
-    if run_dir.parts[-2:] == _ASSETS:
-        run_dir = run_dir.parent.parent
-    if checkpoint is None and (run_dir / "checkpoint").is_file():
-        checkpoint = run_dir  # TensorBoard looks for the latest checkpoint in the run
-    entries = list(config.embeddings)
-    template = (
-        entries[:1] if entries and not (entries[0].tensor_name or entries[0].tensor_path) else []
-    )
-    entries = entries[len(template) :] or _checkpoint_entries(config_path, checkpoint, template)
-    out = []
-    for info in entries:
-        tensor_name = info.tensor_name.removesuffix(":0") or os.path.basename(info.tensor_path)
-        dim = tuple(int(v) for v in info.sprite.single_image_dim)
-        sprite = None
-        if info.sprite.image_path:
-            if len(dim) != 2:
-                raise LogdirError(
-                    f"the sprite of tensor {tensor_name!r} in {config_path} needs "
-                    f"single_image_dim [width, height], got {list(dim)}"
-                )
-            sprite = SpriteInfo(_resolve(info.sprite.image_path, config_path), dim)  # type: ignore[arg-type]
-        out.append(EmbeddingEntry(
-            name=tensor_name if run == "." else f"{run}/{tensor_name}",
-            tensor_name=tensor_name,
-            config_path=config_path,
-            tensor_path=_resolve(info.tensor_path, config_path),
-            tensor_shape=tuple(int(v) for v in info.tensor_shape),
-            metadata_path=_resolve(info.metadata_path, config_path),
-            sprite=sprite,
-            bookmarks_path=_resolve(info.bookmarks_path, config_path),
-            checkpoint=checkpoint,
-        ))  # fmt: skip
-    return out
-
-
-def _checkpoint_entries(config_path: Path, checkpoint: Path | None, template: list) -> list:
-    """TensorBoard's rule: a config without tensors lists every 2-D checkpoint variable
-    (a first entry with neither tensor_name nor tensor_path gives them its metadata)."""
-    if checkpoint is None:
-        raise LogdirError(f"{config_path} lists no embeddings and no checkpoint")
-    what = f"{config_path} takes its tensors from the checkpoint {checkpoint}"
-    try:
-        names = checkpoint_tensor_names(checkpoint, what)
-    except TensorFileError as err:
-        raise LogdirError(str(err)) from None
-    config = _schema()[0]()
-    for name in names:
-        entry = config.embeddings.add()
-        if template:
-            entry.CopyFrom(template[0])
-        entry.tensor_name = name
-    return list(config.embeddings)
 
 
 # ---------------------------------------------------------------- reading
 
 
-def read_logdir(path: str | os.PathLike, tensors: Sequence[str] | None = None) -> Logdir:
+def read_logdir(
+    path: str | os.PathLike, tensors: Sequence[str] | None = None, *, allow_outside: bool = False
+) -> Logdir:
     """Read a log dir (or one config file) into embeddings, shared metadata and sprite.
 
     Args:
         path: a folder holding ``projector_config.pbtxt`` files (itself or its runs), a
             ``.pbtxt`` config, or a standalone projector ``.json`` config.
         tensors: the embedding names to read (default: all); all must have the same points.
+        allow_outside: follow paths in the configs that lead outside the log dir (absolute
+            ones elsewhere, or with ``..``). Off by default: a log dir from someone else
+            could otherwise pull any readable file into the labels (and an HTML export).
 
     The projector shares one metadata table and one sprite: the first embedding's are
     used, and a differing one of another embedding is reported with a warning.
     """
-    entries = [e for run, cfg in find_configs(path) for e in config_entries(run, cfg)]
+    root = Path(path).expanduser()
+    root = root if root.is_dir() else root.parent
+    entries = [
+        e for run, cfg in find_configs(path)
+        for e in config_entries(run, cfg, root, allow_outside)
+    ]  # fmt: skip
     entries = _unique_names(entries)
     if tensors is not None:
         known = {e.name: e for e in entries}
@@ -358,7 +213,9 @@ def write_logdir(
     """Write a log dir that TensorBoard's projector (and :func:`read_logdir`) opens.
 
     Args:
-        path: the folder (created if needed); files in it with the same names are replaced.
+        path: the folder (created if needed); files in it with the same names are replaced,
+            with a warning naming them. A folder that holds other projector configs (runs
+            in sub-folders) is refused: from_logdir would read them with the new one.
         embeddings: ``{name: (N, D) matrix}``, or one matrix (named ``embedding``).
         metadata: one row per point, in any form ``Projector`` takes, written as
             TensorBoard's metadata TSV (a header only with two or more columns: a single
@@ -381,20 +238,28 @@ def write_logdir(
     out.mkdir(parents=True, exist_ok=True)
     config = project_config()
     stems: set[str] = set()
-    for name, matrix in data.embeddings.items():
+    files = {}
+    for name in data.embeddings:
         stem = re.sub(r"[^\w.-]+", "_", name).strip("._") or "tensor"
         while stem in stems or stem in ("metadata", "sprite"):
             stem += "_"
         stems.add(stem)
-        file_name = f"{stem}.{'tsv' if tensor_format == 'tsv' else 'bytes'}"
-        entry = config.embeddings.add(tensor_name=name, tensor_path=file_name)
-        entry.tensor_shape.extend(write_tensor(out / file_name, matrix, tensor_format))
-    if metadata is not None:
-        write_tsv(data.table, out / "metadata.tsv")
+        files[name] = f"{stem}.{'tsv' if tensor_format == 'tsv' else 'bytes'}"
+    written = [*files.values(), CONFIG_NAME]
+    written += ["metadata.tsv"] * (metadata is not None) + ["sprite.png"] * (sprite is not None)
+    written += [JSON_CONFIG_NAME] * standalone
+    thumbs = None  # read before anything is written: a bad sprite leaves the folder as it was
     if sprite is not None:
         thumbs = as_thumbnails(
             sprite, single_image_dim=single_image_dim, n=data.n_points, max_side=None
         )
+    _warn_overwrite(out, written)
+    for name, matrix in data.embeddings.items():
+        entry = config.embeddings.add(tensor_name=name, tensor_path=files[name])
+        entry.tensor_shape.extend(write_tensor(out / files[name], matrix, tensor_format))
+    if metadata is not None:
+        write_tsv(data.table, out / "metadata.tsv")
+    if thumbs is not None:
         dim = sprite_sheet(thumbs, out / "sprite.png")
     for entry in config.embeddings:
         if metadata is not None:
@@ -406,18 +271,59 @@ def write_logdir(
     config_path.write_text(text_format.MessageToString(config), encoding="utf-8")
     if standalone:
         (out / JSON_CONFIG_NAME).write_text(
-            json.dumps(json_format.MessageToDict(config), indent=2), encoding="utf-8"
+            strictjson.dumps(json_format.MessageToDict(config), "the config", indent=2),
+            encoding="utf-8",
         )
     return config_path
+
+
+def _warn_overwrite(out: Path, written: list[str]) -> None:
+    """Before writing into ``out``: refuse when other configs there (runs in sub-folders)
+    would be read back with the new one; warn about the files replaced."""
+    existing = [cfg for _, cfg in find_configs(out)] if _has_config(out) else []
+    others = [cfg for cfg in existing if cfg not in (out / CONFIG_NAME, out / JSON_CONFIG_NAME)]
+    if others:
+        raise LogdirError(
+            f"{out} already holds other projector configs ({', '.join(map(str, others))}), "
+            "which from_logdir would read together with the new one: write into an empty "
+            "folder, or remove them first"
+        )
+    replaced = [name for name in written if (out / name).exists()]
+    if not replaced:
+        return
+    message = f"writing the log dir {out} replaces {', '.join(replaced)}"
+    old_config = out / CONFIG_NAME
+    if old_config.is_file():
+        try:
+            old = [e.tensor_name for e in config_entries(".", old_config, allow_outside=True)]
+        except (LogdirError, ValueError, ImportError):  # unreadable: nothing to name
+            old = []
+        if old:
+            message += f" (the old config listed the embeddings {old})"
+    warnings.warn(message, stacklevel=3)
+
+
+def _has_config(folder: Path) -> bool:
+    if not folder.is_dir():
+        return False
+    try:
+        find_configs(folder)
+    except LogdirError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- the widget's two methods
 
 
 def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | None = None,
-                **kwargs: Any) -> Any:  # fmt: skip
-    """``Projector.from_logdir``: read ``path`` and build a ``cls`` widget from it."""
-    data = read_logdir(path, tensors)
+                *, allow_outside: bool = False, **kwargs: Any) -> Any:  # fmt: skip
+    """``Projector.from_logdir``: read ``path`` (its bookmarks too) and build a ``cls``
+    widget from it."""
+    data = read_logdir(path, tensors, allow_outside=allow_outside)
+    n = len(next(iter(data.embeddings.values())))
+    states = [state for name, file in data.bookmarks.items()
+              for state in _read_bookmarks(file, name, n)]  # fmt: skip
     kwargs.setdefault("meta", data.metadata)
     accepted = inspect.signature(cls).parameters
     if data.sprite is not None and "images" in accepted and "single_image_dim" in accepted:
@@ -426,8 +332,20 @@ def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | Non
     widget = cls(data.embeddings, **kwargs)
     widget._logdir = data.entries  # where each embedding came from, paths included
     widget._logdir_sprite = data.sprite  # for to_logdir, and until the widget shows images
-    widget._logdir_bookmarks = data.bookmarks  # bookmarks_path per embedding (a later issue)
+    if states:
+        widget._bookmarks.adopt(states, False)
     return widget
+
+
+def _read_bookmarks(path: Path, embedding: str, n: int) -> list[bookmark_files.State]:
+    """The states of a ``bookmarks_path`` file, made for ``embedding``."""
+    try:
+        states = bookmark_files.load(path, n)
+    except bookmark_files.BookmarkError as err:
+        raise LogdirError(f"{err} (bookmarks_path {path} of {embedding!r})") from None
+    for state in states:
+        state.embedding = state.embedding or embedding  # TensorBoard's files name none
+    return states
 
 
 def save_logdir(

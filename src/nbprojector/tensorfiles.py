@@ -69,13 +69,15 @@ def read_tensor(
         shape: the config's ``tensor_shape``: required for raw bytes, checked otherwise.
     """
     path = Path(path)
+    if not path.is_file():
+        raise TensorFileError(f"tensor file not found: {path}")
     kind = tensor_format(path)
     if kind == "bytes":
         return _read_bytes(path, shape), None
     if kind == "npy":
         try:
             vectors, labels = np.load(path, allow_pickle=False), None
-        except ValueError as err:
+        except (ValueError, EOFError, OSError) as err:  # EOFError: a truncated file
             raise TensorFileError(f"cannot read {path} as .npy: {err}") from None
     else:
         vectors, labels = _read_tsv(path)
@@ -128,7 +130,16 @@ def _line_fields(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_tsv(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    raw = path.read_bytes()
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
+    # Lines end at "\n" ("\r\n" too), as TensorBoard reads them; a lone "\r" is text.
+    raw = raw.replace(b"\r\n", b"\n")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise TensorFileError(
+            f"tensor file {path} is not UTF-8 text: byte {err.start} is {raw[err.start]:#04x}"
+            " (a TSV file needs UTF-8; raw float32 needs a .bytes suffix and tensor_shape)"
+        ) from None
     lines, fields = _line_fields(raw)
     if len(lines) == 0:
         raise TensorFileError(f"tensor file {path} is empty")
@@ -142,7 +153,7 @@ def _read_tsv(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     try:
         frame = pd.read_csv(
             io.BytesIO(raw), sep="\t", header=None, quoting=csv.QUOTE_NONE, na_filter=False,
-            skip_blank_lines=True, encoding="utf-8",
+            skip_blank_lines=True, encoding="utf-8", lineterminator="\n",
         )  # fmt: skip
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise TensorFileError(f"cannot read tensor file {path} as TSV: {err}") from None
@@ -244,8 +255,18 @@ def check_sprite(path: str | os.PathLike, single_image_dim: tuple[int, int], n: 
     """Raise unless the sprite sheet at ``path`` exists and holds ``n`` images."""
     if not Path(path).is_file():
         raise TensorFileError(f"sprite image not found: {path}")
-    with Image.open(path) as image:
-        (width, height), (w, h) = image.size, single_image_dim
+    try:
+        with Image.open(path) as image:
+            (width, height), (w, h) = image.size, single_image_dim
+    except OSError as err:  # unreadable, or not an image (Pillow's UnidentifiedImageError)
+        raise TensorFileError(
+            f"the sprite {path} is not an image Pillow can read ({err})"
+        ) from None
+    if width % w or height % h:
+        raise TensorFileError(
+            f"the sprite {path} ({width} x {height} px) is not a whole number of images of "
+            f"{w} x {h} px (single_image_dim): check single_image_dim [width, height]"
+        )
     if (width // w) * (height // h) < n:
         raise TensorFileError(
             f"the sprite {path} ({width} x {height} px) holds {(width // w) * (height // h)} "

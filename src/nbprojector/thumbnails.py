@@ -66,18 +66,15 @@ def _array_to_rgba(images: np.ndarray) -> np.ndarray:
             f"an image array must have shape (N, H, W) for grey or (N, H, W, 3|4) for "
             f"RGB / RGBA, got {a.shape}"
         )
+    if a.shape[1] < 1 or a.shape[2] < 1:
+        raise ValueError(
+            f"images of {a.shape[2]} x {a.shape[1]} pixels (width x height) are empty; each "
+            f"image needs at least 1 x 1 pixel, got an array of shape {a.shape}"
+        )
     if a.dtype == np.uint8:
         pass
     elif np.issubdtype(a.dtype, np.floating):
-        if np.isnan(a).any():
-            raise ValueError("the image array contains NaN; float images need values in [0, 1]")
-        lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
-        if lo < 0.0 or hi > 1.0:
-            raise ValueError(
-                f"float images need values in [0, 1], got values in [{lo:g}, {hi:g}]; "
-                "rescale them (e.g. images / images.max()) or pass uint8 in 0..255"
-            )
-        a = np.rint(a * 255.0).astype(np.uint8)
+        a = _floats_to_uint8(a)
     elif np.issubdtype(a.dtype, np.integer) and not np.issubdtype(a.dtype, np.bool_):
         lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
         if lo < 0 or hi > 255:
@@ -106,6 +103,27 @@ def _array_to_rgba(images: np.ndarray) -> np.ndarray:
     return np.array(a, dtype=np.uint8, order="C", copy=True)
 
 
+def _floats_to_uint8(a: np.ndarray) -> np.ndarray:
+    """Float images as uint8: grey ones scaled from their range (min -> 0, max -> 255, over
+    all images, as matplotlib's imshow does for grey data, so that e.g. scikit-learn's
+    digits in 0..16 show as they are); colour ones must be in [0, 1]."""
+    if not np.isfinite(a).all():
+        raise ValueError(
+            "the image array contains NaN or infinity; float images need finite values"
+        )
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if a.ndim == 3:  # grey
+        if hi > lo:
+            return np.rint((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+        return np.full(a.shape, round(min(max(lo, 0.0), 1.0) * 255), dtype=np.uint8)
+    if lo < 0.0 or hi > 1.0:
+        raise ValueError(
+            f"float RGB / RGBA images need values in [0, 1], got values in [{lo:g}, {hi:g}]; "
+            "rescale them (e.g. images / images.max()) or pass uint8 in 0..255"
+        )
+    return np.rint(a * 255.0).astype(np.uint8)
+
+
 def _pil_list_to_rgba(images: Sequence[Any], max_side: int | None) -> np.ndarray:
     """Resize a list of PIL images to the first one's (capped) size, letterboxed."""
     for i, image in enumerate(images):
@@ -128,14 +146,29 @@ def _pil_list_to_rgba(images: Sequence[Any], max_side: int | None) -> np.ndarray
 
 
 def _check_dim(single_image_dim: object) -> tuple[int, int]:
+    """(width, height) in whole pixels, both at least 1."""
+    def bad(why: str) -> ValueError:
+        return ValueError(
+            f"single_image_dim must be (width, height) in whole pixels, got "
+            f"{single_image_dim!r:.80} ({why})"
+        )
+
+    if isinstance(single_image_dim, (str, bytes)):
+        raise bad("text, not two numbers")
     try:
-        w, h = (int(v) for v in single_image_dim)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"single_image_dim must be (width, height) in pixels, got {single_image_dim!r}"
-        ) from None
+        values = list(single_image_dim)  # type: ignore[call-overload]
+    except TypeError:
+        raise bad("not a pair") from None
+    if len(values) != 2:
+        raise bad(f"{len(values)} values, not 2")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise bad(f"{v!r} is not a number")
+        if not float(v).is_integer():
+            raise bad(f"{v!r} is not a whole number of pixels")
+    w, h = (int(v) for v in values)
     if w < 1 or h < 1:
-        raise ValueError(f"single_image_dim must be positive, got ({w}, {h})")
+        raise bad("both must be at least 1")
     return w, h
 
 
@@ -148,11 +181,13 @@ def _slice_sheet(sheet: Image.Image, single_image_dim: object, n: int) -> np.nda
         )
     w, h = _check_dim(single_image_dim)
     sheet_w, sheet_h = sheet.size
-    if sheet_w % w:
-        raise ValueError(
-            f"the sprite sheet is {sheet_w} px wide, not a multiple of the image width {w}: "
-            "check single_image_dim=(width, height)"
-        )
+    for side, size, cell in (("wide", sheet_w, w), ("tall", sheet_h, h)):
+        if size % cell:
+            what = "width" if side == "wide" else "height"
+            raise ValueError(
+                f"the sprite sheet is {size} px {side}, not a multiple of the image {what} "
+                f"{cell}: check single_image_dim=(width, height)"
+            )
     columns, rows = sheet_w // w, sheet_h // h
     if columns * rows < n:
         raise ValueError(
@@ -163,6 +198,24 @@ def _slice_sheet(sheet: Image.Image, single_image_dim: object, n: int) -> np.nda
     # (rows*h, cols*w, 4) -> (rows, h, cols, w, 4) -> (rows, cols, h, w, 4): row-first order.
     cells = a.reshape(rows, h, columns, w, 4).transpose(0, 2, 1, 3, 4)
     return cells.reshape(rows * columns, h, w, 4)[:n].copy()
+
+
+def _open_sheet(path: str | os.PathLike) -> Image.Image:
+    """Open a sprite sheet file, with a message naming it when that fails."""
+    try:
+        return Image.open(path)
+    except FileNotFoundError:
+        why = "does not exist"
+    except IsADirectoryError:
+        why = "is a folder, not an image file"
+    except PermissionError:
+        why = "cannot be read (permission denied)"
+    except (Image.UnidentifiedImageError, OSError) as err:
+        raise ValueError(
+            f"the sprite sheet {str(path)!r} is not an image Pillow can read ({err}); "
+            "pass a PNG or JPEG file"
+        ) from None
+    raise ValueError(f"the sprite sheet {str(path)!r} {why}")
 
 
 def as_thumbnails(
@@ -176,7 +229,10 @@ def as_thumbnails(
 
     Args:
         images: one of
-            * an array (N, H, W) grey or (N, H, W, 3|4), uint8 or floats in [0, 1];
+            * an array (N, H, W) grey or (N, H, W, 3|4), uint8 0..255, or floats: grey
+              floats are scaled from their range (min -> black, max -> white, over all
+              images, as matplotlib's imshow does for grey data), colour floats must be
+              in [0, 1];
             * a list of PIL images, all brought to the first one's size (other aspect
               ratios are fitted inside it on transparent padding);
             * a sprite sheet, a path or a PIL image, sliced into ``single_image_dim``
@@ -196,7 +252,7 @@ def as_thumbnails(
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
         raise ValueError(f"n must be a non-negative number of points, got {n!r}")
     if isinstance(images, str | os.PathLike):
-        with Image.open(images) as sheet:
+        with _open_sheet(images) as sheet:
             rgba = _slice_sheet(sheet, single_image_dim, n)
     elif isinstance(images, Image.Image):
         rgba = _slice_sheet(images, single_image_dim, n)

@@ -236,6 +236,12 @@ class Notebook:
         self.page.wait_for_timeout(50)
         self.wait_for(f"h.frames() >= {frames}")
 
+    def unfold(self, title: str, index: int = 0) -> None:
+        """Open a panel section by clicking its heading, if it is folded (some start folded)."""
+        section = self.page.locator(READY).nth(index).locator(".nbp-section", has_text=title).first
+        if "nbp-folded" in (section.get_attribute("class") or ""):
+            section.locator("button.nbp-section-toggle").click()
+
     def record_sends(self) -> None:
         """From now on, note every message the widget sends on its comm (read with
         ``sends()``): its method, the traits of a state update, a request's kind and index,

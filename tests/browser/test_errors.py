@@ -25,7 +25,7 @@ def test_bad_input_shows_its_error_and_the_next_cell_runs(nb):
     error.wait_for()
     text = error.inner_text()
     assert "EmbeddingError" in text
-    assert "NaN or infinite values in 1 row(s), the first at row 2" in text
+    assert "NaN or infinite values in 1 row, the first at row 2" in text
     assert "drop or impute those rows" in text  # ...and how to fix it
     nb.page.evaluate(
         """async () => {

@@ -106,6 +106,7 @@ def test_each_point_is_drawn_as_its_own_image(nb):
     ]
     assert_own_images(nb, range(N))
     # The image-size control appears (the points have images) and says the size.
+    nb.unfold("Points and labels")
     controls = nb.view.locator(".nbp-image-controls")
     assert controls.is_visible()
     assert nb.view.locator(".nbp-show-images").is_checked()
@@ -147,6 +148,7 @@ def test_isolating_a_subset_keeps_each_point_with_its_image(nb):
 
 def test_switching_to_dots_and_back(nb):
     wait_images(nb)
+    nb.unfold("Points and labels")
     toggle = nb.view.locator(".nbp-show-images")
     toggle.click()
     wait_images(nb, "dots")
@@ -170,6 +172,7 @@ def test_switching_to_dots_and_back(nb):
 
 def test_image_size_control(nb):
     wait_images(nb)
+    nb.unfold("Points and labels")
     slider = nb.view.locator("input.nbp-image-size")
     slider.fill("20")
     assert nb.eventually("p.image_size", 20.0) == 20.0

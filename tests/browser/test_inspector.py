@@ -356,6 +356,7 @@ def test_isolate_reruns_pca_on_the_subset_then_show_all(nb, digits):
     nb.view.locator(".nbp-shown", has_text="Showing 101 of 1,797 points").wait_for()
     nb.settle()
     assert nb.py_json("p.isolated.tolist()") == rows
+    assert nb.py_json("p.selection.tolist()") == rows  # the isolated points stay selected
     # PCA of the subset alone: the shown coordinates match its own principal components.
     sub = x[rows] - x[rows].mean(axis=0)
     _, _, vt = np.linalg.svd(sub, full_matrices=False)
@@ -375,6 +376,8 @@ def test_isolate_reruns_pca_on_the_subset_then_show_all(nb, digits):
     assert nb.py_json("p.isolated is None")
     restored = np.array(nb.py_json("p.coordinates.tolist()"))
     np.testing.assert_allclose(restored, before_coords, atol=1e-4)
+    nb.py("p.selection = []")
+    wait_selection(nb, 0)
 
 
 def test_python_selection_changes_pixels_and_labels(nb):
@@ -389,6 +392,7 @@ def test_python_selection_changes_pixels_and_labels(nb):
     nb.settle()
     assert changed_share(base, nb.canvas_pixels()) < 0.001
     # All labels: many, none overlapping, drawn as pixels; bigger with the label size.
+    nb.unfold("Points and labels")
     nb.view.locator("input.nbp-all-labels").check()
     nb.wait_for("h.labelsPlaced().length > 30")
     nb.settle()

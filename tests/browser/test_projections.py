@@ -93,7 +93,7 @@ def test_umap_animates_with_an_epoch_counter(nb):
         "el => el.dataset.state === 'done'", arg=progress.element_handle(), timeout=300_000
     )
     seen = nb.page.evaluate("() => window.__progress")
-    epochs = [int(m[1]) for s in seen if (m := re.fullmatch(r"epoch (\d+)", s["text"] or ""))]
+    epochs = [int(m[1]) for s in seen if (m := re.fullmatch(r"epoch (\d+) / 500", s["text"] or ""))]
     assert len(set(epochs)) >= 3 and epochs == sorted(epochs), epochs
     during = {s["layout"] for s in seen if s["state"] == "running"}
     assert len(during) >= 3, "the view showed the layout as it formed"
@@ -108,11 +108,11 @@ def test_custom_axes_from_two_queries(nb):
     tab.locator("input.nbp-custom-left").fill("digit 0")
     tab.locator("input.nbp-custom-right").fill("nothing at all")
     tab.locator(".nbp-count-right[data-count='0']").wait_for()
-    assert tab.locator(".nbp-count-right").inner_text() == "no match"
+    assert tab.locator(".nbp-count-right").inner_text() == "no match among 1,797 points"
     assert tab.locator("button.nbp-run").is_disabled(), "the projection waits"
     tab.locator("input.nbp-custom-right").fill("digit 1")
     tab.locator(".nbp-count-right[data-count='182']").wait_for()
-    assert tab.locator(".nbp-count-left").inner_text() == "178 matches"
+    assert tab.locator(".nbp-count-left").inner_text() == "178 of 1,797 points"
     tab.locator("button.nbp-run").click()
     nb.wait_for("h.dims() === 2")
     nb.page.wait_for_function(

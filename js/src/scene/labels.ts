@@ -1,8 +1,10 @@
 // Point labels on a 2D canvas over the WebGL one: text drawn with fillText, never
 // parsed as HTML. Labels go in order of priority (the point hovered in a list, the focused
 // point, its neighbours, the selection, then with "all labels" every point shown, front-most
-// first) and a label is drawn only where it overlaps no label placed before it: a greedy
-// placement over a coarse grid of screen cells, so the view stays readable at any density.
+// first) and a label is drawn only where it overlaps no label placed before it, nor the hover
+// tooltip: a greedy placement over a coarse grid of screen cells, so the view stays readable at
+// any density. The forced labels are always drawn, on the first side of their point (right,
+// left, above, below) where they overlap nothing.
 
 import type { Labels } from "../codecs";
 
@@ -12,14 +14,20 @@ const MAX_LABELS = 1500;
 /** Bound the text measurements of one frame (the costly part) in all-labels mode. */
 const MAX_MEASURED = 20_000;
 const DEPTH_BUCKETS = 1024;
+/** How many lines out from its point a forced label looks for a free place. */
+const FORCED_TRIES = 4;
 
 export interface LabelRequest {
   /** (x, y, depth) per point in CSS px; read lazily: nothing to label costs nothing. */
   screen: () => Float32Array;
   labels: Labels;
   isHidden: (i: number) => boolean;
-  /** Drawn whatever they overlap: the point hovered in a list, the focus. */
+  /** Always drawn: the point hovered in a list, the focus. */
   forced: number[];
+  /** Areas no label may cover (the hover tooltip), CSS px relative to the canvas. */
+  avoid: Box[];
+  /** A point not labelled here (the hovered one: the tooltip shows its label). */
+  exclude: number;
   /** Then these, in order, where they fit. */
   groups: ArrayLike<number>[];
   /** Then every point shown, front-most first, where it fits. */
@@ -31,12 +39,15 @@ export interface LabelRequest {
   halo: string;
 }
 
-export interface Placed {
-  i: number;
+export interface Box {
   x: number;
   y: number;
   w: number;
   h: number;
+}
+
+export interface Placed extends Box {
+  i: number;
 }
 
 export class LabelLayer {
@@ -111,11 +122,16 @@ export class LabelLayer {
       return true;
     };
 
+    // Only whole labels: one cut by the edge is unreadable (and off-canvas cells are not
+    // tracked by the grid). Closed intervals: touching = taken.
+    const fits = (x: number, y: number, w: number) =>
+      x >= 0 && x + w <= this.width && y >= 0 && y + lineH <= this.height && cellsFree(x - 2, y, x + w + 2, y + lineH, false);
+
     const place = (i: number, forced: boolean): void => {
-      if (done.has(i) || i < 0 || 3 * i + 2 >= screen.length || r.isHidden(i)) return;
+      if (done.has(i) || i < 0 || i === r.exclude || 3 * i + 2 >= screen.length || r.isHidden(i)) return;
       const px = screen[3 * i], py = screen[3 * i + 1];
       if (!isFinite(screen[3 * i + 2]) || px < 0 || py < 0 || px > this.width || py > this.height) return;
-      const x = px + r.offsetPx, y = py - lineH / 2;
+      let x = px + r.offsetPx, y = py - lineH / 2;
       // The anchor cell first: a cheap test that skips most labels before measuring them.
       if (!forced && !cellsFree(x, y, x, y + lineH, false)) return;
       const text = r.labels.get(i);
@@ -127,18 +143,26 @@ export class LabelLayer {
         w = Math.ceil(g.measureText(text).width);
         this.widths.set(i, w);
       }
-      if (!forced) {
-        // Only whole labels: one cut by the edge is unreadable (and off-canvas cells are
-        // not tracked by the grid).
-        if (x + w > this.width || y < 0 || y + lineH > this.height) return;
-        if (!cellsFree(x - 2, y, x + w + 2, y + lineH, false)) return;
-      }
-      cellsFree(x - 2, y, x + w + 2, y + lineH, true); // closed intervals: touching = taken
+      if (forced) {
+        // Right, left, above or below the point, then a line further out each time: the first
+        // place where it overlaps nothing (else the right: a forced label is always shown).
+        const left = px - r.offsetPx - w, centred = px - w / 2;
+        const spots: [number, number][] = [];
+        for (let k = 0; k <= FORCED_TRIES; k++) {
+          const d = k * lineH;
+          spots.push([x, y - d], [left, y - d], [centred, y - r.offsetPx - lineH / 2 - d], [centred, y + r.offsetPx + lineH / 2 + d]);
+          if (k > 0) spots.push([x, y + d], [left, y + d]);
+        }
+        [x, y] = spots.find(([sx, sy]) => fits(sx, sy, w!)) ?? spots[0];
+      } else if (!fits(x, y, w)) return;
+      cellsFree(x - 2, y, x + w + 2, y + lineH, true);
       done.add(i);
-      g.strokeText(text, x, py);
-      g.fillText(text, x, py);
+      g.strokeText(text, x, y + lineH / 2);
+      g.fillText(text, x, y + lineH / 2);
       this.placed.push({ i, x, y, w, h: lineH });
     };
+
+    for (const box of r.avoid) cellsFree(box.x, box.y, box.x + box.w, box.y + box.h, true);
 
     for (const i of r.forced) place(i, true);
     for (const group of r.groups) {

@@ -1,6 +1,6 @@
 // GLSL shared by the dot shader (points.ts) and the image shader (spriteShader.ts): the
 // per-point attributes and uniforms both use, where a point is drawn (mid-transition), its
-// state flags, its size, and the fading and ring both pass on to their fragment shaders.
+// state flags, its size, its depth layer, and the fading and ring both pass on to their fragment shaders.
 
 export const pointCommon = /* glsl */ `
 attribute vec3 pprev;
@@ -39,5 +39,13 @@ float pointSize(float base, Point pt) {
   if (perspectiveScale > 0.0) s *= perspectiveScale / max(-pt.mv.z, 0.001);
   s *= 1.0 + 0.6 * max(pt.selected, pt.neighbor) + 1.0 * pt.hovered;
   return max(s, 1.0);
+}
+
+// Depth layers (picking.ts mirrors them): the hovered point in front of everything, then the
+// emphasised ones (their depths squeezed into the nearest 5% of the range, keeping their own
+// order), then the rest.
+void layerDepth(Point pt) {
+  if (pt.hovered > 0.5) gl_Position.z = -0.999 * gl_Position.w;
+  else if (pt.emphasised > 0.5) gl_Position.z = (-1.0 + 0.05 * (gl_Position.z / gl_Position.w + 1.0)) * gl_Position.w;
 }
 `;

@@ -21,9 +21,9 @@ ${pointCommon}
 void main() {
   Point pt = placePoint();
   gl_PointSize = pointSize(size, pt);
+  layerDepth(pt);
   if (pt.hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
   vColor = pcolor;
-  if (pt.emphasised > 0.5) gl_Position.z -= 0.001 * gl_Position.w; // draw in front
 }
 `;
 
@@ -129,6 +129,11 @@ export class PointCloud {
 
   flags(i: number): number {
     return this.state[i] ?? 0;
+  }
+
+  /** Every point's flag byte (read only: setFlag writes them). */
+  get allFlags(): Uint8Array {
+    return this.state;
   }
 
   commitState(hasSelection: boolean): void {

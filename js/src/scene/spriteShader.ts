@@ -23,10 +23,7 @@ void main() {
   int local = int(pindex + 0.5) - atlasStart;
   int row = local / columns;
   vCell = vec2(float(local - row * columns), float(row));
-  // In front of every other image: the hovered one first of all, then the emphasised ones
-  // (their depths squeezed into the nearest 5% of the range, keeping their own order).
-  if (pt.hovered > 0.5) gl_Position.z = -0.999 * gl_Position.w;
-  else if (pt.emphasised > 0.5) gl_Position.z = (-1.0 + 0.05 * (gl_Position.z / gl_Position.w + 1.0)) * gl_Position.w;
+  layerDepth(pt); // the hovered image in front of all others, then the emphasised ones
   if (pt.hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
 }
 `;

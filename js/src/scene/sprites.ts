@@ -14,6 +14,9 @@ import type { Ctx } from "../context";
 import type { Stage } from "./stage";
 import { spriteFragmentShader, spriteVertexShader } from "./spriteShader";
 
+/** What makes an error about the images stale: new images, or dots asked for. */
+const IMAGE_EVENTS = ["change:image_manifest", "change:show_images"];
+
 /** The `image_manifest` trait (see sprites.Atlases.to_manifest and images.py). */
 export interface ImageManifest {
   format: string;
@@ -79,6 +82,13 @@ export class SpriteLayer {
     return this.drawing ? this.imageSize.value : null;
   }
 
+  /** How the images are drawn (for picking), or null while dots are. */
+  look(): { size: number; images: true; aspect: number } | null {
+    const cell = this.loaded?.manifest.cell;
+    if (!this.drawing || !cell) return null;
+    return { size: this.imageSize.value, images: true, aspect: cell[0] / Math.max(1, cell[1]) };
+  }
+
   /** For tests: what is shown, and from how many atlases of which limit. */
   info() {
     const m = this.loaded?.manifest;
@@ -141,7 +151,7 @@ export class SpriteLayer {
       (err: Error) => {
         if (version === this.version) {
           this.replace(null, "error");
-          this.ctx.notify(`Images could not be decoded: ${err.message}`, "error");
+          this.ctx.notify(`Images could not be decoded: ${err.message}`, "error", IMAGE_EVENTS);
         }
       },
     );
@@ -164,7 +174,7 @@ export class SpriteLayer {
       })
       .catch((err: Error) => {
         this.state = "error";
-        this.ctx.notify(`Images cannot be shown: this browser's textures are at most ${limit} px (${err.message}); showing dots`, "error");
+        this.ctx.notify(`Images cannot be shown: this browser's textures are at most ${limit} px (${err.message}); showing dots`, "error", IMAGE_EVENTS);
       });
   }
 

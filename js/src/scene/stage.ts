@@ -3,6 +3,7 @@
 
 import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
+import { pickPoint, type PointLook } from "./picking";
 import { PointCloud } from "./points";
 
 const FOV = 45;
@@ -40,8 +41,22 @@ export class Stage {
   onFrame: () => void = () => {};
   /** Called when the user moved the camera (end of a drag or wheel). */
   onCameraChange: () => void = () => {};
+  /** Called when the browser takes the WebGL context away (too many alive, a GPU reset)
+   * and when it gives it back (the stage then draws again by itself). */
+  onContextLost: () => void = () => {};
+  onContextRestored: () => void = () => {};
+  private contextLost = false;
+  /** Kept for a restored context, whose clear colour three.js resets to black. */
+  private clearColor = new THREE.Color(0xffffff);
   frames = 0;
+  /** How points are drawn (sizes, dots or images), for picking; the view sets it. */
+  look: () => Omit<PointLook, "perspectiveScale" | "pixelRatio"> = () => ({
+    size: this.points.material.uniforms.size.value as number,
+    images: false,
+    aspect: 1,
+  });
   private screenCache: Float32Array | null = null;
+  private viewDepth = new Float32Array(0);
   private width = 1;
   private height = 1;
 
@@ -64,9 +79,26 @@ export class Stage {
     });
     this.controls.addEventListener("end", () => moved && this.onCameraChange());
     this.canvas.addEventListener("wheel", () => this.onCameraChangeSoon(), { passive: true });
+    // three.js listens too: it allows the restore and, once restored, rebuilds its GPU
+    // objects from the scene on the next render. Nothing asks for that render but us.
+    this.canvas.addEventListener("webglcontextlost", this.handleContextLost);
+    this.canvas.addEventListener("webglcontextrestored", this.handleContextRestored);
     this.setDims(3);
     this.resetView();
   }
+
+  private handleContextLost = (): void => {
+    this.contextLost = true;
+    this.onContextLost();
+  };
+
+  private handleContextRestored = (): void => {
+    this.contextLost = false;
+    this.renderer.setClearColor(this.clearColor, 1);
+    this.screenCache = null;
+    this.onContextRestored();
+    this.requestFrame();
+  };
 
   /** What draws this view: a software renderer, and whether multisampling is on. */
   rendererInfo(): { software: boolean; antialias: boolean } {
@@ -196,6 +228,7 @@ export class Stage {
 
   setBackground(css: string): void {
     const color = new THREE.Color(css);
+    this.clearColor.copy(color);
     this.renderer.setClearColor(color, 1);
     (this.points.material.uniforms.background.value as THREE.Color).copy(color);
     this.requestFrame();
@@ -240,6 +273,7 @@ export class Stage {
 
   private draw(): void {
     this.frameRequested = false;
+    if (this.contextLost) return; // drawn again when the context is restored
     if (this.deferred) {
       this.frameWanted = true; // asked for before the deferral began
       return;
@@ -291,6 +325,8 @@ export class Stage {
     if (this.screenCache) return this.screenCache;
     const n = this.points.count;
     const out = new Float32Array(n * 3);
+    if (this.viewDepth.length !== n) this.viewDepth = new Float32Array(n);
+    const depth = this.viewDepth;
     const m = new THREE.Matrix4().multiplyMatrices(
       this.camera.projectionMatrix,
       this.camera.matrixWorldInverse,
@@ -307,6 +343,7 @@ export class Stage {
       out[3 * i] = (x + 1) * hw;
       out[3 * i + 1] = (1 - y) * hh;
       out[3 * i + 2] = w > 0 && z >= -1 && z <= 1 ? z : Infinity; // behind the camera: unpickable
+      depth[i] = w; // a perspective camera's w is the view-space depth
     }
     this.screenCache = out;
     return out;
@@ -331,21 +368,16 @@ export class Stage {
     return [s[3 * i], s[3 * i + 1]];
   }
 
-  /** The visible point nearest to (x, y) within `radius` px; the front-most on a tie. */
-  pick(x: number, y: number, radius: number, isHidden: (i: number) => boolean): number {
-    const s = this.screen();
-    let best = -1, bestD = radius * radius, bestZ = Infinity;
-    for (let i = 0; i < this.points.count; i++) {
-      const z = s[3 * i + 2];
-      if (!isFinite(z)) continue;
-      const dx = s[3 * i] - x, dy = s[3 * i + 1] - y;
-      const d = dx * dx + dy * dy;
-      if (d < bestD - 1e-6 || (Math.abs(d - bestD) <= 1e-6 && z < bestZ)) {
-        if (isHidden(i)) continue;
-        best = i; bestD = d; bestZ = z;
-      }
-    }
-    return best;
+  /** The point drawn at (x, y) (front-most, as the depth test shows it), else the nearest
+   * within `slop` px; -1 when none. See picking.ts. */
+  pick(x: number, y: number, slop: number, isHidden: (i: number) => boolean): number {
+    const screen = this.screen();
+    const look: PointLook = {
+      ...this.look(),
+      perspectiveScale: this.points.material.uniforms.perspectiveScale.value as number,
+      pixelRatio: this.renderer.getPixelRatio(),
+    };
+    return pickPoint({ screen, viewDepth: this.viewDepth, flags: this.points.allFlags, look }, x, y, slop, isHidden);
   }
 
   dispose(): void {
@@ -353,7 +385,12 @@ export class Stage {
     clearTimeout(this.deferTimer);
     this.controls.dispose();
     this.points.dispose();
+    this.canvas.removeEventListener("webglcontextlost", this.handleContextLost);
+    this.canvas.removeEventListener("webglcontextrestored", this.handleContextRestored);
     this.renderer.dispose();
+    // Give the context back now: the browser keeps only ~16 alive and, past that, takes one
+    // from the oldest view, which may be one still on screen; garbage collection is too late.
+    this.renderer.forceContextLoss();
     this.canvas.remove();
   }
 }

@@ -19,6 +19,7 @@ import {
 } from "../protocol";
 import type { LocalModel, LocalServer, Reply } from "./localModel";
 import { VectorSpace } from "./nearest";
+import { compileQuery, testAll } from "./textMatch";
 
 /** One metadata column as the export carries it (see ExportColumn). */
 export type ColumnData = ExportColumn;
@@ -47,7 +48,6 @@ function pyList(items: string[]): string {
   return `[${items.map(pyRepr).join(", ")}]`;
 }
 const OFFLINE = "needs the Python kernel: this page is an offline export of the view (open the notebook to run it)";
-const EMPTY_QUERY = "empty query: type some text to search for";
 
 class Column {
   readonly codes: Uint8Array | Uint16Array | Uint32Array;
@@ -129,7 +129,9 @@ export class ExportServer implements LocalServer {
         const p = request.payload;
         const column = p.column || this.model.get("label_by");
         if (!this.columns.has(column)) throw new Error(`unknown column ${pyRepr(column)}`);
-        return [{ count: this.match(column, p.query, Boolean(p.regex), true).length }, []];
+        // Over ALL points, as the custom axes are (also while some are isolated).
+        const count = this.match(column, p.query, Boolean(p.regex), false).length;
+        return [{ count, of: this.model.get("n_points") ?? 0 }, []];
       }
       case "row":
         return [this.row(request.payload.index), []];
@@ -147,6 +149,8 @@ export class ExportServer implements LocalServer {
         throw new Error(`Isolating points ${OFFLINE}`);
       case "find":
         throw new Error(`Search by meaning ${OFFLINE}`);
+      case "cluster": // the names made in the notebook are in the exported table
+        throw new Error(`Naming clusters ${OFFLINE}`);
       case "annotate": // the edits made in the notebook are in the exported table
       case "edit":
         throw new Error(`Labelling points ${OFFLINE}`);
@@ -161,26 +165,14 @@ export class ExportServer implements LocalServer {
   }
 
   /** Sorted indices of the points shown whose `column` text contains `query` (case-insensitive)
-   * or matches it as a regular expression; missing values never match. */
+   * or matches it as an RE2 regular expression; missing values never match. */
   match(name: string, query: unknown, regex: boolean, shownOnly: boolean): Uint32Array {
     const column = this.columns.get(name);
     if (!column) throw new Error(`unknown column ${pyRepr(name)}; choose one of ${pyList([...this.columns.keys()])}`);
-    if (typeof query !== "string") throw new Error("'query' must be a string");
-    if (query === "") throw new Error(EMPTY_QUERY);
-    let test: (s: string) => boolean;
-    if (regex) {
-      let re: RegExp;
-      try {
-        re = new RegExp(query, "i");
-      } catch (err) {
-        throw new Error(`invalid regular expression '${query}': ${(err as Error).message}`);
-      }
-      test = (s) => re.test(s);
-    } else {
-      const q = query.toLowerCase();
-      test = (s) => s.toLowerCase().includes(q);
-    }
-    const hit = column.data.values.map(test); // once per distinct value, not per point
+    const test = compileQuery(query, regex);
+    // Once per distinct value, not per point; a regular expression within the time limit.
+    const values = column.data.values;
+    const hit = regex ? testAll(query as string, values, test) : values.map(test);
     const shown = shownOnly ? this.shown() : () => true;
     const out: number[] = [];
     const codes = column.codes;

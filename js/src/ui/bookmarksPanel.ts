@@ -4,6 +4,7 @@
 import { bytes } from "../codecs";
 import type { Ctx } from "../context";
 import { h, section } from "../dom";
+import { plural } from "./progressLine";
 
 interface Summary {
   name: string;
@@ -35,9 +36,10 @@ export function bookmarksPanel(ctx: Ctx): HTMLElement {
     const all = summaries();
     if (!all.length) return Promise.resolve();
     current = ((index % all.length) + all.length) % all.length;
-    render();
+    markCurrent(); // the rows stay: a double-click's second click lands on the same name
     return rpc.request("bookmark", { action: "restore", which: current }).then(() => undefined, fail);
   };
+  const markCurrent = () => [...list.children].forEach((item, i) => item.classList.toggle("nbp-current", i === current));
   const stopPlaying = () => {
     clearInterval(timer);
     timer = undefined;
@@ -62,7 +64,7 @@ export function bookmarksPanel(ctx: Ctx): HTMLElement {
     if (!file) return;
     const data = new Uint8Array(await file.arrayBuffer());
     rpc.request("bookmark", { action: "load" }, [data]).then(({ result }) => {
-      if ("added" in result) ctx.notify(`Loaded ${result.added.length} bookmark(s) from ${file.name}`, "info");
+      if ("added" in result) ctx.notify(`Loaded ${plural(result.added.length, "bookmark")} from ${file.name}`, "info");
     }, fail);
   });
   prev.addEventListener("click", () => restore(current - 1));
@@ -76,18 +78,25 @@ export function bookmarksPanel(ctx: Ctx): HTMLElement {
     timer = setInterval(() => restore(current + 1), seconds * 1000);
   });
 
+  // A row: the name (click restores; double-click or the pencil renames) over what the
+  // bookmark holds, then the rename and delete buttons.
   const row = (s: Summary, i: number) => {
-    const name = h("button", { class: "nbp-bookmark-name", title: "Restore this view", text: s.name });
+    const name = h("button", { class: "nbp-bookmark-name", title: `Restore "${s.name}" (double-click to rename)`, text: s.name });
     const facts = `${METHOD_NAMES[s.method] ?? s.method} ${s.dims}D` + (s.selected ? ` · ${s.selected} selected` : "") +
       (s.isolated !== null ? ` · ${s.isolated} isolated` : "");
-    const rename = h("button", { class: "nbp-bookmark-rename", title: "Rename", text: "✎" });
-    const remove = h("button", { class: "nbp-bookmark-delete", title: "Delete", text: "×" });
-    name.addEventListener("click", () => restore(i));
-    rename.addEventListener("click", () => {
-      const input = h("input", { class: "nbp-bookmark-rename-input", type: "text", value: s.name });
+    const rename = h("button", { class: "nbp-bookmark-rename", title: "Rename", "aria-label": `Rename "${s.name}"`, text: "✎" });
+    const remove = h("button", { class: "nbp-bookmark-delete", title: "Delete", "aria-label": `Delete "${s.name}"`, text: "×" });
+    const startRename = () => {
+      const input = h("input", { class: "nbp-bookmark-rename-input", type: "text", value: s.name, "aria-label": "Bookmark name" });
+      let finished = false;
       const done = (save: boolean) => {
+        if (finished) return;
+        finished = true;
         if (save && input.value.trim() && input.value.trim() !== s.name) {
-          rpc.request("bookmark", { action: "rename", which: i, name: input.value.trim() }).catch(fail);
+          rpc.request("bookmark", { action: "rename", which: i, name: input.value.trim() }).catch((err: Error) => {
+            fail(err);
+            render();
+          });
         } else render();
       };
       input.addEventListener("keydown", (e) => {
@@ -98,29 +107,34 @@ export function bookmarksPanel(ctx: Ctx): HTMLElement {
       name.replaceWith(input);
       input.focus();
       input.select();
-    });
+    };
+    name.addEventListener("click", () => restore(i));
+    name.addEventListener("dblclick", startRename);
+    rename.addEventListener("click", startRename);
     remove.addEventListener("click", () => {
       if (i === current) current = -1;
       rpc.request("bookmark", { action: "delete", which: i }).catch(fail);
     });
-    const item = h("li", { class: "nbp-bookmark" }, name, h("span", { class: "nbp-bookmark-facts", text: facts }), rename, remove);
-    item.classList.toggle("nbp-current", i === current);
-    return item;
+    return h(
+      "li",
+      { class: "nbp-bookmark" },
+      h("div", { class: "nbp-bookmark-main" }, name, h("span", { class: "nbp-bookmark-facts", text: facts })),
+      rename,
+      remove,
+    );
   };
   const render = () => {
     const all = summaries();
     if (current >= all.length) current = all.length - 1;
     list.replaceChildren(...all.map(row));
+    markCurrent();
     const none = all.length === 0;
     for (const b of [prev, next, play, download]) b.disabled = none;
+    playback.hidden = none; // nothing to step through yet: room for the other panels
     if (none) stopPlaying();
   };
+  const playback = h("div", { class: "nbp-row nbp-playback" }, prev, play, next, interval, h("span", { class: "nbp-note", text: "s" }));
   ctx.listen("change:bookmarks", render);
   render();
-  return section(
-    "Bookmarks",
-    h("div", { class: "nbp-row" }, add, download, upload, fileInput),
-    list,
-    h("div", { class: "nbp-row nbp-playback" }, prev, play, next, interval, h("span", { class: "nbp-note", text: "s" })),
-  );
+  return section("Bookmarks", h("div", { class: "nbp-row" }, add, download, upload, fileInput), list, playback);
 }

@@ -1,9 +1,11 @@
 // Custom axes: x from Left to Right, y from Down to Up, each a search over one column.
-// Each field shows how many points it matches; the run waits until every used field matches.
+// Each field shows how many points it matches among ALL points (the axes come from all of
+// them, also while a subset is isolated); the run waits until every used field matches.
 
 import type { Column } from "../protocol";
 import type { Ctx } from "../context";
 import { field, h, setOptions } from "../dom";
+import { plural } from "./progressLine";
 import type { Tab } from "./tab";
 import { runControls } from "./runControls";
 
@@ -43,7 +45,8 @@ export function customTab(ctx: Ctx): Tab {
       try {
         const { result } = await rpc.request("count", { column: column.value, query, regex: regex.checked });
         if (mine !== generation) return;
-        el.textContent = result.count ? `${result.count} matches` : "no match";
+        const of = plural(result.of, "point");
+        el.textContent = result.count ? `${result.count.toLocaleString()} of ${of}` : `no match among ${of}`;
         el.dataset.count = String(result.count);
         if (!result.count) problems.push(`${TITLES[f]} matches nothing`);
       } catch (err) {

@@ -24,6 +24,22 @@ export interface NeighborList {
   space: NeighborsResult["space"];
 }
 
+/** Whether every index of `some` is in the sorted `sorted`. */
+export function includesAll(sorted: Uint32Array, some: ArrayLike<number>): boolean {
+  for (let k = 0; k < some.length; k++) {
+    const i = some[k];
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    if (sorted[lo] !== i) return false;
+  }
+  return true;
+}
+
 function sameIndices(a: Uint32Array, b: Uint32Array | null): boolean {
   if (!b || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -153,8 +169,8 @@ export class InspectState {
       .catch((err: Error) => {
         if (seq !== this.seq) return;
         this.pending = false;
-        this.ctx.notify(`Nearest neighbours: ${err.message}`, "error");
         this.writeSelection(new Uint32Array([focus]));
+        this.ctx.notify(`Nearest neighbours: ${err.message}`, "error"); // after: a selection change clears errors
         this.emit();
       });
   }
@@ -178,9 +194,29 @@ export class InspectState {
     write(this.ctx.model, "_selection", new DataView(indices.buffer, indices.byteOffset, indices.byteLength));
   }
 
+  /** Isolating part of a clicked point's neighbourhood keeps the selected points shown: the
+   * focus stays while it is selected and nothing else was added, and its list keeps the
+   * neighbours still selected. */
+  private keepsFocus(selection: Uint32Array): boolean {
+    const written = this.written;
+    if (this.focus < 0 || !written || !selection.length || !includesAll(selection, [this.focus])) return false;
+    if (!includesAll(written, selection)) return false;
+    this.written = selection;
+    const nb = this.neighbors;
+    if (nb) {
+      const keep = new Set<number>();
+      for (let j = 0; j < nb.indices.length; j++) if (includesAll(selection, [nb.indices[j]])) keep.add(j);
+      const pick = <T extends Float32Array | Uint32Array>(a: T) => a.filter((_, j) => keep.has(j)) as T;
+      this.neighbors = { ...nb, indices: pick(nb.indices), distances: pick(nb.distances), angles: nb.angles && pick(nb.angles) };
+    }
+    this.emit();
+    return true;
+  }
+
   private selectionChanged(): void {
     const selection = this.selection;
     if (sameIndices(selection, this.written)) return; // our own write (or Python's echo of it)
+    if (this.keepsFocus(selection)) return;
     this.written = null;
     // Changed elsewhere: the focus stays only while it is the one point selected.
     const focus = selection.length === 1 ? selection[0] : -1;

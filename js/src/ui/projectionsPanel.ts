@@ -31,6 +31,15 @@ export function projectionsPanel(ctx: Ctx): HTMLElement {
     });
   };
   const current = () => (ctx.model.get("projection")?.method as string) ?? "pca";
-  show(tabs.some((t) => t.method === current()) ? current() : tabs[0].method);
+  let shown = tabs.some((t) => t.method === current()) ? current() : tabs[0].method;
+  show(shown);
+  // A projection of another method (run from Python, a bookmark) opens its tab; a new layout
+  // of the same method leaves the user's open tab alone.
+  ctx.listen("change:projection", () => {
+    const method = current();
+    if (method === shown || !tabs.some((t) => t.method === method)) return;
+    shown = method;
+    show(method);
+  });
   return section("Projections", bar, bodies);
 }

@@ -3,6 +3,7 @@
 import type { Method, MethodInfo, MethodsTrait, Progress, ProjectPayload } from "../protocol";
 import type { Ctx } from "../context";
 import { h } from "../dom";
+import { progressLine } from "./progressLine";
 
 export interface RunControls {
   element: HTMLElement;
@@ -43,12 +44,7 @@ export function runControls<M extends Method>(ctx: Ctx, method: M, params: () =>
     run.disabled = !runnable;
     line.hidden = !mine || !p.state;
     if (mine) {
-      let text = p.message ?? "";
-      // Python's line names the step ("iteration 40", "epoch 40"); older states lack it.
-      if (p.iteration !== undefined && active) text = p.message || `iteration ${p.iteration}`;
-      if (p.state === "paused") text = `paused at ${text}`;
-      if (p.state === "failed") text = `failed: ${p.error ?? ""}`;
-      line.textContent = text;
+      line.textContent = progressLine(p);
       line.dataset.state = p.state ?? "";
       if (p.iteration !== undefined) line.dataset.iteration = String(p.iteration);
     }

@@ -5,13 +5,16 @@
 // points come back through the `find` trait (and `_found` / `_found_distances`), with the
 // distances listed; the view draws the query's marker. Without an encoder the toggle is
 // disabled and says why.
+// Once the selection is changed elsewhere (a click, a region, Python), the list no longer
+// says what is selected: it is marked stale until the next search
+// (by meaning too: its nearest points are the selection it made).
 
 import { float32s, uint32s } from "../codecs";
 import type { Column, FindState } from "../protocol";
 import type { Ctx } from "../context";
 import { h, section, setOptions } from "../dom";
 import { pointList } from "./neighbors";
-import type { InspectState } from "./inspectState";
+import { includesAll, type InspectState } from "./inspectState";
 
 const DEBOUNCE_MS = 250;
 
@@ -29,6 +32,11 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   const count = h("div", { class: "nbp-search-count" });
   const error = h("div", { class: "nbp-search-error", role: "alert", hidden: true });
   const list = h("ol", { class: "nbp-list nbp-search-list" });
+  const stale = h("div", { class: "nbp-search-stale", hidden: true });
+  const again = h("button", { class: "nbp-search-again", text: "Search again" });
+  stale.append(h("span", { text: "The selection has changed since this search. " }), again);
+  /** The last search's answer: how many it selected and the indices listed. */
+  let found: { count: number; listed: Uint32Array } | null = null;
   let chosen = ""; // the column the user picked; the label column until then
   let seq = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -38,6 +46,16 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     count.textContent = "";
     error.hidden = true;
     list.replaceChildren();
+    found = null;
+    markStale();
+  };
+  // The search selected exactly its matches; any other selection makes the list stale.
+  const markStale = () => {
+    const selection = state.selection;
+    const isStale = found !== null && (selection.length !== found.count || !includesAll(selection, found.listed));
+    stale.hidden = !isStale;
+    list.classList.toggle("nbp-stale", isStale);
+    count.classList.toggle("nbp-stale", isStale);
   };
   const byMeaning = () => meaning.getAttribute("aria-pressed") === "true";
   const runByMeaning = (query: string, mine: number) => {
@@ -69,14 +87,16 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
       return;
     }
     if (find.state !== "done") return clear();
-    const found = uint32s(model.get("_found"));
+    const nearest = uint32s(model.get("_found"));
     const distances = float32s(model.get("_found_distances"));
     const marker = find.marker ? ` · marker: ${find.marker.how} (${find.marker.method})` : "";
-    count.textContent = `${found.length} nearest by meaning (${find.metric ?? "cosine"} distance)${marker}`;
+    count.textContent = `${nearest.length} nearest by meaning (${find.metric ?? "cosine"} distance)${marker}`;
     state.highlight(-1);
     list.replaceChildren(
-      ...pointList(state, found, (j) => h("span", { class: "nbp-item-value" }, h("span", { class: "nbp-distance", text: distances[j]?.toPrecision(3) ?? "" }))),
+      ...pointList(state, nearest, (j) => h("span", { class: "nbp-item-value" }, h("span", { class: "nbp-distance", text: distances[j]?.toPrecision(3) ?? "" }))),
     );
+    found = { count: nearest.length, listed: nearest };
+    markStale();
   };
   const run = () => {
     clearTimeout(timer);
@@ -101,6 +121,8 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
         count.textContent = `${n.toLocaleString()} ${n === 1 ? "match" : "matches"}` + (n > listed.length ? ` (first ${listed.length} listed)` : "");
         state.highlight(-1);
         list.replaceChildren(...pointList(state, listed, () => null));
+        found = { count: n, listed };
+        markStale();
       })
       .catch((err: Error) => {
         if (mine !== seq) return;
@@ -114,6 +136,8 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     timer = setTimeout(run, DEBOUNCE_MS);
   });
   input.addEventListener("keydown", (e) => e.key === "Enter" && run());
+  again.addEventListener("click", run);
+  ctx.listen("change:_selection", markStale);
   column.addEventListener("change", () => {
     chosen = column.value;
     run();
@@ -157,5 +181,6 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   ctx.listen("change:columns", update);
   ctx.listen("change:label_by", update);
   update();
-  return section("Search", h("div", { class: "nbp-row" }, column, regex, meaning), input, count, error, list);
+  return section("Search", h("div", { class: "nbp-row" }, column, regex, meaning), input, count, error, stale, list);
 }
+

@@ -16,6 +16,11 @@ means something. Centring on the mean only moves the origin to the data's centre
 As in TensorBoard, y is not made orthogonal to x: if "good - bad" and "best - worst" point the
 same way, the layout shows a diagonal, which is the finding.
 
+Filtering. The axes always come from ALL points, the layout is of the points shown: after
+isolating the neighbours of "politics", projecting them on "worst" -> "best" works although
+neither word is among them (TensorBoard does the same: its centroids are over the whole data
+set). So the searches run over every point, and :meth:`Axes.project` lays out any rows.
+
 When Down and Up are not given, y is the first principal axis of the data made orthogonal to x
 (Gram-Schmidt; the second principal axis if the first is parallel to x): the direction of
 largest spread "beside" x, cheap to get from :func:`~nbprojector.projections.pca.pca`, and the
@@ -25,6 +30,7 @@ two axes are then orthonormal.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -89,6 +95,50 @@ def _project(x: np.ndarray, mean: np.ndarray, unit: np.ndarray) -> np.ndarray:
     return (x @ unit.astype(np.float32)).astype(np.float64) - float(mean @ unit)
 
 
+@dataclass(frozen=True)
+class Axes:
+    """A custom projection's frame in the original space: origin and unit x / y directions."""
+
+    mean: np.ndarray  # (D,) float64, the mean of all points
+    x: np.ndarray  # (D,) float64, unit
+    y: np.ndarray  # (D,) float64, unit
+
+    def project(self, vectors: np.ndarray) -> np.ndarray:
+        """(M, 2) float32: each row's scalar projection on x and y, centred on ``mean``."""
+        v = np.asarray(vectors, dtype=np.float32)
+        out = np.empty((v.shape[0], 2), dtype=np.float32)
+        out[:, 0] = _project(v, self.mean, self.x)
+        out[:, 1] = _project(v, self.mean, self.y)
+        return out
+
+
+def fit_axes(
+    vectors: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    down: np.ndarray | None = None,
+    up: np.ndarray | None = None,
+) -> Axes:
+    """The axes of :func:`custom_axes` without laying anything out (same arguments)."""
+    x = np.asarray(vectors, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"custom projection expects a 2-D matrix (N x D), got shape {x.shape}")
+    n = x.shape[0]
+    if (down is None) != (up is None):
+        raise ValueError("give both Down and Up for the y axis, or neither")
+    left_m, right_m = _mask(left, n, "Left"), _mask(right, n, "Right")
+    a_x = _direction(x, left_m, right_m, ("Left", "Right"))
+    u_x = a_x / np.linalg.norm(a_x)
+    mean = x.mean(axis=0, dtype=np.float64)
+
+    if down is not None and up is not None:
+        a_y = _direction(x, _mask(down, n, "Down"), _mask(up, n, "Up"), ("Down", "Up"))
+        u_y = a_y / np.linalg.norm(a_y)
+    else:
+        u_y = _orthogonal_spread(x, u_x)
+    return Axes(mean=mean, x=u_x, y=u_y)
+
+
 def custom_axes(
     vectors: np.ndarray,
     left: np.ndarray,
@@ -111,27 +161,7 @@ def custom_axes(
         ValueError: a mask matched no points ("Left matched no points"), only one of down/up
             was given, or an axis' two centroids coincide.
     """
-    x = np.asarray(vectors, dtype=np.float32)
-    if x.ndim != 2:
-        raise ValueError(f"custom projection expects a 2-D matrix (N x D), got shape {x.shape}")
-    n = x.shape[0]
-    if (down is None) != (up is None):
-        raise ValueError("give both Down and Up for the y axis, or neither")
-    left_m, right_m = _mask(left, n, "Left"), _mask(right, n, "Right")
-    a_x = _direction(x, left_m, right_m, ("Left", "Right"))
-    u_x = a_x / np.linalg.norm(a_x)
-    mean = x.mean(axis=0, dtype=np.float64)
-
-    if down is not None and up is not None:
-        a_y = _direction(x, _mask(down, n, "Down"), _mask(up, n, "Up"), ("Down", "Up"))
-        u_y = a_y / np.linalg.norm(a_y)
-    else:
-        u_y = _orthogonal_spread(x, u_x)
-
-    out = np.empty((n, 2), dtype=np.float32)
-    out[:, 0] = _project(x, mean, u_x)
-    out[:, 1] = _project(x, mean, u_y)
-    return out
+    return fit_axes(vectors, left, right, down, up).project(vectors)
 
 
 def _orthogonal_spread(x: np.ndarray, u_x: np.ndarray) -> np.ndarray:
@@ -153,7 +183,7 @@ def _orthogonal_spread(x: np.ndarray, u_x: np.ndarray) -> np.ndarray:
     return w / np.linalg.norm(w)
 
 
-def custom_from_queries(
+def axes_from_queries(
     vectors: np.ndarray,
     column_values: pd.Series | np.ndarray | Sequence[object],
     left: str,
@@ -161,19 +191,19 @@ def custom_from_queries(
     down: str | None = None,
     up: str | None = None,
     regex: bool = False,
-) -> tuple[np.ndarray, dict[str, int]]:
-    """Custom projection from four searches over one metadata column (the Custom panel).
+) -> tuple[Axes, dict[str, int]]:
+    """Custom axes from four searches over one metadata column, over ALL the points given.
 
     Args:
-        vectors: (N, D) float matrix.
+        vectors: (N, D) float matrix: every point, also while a subset is shown.
         column_values: the N values of the column searched (see :func:`nbprojector.search.match`).
         left, right: queries for the x axis (required).
         down, up: queries for the y axis; both, or neither (``None`` or "").
         regex: the queries are regular expressions rather than substrings.
 
     Returns:
-        ``(layout, counts)``: the (N, 2) float32 layout and how many points each field matched,
-        e.g. ``{"Left": 12, "Right": 9}`` (plus "Down"/"Up" when given).
+        ``(axes, counts)``: the :class:`Axes` and how many points each field matched, e.g.
+        ``{"Left": 12, "Right": 9}`` (plus "Down"/"Up" when given).
 
     Raises:
         ValueError: an empty Left/Right query, an invalid regular expression, a field that
@@ -205,5 +235,28 @@ def custom_from_queries(
         what = "; ".join(f"{f} matched no points ({kind} {queries[f]!r})" for f in empty)
         raise NoMatchError(what, counts)
 
-    layout = custom_axes(x, masks["Left"], masks["Right"], masks.get("Down"), masks.get("Up"))
-    return layout, counts
+    axes = fit_axes(x, masks["Left"], masks["Right"], masks.get("Down"), masks.get("Up"))
+    return axes, counts
+
+
+def custom_from_queries(
+    vectors: np.ndarray,
+    column_values: pd.Series | np.ndarray | Sequence[object],
+    left: str,
+    right: str,
+    down: str | None = None,
+    up: str | None = None,
+    regex: bool = False,
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Custom projection from four searches over one metadata column (the Custom panel).
+
+    The arguments are those of :func:`axes_from_queries`, plus ``rows``: the indices of the
+    points laid out (the isolated ones), or None for all. The axes come from all points.
+
+    Returns:
+        ``(layout, counts)``: the (len(rows) or N, 2) float32 layout and each field's count.
+    """
+    axes, counts = axes_from_queries(vectors, column_values, left, right, down, up, regex)
+    x = np.asarray(vectors, dtype=np.float32)
+    return axes.project(x if rows is None else x[rows]), counts

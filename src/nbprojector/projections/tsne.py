@@ -73,6 +73,9 @@ FrameCallback = Callable[[int, np.ndarray], "bool | None"]
 ProgressCallback = Callable[[str, "float | None"], "bool | None"]
 
 
+# The optimisation phase's progress message (the widget shows it as "iteration 340 / 750").
+PHASE_LAYOUT = "optimising layout"
+
 def max_perplexity(n_points: int) -> float:
     """The exclusive upper bound on perplexity for ``n_points``: (N - 1) / 3.
 
@@ -286,7 +289,7 @@ def tsne(
         """Frame + progress; True means "stop"."""
         if on_frame is not None and on_frame(iteration, current.view(np.ndarray)) is True:
             return True
-        report("optimising layout", iteration / n_iter)
+        report(PHASE_LAYOUT, iteration / n_iter)
         return False
 
     if emit(0, embedding) or (should_stop is not None and should_stop()):

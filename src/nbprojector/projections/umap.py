@@ -148,6 +148,15 @@ def _install_epoch_hook() -> None:
         layouts.tqdm = tqdm_shim
 
 
+def planned_epochs(n: int, n_epochs: int | None = None) -> int:
+    """The epochs a run of ``n`` points makes: ``n_epochs``, or umap-learn's own default
+    (500 up to 10,000 points, else 200), which :func:`umap` then passes explicitly so that
+    the progress line can count to a known total."""
+    if n_epochs is not None:
+        return int(n_epochs)
+    return 500 if n <= 10_000 else 200
+
+
 def umap(
     vectors: np.ndarray,
     *,
@@ -231,7 +240,7 @@ def umap(
         n_components=n_components,
         n_neighbors=int(n_neighbors),
         min_dist=float(min_dist),
-        n_epochs=None if n_epochs is None else int(n_epochs),
+        n_epochs=planned_epochs(n, n_epochs),
         random_state=seed,
         # A seed forces one thread in umap-learn anyway; say so instead of having it warn.
         n_jobs=1 if seed is not None else -1,

@@ -75,6 +75,7 @@ class BookmarkList:
             show_images=bool(w.show_images),
             annotations=self._annotations.net(),
         )
+        fmt.check_state(state)  # a view that cannot be saved is refused before it is added
         self._states.append(state)
         self._publish()
         return state.summary()

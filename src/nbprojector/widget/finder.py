@@ -129,7 +129,8 @@ class Finder:
         else:
             point = neighbour_mean(layout.coords, found.indices, found.distances)
             how = NEIGHBOUR_MEAN
-        position = normalize_point(point, layout.coords, layout.rows)
+        position = normalize_point(point, layout.coords, layout.rows,
+                                   robust=bool(layout.description.get("running")))
         if not np.isfinite(position).all():
             return {}
         return {"marker": {"position": [float(v) for v in position], "how": how,

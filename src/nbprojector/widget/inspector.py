@@ -203,10 +203,17 @@ class Inspector:
             rows = view.selection
         else:
             rows = np.frombuffer(view.selection_bytes(indices), np.uint32).astype(np.int64)
+        # The selection keeps those of its points that are shown (isolating a clicked
+        # point's neighbourhood keeps it and its neighbours selected).
+        return self._isolate(rows, np.intersect1d(view.selection, rows))
+
+    def _isolate(self, rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
+        """Isolate ``rows`` with the selection ``kept``; all or nothing."""
+        view = self._view
         if len(rows) == 0:
             raise ValueError("nothing to isolate: select some points first, or pass indices")
         before = view.snapshot()
-        view.set_isolation(rows, b"")
+        view.set_isolation(rows, kept.astype(np.uint32).tobytes())
         try:
             # Not under hold_sync: a projection's layout arrives from its job's thread.
             self._projections.rerun()
@@ -229,13 +236,15 @@ class Inspector:
         if payload.get("show_all"):
             self.show_all()
             return {"shown": self._view.n_points}
-        indices = None
-        if buffers:
-            raw = bytes(buffers[0])
-            if len(raw) % 4:
-                raise protocol.ProtocolError("isolate's buffer must hold uint32 indices")
-            indices = np.frombuffer(raw, dtype=np.uint32)
-        return {"shown": len(self.isolate(indices))}
+        if not buffers:
+            return {"shown": len(self.isolate(None))}
+        raw = bytes(buffers[0])
+        if len(raw) % 4:
+            raise protocol.ProtocolError("isolate's buffer must hold uint32 indices")
+        # The page's selection, which stays selected (Python's copy may not have caught up).
+        view = self._view
+        rows = np.frombuffer(view.selection_bytes(np.frombuffer(raw, np.uint32)), np.uint32)
+        return {"shown": len(self._isolate(rows.astype(np.int64), rows))}
 
 
 def _plain(value: Any) -> Any:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..compute import METHODS, Compute
+from .. import wording
+from ..compute import METHODS, Compute, vectors_of
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
 from ..projections import tsne as tsne_module
@@ -24,6 +25,9 @@ from ..projections.pca import MAX_COMPONENTS, PCAResult
 from ..search import match
 from ..sources import VectorSource
 from .state import ViewState
+
+# The optimisation phase's progress messages, shown as the step reached instead.
+LAYOUT_PHASES = {tsne_module.PHASE_LAYOUT, umap_module.PHASE_LAYOUT}
 
 if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
     from .projector import Projector
@@ -88,8 +92,10 @@ class Projections:
         n = self._view.n_points if rows is None else len(rows)
         run = self._prepare[method](dict(params), n)
         job = self._submit(method, run, rows)
-        if method == "pca":
-            job.wait()  # PCA is exact and fast once computed; callers expect it shown now
+        if method in ("pca", "custom"):
+            # Exact and fast once computed (custom: one product with the axes, computed
+            # above): callers, and isolate's rerun, expect the layout shown now.
+            job.wait()
         return job
 
     def show_first_layout(self) -> None:
@@ -206,6 +212,7 @@ class Projections:
                             "iteration": options["n_iter"],
                             "pca_first": source.shape[1] > 50}  # fmt: skip
 
+        run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
         return run
 
     def _prepare_umap(self, params: dict[str, Any], n: int) -> Run:
@@ -232,6 +239,7 @@ class Projections:
                                   on_frame=frame, **options)  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims}
 
+        run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
         return run
 
     def _prepare_custom(self, params: dict[str, Any], n: int) -> Run:
@@ -242,16 +250,13 @@ class Projections:
         fields = {k: params.pop(k, None) for k in ("left", "right", "down", "up")}
         regex = bool(params.pop("regex", False))
         _reject_unknown("custom", params)
-        values = table[column]
-        rows = self._view.isolated
-        if rows is not None:
-            values = values.iloc[rows].reset_index(drop=True)
-        compute = self._compute
-        # Validate (and count) now, so a field that matches nothing is reported at once.
-        compute.custom(self._view.source, rows, values, regex=regex, fields=fields)
+        # The axes come from ALL points, also while a subset is isolated (only the points
+        # shown are laid out); computed now, so a field that matches nothing fails at once.
+        axes, counts = self._compute.custom_axes(self._view.source, table[column],
+                                                 regex=regex, fields=fields)  # fmt: skip
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
-            coords, counts = compute.custom(source, rows, values, regex=regex, fields=fields)
+            coords = axes.project(vectors_of(source, rows))
             params_out = {"column": column, "regex": regex, **fields}
             return coords, {"params": params_out, "dims": 2, "counts": counts}
 
@@ -264,6 +269,7 @@ class Projections:
         embedding = view.embedding
         source = view.source
         state = _RunState(before=view.layouts.get(embedding))
+        total_steps: int | None = getattr(run, "total_steps", None)
 
         def on_frame(frame: np.ndarray, iteration: int) -> None:
             if view.embedding != embedding:
@@ -273,10 +279,18 @@ class Projections:
             layout = Layout(coords, described, rows)
             state.last, state.iteration = layout, iteration
             view.show(layout)
-            self._set_progress("running", method, f"{_step(method)} {iteration}",
-                               iteration=iteration)  # fmt: skip
+            # The line is the progress callback's (a held-back frame can come after a later
+            # step was said); a frame only says which step the layout shown is from.
+            progress = self._widget.progress
+            said = progress if progress.get("method") == method else {}
+            line = said.get("message") or wording.step_line(method, iteration, total_steps)
+            self._set_progress("running", method, line, iteration=iteration,
+                               fraction=said.get("fraction"))  # fmt: skip
 
         def on_progress(message: str, fraction: float | None) -> None:
+            if message in LAYOUT_PHASES and fraction is not None and total_steps:
+                done = round(fraction * total_steps)  # "iteration 340 / 750", not the phase
+                message = wording.step_line(method, done, total_steps)
             self._set_progress("running", method, message, fraction=fraction)
 
         def on_done(result: Outcome) -> None:
@@ -284,10 +298,11 @@ class Projections:
             full = embed_subset(coords, rows, state.before, view.n_points)
             described = self._describe(method, description, rows)
             view.keep_and_show(embedding, Layout(full, described, rows))
-            self._set_progress("done", method, f"{method} done")
+            steps = description.get("stopped_at") or total_steps
+            self._set_progress("done", method, wording.done_line(method, steps))
 
         def on_error(err: BaseException) -> None:
-            self._set_progress("failed", method, f"{method} failed", error=str(err))
+            self._set_progress("failed", method, wording.failed_line(method), error=str(err))
             self._restore(embedding, state.before)
 
         def on_cancel(superseded: bool) -> None:
@@ -300,18 +315,18 @@ class Projections:
                 done = {**last.description, "running": False, "stopped_at": state.iteration,
                         "params": params}  # fmt: skip
                 view.keep_and_show(embedding, Layout(last.coords, done, rows))
-                self._set_progress("done", method,
-                                   f"stopped at {_step(method)} {state.iteration}")  # fmt: skip
+                line = wording.stopped_line(method, state.iteration)
+                self._set_progress("done", method, line)
             else:
                 self._restore(embedding, state.before)
-                self._set_progress("cancelled", method, f"{method} cancelled")
+                self._set_progress("cancelled", method, wording.cancelled_line(method))
 
         # Said before the job starts, so it can never overwrite the job's own later news.
-        self._set_progress("running", method, f"starting {method}")
+        self._set_progress("running", method, wording.starting_line(method))
         job = self._runner.submit(
             lambda ctx: run(ctx, source, rows), on_frame=on_frame, on_progress=on_progress,
             on_done=on_done, on_error=on_error, on_cancel=on_cancel, name=method,
-            immediate=method == "pca",
+            immediate=method in ("pca", "custom"),  # both waited for (see project)
         )  # fmt: skip
         self._run = state
         return job
@@ -364,7 +379,8 @@ class Projections:
         return {"state": None if job is None else job.state}
 
     def handle_count(self, payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
-        """How many points a query matches (the custom panel's live counts)."""
+        """How many points a query matches (the custom panel's live counts), among ALL points:
+        the custom axes come from all of them, also while a subset is isolated."""
         table = self._view.table
         column = payload.get("column") or self._widget.label_by
         if column not in table.columns:
@@ -373,16 +389,11 @@ class Projections:
         if not isinstance(query, str):
             raise ValueError("'query' must be a string")
         values = table[column]
-        if self._view.isolated is not None:
-            values = values.iloc[self._view.isolated]
-        return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum())}
+        return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum()),
+                "of": self._view.n_points}  # fmt: skip
 
 
 def _reject_unknown(method: str, params: dict[str, Any]) -> None:
     if params:
-        raise ValueError(f"unknown parameter(s) for {method}: {', '.join(sorted(params))}")
-
-
-def _step(method: str) -> str:
-    """What one step of a method's optimisation is called in its progress line."""
-    return "epoch" if method == "umap" else "iteration"
+        what = "parameter" if len(params) == 1 else "parameters"
+        raise ValueError(f"unknown {what} for {method}: {', '.join(sorted(params))}")

@@ -48,7 +48,8 @@ class Projector(anywidget.AnyWidget):
             column with at most 50 distinct values, else none).
         height: the widget's height in pixels.
         images: one image per point, drawn in place of its dot: an (N, H, W) grey
-            or (N, H, W, 3|4) RGB(A) array (uint8, or floats in [0, 1]), a list of PIL
+            or (N, H, W, 3|4) RGB(A) array (uint8; colour floats in [0, 1]; grey floats
+            scaled from their range, as matplotlib's imshow does), a list of PIL
             images, or a sprite sheet (a path or a PIL image) with ``single_image_dim``.
             Thumbnails are at most 64 px on their longest side; see ``set_images``.
         single_image_dim: (width, height) of one image in a sprite sheet, stored row-first
@@ -132,7 +133,7 @@ class Projector(anywidget.AnyWidget):
     label_size = FiniteFloat(12.0, min=6.0, max=48.0, help="Label font size in CSS pixels").tag(
         sync=True
     )
-    height = t.Int(560, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
+    height = t.Int(600, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
     camera = t.Dict(help="Camera position, target and zoom; empty means fit").tag(sync=True)
     theme = t.Enum(["auto", "light", "dark"], "auto", help="'auto' follows the notebook").tag(
         sync=True
@@ -167,7 +168,7 @@ class Projector(anywidget.AnyWidget):
         *,
         label_by: str | None = None,
         color_by: str | None = None,
-        height: int = 560,
+        height: int = 600,
         images: Any = None,
         single_image_dim: tuple[int, int] | None = None,
         show_images: bool | None = None,
@@ -177,10 +178,9 @@ class Projector(anywidget.AnyWidget):
         data = Dataset.from_inputs(emb, meta)
         thumbs = thumbnails_from_inputs(images, single_image_dim, data.n_points)
         bundle("widget.js")  # a clear message if the front end was never built
-        # Set by from_logdir: the log dir's entries, sprite and bookmark paths.
+        # Set by from_logdir: the log dir's entries and sprite.
         self._logdir: Any = None
         self._logdir_sprite: Any = None
-        self._logdir_bookmarks: Any = None
         # The components exist before any trait is set, so every trait reaction finds them.
         self._view = ViewState(self, data)
         self._projections = Projections(self, self._view, LocalCompute())
@@ -357,8 +357,9 @@ class Projector(anywidget.AnyWidget):
         with ``by="meaning"``, select the ``k`` points nearest to the encoded ``query``.
 
         Args:
-            query: text to find, case-insensitive; with ``regex=True`` a Python regular
-                expression searched anywhere in the value (anchor it with ``^`` / ``$``).
+            query: text to find, case-insensitive; with ``regex=True`` an RE2 regular
+                expression (no backreferences or lookaround; linear time, so no pattern
+                hangs) searched anywhere in the value (anchor it with ``^`` / ``$``).
             column: the metadata column to search (default: the ``label_by`` column).
             regex: treat ``query`` as a regular expression.
             by: "text" (match the column's values) or "meaning" (encode ``query`` with the
@@ -418,8 +419,9 @@ class Projector(anywidget.AnyWidget):
     def isolate(self, indices: Any = None) -> np.ndarray:
         """Show only ``indices`` (default: the selection) and rerun the projection on them.
 
-        The selection is cleared; indices never change, so labels, colours, images and
-        neighbour lists stay right. Returns the sorted indices shown.
+        The selection keeps those of its points that are shown (isolating a clicked point's
+        neighbourhood keeps it and its neighbours selected); indices never change, so labels,
+        colours, images and neighbour lists stay right. Returns the sorted indices shown.
 
         Raises:
             ValueError: nothing to isolate, or the current projection cannot run on these
@@ -445,7 +447,8 @@ class Projector(anywidget.AnyWidget):
           needs the ``umap`` extra.
         - ``p.project("custom", left="bad", right="good", down=None, up=None,
           column=None, regex=False)``: x from Left to Right (centroid difference in the
-          original space), y from Down to Up.
+          original space), y from Down to Up. The axes come from all points, also while
+          some are isolated; the points shown are laid out. Immediate.
 
         A newer call supersedes a running one (without waiting for it). Parameter errors
         raise here, at once.
@@ -511,8 +514,10 @@ class Projector(anywidget.AnyWidget):
         cls, path: str | Path, *, tensors: list[str] | None = None, **kwargs: Any
     ) -> Projector:
         """Open a TensorBoard log dir (its ``projector_config.pbtxt`` files, one per run) or a
-        standalone projector ``.json`` config; ``tensors`` picks embeddings by name, other
-        arguments go to ``Projector``. Needs the ``tensorboard`` extra (protobuf schema)."""
+        standalone projector ``.json`` config, with its ``bookmarks_path`` files as bookmarks;
+        ``tensors`` picks embeddings by name; paths leading outside the log dir are refused
+        unless ``allow_outside=True``; other arguments go to ``Projector``. Needs the
+        ``tensorboard`` extra (protobuf schema)."""
         widget: Projector = tensorboard.open_logdir(cls, path, tensors, **kwargs)
         return widget
 
