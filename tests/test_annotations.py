@@ -235,9 +235,16 @@ def test_bad_annotations_in_a_bookmark_file_are_refused_at_load(p, tmp_path):
         ({"groups": [{"value": "x", "indices": [99999]}]}, "indices outside"),
         ({"groups": [{"value": 3, "indices": [0]}]}, "holds text"),
         ({"column": ""}, "no column name"),
+        ({"created": "yes"}, "'created' must be true or false"),
+        ({"kind": "number", "groups": [{"value": 10**400, "indices": [0]}]}, "not a finite"),
+        ({"groups": [{"value": "x", "indices": [True]}]}, "indices outside"),
+        ("not an object", "not an object"),
     ]:
         broken = json.loads(json.dumps(document))
-        broken["bookmarks"][0]["annotations"][0].update(damage)
+        if isinstance(damage, dict):
+            broken["bookmarks"][0]["annotations"][0].update(damage)
+        else:
+            broken["bookmarks"][0]["annotations"][0] = damage
         (tmp_path / "bad.json").write_text(json.dumps(broken))
         with pytest.raises(BookmarkError, match=message):
             p.load_bookmarks(tmp_path / "bad.json")
