@@ -32,7 +32,8 @@ export function clustersPanel(ctx: Ctx): HTMLElement {
   };
   for (const trait of ["columns", "clustering"]) ctx.listen(`change:${trait}`, update);
   update();
-  return section("Clusters", field("Name by", nameBy), run, status);
+  // The button and its menu share one row, so the left panel still fits a 900 px window.
+  return section("Clusters", h("div", { class: "nbp-row nbp-cluster-row" }, run, field("Name by", nameBy)), status);
 }
 
 /** Edit a cluster's name in place: a text box over the name drawn at (x, y, w, h) in
