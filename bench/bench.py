@@ -2,7 +2,7 @@
 timings.
 
     python bench/bench.py [--quick]
-        [--only compute|transport|projections|browser|images|trust|bad_input]
+        [--only compute|transport|projections|browser|images|trust|find|bad_input]
 
 Prints one Markdown table and writes it to bench/results/latest.md (git-ignored). See README.md here
 for what each row measures.
@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: sib
 
 from common import Row, first_line, fmt_time
 
-SECTIONS = ("compute", "transport", "projections", "browser", "images", "trust", "bad_input")
+SECTIONS = (
+    "compute", "transport", "projections", "browser", "images", "trust", "find", "bad_input"
+)
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 

@@ -68,34 +68,57 @@ FIELDS = [
     "query", "column", "regex", "index", "k", "metric", "spherize", "method", "params",
     "components", "action", "which", "name", "keep", "show_all", "token", "width", "height",
     "max_texture_size", "left", "right", "down", "up", "perplexity", "dims",
+    "value", "space", "id",
 ]  # fmt: skip
 field_values = (
     json_values
     | st.sampled_from(["word", "group", "score", "w1", "^w[12]", "(a+)+$", "([", "pca", "custom"])
+    | st.sampled_from(["undo", "redo", "rename", "run", "layout", "original", "new column"])
     | st.integers(-3, N + 3)
 )
 params = st.dictionaries(st.sampled_from(FIELDS), field_values, max_size=5)
 payloads = st.dictionaries(st.sampled_from(FIELDS), field_values | params, max_size=6)
-# Projections that run in the background (t-SNE, UMAP) are left out: they are tested on
-# their own, and a thousand of them would only test the machine's patience.
+# Projections that run in the background (t-SNE, UMAP), like the other background jobs
+# (search by meaning, the Clusters button), are left out: they are tested on their own, and
+# a thousand of them would only test the machine's patience.
 kinds = st.sampled_from([k for k in protocol.KINDS]) | st.text(max_size=8)
 requests = st.fixed_dictionaries(
     {"id": st.integers(0, 2**31) | st.text(max_size=6), "kind": kinds, "payload": payloads}
 )
-messages = requests | json_values | st.fixed_dictionaries({"id": json_values, "kind": json_values})
+# The table's kinds with their own fields, so that annotate, edit and cluster rename run.
+table_requests = st.fixed_dictionaries({
+    "id": st.integers(0, 2**31),
+    "kind": st.sampled_from(["annotate", "edit", "cluster"]),
+    "payload": st.fixed_dictionaries(
+        {"column": field_values, "value": field_values},
+        optional={"action": st.sampled_from(["undo", "redo", "rename"]) | field_values,
+                  "id": field_values, "name": field_values},
+    ),
+})  # fmt: skip
+messages = (
+    requests | table_requests | json_values
+    | st.fixed_dictionaries({"id": json_values, "kind": json_values})
+)  # fmt: skip
 buffers = st.lists(st.binary(max_size=64), max_size=2)
 
 
 def runs_in_background(content: Any) -> bool:
     payload = content.get("payload") if isinstance(content, dict) else None
-    method = payload.get("method") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return False
+    kind = content.get("kind")
+    if kind == "find" or (kind == "cluster" and payload.get("action") == "run"):
+        return True
+    method = payload.get("method")
     return isinstance(method, str) and method.lower() in {"tsne", "umap"}
 
 
-@given(content=messages, data=buffers)
-def test_any_message_gets_one_reply_and_the_widget_keeps_working(widget, content, data):
+@given(content=messages, data=buffers, chosen=st.lists(st.integers(0, N - 1), max_size=5))
+def test_any_message_gets_one_reply_and_the_widget_keeps_working(widget, content, data, chosen):
     if runs_in_background(content):
         return
+    if isinstance(content, dict) and content.get("kind") == "annotate":
+        widget.selection = chosen  # annotate labels the selection: give it one (or none)
     replies = deliver(widget, content, data)
     assert len(replies) == 1
     reply = replies[0]
@@ -104,6 +127,9 @@ def test_any_message_gets_one_reply_and_the_widget_keeps_working(widget, content
         assert isinstance(reply["error"], str) and reply["error"]
     if isinstance(content, dict) and isinstance(content.get("id"), (int, str)):
         assert reply["id"] == content["id"]
+    # The metadata edits an annotate or a redo made are taken back (the check reads a label).
+    while widget.edits["undo"]:
+        widget.undo()
     # A normal request still works, and what the widget shows is finite.
     [row] = deliver(widget, {"id": "check", "kind": "row", "payload": {"index": 1}})
     assert row["id"] == "check" and row["ok"] is True
@@ -161,6 +187,31 @@ def test_bookmark_reader_gives_bookmarks_or_its_own_error(data):
         assert str(err)
         return
     assert all(isinstance(s, bookmarks.State) for s in states)
+
+
+ANNOTATION_KEYS = ["column", "kind", "created", "groups", "value", "indices", "text", "number"]
+annotations_json = st.recursive(
+    json_scalars | st.integers(-(2**70), 2**70) | st.sampled_from(["text", "number", "word"]),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(ANNOTATION_KEYS) | st.text(max_size=6), inner, max_size=5),
+    max_leaves=16,
+)
+
+
+@given(annotations=annotations_json)
+def test_bookmark_annotations_load_checked_or_refused(annotations):
+    """A bookmark that is whole but for its table edits: they load checked, or the reader
+    refuses them with its own error (and what loads can be written again as strict JSON)."""
+    state = bookmarks.State("b", "embedding", {"method": "pca"}, np.zeros((N, 2), np.float32))
+    record = bookmarks.to_dict(state) | {"annotations": annotations}
+    text = json.dumps({"format": bookmarks.FORMAT, "version": bookmarks.VERSION, "n_points": N,
+                       "bookmarks": [record]})  # fmt: skip
+    try:
+        [loaded] = bookmarks.loads(text, N)
+    except bookmarks.BookmarkError as err:
+        assert str(err)
+        return
+    assert bookmarks.loads(bookmarks.dumps([loaded], N), N)[0].annotations == loaded.annotations
 
 
 pbtxt_like = st.lists(

@@ -119,7 +119,8 @@ def test_every_kind_has_a_payload_a_result_and_a_description():
     assert set(protocol.REQUESTS) == set(protocol.KINDS) == set(protocol.PROTOCOL)
     assert protocol.KINDS == ("project", "cancel", "pause", "resume", "row", "count",
                               "search", "neighbors", "isolate", "bookmark", "snapshot",
-                              "atlas", "fidelity_point")  # fmt: skip
+                              "atlas", "fidelity_point", "find", "cluster", "annotate",
+                              "edit")  # fmt: skip
     for kind, spec in protocol.PROTOCOL.items():
         assert spec.doc and spec.result is not None, kind
 
@@ -174,6 +175,8 @@ def test_every_kind_is_served_by_the_widget():
         "neighbors": {"index": 0, "k": 5}, "isolate": {"show_all": True},
         "bookmark": {"action": "add", "name": "b"}, "snapshot": {"token": "none"},
         "atlas": {"max_texture_size": 4096}, "fidelity_point": {"index": 3},
+        "find": {"query": ""}, "cluster": {"action": "run"},
+        "annotate": {"column": "topic", "value": "x"}, "edit": {"action": "undo"},
     }  # fmt: skip
     assert set(payloads) == set(protocol.KINDS)
     replies = []

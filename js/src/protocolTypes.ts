@@ -1,7 +1,7 @@
 // The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
 // trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 
-export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "fidelity_point"] as const;
+export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "fidelity_point", "find", "cluster", "annotate", "edit"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What the page sends with each kind of request. */
@@ -32,6 +32,14 @@ export interface Payloads {
   atlas: AtlasPayload;
   /** how well the map shown keeps one point's nearest neighbours */
   fidelity_point: FidelityPointPayload;
+  /** search by meaning with the embedding's encoder */
+  find: FindPayload;
+  /** cluster the points shown and name them */
+  cluster: ClusterPayload;
+  /** label the selected points in a column */
+  annotate: AnnotatePayload;
+  /** undo or redo the last edit of the metadata */
+  edit: EditPayload;
 }
 
 /** What Python answers to each kind of request. */
@@ -49,6 +57,10 @@ export interface Results {
   snapshot: SnapshotResult;
   atlas: AtlasResult;
   fidelity_point: FidelityPointResult;
+  find: FindResult;
+  cluster: ClusterResult;
+  annotate: AnnotateResult;
+  edit: EmptyResult;
 }
 
 /** The binary buffers the page sends with each kind (in order). */
@@ -66,6 +78,10 @@ export const BUFFERS_IN = {
   snapshot: [{"name": "png", "dtype": "uint8", "optional": true}],
   atlas: [],
   fidelity_point: [],
+  find: [],
+  cluster: [],
+  annotate: [],
+  edit: [],
 } as const;
 
 /** The binary buffers Python answers with (in order). */
@@ -83,6 +99,10 @@ export const BUFFERS_OUT = {
   snapshot: [],
   atlas: [],
   fidelity_point: [],
+  find: [],
+  cluster: [],
+  annotate: [],
+  edit: [],
 } as const;
 
 /** Messages Python sends the page unasked. */
@@ -237,6 +257,42 @@ export interface FidelityPointPayload {
   k?: number;
 }
 
+/** Search by meaning: encode ``query`` with the embedding's encoder (an empty query
+ * clears the last search). The answer comes at once; the ``find`` trait says the rest. */
+export interface FindPayload {
+  query: string;
+  k?: number;
+  metric?: Metric;
+}
+
+export type ClusterPayload = RunClustering | RenameCluster;
+
+/** Cluster the points shown in the background; the ``clustering`` trait says the rest. */
+export interface RunClustering {
+  action: "run";
+  /** The metadata column that names the clusters (default: the labels shown). */
+  column?: string;
+  space?: "layout" | "original";
+}
+
+export interface RenameCluster {
+  action: "rename";
+  id: number;
+  name: string;
+}
+
+/** "Label selection as": every selected point gets ``value`` in ``column`` (made when
+ * missing). The page sends text; a column of numbers takes it as a number; null clears. */
+export interface AnnotatePayload {
+  column: string;
+  value: string | null;
+}
+
+/** The undo / redo buttons and keys. */
+export interface EditPayload {
+  action: "undo" | "redo";
+}
+
 export interface ProjectResult {
   method: string;
   state: string | null;
@@ -322,6 +378,21 @@ export interface FidelityPointResult {
   space: "original" | "spherized";
 }
 
+export interface FindResult {
+  /** "running" while the encoder runs in the background; "idle" after a clear. */
+  state: "running" | "idle";
+}
+
+export interface ClusterResult {
+  /** "running" while a clustering runs in the background; "done" after a rename. */
+  state: "running" | "done";
+}
+
+export interface AnnotateResult {
+  /** How many points were labelled. */
+  count: number;
+}
+
 /** Draw the view at ``scale`` x the screen's resolution and answer a ``snapshot`` request
  * with the PNG and this token (every view answers; Python keeps the first answer). */
 export interface SnapshotCommand {
@@ -368,11 +439,64 @@ export interface Progress {
   error?: string;
 }
 
+/** Where a search by meaning put its query in the layout shown. */
+export interface QueryMarker {
+  /** Page coordinates, as the points' positions (the unit cube). */
+  position: number[];
+  /** "exact projection" (PCA) or "distance-weighted mean of its neighbours". */
+  how: string;
+  /** The layout's method. */
+  method: string;
+}
+
+/** The widget's ``find`` trait: the last search by meaning (the points found are in
+ * ``_found`` / ``_found_distances``). */
+export interface FindState {
+  state?: "idle" | "running" | "done" | "failed";
+  message?: string;
+  query?: string;
+  count?: number;
+  metric?: string;
+  error?: string;
+  marker?: QueryMarker;
+}
+
+/** One cluster's name on the map. */
+export interface ClusterName {
+  id: number;
+  name: string;
+  size: number;
+  /** The member point the name is drawn at (nearest the cluster's centre). */
+  anchor: number;
+}
+
+/** The widget's ``clustering`` trait: the last clustering and the names drawn. */
+export interface ClusteringState {
+  state?: "idle" | "running" | "done" | "failed";
+  message?: string;
+  error?: string;
+  /** The metadata column holding each point's cluster name. */
+  column?: string;
+  names?: ClusterName[];
+}
+
 /** One entry of the widget's ``columns`` trait. */
 export interface Column {
   name: string;
   kind: "numeric" | "categorical";
   unique: number;
+}
+
+/** The widget's ``edits`` trait: the metadata table's undo / redo state. */
+export interface EditsTrait {
+  /** How many steps can be undone / redone. */
+  undo: number;
+  redo: number;
+  /** What the next undo / redo changes, in words ("" when nothing). */
+  next_undo: string;
+  next_redo: string;
+  /** The columns that take annotations. */
+  editable: string[];
 }
 
 export interface LegendEntry {

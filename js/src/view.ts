@@ -4,21 +4,25 @@
 import { bytes, float32s, Labels, uint32s } from "./codecs";
 import type { Model } from "./model";
 import { write } from "./model";
-import type { Progress, Projection } from "./protocol";
+import type { ClusteringState, FindState, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
+import { ClusterNameLayer } from "./scene/clusterNames";
 import { type Box, LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
+import { QueryMarker } from "./scene/queryMarker";
 import { RegionTool } from "./scene/regions";
 import { SpriteLayer } from "./scene/sprites";
 import { Stage } from "./scene/stage";
 import { applyThemeAttributes, watchHostTheme } from "./theme";
 import type { Ctx } from "./context";
 import { bookmarksPanel } from "./ui/bookmarksPanel";
+import { clustersPanel, editClusterName } from "./ui/clustersPanel";
 import { dataPanel } from "./ui/dataPanel";
 import { displayPanel } from "./ui/display";
 import { h } from "./dom";
 import { InspectState } from "./ui/inspectState";
 import { opOf } from "./selection";
+import { editKeys } from "./ui/annotate";
 import { inspector } from "./ui/inspector";
 import { bindPanelToggle } from "./layoutMemory";
 import { progressLine } from "./ui/progressLine";
@@ -48,8 +52,10 @@ export class ProjectorView {
   private ctx: Ctx;
   private layoutVersion = 0;
   private inspect: InspectState;
+  private queryMarker!: QueryMarker;
   private regions: RegionTool;
   private labelLayer: LabelLayer;
+  private clusterNames: ClusterNameLayer;
   private tools: ViewTools;
   private stopThemeWatch: () => void;
   private background = "";
@@ -79,7 +85,7 @@ export class ProjectorView {
     this.status = h("div", { class: "nbp-status" });
     this.inspect = new InspectState(this.ctx);
     this.inspect.labelOf = (i) => this.labels.get(i);
-    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), bookmarksPanel(this.ctx));
+    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), clustersPanel(this.ctx), bookmarksPanel(this.ctx));
     const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx, this.inspect));
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
@@ -93,6 +99,9 @@ export class ProjectorView {
     const centre = h("div", { class: "nbp-centre" }, canvasBox, this.tooltip, this.message, this.contextNotice);
     this.root = h("div", { class: "nbprojector" }, toolbar, h("div", { class: "nbp-body" }, left, centre, right), this.status);
     el.append(this.root);
+    // Focusable, so a click anywhere in the widget gives it the keys (undo / redo).
+    this.root.tabIndex = -1;
+    this.root.addEventListener("keydown", editKeys(this.ctx));
     reset.addEventListener("click", () => {
       this.stage.resetView();
       write(model, "camera", this.stage.getCameraState());
@@ -112,13 +121,19 @@ export class ProjectorView {
     });
     this.resizeObserver.observe(canvasBox);
     this.labelLayer = new LabelLayer(canvasBox);
+    this.clusterNames = new ClusterNameLayer(canvasBox);
+    // A double-click on a cluster's name edits it in place.
+    this.stage.canvas.addEventListener("dblclick", (e) => {
+      const name = this.clusterNames.at(e.offsetX, e.offsetY);
+      if (name) editClusterName(this.ctx, canvasBox, name);
+    });
     this.regions = new RegionTool(this.stage, canvasBox, {
       isHidden: this.isHidden,
       pickRadius: () => this.pickRadius(),
       onSelect: (indices, op) => this.inspect.select(indices, op),
     });
     toggleLeft.after(this.regions.toolbar);
-    this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, drawLabels: () => this.drawLabels() });
+    this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, clusterNames: this.clusterNames, drawLabels: () => this.drawLabels() });
     reset.before(...this.tools.elements);
     this.stopThemeWatch = watchHostTheme(() => this.applyTheme());
     this.inspect.onChange(() => {
@@ -140,6 +155,7 @@ export class ProjectorView {
     this.listen("change:point_size", () => this.applySizes());
     this.listen("change:label_size", () => this.stage.requestFrame());
     this.listen("change:all_labels", () => this.stage.requestFrame());
+    this.listen("change:clustering", () => this.stage.requestFrame());
     this.listen("change:camera", () => this.stage.setCameraState(model.get("camera")));
     for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible"]) {
       this.listen(`change:${trait}`, () => this.updateStatus());
@@ -147,6 +163,9 @@ export class ProjectorView {
     this.sprites = new SpriteLayer(this.stage, this.ctx);
     const dots = this.stage.look;
     this.stage.look = () => this.sprites.look() ?? dots();
+    this.queryMarker = new QueryMarker(window.devicePixelRatio || 1);
+    this.stage.add(this.queryMarker.object);
+    this.listen("change:find", () => this.applyQueryMarker());
     this.inspect.thumbnailOf = (i, px) => this.sprites.thumbnail(i, px);
     (this.root as any).__nbp = this.testHandle();
 
@@ -161,6 +180,16 @@ export class ProjectorView {
     this.stage.resize();
     this.stage.setCameraState(model.get("camera"));
     this.updateStatus();
+    this.applyQueryMarker();
+  }
+
+  /** The marker of the last search by meaning, where Python placed it in this layout. */
+  private applyQueryMarker(): void {
+    const find: FindState = this.model.get("find") ?? {};
+    const marker = find.state === "done" ? find.marker : undefined;
+    this.queryMarker.place(marker ? marker.position : null);
+    this.root.dataset.queryMarker = marker ? marker.how : ""; // for tests: drawn, and how placed
+    this.stage.requestFrame();
   }
 
   private listen(event: string, callback: () => void): void {
@@ -315,6 +344,14 @@ export class ProjectorView {
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
+    this.clusterNames.draw({
+      names: ((this.model.get("clustering") ?? {}) as ClusteringState).names ?? [],
+      screen: () => this.stage.screenPositions(),
+      isHidden: this.isHidden,
+      fontPx: Math.max(16, 1.5 * (this.model.get("label_size") ?? 12)),
+      color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
+      halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
+    });
   }
 
   private pointSizePx(): number {
@@ -427,6 +464,13 @@ export class ProjectorView {
         return [box.left + p[0], box.top + p[1]];
       },
       positions: () => Array.from(this.stage.points.target),
+      /** The query marker's position on the page (client px), or null when not drawn. */
+      queryMarker: () => {
+        if (!this.queryMarker.visible) return null;
+        const p = this.stage.screenOf(this.queryMarker.object.geometry.getAttribute("position").array);
+        const box = this.stage.canvas.getBoundingClientRect();
+        return [box.left + p[0], box.top + p[1]];
+      },
       /** Send any request, well formed or not, and report Python's reply (protocol tests). */
       request: (kind: string, payload: unknown) =>
         this.rpc.requestUnchecked(kind, payload).then(
@@ -456,6 +500,8 @@ export class ProjectorView {
       lastRegion: () => this.regions.last,
       /** The labels drawn by the last frame: [index, x, y, w, h] in canvas CSS px. */
       labelsPlaced: () => this.labelLayer.placed.map((p) => [p.i, p.x, p.y, p.w, p.h]),
+      /** The cluster names drawn by the last frame: {id, name, x, y, w, h} in canvas CSS px. */
+      clusterNames: () => this.clusterNames.placed.map((p) => ({ ...p })),
       /** Images: {state: "drawn" | "dots" | "loading" | ..., atlases, maxTextureSize, ...}. */
       images: () => this.sprites.info(),
       /** Pretend this page's textures are at most `limit` px (null: the GPU's own limit). */
@@ -472,6 +518,7 @@ export class ProjectorView {
     this.tools.dispose();
     this.stopThemeWatch();
     this.labelLayer.dispose();
+    this.clusterNames.dispose();
     this.sprites.dispose();
     this.stage.dispose();
     this.root.remove();

@@ -11,11 +11,18 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
         "isolated": null or {"dtype": "uint32", "shape": [M], "data": "<base64>"},
         "selection": {"dtype": "uint32", "shape": [K], "data": "<base64>"},
         "camera": {...}, "spherize": false, "color_by": "...", "label_by": "...",
-        "point_size": 4.0, "label_size": 12.0, "image_size": 24.0, "show_images": true}]}
+        "point_size": 4.0, "label_size": 12.0, "image_size": 24.0, "show_images": true,
+        "annotations": [{"column": "topic", "kind": "text", "created": true,
+                         "groups": [{"value": "refunds", "indices": [3, 17]}]}]}]}
 
 Coordinates are little-endian float16 when they fit (|x| < 60000; 3 significant digits,
 plenty for a layout on screen), else float32: a 10,000-point 3D bookmark is ~80 kB of base64,
 against 3.6 MB for TensorBoard's per-point JSON objects. Index lists are uint32.
+
+``annotations`` are the metadata table's edits against the data as loaded (see
+:mod:`nbprojector.annotations`): per edited column, each value and its rows. Restoring the
+bookmark makes the table so (as one undo step); a bookmark without the field (TensorBoard's,
+or older files) leaves the table alone.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import Any, overload
 import numpy as np
 
 from . import strictjson
+from .annotations import check_net
 from .atomic import write_atomic
 
 FORMAT = "nbprojector-bookmarks"
@@ -60,6 +68,8 @@ class State:
     label_size: float = 12.0
     image_size: float | None = None  # None: the widget has no images, or the file predates them
     show_images: bool | None = None
+    #: The table's edits (:meth:`~nbprojector.annotations.TableEdits.net`); None: none kept.
+    annotations: list[dict[str, Any]] | None = None
 
     def summary(self) -> dict[str, Any]:
         """What a person reads in ``p.bookmarks`` and the panel: no per-point data."""
@@ -170,7 +180,17 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
         label_size=_size(record, "label_size", where, default=12.0),
         image_size=_size(record, "image_size", where, default=None),
         show_images=_field(record, "show_images", bool, where, default=None),
+        annotations=_annotations(record.get("annotations"), n_points, where),
     )
+
+
+def _annotations(value: Any, n_points: int, where: str) -> list[dict[str, Any]] | None:
+    if value is None:
+        return None
+    try:
+        return check_net(value, n_points, where)
+    except ValueError as err:
+        raise BookmarkError(str(err)) from None
 
 
 def check_state(state: State) -> None:

@@ -61,14 +61,7 @@ def normalize_positions(
     fitted = coords if rows is None else coords[rows]
     if len(fitted) == 0:
         return out
-    if robust and len(fitted) >= ROBUST_MIN_POINTS:
-        lo, hi = np.percentile(fitted.astype(np.float64), ROBUST_PERCENTILES, axis=0)
-    else:
-        # float64 bounds: the span of float32 coordinates near +-3e38 overflows float32.
-        lo, hi = fitted.min(axis=0).astype(np.float64), fitted.max(axis=0).astype(np.float64)
-    centre = (lo + hi) / 2
-    half = float((hi - lo).max()) / 2
-    scale = 1.0 / half if half > 0 else 1.0
+    centre, scale = _fit(fitted, robust)
     placed = (coords - centre) * scale
     if robust:  # far outliers of a running frame stay a few view widths out, and finite
         placed = np.clip(placed, -ROBUST_CLAMP, ROBUST_CLAMP)
@@ -79,6 +72,36 @@ def normalize_positions(
             f"the layout has a NaN or infinite coordinate at point {row}; the projection "
             "failed to converge: try another method or different parameters"
         )
+    return out
+
+
+def _fit(fitted: np.ndarray, robust: bool = False) -> tuple[np.ndarray, float]:
+    """The centre and scale that fit ``fitted`` into [-1, 1] (one scale for every axis);
+    ``robust`` fits the 1st-99th percentile box (see :func:`normalize_positions`)."""
+    if robust and len(fitted) >= ROBUST_MIN_POINTS:
+        lo, hi = np.percentile(fitted.astype(np.float64), ROBUST_PERCENTILES, axis=0)
+    else:
+        # float64 bounds: the span of float32 coordinates near +-3e38 overflows float32.
+        lo, hi = fitted.min(axis=0).astype(np.float64), fitted.max(axis=0).astype(np.float64)
+    centre = (lo + hi) / 2
+    half = float((hi - lo).max()) / 2
+    return centre, (1.0 / half if half > 0 else 1.0)
+
+
+def normalize_point(point: np.ndarray, coords: np.ndarray, rows: np.ndarray | None = None,
+                    robust: bool = False) -> np.ndarray:  # fmt: skip
+    """One point in layout units -> float32 (3,) page position, moved and scaled exactly as
+    :func:`normalize_positions` moves and scales ``coords``."""
+    coords = np.asarray(coords, dtype=np.float32)
+    fitted = coords if rows is None else coords[rows]
+    out = np.zeros(3, dtype=np.float32)
+    if len(fitted) == 0:
+        return out
+    centre, scale = _fit(fitted, robust)
+    placed = (np.asarray(point, dtype=np.float64) - centre) * scale
+    if robust:
+        placed = np.clip(placed, -ROBUST_CLAMP, ROBUST_CLAMP)
+    out[: coords.shape[1]] = placed
     return out
 
 

@@ -145,6 +145,15 @@ class NeighborsPayload(TypedDict):
     spherize: NotRequired[bool | None]
 
 
+class FindPayload(TypedDict):
+    """Search by meaning: encode ``query`` with the embedding's encoder (an empty query
+    clears the last search). The answer comes at once; the ``find`` trait says the rest."""
+
+    query: str
+    k: NotRequired[int]
+    metric: NotRequired[Metric]
+
+
 class IsolatePayload(TypedDict):
     #: Show every point again; otherwise isolate the indices in buffer 0 (or the selection).
     show_all: NotRequired[bool]
@@ -181,6 +190,39 @@ class LoadBookmarks(TypedDict):
 
 #: The bookmarks panel's actions, told apart by ``action``.
 BookmarkPayload = AddBookmark | RestoreBookmark | RenameBookmark | DeleteBookmark | LoadBookmarks
+
+
+class RunClustering(TypedDict):
+    """Cluster the points shown in the background; the ``clustering`` trait says the rest."""
+
+    action: Literal["run"]
+    #: The metadata column that names the clusters (default: the labels shown).
+    column: NotRequired[str]
+    space: NotRequired[Literal["layout", "original"]]
+
+
+class RenameCluster(TypedDict):
+    action: Literal["rename"]
+    id: int
+    name: str
+
+
+#: The Clusters button and a cluster's name edited on the map, told apart by ``action``.
+ClusterPayload = RunClustering | RenameCluster
+
+
+class AnnotatePayload(TypedDict):
+    """"Label selection as": every selected point gets ``value`` in ``column`` (made when
+    missing). The page sends text; a column of numbers takes it as a number; null clears."""
+
+    column: str
+    value: str | None
+
+
+class EditPayload(TypedDict):
+    """The undo / redo buttons and keys."""
+
+    action: Literal["undo", "redo"]
 
 
 class SnapshotPayload(TypedDict):
@@ -247,6 +289,21 @@ class FidelityPointResult(TypedDict):
     far: list[int]
     metric: Metric
     space: Literal["original", "spherized"]
+
+
+class FindResult(TypedDict):
+    #: "running" while the encoder runs in the background; "idle" after a clear.
+    state: Literal["running", "idle"]
+
+
+class ClusterResult(TypedDict):
+    #: "running" while a clustering runs in the background; "done" after a rename.
+    state: Literal["running", "done"]
+
+
+class AnnotateResult(TypedDict):
+    #: How many points were labelled.
+    count: int
 
 
 class IsolateResult(TypedDict):
@@ -345,6 +402,10 @@ PROTOCOL: dict[str, Kind] = {
         FidelityPointPayload, FidelityPointResult,
         "how well the map shown keeps one point's nearest neighbours",
     ),
+    "find": Kind(FindPayload, FindResult, "search by meaning with the embedding's encoder"),
+    "cluster": Kind(ClusterPayload, ClusterResult, "cluster the points shown and name them"),
+    "annotate": Kind(AnnotatePayload, AnnotateResult, "label the selected points in a column"),
+    "edit": Kind(EditPayload, EmptyResult, "undo or redo the last edit of the metadata"),
 }  # fmt: skip
 
 #: Request kind -> its payload type.

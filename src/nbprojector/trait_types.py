@@ -60,12 +60,70 @@ class Progress(TypedDict):
     error: NotRequired[str]
 
 
+class QueryMarker(TypedDict):
+    """Where a search by meaning put its query in the layout shown."""
+
+    #: Page coordinates, as the points' positions (the unit cube).
+    position: list[float]
+    #: "exact projection" (PCA) or "distance-weighted mean of its neighbours".
+    how: str
+    #: The layout's method.
+    method: str
+
+
+class FindState(TypedDict):
+    """The widget's ``find`` trait: the last search by meaning (the points found are in
+    ``_found`` / ``_found_distances``)."""
+
+    state: NotRequired[Literal["idle", "running", "done", "failed"]]
+    message: NotRequired[str]
+    query: NotRequired[str]
+    count: NotRequired[int]
+    metric: NotRequired[str]
+    error: NotRequired[str]
+    marker: NotRequired[QueryMarker]
+
+
+class ClusterName(TypedDict):
+    """One cluster's name on the map."""
+
+    id: int
+    name: str
+    size: int
+    #: The member point the name is drawn at (nearest the cluster's centre).
+    anchor: int
+
+
+class ClusteringState(TypedDict):
+    """The widget's ``clustering`` trait: the last clustering and the names drawn."""
+
+    state: NotRequired[Literal["idle", "running", "done", "failed"]]
+    message: NotRequired[str]
+    error: NotRequired[str]
+    #: The metadata column holding each point's cluster name.
+    column: NotRequired[str]
+    names: NotRequired[list[ClusterName]]
+
+
 class Column(TypedDict):
     """One entry of the widget's ``columns`` trait."""
 
     name: str
     kind: Literal["numeric", "categorical"]
     unique: int
+
+
+class EditsTrait(TypedDict):
+    """The widget's ``edits`` trait: the metadata table's undo / redo state."""
+
+    #: How many steps can be undone / redone.
+    undo: int
+    redo: int
+    #: What the next undo / redo changes, in words ("" when nothing).
+    next_undo: str
+    next_redo: str
+    #: The columns that take annotations.
+    editable: list[str]
 
 
 class LegendEntry(TypedDict):

@@ -399,6 +399,12 @@ export class Stage {
     return this.screen();
   }
 
+  /** Where a position in the points' coordinates is drawn, CSS px relative to the canvas. */
+  screenOf(position: ArrayLike<number>): [number, number] {
+    const v = new THREE.Vector3(position[0], position[1], position[2] ?? 0).project(this.camera);
+    return [((v.x + 1) * this.width) / 2, ((1 - v.y) * this.height) / 2];
+  }
+
   /** Where point i is drawn, in CSS px relative to the canvas; null when off screen. */
   screenPosition(i: number): [number, number] | null {
     const s = this.screen();

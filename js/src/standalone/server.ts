@@ -147,6 +147,13 @@ export class ExportServer implements LocalServer {
         throw new Error(`Projections ${OFFLINE}`);
       case "isolate":
         throw new Error(`Isolating points ${OFFLINE}`);
+      case "find":
+        throw new Error(`Search by meaning ${OFFLINE}`);
+      case "cluster": // the names made in the notebook are in the exported table
+        throw new Error(`Naming clusters ${OFFLINE}`);
+      case "annotate": // the edits made in the notebook are in the exported table
+      case "edit":
+        throw new Error(`Labelling points ${OFFLINE}`);
       default:
         throw new Error(`'${request.kind}' ${OFFLINE}`);
     }

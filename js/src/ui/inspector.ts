@@ -4,6 +4,7 @@
 import { bytes, uint32s } from "../codecs";
 import type { Ctx } from "../context";
 import { h, section } from "../dom";
+import { annotatePanel } from "./annotate";
 import type { InspectState } from "./inspectState";
 import { mostChangedPanel } from "./compare";
 import { fidelityCard } from "./fidelityCard";
@@ -86,6 +87,7 @@ export function inspector(ctx: Ctx, state: InspectState): HTMLElement {
     "div",
     { class: "nbp-inspector" },
     selectionPanel(ctx, state),
+    annotatePanel(ctx),
     searchPanel(ctx, state),
     cardPanel(ctx, state),
     fidelityCard(ctx, state),

@@ -1,11 +1,16 @@
 // Search: a column, a query, a regular-expression toggle. Python matches (the same
 // rules as p.search), selects every match and answers with the count and the first 100
 // indices as a uint32 buffer; the list shows their labels. A bad pattern gets a message here.
+// "By meaning" sends the query to the embedding's encoder in Python instead: the nearest
+// points come back through the `find` trait (and `_found` / `_found_distances`), with the
+// distances listed; the view draws the query's marker. Without an encoder the toggle is
+// disabled and says why.
 // Once the selection is changed elsewhere (a click, a region, Python), the list no longer
-// says what is selected: it is marked stale until the next search.
+// says what is selected: it is marked stale until the next search
+// (by meaning too: its nearest points are the selection it made).
 
-import { uint32s } from "../codecs";
-import type { Column } from "../protocol";
+import { float32s, uint32s } from "../codecs";
+import type { Column, FindState } from "../protocol";
 import type { Ctx } from "../context";
 import { h, section, setOptions } from "../dom";
 import { pointList } from "./neighbors";
@@ -23,6 +28,7 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     "aria-pressed": "false",
     text: ".*",
   });
+  const meaning = h("button", { class: "nbp-meaning", "aria-pressed": "false", text: "by meaning" });
   const count = h("div", { class: "nbp-search-count" });
   const error = h("div", { class: "nbp-search-error", role: "alert", hidden: true });
   const list = h("ol", { class: "nbp-list nbp-search-list" });
@@ -51,11 +57,59 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     list.classList.toggle("nbp-stale", isStale);
     count.classList.toggle("nbp-stale", isStale);
   };
+  const byMeaning = () => meaning.getAttribute("aria-pressed") === "true";
+  const runByMeaning = (query: string, mine: number) => {
+    rpc
+      .request("find", { query, k: state.k, metric: state.metric })
+      // What was found (or the encoder's error) comes with the `find` trait, which may
+      // arrive before this reply: the reply itself changes nothing shown.
+      .catch((err: Error) => {
+        if (mine !== seq) return;
+        clear();
+        error.textContent = err.message;
+        error.hidden = false;
+      });
+  };
+  /** Show what Python found by meaning (the `find` trait and the found points). */
+  const showFound = () => {
+    if (!byMeaning()) return;
+    const find: FindState = model.get("find") ?? {};
+    if (find.query !== undefined && find.query !== input.value) return; // an older query
+    if (find.state === "failed") {
+      clear();
+      error.textContent = find.error ?? find.message ?? "search by meaning failed";
+      error.hidden = false;
+      return;
+    }
+    error.hidden = true;
+    if (find.state === "running") {
+      count.textContent = find.message ?? "encoding…";
+      return;
+    }
+    if (find.state !== "done") return clear();
+    const nearest = uint32s(model.get("_found"));
+    const distances = float32s(model.get("_found_distances"));
+    const marker = find.marker ? ` · marker: ${find.marker.how} (${find.marker.method})` : "";
+    count.textContent = `${nearest.length} nearest by meaning (${find.metric ?? "cosine"} distance)${marker}`;
+    state.highlight(-1);
+    list.replaceChildren(
+      ...pointList(state, nearest, (j) => h("span", { class: "nbp-item-value" }, h("span", { class: "nbp-distance", text: distances[j]?.toPrecision(3) ?? "" }))),
+    );
+    found = { count: nearest.length, listed: nearest };
+    markStale();
+  };
   const run = () => {
     clearTimeout(timer);
     const query = input.value;
     const mine = ++seq;
-    if (!query.trim()) return clear();
+    if (!query.trim()) {
+      if (byMeaning()) rpc.request("find", { query: "" }).catch(() => undefined); // drops the marker
+      return clear();
+    }
+    if (byMeaning()) {
+      error.hidden = true;
+      return runByMeaning(query, mine);
+    }
     const on = regex.getAttribute("aria-pressed") === "true";
     rpc
       .request("search", { query, column: column.value, regex: on })
@@ -95,6 +149,30 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     run();
   });
 
+  const setMeaning = (on: boolean) => {
+    meaning.setAttribute("aria-pressed", String(on));
+    meaning.classList.toggle("nbp-on", on);
+    column.disabled = regex.disabled = on;
+    input.placeholder = on ? "Search by meaning" : "Search";
+    clear();
+    run();
+  };
+  meaning.addEventListener("click", () => setMeaning(!byMeaning()));
+  const updateEncoder = () => {
+    const embedding: string = model.get("embedding");
+    const has = ((model.get("encoders") ?? []) as string[]).includes(embedding);
+    meaning.disabled = !has;
+    meaning.title = has
+      ? "Encode the query with the embedding's encoder and list its nearest points"
+      : `No encoder for embedding '${embedding}': pass one with Projector(..., encoder=fn)`;
+    if (!has && byMeaning()) setMeaning(false);
+  };
+  ctx.listen("change:encoders", updateEncoder);
+  ctx.listen("change:embedding", updateEncoder);
+  ctx.listen("change:find", showFound);
+  ctx.listen("change:_found", showFound);
+  updateEncoder();
+
   const update = () => {
     const columns: Column[] = model.get("columns") ?? [];
     const names = columns.map((c) => c.name);
@@ -103,6 +181,6 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   ctx.listen("change:columns", update);
   ctx.listen("change:label_by", update);
   update();
-  return section("Search", h("div", { class: "nbp-row" }, column, regex), input, count, error, stale, list);
+  return section("Search", h("div", { class: "nbp-row" }, column, regex, meaning), input, count, error, stale, list);
 }
 

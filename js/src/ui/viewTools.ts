@@ -5,6 +5,7 @@
 
 import { write } from "../model";
 import { COMMANDS, type Command, type SnapshotCommand, type SnapshotPayload } from "../protocol";
+import type { ClusterNameLayer } from "../scene/clusterNames";
 import type { LabelLayer } from "../scene/labels";
 import type { Stage } from "../scene/stage";
 import type { Ctx } from "../context";
@@ -14,7 +15,8 @@ import { h } from "../dom";
 export interface Drawable {
   stage: Stage;
   labels: LabelLayer;
-  /** Draw the labels layer now (at `labels.ratioOverride` when set). */
+  clusterNames: ClusterNameLayer;
+  /** Draw the labels and cluster names now (at their `ratioOverride` when set). */
   drawLabels(): void;
 }
 
@@ -23,8 +25,8 @@ const BUTTON_SCALE = 2;
 /** A snapshot waits this long at most for a running transition to end. */
 const STILL_WAIT_MS = 3000;
 
-/** The canvas as shown (WebGL points, then the labels drawn over them), at `scale` x the
- * screen's pixel ratio. */
+/** The canvas as shown (WebGL points, then the labels and cluster names drawn over them),
+ * at `scale` x the screen's pixel ratio. */
 export function snapshotCanvas(view: Drawable, scale: number): HTMLCanvasElement {
   const out = document.createElement("canvas");
   const g = out.getContext("2d")!;
@@ -34,12 +36,13 @@ export function snapshotCanvas(view: Drawable, scale: number): HTMLCanvasElement
     out.height = canvas.height;
     g.drawImage(canvas, 0, 0);
   });
-  view.labels.ratioOverride = used;
+  const layers = [view.labels, view.clusterNames];
+  for (const layer of layers) layer.ratioOverride = used;
   try {
     view.drawLabels();
-    g.drawImage(view.labels.canvas, 0, 0, out.width, out.height);
+    for (const layer of layers) g.drawImage(layer.canvas, 0, 0, out.width, out.height);
   } finally {
-    view.labels.ratioOverride = null;
+    for (const layer of layers) layer.ratioOverride = null;
     view.drawLabels();
   }
   return out;

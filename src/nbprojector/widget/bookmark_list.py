@@ -19,6 +19,7 @@ from .. import bookmarks as fmt
 from .. import protocol
 from ..bookmarks import BookmarkError, State
 from ..layout import Layout
+from .annotations import Annotations
 from .projections import Projections
 from .state import ViewState
 
@@ -33,10 +34,17 @@ _OPTIONS = ("embedding", "color_by", "label_by", "spherize", "point_size", "labe
 class BookmarkList:
     """The bookmarks of one widget."""
 
-    def __init__(self, widget: Projector, view: ViewState, projections: Projections) -> None:
+    def __init__(
+        self,
+        widget: Projector,
+        view: ViewState,
+        projections: Projections,
+        annotations: Annotations,
+    ) -> None:
         self._widget = widget
         self._view = view
         self._projections = projections
+        self._annotations = annotations
         self._states: list[State] = []
 
     @property
@@ -65,6 +73,7 @@ class BookmarkList:
             label_size=float(w.label_size),
             image_size=float(w.image_size),
             show_images=bool(w.show_images),
+            annotations=self._annotations.net(),
         )
         fmt.check_state(state)  # a view that cannot be saved is refused before it is added
         self._states.append(state)
@@ -80,10 +89,15 @@ class BookmarkList:
         saved_options = {name: getattr(w, name) for name in _OPTIONS}
         saved_view = view.snapshot()
         self._projections.cancel()
+        table_step = None
         try:
             with w.hold_sync():
+                if state.annotations is not None:  # first: the colour column may be made
+                    table_step = self._annotations.put_back(state.annotations)
                 self._apply(state)
         except Exception:
+            if table_step is not None:
+                self._annotations.take_back()
             view.restore_snapshot(saved_view)
             with w.hold_sync():
                 for name, value in saved_options.items():

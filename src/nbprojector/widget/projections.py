@@ -194,6 +194,16 @@ class Projections:
 
         return run
 
+    def pca_of_layout(self, embedding: str) -> tuple[PCAResult, list[int]] | None:
+        """The PCA behind ``embedding``'s layout and the components it shows (numbered from
+        1), or None when that layout is not a finished PCA."""
+        layout = self._view.layouts.get(embedding)
+        if layout is None or layout.description.get("method") != "pca":
+            return None
+        chosen = [int(c) for c in layout.description.get("params", {}).get("components", [])]
+        source = self._view.data.source(embedding)
+        return self._pca_of(embedding, source, layout.rows), chosen
+
     def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None
                 ) -> PCAResult:  # fmt: skip
         key = (embedding, None if rows is None else rows.tobytes())

@@ -23,7 +23,10 @@ from ..compute import LocalCompute
 from ..dataset import Dataset
 from ..jobs import Job
 from ..metadata import describe_columns
+from .annotations import Annotations
 from .bookmark_list import BookmarkList
+from .cluster_names import ClusterNames
+from .finder import Finder
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
 from .inspector import Inspector
 from .projections import Projections
@@ -58,6 +61,9 @@ class Projector(anywidget.AnyWidget):
             (left to right, top to bottom; any number of columns, the last row may be
             incomplete).
         show_images: draw images (default when images are given) or dots.
+        encoder: a function ``fn(texts: list[str]) -> (len(texts), D)`` array in the
+            embedding's space (a sentence-transformers model's ``encode``, a wrapped API
+            client), or a dict ``{embedding name: fn}``; enables search by meaning.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -78,6 +84,8 @@ class Projector(anywidget.AnyWidget):
     _selection = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 indices, sorted
     _atlases = t.List(t.Bytes(), read_only=True).tag(sync=True)  # one PNG per image atlas
     _bookmark_file = t.Bytes(b"").tag(sync=True)  # the JSON file of every bookmark, UTF-8
+    _found = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32: search by meaning, nearest first
+    _found_distances = t.Bytes(b"").tag(sync=True, **BINARY)  # float32, one per _found
 
     # Small JSON: panel contents (written by Python).
     n_points = t.Int(0, read_only=True).tag(sync=True)
@@ -97,8 +105,24 @@ class Projector(anywidget.AnyWidget):
     compare_embeddings = t.List(
         t.Unicode(), help="[a, b]: compare these two embeddings' neighbours (the data panel)"
     ).tag(sync=True)
+    encoders = t.List(
+        t.Unicode(), read_only=True, help="The embeddings that have an encoder (search by meaning)"
+    ).tag(sync=True)
+    find = t.Dict(
+        read_only=True, help="The last search by meaning: {state, message, query, marker...}"
+    ).tag(sync=True)
     methods = t.Dict(
         read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
+    ).tag(sync=True)
+    edits = t.Dict(
+        read_only=True,
+        help="The table's edits: {undo, redo (steps available), next_undo, next_redo, editable "
+        "(the columns that take annotations)}",
+    ).tag(sync=True)
+    clustering = t.Dict(
+        read_only=True,
+        help="The last clustering: {state, message, names: [{id, name, size, anchor}]}; each "
+        "name is drawn at its anchor point",
     ).tag(sync=True)
     bookmarks: t.List[dict[str, Any]] = t.List(
         read_only=True, help="One summary per bookmark, in order"
@@ -168,6 +192,7 @@ class Projector(anywidget.AnyWidget):
         images: Any = None,
         single_image_dim: tuple[int, int] | None = None,
         show_images: bool | None = None,
+        encoder: Any = None,
         **kwargs: Any,
     ) -> None:
         data = Dataset.from_inputs(emb, meta)
@@ -180,21 +205,27 @@ class Projector(anywidget.AnyWidget):
         self._view = ViewState(self, data)
         self._projections = Projections(self, self._view, LocalCompute())
         self._inspector = Inspector(self, self._view, self._projections)
-        self._bookmarks = BookmarkList(self, self._view, self._projections)
         self._trust = Trust(self, self._view)
+        self._finder = Finder(self, self._view, self._projections, self._inspector, encoder)
+        self._annotations = Annotations(self, self._view)
+        self._cluster_names = ClusterNames(self, self._view, self._annotations)
+        self._bookmarks = BookmarkList(self, self._view, self._projections, self._annotations)
         self._images = Images(self, data)
         self._timeline = Timeline(list(data.embeddings), self._show_embedding)
         self._snapshots = Snapshots(lambda message: self.send(message))
         self._requests = Requests(
             handlers(self._projections, self._inspector, self._bookmarks, self._images,
-                     self._snapshots, self._trust),
+                     self._snapshots, self._trust, self._finder, self._cluster_names,
+                     self._annotations),
             lambda content, buffers: self.send(content, buffers),
         )  # fmt: skip
         super().__init__(height=height, **kwargs)
         self.set_trait("methods", self._projections.methods())
         self.set_trait("embeddings", list(data.embeddings))
+        self.set_trait("encoders", self._finder.embeddings_with_encoder)
         self.set_trait("columns", describe_columns(data.table))
         self.set_trait("n_points", data.n_points)
+        self._annotations.publish()
         shown = thumbs is not None if show_images is None else show_images
         self._images.use(thumbs, show=shown)
         self.on_msg(self._on_page_message)
@@ -211,8 +242,87 @@ class Projector(anywidget.AnyWidget):
 
     @property
     def metadata(self) -> pd.DataFrame:
-        """The metadata table, one row per point."""
+        """The metadata table, one row per point, with the annotations made (not a copy:
+        change it through :meth:`annotate`)."""
         return self._view.table
+
+    # ---------------------------------------------------------------- annotations
+
+    def annotate(self, indices: Any, column: str, value: Any) -> None:
+        """Give the points ``indices`` the ``value`` in metadata column ``column``.
+
+        Args:
+            indices: point indices (e.g. ``p.selection``).
+            column: a new column (made, missing for the other points) or an editable one:
+                one made by annotations, or a text column of the data.
+            value: text or a number (as the column holds), or None to clear.
+
+        Colours, legend, labels and search show the change at once; :meth:`undo` takes it
+        back. Raises :class:`~nbprojector.annotations.AnnotationError` (a ValueError) for
+        indices out of range, a value of the wrong kind, or a column that is not editable;
+        nothing changes then.
+        """
+        self._annotations.annotate(indices, column, value)
+
+    def undo(self) -> None:
+        """Take back the last edit of the metadata (every step is kept; ValueError when
+        there is nothing to undo)."""
+        self._annotations.undo()
+
+    def redo(self) -> None:
+        """Make the last undone edit again (until a new edit is made)."""
+        self._annotations.redo()
+
+    @property
+    def annotations(self) -> pd.DataFrame:
+        """The edit log, oldest first: one row per column edit in effect, with ``time``
+        (UTC), ``action``, ``column``, ``indices``, ``old`` and ``new`` (values per index)
+        and ``created`` (the edit made the column)."""
+        return self._annotations.log()
+
+    # ---------------------------------------------------------------- clusters
+
+    def cluster(
+        self,
+        column: str | None = None,
+        *,
+        space: str = "layout",
+        naming: str = "auto",
+        min_cluster_size: int | None = None,
+        min_samples: int | None = None,
+    ) -> pd.DataFrame:
+        """Find the clusters of the points shown (HDBSCAN), name them, and draw the names.
+
+        Each point's cluster name goes into the metadata column ``cluster`` ("unclustered"
+        for noise and for points not shown), so colour, search and isolate work on it;
+        :meth:`undo` takes it back. Run it again after a new layout or an isolate.
+
+        Args:
+            column: the metadata column that names the clusters (default: ``label_by``):
+                free text by the terms most specific to each cluster (class-based TF-IDF),
+                categories by their most frequent value.
+            space: "layout" (the coordinates shown) or "original" (the embedding's
+                vectors; up to 20,000 points).
+            naming: "auto", "terms" or "category": how ``column`` names the clusters.
+            min_cluster_size: the smallest cluster (default: 0.5% of the points, at least 5).
+            min_samples: HDBSCAN's density smoothing (default: min(min_cluster_size, 10)).
+
+        Returns:
+            :attr:`clusters`.
+        """
+        options = {"naming": naming, "min_cluster_size": min_cluster_size,
+                   "min_samples": min_samples}  # fmt: skip
+        return self._cluster_names.run(column, space, options)
+
+    @property
+    def clusters(self) -> pd.DataFrame:
+        """The last clustering: one row per cluster with ``id``, ``name``, ``size``,
+        ``top_terms`` and ``centre`` (mean position in the space clustered)."""
+        return self._cluster_names.table()
+
+    def rename_cluster(self, cluster_id: int, name: str) -> None:
+        """Rename a cluster: in the ``cluster`` column and on the map (one undo step)."""
+        self._cluster_names.rename(cluster_id, name)
 
     @property
     def coordinates(self) -> np.ndarray:
@@ -257,8 +367,17 @@ class Projector(anywidget.AnyWidget):
 
     # ---------------------------------------------------------------- inspector
 
-    def search(self, query: str, column: str | None = None, regex: bool = False) -> np.ndarray:
-        """Select every point whose ``column`` contains ``query`` and return their indices.
+    def search(
+        self,
+        query: str,
+        column: str | None = None,
+        regex: bool = False,
+        *,
+        by: str = "text",
+        k: int = 100,
+    ) -> np.ndarray:
+        """Select every point whose ``column`` contains ``query`` and return their indices;
+        with ``by="meaning"``, select the ``k`` points nearest to the encoded ``query``.
 
         Args:
             query: text to find, case-insensitive; with ``regex=True`` an RE2 regular
@@ -266,26 +385,43 @@ class Projector(anywidget.AnyWidget):
                 hangs) searched anywhere in the value (anchor it with ``^`` / ``$``).
             column: the metadata column to search (default: the ``label_by`` column).
             regex: treat ``query`` as a regular expression.
+            by: "text" (match the column's values) or "meaning" (encode ``query`` with the
+                embedding's encoder and find its nearest points by cosine distance; the
+                query is drawn as a marker in the layout, see :attr:`find`).
+            k: how many points ``by="meaning"`` finds.
 
         Returns:
-            Sorted int64 indices of the matches (only points shown, once isolated); they
-            also become the selection.
+            Sorted int64 indices of the matches (only points shown, once isolated); with
+            ``by="meaning"`` the ``k`` nearest, nearest first. They become the selection.
 
         Raises:
-            ValueError: unknown column, empty query, or an invalid regular expression.
+            ValueError: unknown column, empty query, an invalid regular expression, no
+                encoder, or an encoder that fails or returns the wrong shape.
         """
+        if by == "meaning":
+            if column is not None or regex:
+                raise ValueError("column and regex apply to by='text' only")
+            return self._finder.search(query, k)
+        if by != "text":
+            raise ValueError(f"by must be 'text' or 'meaning', got {by!r}")
         return self._inspector.search(query, column, regex)
 
-    def neighbors(self, query: Any, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+    def neighbors(
+        self, query: Any, k: int = 10, metric: str = "cosine", *, encode: bool | None = None
+    ) -> pd.DataFrame:
         """The ``k`` nearest points to ``query``, exact, nearest first.
 
         Args:
             query: a point index (int), a label (a value of the ``label_by`` column, which
-                must name exactly one point), or a vector of the embedding's dimension.
-                An index or label leaves that point itself out of the result.
+                must name exactly one point), a vector of the embedding's dimension, or a
+                text that is no point's label, which the embedding's encoder turns into a
+                vector. An index or label leaves that point itself out of the result.
             k: how many neighbours; more than there are points gives all of them.
             metric: "cosine" (distance 1 - cosine similarity, plus the angle in degrees)
                 or "euclidean".
+            encode: True encodes ``query`` even when it is a label; False never encodes;
+                None (default) encodes a text that is no point's label when there is an
+                encoder.
 
         Returns:
             A DataFrame with columns ``index``, ``label``, ``distance`` and ``angle``
@@ -293,6 +429,8 @@ class Projector(anywidget.AnyWidget):
             say ``metric`` and ``space`` ("original" or "spherized", see ``spherize``).
             Once points are isolated, only the points shown are searched.
         """
+        if self._finder.wants_encoding(query, encode):
+            query = self._finder.encode([query])[0]
         return self._inspector.neighbors(query, k, metric)
 
     @property
@@ -578,6 +716,7 @@ class Projector(anywidget.AnyWidget):
     @t.observe("projection")
     def _projection_changed(self, _change: dict[str, Any]) -> None:
         self._trust.refresh_colors()  # fidelity colours follow the layout shown
+        self._finder.relocate()  # the query's marker follows the layout shown
 
     @t.observe("compare_embeddings")
     def _compare_embeddings_changed(self, _change: dict[str, Any]) -> None:
@@ -613,6 +752,10 @@ class Projector(anywidget.AnyWidget):
     @t.observe("max_texture_size")
     def _max_texture_size_changed(self, _change: dict[str, Any]) -> None:
         self._images.send_atlases()
+
+    @t.observe("edits")
+    def _edits_changed(self, _change: dict[str, Any]) -> None:
+        self._cluster_names.table_changed()  # names drawn are the cluster column's
 
     @t.observe("_bookmark_file")
     def _bookmark_file_changed(self, change: dict[str, Any]) -> None:

@@ -18,7 +18,10 @@ from typing import Any
 import traitlets as t
 
 from .. import protocol
+from .annotations import Annotations
 from .bookmark_list import BookmarkList
+from .cluster_names import ClusterNames
+from .finder import Finder
 from .images import Images
 from .inspector import Inspector
 from .projections import Projections
@@ -45,6 +48,9 @@ def handlers(
     images: Images,
     snapshots: Snapshots,
     trust: Trust,
+    finder: Finder,
+    cluster_names: ClusterNames,
+    annotations: Annotations,
 ) -> dict[str, Handler]:
     """Every request kind the page may send, and the method that answers it."""
     return {
@@ -61,6 +67,10 @@ def handlers(
         "snapshot": snapshots.handle,  # {token, width, height} + the PNG for save_png
         "atlas": images.handle_atlas,  # {max_texture_size}: the page's WebGL limit
         "fidelity_point": trust.handle_fidelity_point,  # {index, k?}: the card's fidelity
+        "find": finder.handle_find,  # {query, k?, metric?}: search by meaning, in a job
+        "cluster": cluster_names.handle,  # {action: run | rename}: clusters named on the map
+        "annotate": annotations.handle_annotate,  # {column, value}: label the selection
+        "edit": annotations.handle_edit,  # {action: undo | redo}: the table's edits
     }
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..layout import Layout, visible_mask
-from ..metadata import color_points, color_scale, pack_labels
+from ..metadata import color_points, color_scale, describe_columns, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
 from ..sources import VectorSource
 
@@ -189,6 +189,25 @@ class ViewState:
             w._colors = colors.tobytes()
             legend.update(column=key, caption=caption)
             w.set_trait("legend", legend)
+
+    def table_changed(self, columns: set[str]) -> None:
+        """The metadata table changed in ``columns`` (edited, made or removed): redraw what
+        shows them. A colour or label column that is gone falls back to none / the first."""
+        w, table = self._widget, self.table
+        with w.hold_sync():
+            w.set_trait("columns", describe_columns(table))
+            # Only the columns that changed matter: colours computed from something else
+            # (layout fidelity, neighbour change) are not columns and stay as they are.
+            if w.color_by in columns:
+                if w.color_by in table.columns:
+                    self.show_colors(w.color_by)
+                else:
+                    w.color_by = ""
+            if w.label_by in columns:
+                if w.label_by in table.columns:
+                    self.show_labels(w.label_by)
+                else:
+                    w.label_by = str(table.columns[0])
 
     def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:
         """Show only ``rows`` (None: every point) with ``selection`` selected. Layouts
