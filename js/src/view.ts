@@ -36,8 +36,12 @@ const NEIGHBOR_WAIT_MS = 150;
 const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
 const FALLBACK_COLOR: [number, number, number] = [74, 127, 209];
 /** An error says what went wrong with the state shown: once that changes, the error goes.
- * (Python's errors come after their own trait changes on the same channel.) */
-const STATE_EVENTS = ["change:projection", "change:_selection", "change:_visible", "change:embedding"];
+ * (Python's errors come after their own trait changes on the same channel.) The metadata
+ * table's edits and the cluster names are state too: "nothing to undo" goes once an edit is made. */
+const STATE_EVENTS = [
+  "change:projection", "change:_selection", "change:_visible", "change:embedding",
+  "change:edits", "change:clustering",
+];
 
 export class ProjectorView {
   private root: HTMLElement;

@@ -20,6 +20,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .wording import plural
+
 Kind = Literal["text", "number"]
 TEXT: Literal["text"] = "text"
 NUMBER: Literal["number"] = "number"
@@ -386,7 +388,7 @@ def _step_text(step: Step) -> str:
     edit = step.edits[0]
     if step.action == "annotate":
         value = edit.new[0] if len(edit.new) else None
-        return f"{edit.column} = {value!r} on {len(edit.indices)} point(s)"
+        return f"{edit.column} = {value!r} on {plural(len(edit.indices), 'point')}"
     columns = ", ".join(e.column for e in step.edits)
     return f"{step.action}: {columns}"
 
