@@ -13,7 +13,7 @@ interface Layout {
 }
 
 /** Sections folded until the user opens them: the panels then fit a normal window. */
-const FOLDED_AT_FIRST = ["Points and labels"];
+const FOLDED_AT_FIRST = ["Points and labels", "Clusters"];
 
 function load(): Layout {
   try {

@@ -38,6 +38,7 @@ def test_the_clusters_button_names_the_clusters_on_the_map(nb):
     nb.settle()
     assert nb.handle("h.clusterNames()") == []
     before = nb.canvas_pixels()
+    nb.unfold("Clusters")  # folded at first, like other advanced sections
     nb.view.locator("button.nbp-cluster-run").click()
     nb.wait_for("h.clusterNames().length > 0")
     nb.settle()
@@ -152,6 +153,7 @@ def test_one_click_reclusters_after_an_isolate(nb):
     nb.py("two = np.flatnonzero(truth < 2); p.isolate(two)")
     nb.wait_for("h.hidden() > 0")
     nb.settle()
+    nb.unfold("Clusters")  # folded at first, like other advanced sections
     nb.view.locator("button.nbp-cluster-run").click()
     assert nb.eventually("len(p.clusters)", 2, timeout=60) == 2
     nb.wait_for("h.clusterNames().length === 2")
