@@ -236,6 +236,24 @@ class Notebook:
         self.page.wait_for_timeout(50)
         self.wait_for(f"h.frames() >= {frames}")
 
+    def save_and_reload(self) -> None:
+        """Save the notebook, reload the page WITHOUT running the cells, and wait until the
+        widget is drawn again from its saved state (what a person sees after a reload)."""
+        self.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        self.page.wait_for_timeout(500)
+        self.page.goto(self.page.url.replace("?reset", ""))
+        self.page.wait_for_function("() => window.jupyterapp !== undefined")
+        self.page.evaluate(
+            """async () => {
+              const app = window.jupyterapp; await app.started; await app.restored;
+              const sleep = () => new Promise(r => setTimeout(r, 100));
+              let p; while (!(p = app.shell.currentWidget)?.sessionContext) await sleep();
+              p.node.dataset.underTest = '1';
+              await p.sessionContext.ready;
+            }"""
+        )
+        self.page.locator(READY).first.wait_for(timeout=120_000)
+
     def unfold(self, title: str, index: int = 0) -> None:
         """Open a panel section by clicking its heading, if it is folded (some start folded)."""
         section = self.page.locator(READY).nth(index).locator(".nbp-section", has_text=title).first

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import READY, changed_share, notebook_fixture
+from .harness import changed_share, notebook_fixture
 from .test_inspector import client_positions, drag, inside_polygon, set_mode, wait_selection
 
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -121,20 +121,7 @@ def test_ctrl_z_in_a_text_box_stays_the_text_box_s(nb):
 def test_edits_survive_a_page_reload(nb):
     nb.py("p.annotate(list(range(100)), 'topic', 'refunds'); p.color_by = 'topic'")
     nb.view.locator(".nbp-legend", has_text="refunds").wait_for()
-    nb.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-    nb.page.wait_for_timeout(500)
-    nb.page.goto(nb.page.url.replace("?reset", ""))
-    nb.page.wait_for_function("() => window.jupyterapp !== undefined")
-    nb.page.evaluate(
-        """async () => {
-          const app = window.jupyterapp; await app.started; await app.restored;
-          const sleep = () => new Promise(r => setTimeout(r, 100));
-          let p; while (!(p = app.shell.currentWidget)?.sessionContext) await sleep();
-          p.node.dataset.underTest = '1';
-          await p.sessionContext.ready;
-        }"""
-    )
-    nb.page.locator(READY).first.wait_for(timeout=120_000)
+    nb.save_and_reload()
     # The reloaded view shows the edit, and can undo it.
     nb.view.locator(".nbp-legend", has_text="refunds").wait_for()
     undo = nb.view.locator("button.nbp-undo")

@@ -94,19 +94,5 @@ def test_bookmark_from_python_appears_and_renames(nb):
 
 
 def test_bookmarks_survive_a_page_reload(nb):
-    nb.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-    nb.page.wait_for_timeout(500)
-    url = nb.page.url.replace("?reset", "")
-    nb.page.goto(url)
-    nb.page.wait_for_function("() => window.jupyterapp !== undefined")
-    nb.page.evaluate(
-        """async () => {
-          const app = window.jupyterapp; await app.started; await app.restored;
-          const sleep = () => new Promise(r => setTimeout(r, 100));
-          let p; while (!(p = app.shell.currentWidget)?.sessionContext) await sleep();
-          p.node.dataset.underTest = '1';
-          await p.sessionContext.ready;
-        }"""
-    )
-    nb.page.locator(READY).first.wait_for(timeout=120_000)
+    nb.save_and_reload()
     wait_names(nb, ["State 1", "State 2", "renamed"])
