@@ -48,7 +48,6 @@ function sameIndices(a: Uint32Array, b: Uint32Array | null): boolean {
 
 export class InspectState {
   k = 100;
-  metric: Metric = "cosine";
   focus = -1;
   neighbors: NeighborList | null = null;
   /** A point hovered in one of the inspector's lists (highlighted in the view). */
@@ -67,6 +66,14 @@ export class InspectState {
 
   constructor(private ctx: Ctx) {
     ctx.listen("change:_selection", () => this.selectionChanged());
+    // The distance is the widget's (layout fidelity and comparisons use it too): a change
+    // from Python or another view asks again for the focus's neighbours.
+    ctx.listen("change:metric", () => this.requestNeighbors());
+  }
+
+  /** The distance for neighbours: the ``metric`` trait (cosine when the model has none). */
+  get metric(): Metric {
+    return this.ctx.model.get("metric") === "euclidean" ? "euclidean" : "cosine";
   }
 
   /** Call `callback` whenever the focus, the neighbours or the highlight change. */
@@ -132,8 +139,7 @@ export class InspectState {
   }
 
   setMetric(metric: Metric): void {
-    this.metric = metric;
-    if (this.focus >= 0) this.requestNeighbors();
+    write(this.ctx.model, "metric", metric); // change:metric asks for the neighbours again
   }
 
   /** Ask Python for the focus's neighbours again (k, metric or spherize changed). */
