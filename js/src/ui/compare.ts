@@ -56,14 +56,24 @@ export function mostChangedPanel(ctx: Ctx, state: InspectState): HTMLElement {
   const box = section("Most changed", summary, list, detail);
   const choose = (comparison: Comparison, point: ChangedPoint) => {
     for (const item of list.children) item.classList.toggle("nbp-chosen", (item as HTMLElement).dataset.index === String(point.index));
-    detail.replaceChildren(
-      side(state, comparison.a, point.a, new Set(point.b), "lost"),
-      side(state, comparison.b, point.b, new Set(point.a), "gained"),
-    );
+    const inA = new Set(point.a), inB = new Set(point.b);
+    detail.replaceChildren(side(state, comparison.a, point.a, inB, "lost"), side(state, comparison.b, point.b, inA, "gained"));
+    // The same three sets, marked in the view (cleared with the focus or the comparison).
+    state.showCompared({
+      index: point.index, a: comparison.a, b: comparison.b,
+      kept: point.a.filter((i) => inB.has(i)), lost: point.a.filter((i) => !inB.has(i)), gained: point.b.filter((i) => !inA.has(i)),
+    });
   };
+  // The focus went elsewhere: the chosen point's lists go with its marks.
+  state.onChange(() => {
+    if (state.compared || !detail.childElementCount) return;
+    detail.replaceChildren();
+    for (const item of list.children) item.classList.remove("nbp-chosen");
+  });
 
   const update = () => {
     const comparison = (ctx.model.get("comparison") ?? {}) as Partial<Comparison>;
+    state.showCompared(null); // a new comparison (or none): the marks of the old one go
     box.hidden = !comparison.a;
     if (!comparison.a || !comparison.b) return;
     if (comparison.state === "running") {

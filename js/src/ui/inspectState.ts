@@ -10,6 +10,12 @@ import type { Metric, NeighborsPayload, NeighborsResult } from "../protocol";
 import type { Result } from "../rpc";
 import type { Ctx } from "../context";
 import { combine, type SelectOp } from "../selection";
+import type { ChangeSets } from "../scene/changeMarks";
+
+/** A point of a comparison with its neighbours in A and B, kept / lost / gained. */
+export interface ComparedPoint extends ChangeSets {
+  index: number;
+}
 
 
 export interface NeighborList {
@@ -54,6 +60,9 @@ export class InspectState {
   highlighted = -1;
   /** Neighbours are being computed for the focus. */
   pending = false;
+  /** The focus's neighbours in two compared embeddings, marked in the view (it goes with
+   * the focus, and with the comparison: see compare.ts). */
+  compared: ComparedPoint | null = null;
   /** The view supplies labels (it holds the packed label column). */
   labelOf: (i: number) => string = (i) => `#${i}`;
   /** The view supplies images: a small canvas of point i's image, null without images. */
@@ -133,6 +142,13 @@ export class InspectState {
     this.writeSelection(combine(this.selection, indices, op, this.n));
   }
 
+  /** Mark the focus's neighbours in A and B (null: none). */
+  showCompared(compared: ComparedPoint | null): void {
+    if (compared === this.compared) return;
+    this.compared = compared;
+    this.emit();
+  }
+
   setK(k: number): void {
     this.k = Math.max(1, Math.min(999, Math.round(k) || 100));
     if (this.focus >= 0) this.requestNeighbors();
@@ -189,6 +205,7 @@ export class InspectState {
   }
 
   private setFocus(i: number): void {
+    if (this.compared && this.compared.index !== i) this.compared = null;
     this.focus = i;
     this.neighbors = null;
     this.pending = false;
@@ -227,6 +244,7 @@ export class InspectState {
     // Changed elsewhere: the focus stays only while it is the one point selected.
     const focus = selection.length === 1 ? selection[0] : -1;
     if (focus !== this.focus || this.neighbors) {
+      if (this.compared && this.compared.index !== focus) this.compared = null;
       this.focus = focus;
       this.neighbors = null;
       this.pending = false;
