@@ -14,11 +14,14 @@ export function kInput(ctx: Ctx, trait: "fidelity_k" | "compare_k", fallback: nu
     input.max = String(most());
     input.value = String(current());
   };
-  input.addEventListener("change", () => {
+  const commit = () => {
     const k = Math.max(1, Math.min(most(), Math.round(Number(input.value)) || current()));
     input.value = String(k);
     if (k !== current()) write(model, trait, k);
-  });
+  };
+  input.addEventListener("change", commit);
+  // Enter applies it too (a number input's change may wait for the focus to leave).
+  input.addEventListener("keydown", (e) => e.key === "Enter" && commit());
   ctx.listen(`change:${trait}`, show);
   ctx.listen("change:n_points", show);
   show();
