@@ -9,53 +9,101 @@ widget as from a notebook, with their time and peak memory.
   nearest of every point in both embeddings, then the set comparison.
 - aligned switch: see aligned.py.
 
-Peak memory is the growth of the process's peak resident set over the RSS before the call
-(see projections.py: ``/proc/self/clear_refs`` resets the peak where the kernel allows it).
+Each of the first two rows runs in a subprocess of its own (``python bench/trust.py --worker
+...``), so one row's memory does not raise the next one's peak. Peak memory is the growth of
+that process's peak resident set over the RSS just before the call (see projections.py:
+``/proc/self/clear_refs`` resets the peak where the kernel allows it; tracemalloc would miss
+BLAS's and scipy's own allocations).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
-import numpy as np
 from aligned import rows as aligned_rows
-from common import Row, attempt, blobs, fmt_bytes, fmt_time, shape, timed
-from projections import memory, reset_peak
-
-from nbprojector import Projector
+from common import Row, attempt, fmt_bytes, fmt_time, shape
 
 FULL = (100_000, 768)
 QUICK = (20_000, 768)
+PREFIX = "BENCH-RESULT "
+TIMEOUT = 3600  # seconds for one subprocess (compare at 100k x 768 took 29 min under load 10)
 
 
-def measured(fn: Any) -> tuple[float, int, bool, Any]:
-    """(seconds, peak RSS growth in bytes, whether the peak was reset, result) of ``fn()``."""
+# ----------------------------------------------------------------------- in the subprocess
+
+
+def worker(job: dict[str, Any]) -> dict[str, Any]:
+    """Build the widget, then time one ``fidelity`` or ``compare`` call and its peak RSS."""
+    import numpy as np
+    from common import blobs
+    from projections import memory, reset_peak
+
+    from nbprojector import Projector
+
+    n, d = job["n"], job["d"]
+    x, labels = blobs(n, d)
+    if job["kind"] == "fidelity":
+        p = Projector(x, {"blob": labels})
+        call = lambda: p.fidelity(k=job["k"])  # noqa: E731
+    else:
+        noisy = x + np.random.default_rng(1).normal(scale=0.1, size=x.shape).astype(np.float32)
+        p = Projector({"a": x, "b": noisy}, {"blob": labels})
+        call = lambda: p.compare("a", "b", k=job["k"])  # noqa: E731
     rss, reset = reset_peak()
-    seconds, result = timed(fn)
-    return seconds, memory()["VmHWM"] - rss, reset, result
+    start = time.perf_counter()
+    result = call()
+    seconds = time.perf_counter() - start
+    out = {"seconds": seconds, "grown": memory()["VmHWM"] - rss, "reset": reset,
+           "input": int(x.nbytes) * (1 if job["kind"] == "fidelity" else 2)}  # fmt: skip
+    if job["kind"] == "fidelity":
+        out.update(mean=result.attrs["mean"], chance=result.attrs["chance"])
+    else:
+        out.update(mean=float(result["change"].mean()))
+    return out
 
 
-def peak_note(grown: int, reset: bool) -> str:
-    return f"peak +{fmt_bytes(grown)}" + ("" if reset else " (peak not reset: upper bound)")
+# ----------------------------------------------------------------------- in the bench
+
+
+def spawn(job: dict[str, Any]) -> dict[str, Any]:
+    """Run ``worker(job)`` in a fresh Python; its result, or RuntimeError with its error."""
+    print(f"[bench]   trust: {job} ...", file=sys.stderr, flush=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", json.dumps(job)],
+        capture_output=True, text=True, timeout=TIMEOUT, env=dict(os.environ),
+    )  # fmt: skip
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(PREFIX)]
+    if proc.returncode != 0 or not lines:
+        sys.stderr.write(proc.stderr)
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"worker exited with {proc.returncode}: {last}")
+    return json.loads(lines[-1][len(PREFIX) :])
+
+
+def peak_note(r: dict[str, Any]) -> str:
+    note = (f"peak RSS +{fmt_bytes(r['grown'])} over the {fmt_bytes(r['input'])} of "
+            "input vectors")  # fmt: skip
+    return note if r["reset"] else note + " (peak not reset: an upper bound)"
 
 
 def fidelity_row(n: int, d: int) -> list[Row]:
-    x, labels = blobs(n, d)
-    p = Projector(x, {"blob": labels})
-    seconds, grown, reset, scores = measured(lambda: p.fidelity(k=15))
-    notes = (f"k=15, cosine, its first PCA layout (3D); mean {scores.attrs['mean']:.3f} "
-             f"(chance {scores.attrs['chance']:.5f}); {peak_note(grown, reset)}")  # fmt: skip
-    return [Row("layout fidelity (p.fidelity)", shape(n, d), fmt_time(seconds), notes)]
+    r = spawn({"kind": "fidelity", "n": n, "d": d, "k": 15})
+    notes = (f"k=15, cosine, its first PCA layout (3D); mean {r['mean']:.3f} "
+             f"(chance {r['chance']:.5f}); {peak_note(r)}")  # fmt: skip
+    return [Row("layout fidelity (p.fidelity)", shape(n, d), fmt_time(r["seconds"]), notes)]
 
 
 def compare_row(n: int, d: int) -> list[Row]:
-    x, labels = blobs(n, d)
-    noisy = x + np.random.default_rng(1).normal(scale=0.1, size=x.shape).astype(np.float32)
-    p = Projector({"a": x, "b": noisy}, {"blob": labels})
-    seconds, grown, reset, frame = measured(lambda: p.compare("a", "b", k=10))
-    notes = (f"k=10, cosine, two embeddings; mean change {frame['change'].mean():.3f}; "
-             f"{peak_note(grown, reset)}")  # fmt: skip
-    return [Row("neighbour change (p.compare)", shape(n, d), fmt_time(seconds), notes)]
+    r = spawn({"kind": "compare", "n": n, "d": d, "k": 10})
+    notes = (f"k=10, cosine, two embeddings; mean change {r['mean']:.3f}; "
+             f"{peak_note(r)}")  # fmt: skip
+    return [Row("neighbour change (p.compare)", shape(n, d), fmt_time(r["seconds"]), notes)]
 
 
 def run(quick: bool) -> list[Row]:
@@ -65,3 +113,9 @@ def run(quick: bool) -> list[Row]:
     attempt(rows, "neighbour change (p.compare)", lambda: compare_row(n, d))
     attempt(rows, "aligned switch: Procrustes", lambda: aligned_rows(quick))
     return rows
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    result = worker(json.loads(sys.argv[2]))
+    print(PREFIX + json.dumps(result), flush=True)

@@ -549,6 +549,9 @@ export interface Comparison {
   b: string;
   state: "running" | "done" | "failed";
   k?: number;
+  /** How the neighbours were found: the distance, and in which space. */
+  metric?: Metric;
+  space?: "original" | "spherized";
   mean?: number;
   changed?: ChangedPoint[];
   error?: string;

@@ -6,6 +6,7 @@ import type { Model } from "./model";
 import { write } from "./model";
 import type { ClusteringState, FindState, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
+import { ChangeMarks, MARK_PX } from "./scene/changeMarks";
 import { ClusterNameLayer } from "./scene/clusterNames";
 import { type Box, LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
@@ -57,6 +58,7 @@ export class ProjectorView {
   private layoutVersion = 0;
   private inspect: InspectState;
   private queryMarker!: QueryMarker;
+  private changeMarks: ChangeMarks;
   private regions: RegionTool;
   private labelLayer: LabelLayer;
   private clusterNames: ClusterNameLayer;
@@ -140,7 +142,10 @@ export class ProjectorView {
     this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, clusterNames: this.clusterNames, drawLabels: () => this.drawLabels() });
     reset.before(...this.tools.elements);
     this.stopThemeWatch = watchHostTheme(() => this.applyTheme());
+    this.changeMarks = new ChangeMarks(this.stage.points, canvasBox);
+    this.stage.add(this.changeMarks.object);
     this.inspect.onChange(() => {
+      if (this.inspect.compared !== this.changeMarks.sets) this.changeMarks.show(this.inspect.compared, this.isHidden);
       this.applySelection();
       if (!this.inspect.pending) this.stage.resumeFrames();
       // For tests and bench/: whose neighbour list is shown ("-1": none).
@@ -251,7 +256,7 @@ export class ProjectorView {
     this.stage.setPositions(positions, animate, running ? 180 : 700);
     this.layoutVersion++;
     this.applyColors();
-    this.applySelection();
+    this.applySelection(); // the compared point's marks move with their points there
     this.root.dataset.layout = String(this.layoutVersion);
   }
 
@@ -279,6 +284,9 @@ export class ProjectorView {
       points.setFlag(nb.indices, SELECTED, false);
       points.setFlag(nb.indices, NEIGHBOR, true);
     }
+    // A compared point's neighbours in A and B are drawn in full (their marks are over them).
+    const compared = this.inspect?.compared;
+    if (compared) for (const set of [compared.kept, compared.lost, compared.gained]) points.setFlag(set, NEIGHBOR, true);
     const focus = this.inspect?.focus ?? -1;
     if (focus >= 0) points.setFlag([focus], SELECTED, true);
     const highlighted = this.inspect?.highlighted ?? -1;
@@ -289,6 +297,7 @@ export class ProjectorView {
       points.setFlag(hidden, HIDDEN, true);
     }
     points.commitState(selected.length > 0 || focus >= 0);
+    this.changeMarks?.refresh(this.isHidden); // hidden points lose their marks
     this.stage.requestFrame();
   }
 
@@ -344,7 +353,8 @@ export class ProjectorView {
       groups: [nb ? nb.indices : [], uint32s(this.model.get("_selection"))],
       all: Boolean(this.model.get("all_labels")),
       fontPx: this.model.get("label_size") ?? 12,
-      offsetPx: this.pointSizePx() / 2 + 4,
+      // Labels clear the compared point's marks while they are drawn.
+      offsetPx: Math.max(this.pointSizePx() / 2 + 4, this.changeMarks.drawn ? MARK_PX / 2 + 2 : 0),
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
@@ -493,6 +503,8 @@ export class ProjectorView {
         return out;
       },
       focus: () => this.inspect.focus,
+      /** The compared point's neighbours marked in the view, by kind, or null. */
+      changeMarks: () => this.changeMarks.drawn,
       neighbors: () => (this.inspect.neighbors ? Array.from(this.inspect.neighbors.indices) : null),
       highlighted: () => this.inspect.highlighted,
       hidden: () => {
@@ -523,6 +535,7 @@ export class ProjectorView {
     this.stopThemeWatch();
     this.labelLayer.dispose();
     this.clusterNames.dispose();
+    this.changeMarks.dispose();
     this.sprites.dispose();
     this.stage.dispose();
     this.root.remove();

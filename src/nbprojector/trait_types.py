@@ -178,6 +178,9 @@ class Comparison(TypedDict):
     b: str
     state: Literal["running", "done", "failed"]
     k: NotRequired[int]
+    #: How the neighbours were found: the distance, and in which space.
+    metric: NotRequired[Literal["cosine", "euclidean"]]
+    space: NotRequired[Literal["original", "spherized"]]
     mean: NotRequired[float]
     changed: NotRequired[list[ChangedPoint]]
     error: NotRequired[str]

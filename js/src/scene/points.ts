@@ -82,6 +82,11 @@ export class PointCloud {
     );
   }
 
+  /** The layout the points move to and the one they move from (read only). */
+  layouts(): { target: Float32Array; start: Float32Array } {
+    return { target: this.target, start: this.previous };
+  }
+
   /** Replace the layout. With `animate`, points move from where they are drawn now. */
   setPositions(positions: Float32Array, animate: boolean): void {
     const n = Math.floor(positions.length / 3);

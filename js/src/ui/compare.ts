@@ -5,6 +5,7 @@
 import type { Ctx } from "../context";
 import { field, h, section, setOptions } from "../dom";
 import { write } from "../model";
+import { kInput } from "./kInput";
 import type { ChangedPoint, Comparison } from "../protocol";
 import type { InspectState } from "./inspectState";
 import { pointList } from "./neighbors";
@@ -15,7 +16,10 @@ export function compareControl(ctx: Ctx): HTMLElement {
   const a = h("select", { class: "nbp-compare-a", "aria-label": "Compare embedding" });
   const b = h("select", { class: "nbp-compare-b", "aria-label": "with embedding" });
   const run = h("button", { class: "nbp-compare", text: "Compare", title: "Which points' nearest neighbours differ between the two embeddings" });
-  const box = field("Compare", h("div", { class: "nbp-row" }, a, h("span", { text: "vs" }), b, run));
+  const k = kInput(ctx, "compare_k", 10, "Neighbours compared in each embedding (k)");
+  const box = h("div", { class: "nbp-compare-control" },
+    field("Compare", h("div", { class: "nbp-row" }, a, h("span", { text: "vs" }), b)),
+    h("div", { class: "nbp-row nbp-compare-run" }, h("label", { class: "nbp-field" }, h("span", { text: "k" }), k), run));
   run.addEventListener("click", () => write(model, "compare_embeddings", [a.value, b.value]));
   const update = () => {
     const names: string[] = model.get("embeddings") ?? [];
@@ -52,14 +56,24 @@ export function mostChangedPanel(ctx: Ctx, state: InspectState): HTMLElement {
   const box = section("Most changed", summary, list, detail);
   const choose = (comparison: Comparison, point: ChangedPoint) => {
     for (const item of list.children) item.classList.toggle("nbp-chosen", (item as HTMLElement).dataset.index === String(point.index));
-    detail.replaceChildren(
-      side(state, comparison.a, point.a, new Set(point.b), "lost"),
-      side(state, comparison.b, point.b, new Set(point.a), "gained"),
-    );
+    const inA = new Set(point.a), inB = new Set(point.b);
+    detail.replaceChildren(side(state, comparison.a, point.a, inB, "lost"), side(state, comparison.b, point.b, inA, "gained"));
+    // The same three sets, marked in the view (cleared with the focus or the comparison).
+    state.showCompared({
+      index: point.index, a: comparison.a, b: comparison.b,
+      kept: point.a.filter((i) => inB.has(i)), lost: point.a.filter((i) => !inB.has(i)), gained: point.b.filter((i) => !inA.has(i)),
+    });
   };
+  // The focus went elsewhere: the chosen point's lists go with its marks.
+  state.onChange(() => {
+    if (state.compared || !detail.childElementCount) return;
+    detail.replaceChildren();
+    for (const item of list.children) item.classList.remove("nbp-chosen");
+  });
 
   const update = () => {
     const comparison = (ctx.model.get("comparison") ?? {}) as Partial<Comparison>;
+    state.showCompared(null); // a new comparison (or none): the marks of the old one go
     box.hidden = !comparison.a;
     if (!comparison.a || !comparison.b) return;
     if (comparison.state === "running") {
@@ -74,7 +88,8 @@ export function mostChangedPanel(ctx: Ctx, state: InspectState): HTMLElement {
     }
     const done = comparison as Comparison;
     const mean = `${Math.round((done.mean ?? 0) * 100)}%`;
-    summary.textContent = `${done.a} vs ${done.b}: ${done.k}-NN change by ${mean} on average (1 - Jaccard)`;
+    const how = done.metric ? ` (${done.metric}, ${done.space ?? "original"} space)` : "";
+    summary.textContent = `${done.a} vs ${done.b}: ${done.k}-NN${how} change by ${mean} on average (1 - Jaccard)`;
     const changed = done.changed ?? [];
     const items = pointList(state, changed.map((p) => p.index), (j) =>
       h("span", { class: "nbp-item-value", text: `${Math.round(changed[j].change * 100)}% (${changed[j].kept} kept)` }),

@@ -8,6 +8,7 @@ import { spherizeToggle } from "./display";
 import { renderLegend } from "./legend";
 import { timeline } from "./timeline";
 import { compareControl } from "./compare";
+import { kInput } from "./kInput";
 
 /** The ``color_by`` value for colouring by layout fidelity (Python's COLOR_BY_FIDELITY). */
 const COLOR_BY_FIDELITY = ":layout fidelity";
@@ -21,6 +22,9 @@ export function dataPanel(ctx: Ctx): HTMLElement {
   const colorBy = h("select", { class: "nbp-color-by", "aria-label": "Colour by" });
   const legend = h("div", { class: "nbp-legend" });
   const embeddingField = field("Embedding", embedding);
+  // Layout fidelity compares each point's k nearest: k beside the menu while it is chosen.
+  const fidelityK = kInput(ctx, "fidelity_k", 15, "Neighbours compared by layout fidelity (k)");
+  const colorField = h("div", { class: "nbp-field nbp-color-field" }, h("span", { text: "Colour by" }), colorBy, fidelityK);
 
   embedding.addEventListener("change", () => write(model, "embedding", embedding.value));
   labelBy.addEventListener("change", () => write(model, "label_by", labelBy.value));
@@ -41,11 +45,12 @@ export function dataPanel(ctx: Ctx): HTMLElement {
       computed.push({ value: COLOR_BY_CHANGE, label: "neighbour change (computed)" });
     }
     setOptions(colorBy, [{ value: "", label: "(none)" }, ...options, ...computed], model.get("color_by"));
+    fidelityK.hidden = colorBy.value !== COLOR_BY_FIDELITY;
     renderLegend(legend, (model.get("legend") ?? { kind: "none" }) as Legend);
   };
   for (const trait of ["embeddings", "embedding", "columns", "label_by", "color_by", "legend", "comparison"]) {
     ctx.listen(`change:${trait}`, update);
   }
   update();
-  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), field("Colour by", colorBy), spherizeToggle(ctx), legend, compareControl(ctx));
+  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), colorField, spherizeToggle(ctx), legend, compareControl(ctx));
 }

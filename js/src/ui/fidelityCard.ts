@@ -18,8 +18,10 @@ export function fidelityCard(ctx: Ctx, state: InspectState): HTMLElement {
   const update = () => {
     const index = state.focus;
     box.hidden = index < 0;
-    // Asked again when the focus or the map changes (a new layout, spherize).
-    const key = `${index}|${ctx.model.get("_positions")?.byteLength ?? 0}|${JSON.stringify(ctx.model.get("projection")?.params ?? {})}|${ctx.model.get("spherize")}`;
+    // Asked again when the focus or the map changes (a new layout), or the neighbours
+    // compared do (spherize, the distance, k).
+    const settings = ["spherize", "metric", "fidelity_k"].map((trait) => ctx.model.get(trait)).join("|");
+    const key = `${index}|${ctx.model.get("_positions")?.byteLength ?? 0}|${JSON.stringify(ctx.model.get("projection")?.params ?? {})}|${settings}`;
     if (index < 0 || key === asked) return;
     asked = key;
     ctx.rpc
@@ -40,7 +42,7 @@ export function fidelityCard(ctx: Ctx, state: InspectState): HTMLElement {
       });
   };
   state.onChange(update);
-  for (const trait of ["_positions", "spherize", "projection"]) ctx.listen(`change:${trait}`, update);
+  for (const trait of ["_positions", "spherize", "metric", "fidelity_k", "projection"]) ctx.listen(`change:${trait}`, update);
   update();
   return box;
 }

@@ -10,6 +10,12 @@ import type { Metric, NeighborsPayload, NeighborsResult } from "../protocol";
 import type { Result } from "../rpc";
 import type { Ctx } from "../context";
 import { combine, type SelectOp } from "../selection";
+import type { ChangeSets } from "../scene/changeMarks";
+
+/** A point of a comparison with its neighbours in A and B, kept / lost / gained. */
+export interface ComparedPoint extends ChangeSets {
+  index: number;
+}
 
 
 export interface NeighborList {
@@ -48,13 +54,15 @@ function sameIndices(a: Uint32Array, b: Uint32Array | null): boolean {
 
 export class InspectState {
   k = 100;
-  metric: Metric = "cosine";
   focus = -1;
   neighbors: NeighborList | null = null;
   /** A point hovered in one of the inspector's lists (highlighted in the view). */
   highlighted = -1;
   /** Neighbours are being computed for the focus. */
   pending = false;
+  /** The focus's neighbours in two compared embeddings, marked in the view (it goes with
+   * the focus, and with the comparison: see compare.ts). */
+  compared: ComparedPoint | null = null;
   /** The view supplies labels (it holds the packed label column). */
   labelOf: (i: number) => string = (i) => `#${i}`;
   /** The view supplies images: a small canvas of point i's image, null without images. */
@@ -67,6 +75,14 @@ export class InspectState {
 
   constructor(private ctx: Ctx) {
     ctx.listen("change:_selection", () => this.selectionChanged());
+    // The distance is the widget's (layout fidelity and comparisons use it too): a change
+    // from Python or another view asks again for the focus's neighbours.
+    ctx.listen("change:metric", () => this.requestNeighbors());
+  }
+
+  /** The distance for neighbours: the ``metric`` trait (cosine when the model has none). */
+  get metric(): Metric {
+    return this.ctx.model.get("metric") === "euclidean" ? "euclidean" : "cosine";
   }
 
   /** Call `callback` whenever the focus, the neighbours or the highlight change. */
@@ -126,14 +142,20 @@ export class InspectState {
     this.writeSelection(combine(this.selection, indices, op, this.n));
   }
 
+  /** Mark the focus's neighbours in A and B (null: none). */
+  showCompared(compared: ComparedPoint | null): void {
+    if (compared === this.compared) return;
+    this.compared = compared;
+    this.emit();
+  }
+
   setK(k: number): void {
     this.k = Math.max(1, Math.min(999, Math.round(k) || 100));
     if (this.focus >= 0) this.requestNeighbors();
   }
 
   setMetric(metric: Metric): void {
-    this.metric = metric;
-    if (this.focus >= 0) this.requestNeighbors();
+    write(this.ctx.model, "metric", metric); // change:metric asks for the neighbours again
   }
 
   /** Ask Python for the focus's neighbours again (k, metric or spherize changed). */
@@ -183,6 +205,7 @@ export class InspectState {
   }
 
   private setFocus(i: number): void {
+    if (this.compared && this.compared.index !== i) this.compared = null;
     this.focus = i;
     this.neighbors = null;
     this.pending = false;
@@ -221,6 +244,7 @@ export class InspectState {
     // Changed elsewhere: the focus stays only while it is the one point selected.
     const focus = selection.length === 1 ? selection[0] : -1;
     if (focus !== this.focus || this.neighbors) {
+      if (this.compared && this.compared.index !== focus) this.compared = null;
       this.focus = focus;
       this.neighbors = null;
       this.pending = false;

@@ -39,6 +39,9 @@ export function neighborsPanel(ctx: Ctx, state: InspectState): HTMLElement {
     k.value = String(state.k);
   });
   metric.addEventListener("change", () => state.setMetric(metric.value as Metric));
+  const showMetric = () => (metric.value = state.metric);
+  ctx.listen("change:metric", showMetric);
+  showMetric();
 
   let shown: unknown = null;
   const update = () => {

@@ -49,7 +49,8 @@ class Projector(anywidget.AnyWidget):
         color_by: the column that colours the points (default: the first categorical
             column with at most 50 distinct values, else none), or ``":layout fidelity"``
             to colour each point by how well the map keeps its neighbours (see
-            :meth:`fidelity`; computed in the background, k = 15, cosine), or
+            :meth:`fidelity`; computed in the background with ``fidelity_k`` and
+            ``metric``), or
             ``":neighbour change"`` for the last comparison asked for in the data panel.
         height: the widget's height in pixels.
         images: one image per point, drawn in place of its dot: an (N, H, W) grey
@@ -156,6 +157,20 @@ class Projector(anywidget.AnyWidget):
         help="Compute neighbour distances in the spherized space (centred on the mean, every "
         "vector scaled to unit norm) instead of the original one. Off unless turned on.",
     ).tag(sync=True)
+    metric = t.Enum(
+        ["cosine", "euclidean"], "cosine",
+        help="Distance between vectors for the inspector's neighbour lists, the layout "
+        "fidelity colours and the point card, and the data panel's comparison (the "
+        "inspector's Distance menu). Changing it recomputes what is shown.",
+    ).tag(sync=True)  # fmt: skip
+    fidelity_k = t.Int(
+        15, help="Neighbours compared by the layout fidelity colours and the point card "
+        "(the number beside Colour by); at least 1, at most the other points",
+    ).tag(sync=True)  # fmt: skip
+    compare_k = t.Int(
+        10, help="Neighbours compared by the data panel's comparison (the number beside "
+        "Compare); at least 1, at most the other points",
+    ).tag(sync=True)  # fmt: skip
     align_embeddings = t.Bool(
         True,
         help="Keep the map still when switching embeddings: PCA and custom layouts are "
@@ -489,10 +504,11 @@ class Projector(anywidget.AnyWidget):
 
     # ---------------------------------------------------------------- trust
 
-    def fidelity(self, k: int = 15, metric: str = "cosine") -> pd.Series:
+    def fidelity(self, k: int | None = None, metric: str | None = None) -> pd.Series:
         """How faithful the layout shown is, point by point: the share of each point's ``k``
         nearest neighbours in the original space (``metric``, spherized when ``spherize``
-        is on) that are also among its ``k`` nearest in the layout (euclidean).
+        is on) that are also among its ``k`` nearest in the layout (euclidean). ``k`` and
+        ``metric`` default to the view's ``fidelity_k`` (15) and ``metric`` (cosine).
 
         1 means the map keeps the point's neighbourhood, 0 that none of it is left; a
         random map scores about k / (N - 1) (``attrs["chance"]``). Above 200,000 points
@@ -504,11 +520,17 @@ class Projector(anywidget.AnyWidget):
             Its ``attrs`` and ``projection["fidelity"]`` hold ``k``, ``mean`` (Q_NX(k)),
             ``chance``, ``anchors``, ``sampled``, ``metric`` and ``space``.
         """
-        return self._trust.fidelity(k, metric)
+        return self._trust.fidelity(
+            self.fidelity_k if k is None else k, self.metric if metric is None else metric
+        )
 
-    def compare(self, a: str, b: str, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+    def compare(
+        self, a: str, b: str, k: int | None = None, metric: str | None = None
+    ) -> pd.DataFrame:
         """How much each point's ``k`` nearest neighbours differ between embeddings ``a``
-        and ``b`` of the same points (each searched in its own space, with ``metric``).
+        and ``b`` of the same points (each searched in its own space, with ``metric``,
+        spherized when ``spherize`` is on). ``k`` and ``metric`` default to the view's
+        ``compare_k`` (10) and ``metric`` (cosine).
 
         Returns:
             A DataFrame with ``index``, ``label``, ``change`` (1 - Jaccard of the two
@@ -516,7 +538,9 @@ class Projector(anywidget.AnyWidget):
             (only in ``b``) and ``lost`` (only in ``a``), most changed first. Once points
             are isolated, only they are compared.
         """
-        return self._trust.compare(a, b, k, metric)
+        return self._trust.compare(
+            a, b, self.compare_k if k is None else k, self.metric if metric is None else metric
+        )
 
     # ---------------------------------------------------------------- timeline
 
@@ -722,9 +746,24 @@ class Projector(anywidget.AnyWidget):
     def _compare_embeddings_changed(self, _change: dict[str, Any]) -> None:
         self._trust.compare_in_background(list(self.compare_embeddings))
 
-    @t.observe("spherize")
-    def _spherize_changed(self, _change: dict[str, Any]) -> None:
-        self._trust.refresh_colors(force=True)
+    @t.validate("fidelity_k", "compare_k")
+    def _check_k(self, proposal: dict[str, Any]) -> int:
+        k, most = proposal["value"], max(1, self._view.n_points - 1)
+        if not 1 <= k <= most:
+            raise t.TraitError(
+                f"{proposal['trait'].name} must be between 1 and {most} (the other points), "
+                f"got {k}"
+            )
+        return int(k)
+
+    @t.observe("spherize", "metric", "fidelity_k", "compare_k")
+    def _neighbour_settings_changed(self, change: dict[str, Any]) -> None:
+        # What the fidelity colours and the comparison show was computed with the old
+        # settings: compute them again with the new ones.
+        if change["name"] != "compare_k":
+            self._trust.refresh_colors(force=True)
+        if change["name"] != "fidelity_k":
+            self._trust.recompare()
 
     @t.validate("_selection")
     def _check_selection(self, proposal: dict[str, Any]) -> bytes:

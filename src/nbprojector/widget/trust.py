@@ -18,7 +18,6 @@ from .. import protocol
 from ..compare import neighbour_change
 from ..fidelity import (
     ANCHOR_BUDGET,
-    DEFAULT_K,
     Fidelity,
     anchor_positions,
     check_k,
@@ -47,8 +46,8 @@ def change_caption(summary: dict[str, Any]) -> str:
     k = summary["k"]
     return (
         f"Neighbour change from {summary['a']} to {summary['b']}: 1 - Jaccard of each "
-        f"point's {k} nearest neighbours in the two (0: the same neighbours, 1: none shared). "
-        f"{summary['mean']:.0%} on average."
+        f"point's {k} nearest neighbours ({summary['metric']}, {summary['space']} space) in "
+        f"the two (0: the same neighbours, 1: none shared). {summary['mean']:.0%} on average."
     )
 
 
@@ -66,8 +65,7 @@ def fidelity_caption(result: Fidelity, metric: str, space: str) -> str:
     return text
 
 
-#: Neighbours compared by the data panel's comparison, and the most changed points listed.
-COMPARE_K = 10
+#: The most changed points listed by the data panel's comparison.
 MOST_CHANGED = 20
 
 
@@ -88,7 +86,8 @@ def comparison_summary(
             "gained": int(record.gained), "lost": int(record.lost),
             "a": [int(i) for i in neighbours[0][at]], "b": [int(i) for i in neighbours[1][at]],
         })  # fmt: skip
-    return {"a": a, "b": b, "k": int(frame.attrs["k"]), "state": "done",
+    return {"a": a, "b": b, "k": int(frame.attrs["k"]), "metric": frame.attrs["metric"],
+            "space": frame.attrs["space"], "state": "done",
             "mean": float(frame["change"].mean()), "changed": changed}  # fmt: skip
 
 
@@ -149,7 +148,7 @@ class Trust:
         if layout is self._coloured and not force:
             return
         self._coloured = layout
-        k, metric = DEFAULT_K, "cosine"
+        k, metric = self._widget.fidelity_k, self._widget.metric
         n = view.n_points if layout.rows is None else len(layout.rows)
         if n < 2:
             view.show_score_colors(np.full(view.n_points, np.nan), COLOR_BY_FIDELITY,
@@ -157,7 +156,7 @@ class Trust:
             return
         k = min(k, n - 1)
         view.show_score_colors(np.full(view.n_points, np.nan), COLOR_BY_FIDELITY,
-                               f"Computing layout fidelity ({k}-NN)...")  # fmt: skip
+                               f"Computing layout fidelity ({k}-NN, {metric})...")  # fmt: skip
 
         def run(ctx: JobContext) -> Fidelity:
             return self.layout_fidelity(k, metric, layout=layout, check=ctx.check)
@@ -179,9 +178,15 @@ class Trust:
 
         self._runner.submit(run, on_done=on_done, on_error=on_error, name="fidelity")
 
+    def recompare(self) -> None:
+        """Compare the data panel's embeddings again (the metric, k or spherize changed)."""
+        if self._widget.comparison:
+            self.compare_in_background(list(self._widget.compare_embeddings))
+
     def compare_in_background(self, names: list[str]) -> None:
-        """Compare embeddings ``names`` = [a, b] (k = 10, cosine) in the background and put
-        the most changed points, with their neighbours in each, into ``comparison``."""
+        """Compare embeddings ``names`` = [a, b] in the background, with the view's
+        ``compare_k`` and ``metric``, and put the most changed points, with their neighbours
+        in each, into ``comparison``."""
         w = self._widget
         if len(names) != 2:
             self._compare_runner.cancel()
@@ -191,10 +196,11 @@ class Trust:
                 self._show_change_colors()
             return
         a, b = names
+        k, metric = min(w.compare_k, max(1, len(self._rows()) - 1)), w.metric
         w.set_trait("comparison", {"a": a, "b": b, "state": "running"})
 
         def run(ctx: JobContext) -> tuple[dict[str, Any], np.ndarray]:
-            frame, neighbours = self._compared(a, b, COMPARE_K, "cosine", check=ctx.check)
+            frame, neighbours = self._compared(a, b, k, metric, check=ctx.check)
             scores = np.full(self._view.n_points, np.nan, dtype=np.float32)
             scores[frame["index"].to_numpy()] = frame["change"].to_numpy()
             return comparison_summary(frame, neighbours), scores
@@ -228,17 +234,19 @@ class Trust:
         if position >= len(rows) or rows[position] != index:
             raise ValueError(f"point {index} is not in the layout shown (it is hidden)")
         most = max(1, len(rows) - 1)
-        k = protocol.payload_int(payload, "k", 1, most, default=min(DEFAULT_K, most))
+        default = min(self._widget.fidelity_k, most)
+        k = protocol.payload_int(payload, "k", 1, most, default=default)
+        metric = self._widget.metric
         queries = np.array([position])
         original = view.neighbors().knn_table(
-            k, "cosine", spherize=self._widget.spherize, rows=layout.rows, queries=queries
+            k, metric, spherize=self._widget.spherize, rows=layout.rows, queries=queries
         )[0]
         coords = layout.coords if layout.rows is None else layout.coords[layout.rows]
         in_map = set(layout_knn(coords, k, queries)[0].tolist())
         near = [int(rows[j]) for j in original if j in in_map]
         far = [int(rows[j]) for j in original if j not in in_map]
         return {"index": index, "k": k, "fidelity": len(near) / k, "near": near, "far": far,
-                "metric": "cosine",
+                "metric": metric,
                 "space": "spherized" if self._widget.spherize else "original"}  # fmt: skip
 
     def _rows(self) -> np.ndarray:
@@ -316,6 +324,7 @@ class Trust:
         frame = pd.DataFrame(columns)
         frame = frame.sort_values(["change", "index"], ascending=[False, True], kind="stable")
         frame = frame.reset_index(drop=True)
-        frame.attrs.update(a=a, b=b, k=k, metric=metric)
+        frame.attrs.update(a=a, b=b, k=k, metric=metric,
+                           space="spherized" if spherize else "original")  # fmt: skip
         # Each point's neighbours in a and in b (point indices), for the inspector's lists.
         return frame, (rows[tables[0]], rows[tables[1]])
