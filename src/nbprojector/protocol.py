@@ -263,11 +263,21 @@ class CountResult(TypedDict):
     of: int
 
 
+class Undrawn(TypedDict):
+    """The points of a list that the page does not draw (above the draw budget), with
+    their labels: the page holds only the drawn points' labels."""
+
+    indices: list[int]
+    labels: list[str]
+
+
 class SearchResult(TypedDict):
     count: int
     #: How many of the matches are in buffer 0 (the first ones).
     listed: int
     column: str
+    #: The listed matches not drawn.
+    undrawn: Undrawn
 
 
 class NeighborsResult(TypedDict):
@@ -277,6 +287,8 @@ class NeighborsResult(TypedDict):
     space: Literal["original", "spherized"]
     #: Whether buffer 2 holds the angles (cosine only).
     angles: bool
+    #: The neighbours not drawn.
+    undrawn: Undrawn
 
 
 class FidelityPointResult(TypedDict):
@@ -308,6 +320,11 @@ class AnnotateResult(TypedDict):
 
 class IsolateResult(TypedDict):
     shown: int
+
+
+class ShowPointsResult(TypedDict):
+    #: How many points are drawn now.
+    drawn: int
 
 
 class BookmarkSummary(TypedDict):
@@ -387,6 +404,10 @@ PROTOCOL: dict[str, Kind] = {
     ),
     "isolate": Kind(
         IsolatePayload, IsolateResult, "show only some points, or all again",
+        buffers_in=(Buffer("indices", "uint32", optional=True),),
+    ),
+    "show_points": Kind(
+        EmptyPayload, ShowPointsResult, "draw these points (swapped in within the draw budget)",
         buffers_in=(Buffer("indices", "uint32", optional=True),),
     ),
     "bookmark": Kind(

@@ -1,0 +1,91 @@
+"""The draw budget in a real browser: 20,000 points drawn as a sample of 2,000; a click lists
+neighbours among all points, the undrawn ones marked; "Show these" draws them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .harness import notebook_fixture
+from .test_view import background_share
+
+N, BUDGET = 20_000, 2_000
+CELLS = [
+    "import numpy as np\n"
+    "from nbprojector import Projector\n"
+    "rng = np.random.default_rng(0)\n"
+    f"kind = rng.integers(0, 6, {N})\n"
+    "centres = rng.normal(scale=5, size=(6, 16))\n"
+    f"emb = (centres[kind] + rng.normal(size=({N}, 16))).astype(np.float32)\n"
+    f"p = Projector(emb, {{'word': [f'w{{i}}' for i in range({N})], 'kind': kind.astype(str)}},\n"
+    f"              max_points={BUDGET}, height=560)\n"
+    "p",
+]
+
+nb = notebook_fixture("draw_budget.ipynb", CELLS)
+
+
+def lonely_drawn_point(nb, min_gap: float = 10.0) -> tuple[int, list[float]]:
+    """A drawn point with no other drawn point within ``min_gap`` px, and where it is."""
+    drawn = nb.handle("h.drawn()")
+    xy = np.array(nb.handle("h.drawn().map((i) => h.clientPosition(i))"), dtype=float)
+    for k in range(0, len(drawn), 3):
+        d = np.hypot(*(xy - xy[k]).T)
+        d[k] = np.inf
+        if np.isfinite(xy[k]).all() and d.min() > min_gap:
+            return drawn[k], list(xy[k])
+    raise AssertionError("no lonely drawn point")
+
+
+def test_draws_the_budget_and_shows_undrawn_neighbours_on_demand(nb, tmp_path):
+    nb.settle()
+    status = nb.view.locator(".nbp-status").inner_text()
+    assert f"drawing {BUDGET:,} of {N:,} points" in status
+    assert nb.handle("h.count()") == BUDGET
+    assert background_share(nb.canvas_pixels()) < 0.995, "the canvas shows no points"
+    drawn = nb.handle("h.drawn()")
+    assert drawn == nb.py_json("p.drawn.tolist()") and len(drawn) == BUDGET
+
+    # A click on a drawn point: its 100 nearest among ALL points, most of them not drawn.
+    i, (x, y) = lonely_drawn_point(nb)
+    nb.page.mouse.click(x, y)
+    items = nb.view.locator(".nbp-neighbors-list li")
+    nb.page.wait_for_function(
+        "() => document.querySelectorAll('.nbp-neighbors-list li').length === 100"
+    )
+    listed = [int(v) for v in items.evaluate_all("els => els.map(e => e.dataset.index)")]
+    expected = nb.py_json(f"p.neighbors({i}, k=100)['index'].tolist()")
+    assert listed == expected
+    undrawn = [j for j in listed if j not in set(drawn)]
+    assert len(undrawn) > 50  # a 10% sample: most neighbours are not drawn
+    marked = [int(v) for v in nb.view.locator(".nbp-neighbors-list li:has(.nbp-undrawn)")
+              .evaluate_all("els => els.map(e => e.dataset.index)")]  # fmt: skip
+    assert marked == undrawn
+    # Undrawn points are listed with their labels (sent by Python), not as "#index".
+    labels = items.locator(".nbp-item-label").all_inner_texts()
+    assert labels == [f"w{j}" for j in listed]
+    # Python sees the point and all its neighbours selected, undrawn ones included.
+    assert nb.eventually("p.selection.tolist()", sorted([i, *listed])) == sorted([i, *listed])
+    nb.page.screenshot(path=str(tmp_path / "before.png"))
+
+    # "Show these": the undrawn neighbours are drawn, the budget holds.
+    before = nb.canvas_pixels()
+    section = nb.view.locator(".nbp-section", has=nb.page.locator(".nbp-neighbors-list"))
+    show = section.locator("button.nbp-show-these")
+    assert show.is_visible()
+    show.click()
+    nb.wait_for(f"h.drawn() && {undrawn!r}.every((j) => h.drawn().includes(j))", timeout=30_000)
+    nb.settle()
+    now = nb.handle("h.drawn()")
+    assert len(now) == BUDGET and nb.handle("h.count()") == BUDGET
+    assert now == nb.eventually("p.drawn.tolist()", now)
+    assert set(listed) <= set(now) and i in now
+    assert nb.view.locator(".nbp-neighbors-list .nbp-undrawn").count() == 0
+    assert not show.is_visible()
+    # They are drawn where the layout puts them, on the canvas, and highlighted as neighbours.
+    on_screen = [nb.handle(f"h.clientPosition({j})") for j in undrawn]
+    assert all(p is not None for p in on_screen)
+    after = nb.canvas_pixels()
+    assert np.abs(after.astype(int) - before.astype(int)).sum(axis=2).astype(bool).mean() > 0.0005
+    nb.page.screenshot(path=str(tmp_path / "after.png"))
+    status = nb.view.locator(".nbp-status").inner_text()
+    assert f"drawing {BUDGET:,} of {N:,} points" in status and "101 selected" in status
