@@ -47,7 +47,8 @@ const STATE_EVENTS = [
 export class ProjectorView {
   private root: HTMLElement;
   private stage: Stage;
-  private labels = new Labels(new Uint8Array(0), new Uint32Array(0));
+  private labelsRaw: [unknown, unknown] = [undefined, undefined];
+  private labelsDecoded = new Labels(new Uint8Array(0), new Uint32Array(0));
   private tooltip: HTMLElement;
   private message: HTMLElement;
   private status: HTMLElement;
@@ -267,7 +268,6 @@ export class ProjectorView {
   }
 
   private applyLabels(): void {
-    this.labels = new Labels(bytes(this.model.get("_labels")), uint32s(this.model.get("_label_offsets")));
     if (this.hovered >= 0) this.showTooltip(this.hovered);
     this.stage.requestFrame();
   }
@@ -418,6 +418,17 @@ export class ProjectorView {
   /** The point (index) drawn under the canvas pixel (x, y), or -1. */
   private pickPoint(x: number, y: number): number {
     return this.drawn.pointOf(this.stage.pick(x, y, this.pickRadius(), this.isHidden));
+  }
+
+  /** The drawn points' labels, by slot; rebuilt lazily, as `drawn` is, so that a list redrawn
+   * for a new drawn set (its `_drawn` event may come first) reads labels of the same set. */
+  private get labels(): Labels {
+    const raw: [unknown, unknown] = [this.model.get("_labels"), this.model.get("_label_offsets")];
+    if (raw[0] !== this.labelsRaw[0] || raw[1] !== this.labelsRaw[1]) {
+      this.labelsRaw = raw;
+      this.labelsDecoded = new Labels(bytes(raw[0] as DataView), uint32s(raw[1] as DataView));
+    }
+    return this.labelsDecoded;
   }
 
   /** The drawn points (see drawnPoints.ts), rebuilt when `_drawn` changes: read lazily, as

@@ -24,16 +24,20 @@ CELLS = [
 nb = notebook_fixture("draw_budget.ipynb", CELLS)
 
 
-def lonely_drawn_point(nb, min_gap: float = 10.0) -> tuple[int, list[float]]:
-    """A drawn point with no other drawn point within ``min_gap`` px, and where it is."""
+def lonely_drawn_point(nb, min_gap: float = 6.0) -> tuple[int, list[float]]:
+    """The drawn point farthest from any other drawn point on screen (at least ``min_gap``
+    px), and where it is: a click there picks it and no other."""
     drawn = nb.handle("h.drawn()")
-    xy = np.array(nb.handle("h.drawn().map((i) => h.clientPosition(i))"), dtype=float)
-    for k in range(0, len(drawn), 3):
-        d = np.hypot(*(xy - xy[k]).T)
-        d[k] = np.inf
-        if np.isfinite(xy[k]).all() and d.min() > min_gap:
-            return drawn[k], list(xy[k])
-    raise AssertionError("no lonely drawn point")
+    xy = np.array(nb.handle("h.drawn().map((i) => h.clientPosition(i) ?? [NaN, NaN])"),
+                  dtype=float)  # fmt: skip
+    on = np.isfinite(xy).all(axis=1)
+    gaps = np.full(len(drawn), -1.0)
+    for k in np.flatnonzero(on):
+        d = np.hypot(*(xy[on] - xy[k]).T)
+        gaps[k] = np.sort(d)[1]
+    k = int(np.argmax(gaps))
+    assert gaps[k] >= min_gap, "no drawn point stands apart on screen"
+    return drawn[k], list(xy[k])
 
 
 def test_draws_the_budget_and_shows_undrawn_neighbours_on_demand(nb, tmp_path):
@@ -80,6 +84,13 @@ def test_draws_the_budget_and_shows_undrawn_neighbours_on_demand(nb, tmp_path):
     assert now == nb.eventually("p.drawn.tolist()", now)
     assert set(listed) <= set(now) and i in now
     assert nb.view.locator(".nbp-neighbors-list .nbp-undrawn").count() == 0
+    # The lists name the same points with their labels (the caption its focus), and no
+    # list (the point card's fidelity lists included) marks a point drawn now.
+    assert items.locator(".nbp-item-label").all_inner_texts() == [f"w{j}" for j in listed]
+    assert f"nearest to w{i}:" in nb.view.locator(".nbp-neighbors-caption").inner_text()
+    nb.page.wait_for_function(
+        "() => document.querySelectorAll('.nbprojector .nbp-undrawn').length === 0"
+    )
     assert not show.is_visible()
     # They are drawn where the layout puts them, on the canvas, and highlighted as neighbours.
     on_screen = [nb.handle(f"h.clientPosition({j})") for j in undrawn]

@@ -41,6 +41,11 @@ export function fidelityCard(ctx: Ctx, state: InspectState): HTMLElement {
   };
   state.onChange(update);
   for (const trait of ["_positions", "spherize", "projection"]) ctx.listen(`change:${trait}`, update);
+  // Other points drawn: the lists are shown again, their "not drawn" marks up to date.
+  ctx.listen("change:_drawn", () => {
+    asked = "";
+    update();
+  });
   update();
   return box;
 }
