@@ -234,7 +234,7 @@ def test_bookmarks_keep_the_drawn_set_and_its_coordinates(p: Projector, data, tm
 
 
 def test_log_dir_and_html_hold_the_drawn_points_and_say_so(p: Projector, tmp_path) -> None:
-    with pytest.warns(UserWarning, match="1,000 drawn points of 5,000"):
+    with pytest.warns(UserWarning, match="drawn points only, drawing 1,000 of 5,000 points"):
         config = p.to_logdir(tmp_path / "logs")
     tsv = (config.parent / "embedding.tsv") if (config.parent / "embedding.tsv").exists() else None
     written = [f for f in config.parent.rglob("*.tsv") if "metadata" in f.name]
@@ -252,3 +252,23 @@ def test_below_the_budget_exports_do_not_warn(data, tmp_path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         q.to_html(tmp_path / "page.html")
+
+
+def test_clusters_above_the_budget_are_of_the_drawn_points(p: Projector) -> None:
+    p.project("tsne", n_iter=250, perplexity=10).wait()  # undrawn points have no coordinates
+    table = p.cluster("kind")
+    assert len(table) >= 2
+    names = p.clustering["names"]
+    assert names and np.isin([n["anchor"] for n in names], p.drawn).all()
+    undrawn = np.setdiff1d(np.arange(N), p.drawn)
+    assert (p.metadata["cluster"].iloc[undrawn] == "unclustered").all()
+
+
+def test_below_the_budget_isolation_keeps_its_visible_mask(data) -> None:
+    q = Projector(data[0][:400], {"word": data[1]["word"][:400]}, max_points=BUDGET)
+    q.isolate(np.arange(100))
+    visible = np.frombuffer(q._visible, np.uint8)
+    assert len(visible) == 400 and visible[:100].all() and not visible[100:].any()
+    assert q._drawn == b"" and len(q._positions) == 400 * 12
+    q.show_all()
+    assert q._visible == b""

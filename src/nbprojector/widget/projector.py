@@ -303,7 +303,8 @@ class Projector(anywidget.AnyWidget):
         min_cluster_size: int | None = None,
         min_samples: int | None = None,
     ) -> pd.DataFrame:
-        """Find the clusters of the points shown (HDBSCAN), name them, and draw the names.
+        """Find the clusters of the points shown (HDBSCAN; above the draw budget, of the
+        points drawn), name them, and draw the names.
 
         Each point's cluster name goes into the metadata column ``cluster`` ("unclustered"
         for noise and for points not shown), so colour, search and isolate work on it;
@@ -817,5 +818,5 @@ class Projector(anywidget.AnyWidget):
 
 
 def _only_drawn(what: str, drawn: int, n_points: int) -> str:
-    return (f"{what} holds the {drawn:,} drawn points of {n_points:,} (the draw budget, "
-            "max_points); raise max_points to write more")  # fmt: skip
+    return (f"{what} holds the drawn points only, {wording.drawing_line(drawn, n_points)} "
+            "(the draw budget, max_points); raise max_points to write more")  # fmt: skip

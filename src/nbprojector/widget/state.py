@@ -186,9 +186,10 @@ class ViewState:
         with w.hold_sync():
             if positions != w._positions:  # equal layouts are not re-sent
                 w._positions = positions
-            visible = self._visible_bytes(placed)
-            if visible != w._visible:
-                w._visible = visible
+            if self._drawn is not None:  # below the budget isolation alone sets it
+                visible = self._visible_bytes(placed)
+                if visible != w._visible:
+                    w._visible = visible
             w.set_trait("projection", layout.description)
 
     def _drawn_positions(self, layout: Layout) -> tuple[bytes, np.ndarray | None]:
@@ -348,11 +349,10 @@ class ViewState:
             if w.label_by in self.table.columns:
                 self.show_labels(w.label_by)
             w._colors = self._drawn_colors()
+            w._visible = self._visible_bytes(None)
             layout = self.layouts.get(self.embedding)
             if layout is not None:
-                self.show(layout)
-            else:
-                w._visible = self._visible_bytes(None)
+                self.show(layout)  # hides drawn points it has no coordinates for
 
     def missing_coordinates(self) -> bool:
         """Whether the layout shown has no coordinates for some drawn point (fitted on
