@@ -272,3 +272,15 @@ def test_below_the_budget_isolation_keeps_its_visible_mask(data) -> None:
     assert q._drawn == b"" and len(q._positions) == 400 * 12
     q.show_all()
     assert q._visible == b""
+
+
+def test_search_by_meaning_names_the_undrawn_points_found(data) -> None:
+    emb, meta = data
+    q = Projector(emb, meta, max_points=BUDGET, encoder=lambda texts: emb[:len(texts)] * 1.0)
+    found = q.search("anything", by="meaning", k=60)
+    undrawn = found[~np.isin(found, q.drawn)]
+    assert len(undrawn) > 0
+    listed = q.find["undrawn"]
+    assert sorted(listed["indices"]) == sorted(undrawn.tolist())
+    assert listed["labels"] == [f"w{i}" for i in listed["indices"]]
+    json.dumps(q.find, allow_nan=False)

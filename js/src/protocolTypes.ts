@@ -480,6 +480,8 @@ export interface FindState {
   metric?: string;
   error?: string;
   marker?: QueryMarker;
+  /** The points found that are not drawn, with their labels. */
+  undrawn?: Undrawn;
 }
 
 /** One cluster's name on the map. */

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import typed_json
+from .trait_types import Undrawn
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -261,14 +262,6 @@ class CountResult(TypedDict):
     count: int
     #: The number of points searched: all of them, also while some are isolated.
     of: int
-
-
-class Undrawn(TypedDict):
-    """The points of a list that the page does not draw (above the draw budget), with
-    their labels: the page holds only the drawn points' labels."""
-
-    indices: list[int]
-    labels: list[str]
 
 
 class SearchResult(TypedDict):

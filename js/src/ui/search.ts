@@ -95,6 +95,7 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     }
     if (find.state !== "done") return clear();
     const nearest = uint32s(model.get("_found"));
+    state.learnLabels(find.undrawn);
     const distances = float32s(model.get("_found_distances"));
     const marker = find.marker ? ` · marker: ${find.marker.how} (${find.marker.method})` : "";
     count.textContent = `${nearest.length} nearest by meaning (${find.metric ?? "cosine"} distance)${marker}`;
