@@ -100,3 +100,30 @@ def test_draws_the_budget_and_shows_undrawn_neighbours_on_demand(nb, tmp_path):
     nb.page.screenshot(path=str(tmp_path / "after.png"))
     status = nb.view.locator(".nbp-status").inner_text()
     assert f"drawing {BUDGET:,} of {N:,} points" in status and "101 selected" in status
+
+
+def test_search_lists_undrawn_matches_marked_and_shows_them(nb):
+    nb.settle()
+    box = nb.view.locator("input.nbp-search")
+    nb.view.locator("select.nbp-search-column").select_option("word")
+    nb.view.locator("button.nbp-regex").click()
+    box.fill("^w1[0-9]{3}$")  # w1000 .. w1999: 1,000 matches, 100 listed
+    box.press("Enter")
+    nb.view.locator(".nbp-search-count", has_text="1,000 matches").wait_for()
+    items = nb.view.locator(".nbp-search-list li")
+    listed = [int(v) for v in items.evaluate_all("els => els.map(e => e.dataset.index)")]
+    assert listed == list(range(1000, 1100))
+    drawn = set(nb.handle("h.drawn()"))
+    undrawn = [j for j in listed if j not in drawn]
+    marked = [int(v) for v in nb.view.locator(".nbp-search-list li:has(.nbp-undrawn)")
+              .evaluate_all("els => els.map(e => e.dataset.index)")]  # fmt: skip
+    assert marked == undrawn and len(undrawn) > 50
+    assert items.locator(".nbp-item-label").all_inner_texts() == [f"w{j}" for j in listed]
+    # Every match is selected in Python, drawn or not.
+    assert nb.eventually("len(p.selection)", 1000) == 1000
+    section = nb.view.locator(".nbp-section", has=nb.page.locator(".nbp-search-list"))
+    section.locator("button.nbp-show-these").click()
+    nb.wait_for(f"{undrawn!r}.every((j) => h.drawn().includes(j))", timeout=30_000)
+    assert nb.view.locator(".nbp-search-list .nbp-undrawn").count() == 0
+    assert nb.handle("h.count()") == BUDGET
+    assert set(listed) <= set(nb.eventually("p.drawn.tolist()", nb.handle("h.drawn()")))
