@@ -284,3 +284,11 @@ def test_search_by_meaning_names_the_undrawn_points_found(data) -> None:
     assert sorted(listed["indices"]) == sorted(undrawn.tolist())
     assert listed["labels"] == [f"w{i}" for i in listed["indices"]]
     json.dumps(q.find, allow_nan=False)
+
+
+def test_renumber_maps_points_to_their_place_among_the_drawn() -> None:
+    from nbprojector.drawn_subset import renumber
+
+    drawn = np.array([1, 5, 9, 20])
+    assert renumber(np.array([5, 7, 9, 21, 1]), drawn).tolist() == [1, 2, 0]
+    assert renumber(np.array([], np.int64), drawn).tolist() == []

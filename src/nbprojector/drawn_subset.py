@@ -26,10 +26,8 @@ def subset_dataset(data: Dataset, drawn: np.ndarray) -> Dataset:
     )
 
 
-def renumber(indices: np.ndarray | None, drawn: np.ndarray) -> np.ndarray | None:
+def renumber(indices: np.ndarray, drawn: np.ndarray) -> np.ndarray:
     """Point indices -> positions among ``drawn`` (sorted); points not drawn are left out."""
-    if indices is None:
-        return None
     indices = np.asarray(indices, dtype=np.int64)
     slots = np.searchsorted(drawn, indices)
     slots = np.minimum(slots, len(drawn) - 1)
@@ -44,7 +42,7 @@ def subset_record(record: ExportRecord, drawn: np.ndarray) -> tuple[ExportRecord
     synced.update(
         _drawn=b"",
         n_points=len(drawn),
-        _selection=renumber(selection, drawn).tobytes(),  # type: ignore[union-attr]
+        _selection=renumber(selection, drawn).tobytes(),
         _found=b"",
         _found_distances=b"",
     )
@@ -58,7 +56,7 @@ def subset_record(record: ExportRecord, drawn: np.ndarray) -> tuple[ExportRecord
 def _subset_state(state: State, drawn: np.ndarray) -> State | None:
     if state.drawn is None or not np.array_equal(state.drawn.astype(np.int64), drawn):
         return None
-    isolated = renumber(state.isolated, drawn)
+    isolated = None if state.isolated is None else renumber(state.isolated, drawn)
     return dataclasses.replace(
         state, drawn=None, isolated=isolated, selection=renumber(state.selection, drawn),
         annotations=None,  # made against all points; the exported table already has them
