@@ -292,3 +292,12 @@ def test_renumber_maps_points_to_their_place_among_the_drawn() -> None:
     drawn = np.array([1, 5, 9, 20])
     assert renumber(np.array([5, 7, 9, 21, 1]), drawn).tolist() == [1, 2, 0]
     assert renumber(np.array([], np.int64), drawn).tolist() == []
+
+
+def test_show_points_refuses_indices_out_of_range_and_changes_nothing(p: Projector) -> None:
+    drawn = p.drawn
+    with pytest.raises(IndexError, match="show_points: point index 5000 is out of range"):
+        p.show_points([3, N])
+    with pytest.raises(IndexError, match="point index -1"):
+        p.show_points([-1])
+    assert np.array_equal(p.drawn, drawn)

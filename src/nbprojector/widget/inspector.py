@@ -201,7 +201,13 @@ class Inspector:
 
     def show_points(self, indices: Any) -> np.ndarray:
         view = self._view
-        wanted = np.frombuffer(view.selection_bytes(indices), np.uint32).astype(np.int64)
+        wanted = np.unique(np.asarray(indices if indices is not None else [], np.int64).ravel())
+        if len(wanted) and (wanted[0] < 0 or wanted[-1] >= view.n_points):
+            bad = int(wanted[0] if wanted[0] < 0 else wanted[-1])
+            raise IndexError(
+                f"show_points: point index {bad} is out of range; indices go from 0 to "
+                f"{view.n_points - 1}"
+            )
         before = view.snapshot()
         drawn = view.draw(wanted)
         if view.missing_coordinates():
