@@ -281,7 +281,8 @@ def ask(p, kind, payload, buffers=None):
 
 def test_search_request_replies_with_a_count_and_the_first_indices(p):
     reply, buffers = ask(p, "search", {"query": "w", "column": "word", "regex": False})
-    assert reply["ok"] and reply["result"] == {"count": N - 1, "listed": 100, "column": "word"}
+    assert reply["ok"] and reply["result"] == {"count": N - 1, "listed": 100, "column": "word",
+                                          "undrawn": {"indices": [], "labels": []}}
     listed = np.frombuffer(buffers[0], np.uint32)
     assert listed.tolist() == p.selection[:100].tolist()
     reply, _ = ask(p, "search", {"query": "[", "regex": True})
@@ -292,7 +293,8 @@ def test_neighbors_request_replies_with_binary_buffers(p, data):
     reply, buffers = ask(p, "neighbors", {"index": 3, "k": 5, "metric": "cosine"})
     assert reply["ok"]
     assert reply["result"] == {"index": 3, "count": 5, "metric": "cosine",
-                               "space": "original", "angles": True}  # fmt: skip
+                               "space": "original", "angles": True,
+                               "undrawn": {"indices": [], "labels": []}}  # fmt: skip
     frame = p.neighbors(3, k=5)
     np.testing.assert_array_equal(np.frombuffer(buffers[0], np.uint32), frame["index"])
     np.testing.assert_array_equal(np.frombuffer(buffers[1], np.float32), frame["distance"])

@@ -118,9 +118,9 @@ def test_numbers_must_be_finite():
 def test_every_kind_has_a_payload_a_result_and_a_description():
     assert set(protocol.REQUESTS) == set(protocol.KINDS) == set(protocol.PROTOCOL)
     assert protocol.KINDS == ("project", "cancel", "pause", "resume", "row", "count",
-                              "search", "neighbors", "isolate", "bookmark", "snapshot",
-                              "atlas", "fidelity_point", "find", "cluster", "annotate",
-                              "edit")  # fmt: skip
+                              "search", "neighbors", "isolate", "show_points", "bookmark",
+                              "snapshot", "atlas", "fidelity_point", "find", "cluster",
+                              "annotate", "edit")  # fmt: skip
     for kind, spec in protocol.PROTOCOL.items():
         assert spec.doc and spec.result is not None, kind
 
@@ -173,7 +173,8 @@ def test_every_kind_is_served_by_the_widget():
         "cancel": {}, "pause": {}, "resume": {}, "row": {"index": 1},
         "count": {"query": "w1"}, "search": {"query": "w1"},
         "neighbors": {"index": 0, "k": 5}, "isolate": {"show_all": True},
-        "bookmark": {"action": "add", "name": "b"}, "snapshot": {"token": "none"},
+        "show_points": {}, "bookmark": {"action": "add", "name": "b"},
+        "snapshot": {"token": "none"},
         "atlas": {"max_texture_size": 4096}, "fidelity_point": {"index": 3},
         "find": {"query": ""}, "cluster": {"action": "run"},
         "annotate": {"column": "topic", "value": "x"}, "edit": {"action": "undo"},

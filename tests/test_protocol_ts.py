@@ -26,7 +26,8 @@ def test_every_kind_payload_field_and_result_reaches_typescript():
     text = generated()
     for line in (
         'export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", '
-        '"search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "fidelity_point", '
+        '"search", "neighbors", "isolate", "show_points", "bookmark", "snapshot", "atlas", '
+        '"fidelity_point", '
         '"find", "cluster", "annotate", "edit"] as const;',
         "  neighbors: NeighborsPayload;",
         "  neighbors: NeighborsResult;",

@@ -1,7 +1,7 @@
 // The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
 // trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 
-export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "bookmark", "snapshot", "atlas", "fidelity_point", "find", "cluster", "annotate", "edit"] as const;
+export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "show_points", "bookmark", "snapshot", "atlas", "fidelity_point", "find", "cluster", "annotate", "edit"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What the page sends with each kind of request. */
@@ -24,6 +24,8 @@ export interface Payloads {
   neighbors: NeighborsPayload;
   /** show only some points, or all again */
   isolate: IsolatePayload;
+  /** draw these points (swapped in within the draw budget) */
+  show_points: EmptyPayload;
   /** the bookmarks panel's actions */
   bookmark: BookmarkPayload;
   /** the PNG the snapshot command asked for */
@@ -53,6 +55,7 @@ export interface Results {
   search: SearchResult;
   neighbors: NeighborsResult;
   isolate: IsolateResult;
+  show_points: ShowPointsResult;
   bookmark: BookmarkResult;
   snapshot: SnapshotResult;
   atlas: AtlasResult;
@@ -74,6 +77,7 @@ export const BUFFERS_IN = {
   search: [],
   neighbors: [],
   isolate: [{"name": "indices", "dtype": "uint32", "optional": true}],
+  show_points: [{"name": "indices", "dtype": "uint32", "optional": true}],
   bookmark: [{"name": "file", "dtype": "uint8", "optional": true}],
   snapshot: [{"name": "png", "dtype": "uint8", "optional": true}],
   atlas: [],
@@ -95,6 +99,7 @@ export const BUFFERS_OUT = {
   search: [{"name": "listed", "dtype": "uint32", "optional": false}],
   neighbors: [{"name": "indices", "dtype": "uint32", "optional": false}, {"name": "distances", "dtype": "float32", "optional": false}, {"name": "angles", "dtype": "float32", "optional": true}],
   isolate: [],
+  show_points: [],
   bookmark: [],
   snapshot: [],
   atlas: [],
@@ -321,6 +326,15 @@ export interface SearchResult {
   /** How many of the matches are in buffer 0 (the first ones). */
   listed: number;
   column: string;
+  /** The listed matches not drawn. */
+  undrawn: Undrawn;
+}
+
+/** The points of a list that the page does not draw (above the draw budget), with
+ * their labels: the page holds only the drawn points' labels. */
+export interface Undrawn {
+  indices: number[];
+  labels: string[];
 }
 
 export interface NeighborsResult {
@@ -330,10 +344,17 @@ export interface NeighborsResult {
   space: "original" | "spherized";
   /** Whether buffer 2 holds the angles (cosine only). */
   angles: boolean;
+  /** The neighbours not drawn. */
+  undrawn: Undrawn;
 }
 
 export interface IsolateResult {
   shown: number;
+}
+
+export interface ShowPointsResult {
+  /** How many points are drawn now. */
+  drawn: number;
 }
 
 export type BookmarkResult = BookmarkSummary | LoadedBookmarks | EmptyResult;
@@ -459,6 +480,8 @@ export interface FindState {
   metric?: string;
   error?: string;
   marker?: QueryMarker;
+  /** The points found that are not drawn, with their labels. */
+  undrawn?: Undrawn;
 }
 
 /** One cluster's name on the map. */

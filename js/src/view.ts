@@ -2,6 +2,7 @@
 // status line, hover and click. Several views of one model work side by side.
 
 import { bytes, float32s, Labels, uint32s } from "./codecs";
+import { DrawnPoints } from "./drawnPoints";
 import type { Model } from "./model";
 import { write } from "./model";
 import type { ClusteringState, FindState, Progress, Projection } from "./protocol";
@@ -47,11 +48,15 @@ const STATE_EVENTS = [
 export class ProjectorView {
   private root: HTMLElement;
   private stage: Stage;
-  private labels = new Labels(new Uint8Array(0), new Uint32Array(0));
+  private labelsRaw: [unknown, unknown] = [undefined, undefined];
+  private labelsDecoded = new Labels(new Uint8Array(0), new Uint32Array(0));
   private tooltip: HTMLElement;
   private message: HTMLElement;
   private status: HTMLElement;
+  /** The point hovered in the canvas (a point index; the scene's flags take its slot). */
   private hovered = -1;
+  private drawnRaw: unknown = undefined;
+  private drawnPoints = new DrawnPoints(new Uint32Array(0));
   private listeners: [string, () => void][] = [];
   private resizeObserver: ResizeObserver;
   private ctx: Ctx;
@@ -90,7 +95,8 @@ export class ProjectorView {
     this.message = h("div", { class: "nbp-message", hidden: true, role: "status" });
     this.status = h("div", { class: "nbp-status" });
     this.inspect = new InspectState(this.ctx);
-    this.inspect.labelOf = (i) => this.labels.get(i);
+    this.inspect.drawnLabelOf = (i) => this.labels.get(this.drawn.slotOf(i));
+    this.inspect.isDrawn = (i) => this.drawn.isDrawn(i);
     const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), clustersPanel(this.ctx), bookmarksPanel(this.ctx));
     const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx, this.inspect));
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
@@ -136,13 +142,13 @@ export class ProjectorView {
     this.regions = new RegionTool(this.stage, canvasBox, {
       isHidden: this.isHidden,
       pickRadius: () => this.pickRadius(),
-      onSelect: (indices, op) => this.inspect.select(indices, op),
+      onSelect: (slots, op) => this.inspect.select(this.drawn.pointsOf(slots), op),
     });
     toggleLeft.after(this.regions.toolbar);
     this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, clusterNames: this.clusterNames, drawLabels: () => this.drawLabels() });
     reset.before(...this.tools.elements);
     this.stopThemeWatch = watchHostTheme(() => this.applyTheme());
-    this.changeMarks = new ChangeMarks(this.stage.points, canvasBox);
+    this.changeMarks = new ChangeMarks(this.stage.points, canvasBox, (i) => this.drawn.slotOf(i));
     this.stage.add(this.changeMarks.object);
     this.inspect.onChange(() => {
       if (this.inspect.compared !== this.changeMarks.sets) this.changeMarks.show(this.inspect.compared, this.isHidden);
@@ -159,6 +165,7 @@ export class ProjectorView {
     this.listen("change:projection", () => this.applyDims());
     this.listen("change:_colors", () => this.applyColors());
     this.listen("change:_labels", () => this.applyLabels());
+    this.listen("change:_drawn", () => this.applySelection());
     this.listen("change:_selection", () => this.applySelection());
     this.listen("change:_visible", () => this.applySelection());
     this.listen("change:point_size", () => this.applySizes());
@@ -166,7 +173,7 @@ export class ProjectorView {
     this.listen("change:all_labels", () => this.stage.requestFrame());
     this.listen("change:clustering", () => this.stage.requestFrame());
     this.listen("change:camera", () => this.stage.setCameraState(model.get("camera")));
-    for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible"]) {
+    for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible", "_drawn"]) {
       this.listen(`change:${trait}`, () => this.updateStatus());
     }
     this.sprites = new SpriteLayer(this.stage, this.ctx);
@@ -266,31 +273,32 @@ export class ProjectorView {
   }
 
   private applyLabels(): void {
-    this.labels = new Labels(bytes(this.model.get("_labels")), uint32s(this.model.get("_label_offsets")));
     if (this.hovered >= 0) this.showTooltip(this.hovered);
     this.stage.requestFrame();
   }
 
   private applySelection(): void {
     const points = this.stage.points;
+    const drawn = this.drawn;
     const selected = uint32s(this.model.get("_selection"));
     const visible = bytes(this.model.get("_visible"));
     points.clearFlag(SELECTED | HIDDEN | NEIGHBOR | HOVERED);
-    points.setFlag(selected, SELECTED, true);
+    points.setFlag(drawn.slotsOf(selected), SELECTED, true);
     // The focus is ringed at once (before its neighbours arrive); neighbours are emphasised
     // without the ring, so the clicked point stands out among them.
     const nb = this.inspect?.neighbors;
     if (nb) {
-      points.setFlag(nb.indices, SELECTED, false);
-      points.setFlag(nb.indices, NEIGHBOR, true);
+      const slots = drawn.slotsOf(nb.indices);
+      points.setFlag(slots, SELECTED, false);
+      points.setFlag(slots, NEIGHBOR, true);
     }
     // A compared point's neighbours in A and B are drawn in full (their marks are over them).
     const compared = this.inspect?.compared;
-    if (compared) for (const set of [compared.kept, compared.lost, compared.gained]) points.setFlag(set, NEIGHBOR, true);
-    const focus = this.inspect?.focus ?? -1;
+    if (compared) for (const set of [compared.kept, compared.lost, compared.gained]) points.setFlag(drawn.slotsOf(set), NEIGHBOR, true);
+    const focus = drawn.slotOf(this.inspect?.focus ?? -1);
     if (focus >= 0) points.setFlag([focus], SELECTED, true);
-    const highlighted = this.inspect?.highlighted ?? -1;
-    for (const i of [this.hovered, highlighted]) if (i >= 0) points.setFlag([i], HOVERED, true);
+    const highlighted = drawn.slotOf(this.inspect?.highlighted ?? -1);
+    for (const s of [drawn.slotOf(this.hovered), highlighted]) if (s >= 0) points.setFlag([s], HOVERED, true);
     if (visible.length === points.count) {
       const hidden: number[] = [];
       for (let i = 0; i < visible.length; i++) if (!visible[i]) hidden.push(i);
@@ -312,7 +320,8 @@ export class ProjectorView {
     const p = (this.model.get("projection") ?? {}) as Projection;
     const progress = (this.model.get("progress") ?? {}) as Progress;
     const selected = uint32s(this.model.get("_selection")).length;
-    const parts = [`${n.toLocaleString()} points`, `${d} dimensions`];
+    const drawn = this.drawn.points.length;
+    const parts = [drawn ? `drawing ${drawn.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} points` : `${n.toLocaleString()} points`, `${d} dimensions`];
     if (p.method) parts.push(`${METHOD_NAMES[p.method] ?? p.method} ${p.dims ?? 3}D`);
     if (typeof p.aligned_to === "string") parts.push(`aligned to ${p.aligned_to}`);
     const fidelity = p.fidelity as { k: number; mean: number; chance: number } | undefined;
@@ -340,17 +349,20 @@ export class ProjectorView {
 
   private drawLabels(): void {
     const style = getComputedStyle(this.root);
+    // The label layer draws slots (the labels of the drawn points, in drawn order).
+    const drawn = this.drawn;
     const nb = this.inspect.neighbors;
-    const focus = this.inspect.focus;
-    const highlighted = this.inspect.highlighted;
+    const focus = drawn.slotOf(this.inspect.focus);
+    const highlighted = drawn.slotOf(this.inspect.highlighted);
+    const hovered = drawn.slotOf(this.hovered);
     this.labelLayer.draw({
       screen: () => this.stage.screenPositions(),
       labels: this.labels,
       isHidden: this.isHidden,
-      forced: [focus, highlighted].filter((i) => i >= 0 && i !== this.hovered),
+      forced: [focus, highlighted].filter((i) => i >= 0 && i !== hovered),
       avoid: this.tooltipBox ? [this.tooltipBox] : [],
-      exclude: this.hovered,
-      groups: [nb ? nb.indices : [], uint32s(this.model.get("_selection"))],
+      exclude: hovered,
+      groups: [nb ? drawn.slotsOf(nb.indices) : [], drawn.slotsOf(uint32s(this.model.get("_selection")))],
       all: Boolean(this.model.get("all_labels")),
       fontPx: this.model.get("label_size") ?? 12,
       // Labels clear the compared point's marks while they are drawn.
@@ -359,7 +371,10 @@ export class ProjectorView {
       halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
     });
     this.clusterNames.draw({
-      names: ((this.model.get("clustering") ?? {}) as ClusteringState).names ?? [],
+      // Anchored at a drawn slot; a name whose anchor point is not drawn is not drawn.
+      names: (((this.model.get("clustering") ?? {}) as ClusteringState).names ?? [])
+        .map((c) => ({ ...c, anchor: drawn.slotOf(c.anchor) }))
+        .filter((c) => c.anchor >= 0),
       screen: () => this.stage.screenPositions(),
       isHidden: this.isHidden,
       fontPx: Math.max(16, 1.5 * (this.model.get("label_size") ?? 12)),
@@ -387,11 +402,11 @@ export class ProjectorView {
       // A plain press on a point in the navigate mode is often a click: ask for its
       // neighbours now (region modes press to drag; modifiers never ask for neighbours).
       const plain = e.button === 0 && opOf(e) === "replace" && this.regions.mode === "navigate";
-      this.inspect.press(plain ? this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden) : -1);
+      this.inspect.press(plain ? this.pickPoint(e.offsetX, e.offsetY) : -1);
     });
     canvas.addEventListener("pointermove", (e) => {
       if (e.buttons) return; // dragging the camera
-      this.setHovered(this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden));
+      this.setHovered(this.pickPoint(e.offsetX, e.offsetY));
     });
     canvas.addEventListener("pointerleave", () => this.setHovered(-1));
     canvas.addEventListener("pointerup", (e) => {
@@ -402,7 +417,7 @@ export class ProjectorView {
         this.inspect.press(-1); // a drag: the press's early request goes unused
         return;
       }
-      const i = this.stage.pick(e.offsetX, e.offsetY, this.pickRadius(), this.isHidden);
+      const i = this.pickPoint(e.offsetX, e.offsetY);
       const op = opOf(e);
       // The view changes once the neighbours are in (within NEIGHBOR_WAIT_MS, else twice).
       if (i >= 0 && op === "replace") this.stage.deferFrames(NEIGHBOR_WAIT_MS);
@@ -410,12 +425,40 @@ export class ProjectorView {
     });
   }
 
+  /** The point (index) drawn under the canvas pixel (x, y), or -1. */
+  private pickPoint(x: number, y: number): number {
+    return this.drawn.pointOf(this.stage.pick(x, y, this.pickRadius(), this.isHidden));
+  }
+
+  /** The drawn points' labels, by slot; rebuilt lazily, as `drawn` is, so that a list redrawn
+   * for a new drawn set (its `_drawn` event may come first) reads labels of the same set. */
+  private get labels(): Labels {
+    const raw: [unknown, unknown] = [this.model.get("_labels"), this.model.get("_label_offsets")];
+    if (raw[0] !== this.labelsRaw[0] || raw[1] !== this.labelsRaw[1]) {
+      this.labelsRaw = raw;
+      this.labelsDecoded = new Labels(bytes(raw[0] as DataView), uint32s(raw[1] as DataView));
+    }
+    return this.labelsDecoded;
+  }
+
+  /** The drawn points (see drawnPoints.ts), rebuilt when `_drawn` changes: read lazily, as
+   * the other per-point traits of the same update may be applied before its own event. */
+  private get drawn(): DrawnPoints {
+    const raw = this.model.get("_drawn");
+    if (raw !== this.drawnRaw) {
+      this.drawnRaw = raw;
+      this.drawnPoints = new DrawnPoints(uint32s(raw));
+    }
+    return this.drawnPoints;
+  }
+
   private setHovered(i: number): void {
     if (i !== this.hovered) {
       // Only the two points' flags change: hovering must not cost O(N) per move.
       const points = this.stage.points;
-      if (this.hovered >= 0 && this.hovered !== this.inspect.highlighted) points.setFlag([this.hovered], HOVERED, false);
-      if (i >= 0) points.setFlag([i], HOVERED, true);
+      const was = this.drawn.slotOf(this.hovered);
+      if (was >= 0 && this.hovered !== this.inspect.highlighted) points.setFlag([was], HOVERED, false);
+      if (i >= 0) points.setFlag([this.drawn.slotOf(i)], HOVERED, true);
       points.commitState(uint32s(this.model.get("_selection")).length > 0 || this.inspect.focus >= 0);
       this.hovered = i;
       this.root.dataset.hovered = String(i);
@@ -429,7 +472,7 @@ export class ProjectorView {
   }
 
   private showTooltip(i: number): void {
-    this.tooltip.textContent = this.labels.get(i) || `#${i}`;
+    this.tooltip.textContent = this.inspect.labelOf(i) || `#${i}`;
     this.tooltip.hidden = false;
     this.placeTooltip();
   }
@@ -437,7 +480,8 @@ export class ProjectorView {
   /** The tooltip sits where the hovered point's label would be (beside the point, enlarged by
    * the hover), not at the pointer: the labels drawn with each frame know where it is. */
   private placeTooltip(): void {
-    const p = this.hovered >= 0 && !this.tooltip.hidden ? this.stage.screenPosition(this.hovered) : null;
+    const slot = this.drawn.slotOf(this.hovered);
+    const p = slot >= 0 && !this.tooltip.hidden ? this.stage.screenPosition(slot) : null;
     if (!p) {
       this.tooltipBox = null;
       return;
@@ -470,9 +514,10 @@ export class ProjectorView {
       tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),
       /** The tooltip's box [x, y, w, h] in canvas CSS px (as labelsPlaced), or null. */
       tooltipBox: () => (this.tooltipBox && !this.tooltip.hidden ? [this.tooltipBox.x, this.tooltipBox.y, this.tooltipBox.w, this.tooltipBox.h] : null),
-      /** Point i's position on the page (client px), or null when off screen. */
+      /** Point i's position on the page (client px), or null when off screen or not drawn. */
       clientPosition: (i: number) => {
-        const p = this.stage.screenPosition(i);
+        const slot = this.drawn.slotOf(i);
+        const p = slot >= 0 ? this.stage.screenPosition(slot) : null;
         if (!p) return null;
         const box = this.stage.canvas.getBoundingClientRect();
         return [box.left + p[0], box.top + p[1]];
@@ -505,6 +550,8 @@ export class ProjectorView {
       focus: () => this.inspect.focus,
       /** The compared point's neighbours marked in the view, by kind, or null. */
       changeMarks: () => this.changeMarks.drawn,
+      /** The points drawn (point indices, ascending), or null when every point is. */
+      drawn: () => (this.drawn.sampled ? Array.from(this.drawn.points) : null),
       neighbors: () => (this.inspect.neighbors ? Array.from(this.inspect.neighbors.indices) : null),
       highlighted: () => this.inspect.highlighted,
       hidden: () => {

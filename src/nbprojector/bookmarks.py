@@ -7,7 +7,8 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
         "name": "State 1",
         "embedding": "embedding",          # which embedding
         "projection": {...},                # method, params, dims, ... as in p.projection
-        "coords": {"dtype": "float16", "shape": [N, 2 or 3], "data": "<base64>"},
+        "coords": {"dtype": "float16", "shape": [N or D, 2 or 3], "data": "<base64>"},
+        "drawn": null or {"dtype": "uint32", "shape": [D], "data": "<base64>"},
         "isolated": null or {"dtype": "uint32", "shape": [M], "data": "<base64>"},
         "selection": {"dtype": "uint32", "shape": [K], "data": "<base64>"},
         "camera": {...}, "spherize": false, "color_by": "...", "label_by": "...",
@@ -18,6 +19,9 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
 Coordinates are little-endian float16 when they fit (|x| < 60000; 3 significant digits,
 plenty for a layout on screen), else float32: a 10,000-point 3D bookmark is ~80 kB of base64,
 against 3.6 MB for TensorBoard's per-point JSON objects. Index lists are uint32.
+
+Above the draw budget ``drawn`` lists the points the view drew (sorted) and ``coords`` holds
+theirs only, in that order: restoring puts the same drawn set back.
 
 ``annotations`` are the metadata table's edits against the data as loaded (see
 :mod:`nbprojector.annotations`): per edited column, each value and its rows. Restoring the
@@ -57,7 +61,7 @@ class State:
     name: str
     embedding: str
     projection: dict[str, Any]
-    coords: np.ndarray  # (N, 2|3) float32
+    coords: np.ndarray  # (N, 2|3) float32, or (len(drawn), 2|3): the drawn points'
     isolated: np.ndarray | None = None  # indices, or None for all points
     selection: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint32))
     camera: dict[str, Any] = field(default_factory=dict)
@@ -70,6 +74,8 @@ class State:
     show_images: bool | None = None
     #: The table's edits (:meth:`~nbprojector.annotations.TableEdits.net`); None: none kept.
     annotations: list[dict[str, Any]] | None = None
+    #: The points drawn (sorted uint32; ``coords`` are theirs), or None: every point was.
+    drawn: np.ndarray | None = None
 
     def summary(self) -> dict[str, Any]:
         """What a person reads in ``p.bookmarks`` and the panel: no per-point data."""
@@ -125,6 +131,7 @@ def to_dict(state: State) -> dict[str, Any]:
     record = asdict(state)
     record["coords"] = encode_coords(state.coords)
     record["isolated"] = None if state.isolated is None else _pack(state.isolated, "uint32")
+    record["drawn"] = None if state.drawn is None else _pack(state.drawn, "uint32")
     record["selection"] = _pack(state.selection, "uint32")
     return record
 
@@ -142,7 +149,18 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
     coords = _unpack(record["coords"], f"{where}: field 'coords'", _COORD_DTYPES)
     if coords.ndim != 2 or coords.shape[1] not in (2, 3):
         raise BookmarkError(f"{where}: field 'coords' must be N x 2 or N x 3, got {coords.shape}")
-    if len(coords) != n_points:
+    drawn = record.get("drawn")
+    if drawn is not None:
+        drawn = _indices(_unpack(drawn, f"{where}: field 'drawn'", _INDEX_DTYPES),
+                         n_points, f"{where}: field 'drawn'")  # fmt: skip
+        if len(drawn) == 0 or np.any(np.diff(drawn.astype(np.int64)) <= 0):
+            raise BookmarkError(f"{where}: field 'drawn' must list point indices, ascending")
+        if len(coords) != len(drawn):
+            raise BookmarkError(
+                f"{where}: field 'coords' has {len(coords)} rows but 'drawn' lists "
+                f"{len(drawn)} points: one row per drawn point"
+            )
+    elif len(coords) != n_points:
         raise BookmarkError(
             f"{where} was made for {len(coords)} points, but this projector has "
             f"{n_points}: it belongs to other data"
@@ -181,6 +199,7 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
         image_size=_size(record, "image_size", where, default=None),
         show_images=_field(record, "show_images", bool, where, default=None),
         annotations=_annotations(record.get("annotations"), n_points, where),
+        drawn=drawn,
     )
 
 

@@ -27,14 +27,15 @@ class Layout:
     def dims(self) -> int:
         return int(self.coords.shape[1])
 
-    def positions(self) -> np.ndarray:
-        """The (N, 3) float32 positions sent to the page (see :func:`normalize_positions`).
+    def positions(self, drawn: np.ndarray | None = None) -> np.ndarray:
+        """The (N, 3) float32 positions sent to the page (see :func:`normalize_positions`),
+        or those of the ``drawn`` points only, in that order.
 
         A frame of a running optimisation is framed robustly: t-SNE's early frames throw a
         few points far out, and fitting them would leave the bulk a smear in one corner. The
         finished layout is fitted whole."""
         running = bool(self.description.get("running"))
-        return normalize_positions(self.coords, self.rows, robust=running)
+        return normalize_positions(self.coords, self.rows, robust=running, drawn=drawn)
 
 
 # Percentiles framed by a robust fit, and the least number of points it applies to.
@@ -45,7 +46,10 @@ ROBUST_CLAMP = 8.0
 
 
 def normalize_positions(
-    coords: np.ndarray, rows: np.ndarray | None = None, robust: bool = False
+    coords: np.ndarray,
+    rows: np.ndarray | None = None,
+    robust: bool = False,
+    drawn: np.ndarray | None = None,
 ) -> np.ndarray:
     """(N, 2|3) -> (N, 3) float32 centred on the bounding box, fitted in [-1, 1].
 
@@ -53,21 +57,25 @@ def normalize_positions(
     each axis independently, which distorts distances). 2D layouts get z = 0. With
     ``rows``, only those points are fitted (an isolated subset fills the view). ``robust``
     fits the 1st-99th percentile box instead of the bounding box: the bulk fills the view
-    and the few points beyond it are drawn outside [-1, 1] (still finite).
+    and the few points beyond it are drawn outside [-1, 1] (still finite). ``drawn``: only
+    those points are returned (in that order), fitted as they are among all of them (a
+    layout fitted on the drawn points only has ``rows``: its other points may be NaN).
     """
     coords = np.asarray(coords)
-    n, dims = coords.shape
-    out = np.zeros((n, 3), dtype=np.float32)
+    dims = coords.shape[1]
+    chosen = coords if drawn is None else coords[drawn]
+    out = np.zeros((len(chosen), 3), dtype=np.float32)
     fitted = coords if rows is None else coords[rows]
     if len(fitted) == 0:
         return out
     centre, scale = _fit(fitted, robust)
-    placed = (coords - centre) * scale
+    placed = (chosen - centre) * scale
     if robust:  # far outliers of a running frame stay a few view widths out, and finite
         placed = np.clip(placed, -ROBUST_CLAMP, ROBUST_CLAMP)
     out[:, :dims] = placed
     if not np.isfinite(out).all():  # never send the page a NaN: it would draw nothing
-        row = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0])
+        bad = int(np.flatnonzero(~np.isfinite(chosen).all(axis=1))[0])
+        row = bad if drawn is None else int(drawn[bad])
         raise ValueError(
             f"the layout has a NaN or infinite coordinate at point {row}; the projection "
             "failed to converge: try another method or different parameters"
@@ -106,17 +114,23 @@ def normalize_point(point: np.ndarray, coords: np.ndarray, rows: np.ndarray | No
 
 
 def embed_subset(
-    subset_coords: np.ndarray, rows: np.ndarray | None, previous: Layout | None, n_points: int
+    subset_coords: np.ndarray,
+    rows: np.ndarray | None,
+    previous: Layout | None,
+    n_points: int,
+    fill: float = 0.0,
 ) -> np.ndarray:
     """Full (N, k) coordinates from a projection of ``rows`` only.
 
     Points outside the subset are hidden while isolated; they keep their previous
     coordinates (of the same dimension) so that "show all" has somewhere to put them.
+    Without a previous layout they get ``fill`` (NaN: a layout fitted on the drawn points
+    has no coordinates for the others).
     """
     if rows is None:
         return np.ascontiguousarray(subset_coords, dtype=np.float32)
     dims = subset_coords.shape[1]
-    full = np.zeros((n_points, dims), dtype=np.float32)
+    full = np.full((n_points, dims), fill, dtype=np.float32)
     if previous is not None:
         k = min(dims, previous.dims)
         full[:, :k] = previous.coords[:, :k]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import typed_json
+from .trait_types import Undrawn
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -268,6 +269,8 @@ class SearchResult(TypedDict):
     #: How many of the matches are in buffer 0 (the first ones).
     listed: int
     column: str
+    #: The listed matches not drawn.
+    undrawn: Undrawn
 
 
 class NeighborsResult(TypedDict):
@@ -277,6 +280,8 @@ class NeighborsResult(TypedDict):
     space: Literal["original", "spherized"]
     #: Whether buffer 2 holds the angles (cosine only).
     angles: bool
+    #: The neighbours not drawn.
+    undrawn: Undrawn
 
 
 class FidelityPointResult(TypedDict):
@@ -308,6 +313,11 @@ class AnnotateResult(TypedDict):
 
 class IsolateResult(TypedDict):
     shown: int
+
+
+class ShowPointsResult(TypedDict):
+    #: How many points are drawn now.
+    drawn: int
 
 
 class BookmarkSummary(TypedDict):
@@ -387,6 +397,10 @@ PROTOCOL: dict[str, Kind] = {
     ),
     "isolate": Kind(
         IsolatePayload, IsolateResult, "show only some points, or all again",
+        buffers_in=(Buffer("indices", "uint32", optional=True),),
+    ),
+    "show_points": Kind(
+        EmptyPayload, ShowPointsResult, "draw these points (swapped in within the draw budget)",
         buffers_in=(Buffer("indices", "uint32", optional=True),),
     ),
     "bookmark": Kind(

@@ -71,6 +71,14 @@ class QueryMarker(TypedDict):
     method: str
 
 
+class Undrawn(TypedDict):
+    """The points of a list that the page does not draw (above the draw budget), with
+    their labels: the page holds only the drawn points' labels."""
+
+    indices: list[int]
+    labels: list[str]
+
+
 class FindState(TypedDict):
     """The widget's ``find`` trait: the last search by meaning (the points found are in
     ``_found`` / ``_found_distances``)."""
@@ -82,6 +90,8 @@ class FindState(TypedDict):
     metric: NotRequired[str]
     error: NotRequired[str]
     marker: NotRequired[QueryMarker]
+    #: The points found that are not drawn, with their labels.
+    undrawn: NotRequired[Undrawn]
 
 
 class ClusterName(TypedDict):

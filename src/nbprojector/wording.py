@@ -57,3 +57,8 @@ def cancelled_line(method: str) -> str:
 
 def failed_line(method: str) -> str:
     return f"{method_name(method)} failed"
+
+
+def drawing_line(drawn: int, total: int) -> str:
+    """"drawing 1,000,000 of 20,000,000 points" (the draw budget's sample)."""
+    return f"drawing {drawn:,} of {plural(total, 'point')}"

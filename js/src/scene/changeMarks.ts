@@ -72,7 +72,13 @@ export class ChangeMarks {
   /** The points marked, by kind, as last drawn (for tests). */
   drawn: Record<ChangeKind, number[]> | null = null;
 
-  constructor(private points: PointCloud, container: HTMLElement) {
+  /** `slotOf`: the slot that draws a point, -1 when it is not drawn (above the draw budget
+   * the cloud holds a sample of the points; the sets are point indices). */
+  constructor(
+    private points: PointCloud,
+    container: HTMLElement,
+    private slotOf: (point: number) => number = (i) => i,
+  ) {
     const uniforms = points.material.uniforms;
     const material = new THREE.ShaderMaterial({
       vertexShader,
@@ -96,7 +102,7 @@ export class ChangeMarks {
     container.append(this.key);
   }
 
-  /** Mark these sets (null: clear). Points for which `isHidden` is true are left out. */
+  /** Mark these sets (null: clear). Points not drawn, or whose slot `isHidden`, are left out. */
   show(sets: ChangeSets | null, isHidden: (i: number) => boolean): void {
     this.sets = sets;
     this.refresh(isHidden);
@@ -112,9 +118,16 @@ export class ChangeMarks {
       return;
     }
     const drawn: Record<ChangeKind, number[]> = { kept: [], lost: [], gained: [] };
+    const slots: Record<ChangeKind, number[]> = { kept: [], lost: [], gained: [] };
     const n = this.points.count;
     for (const kind of CHANGE_KINDS) {
-      for (const i of Array.from(sets[kind])) if (i >= 0 && i < n && !isHidden(i)) drawn[kind].push(i);
+      for (const i of Array.from(sets[kind])) {
+        const s = this.slotOf(i);
+        if (s >= 0 && s < n && !isHidden(s)) {
+          drawn[kind].push(i);
+          slots[kind].push(s);
+        }
+      }
     }
     const total = drawn.kept.length + drawn.lost.length + drawn.gained.length;
     const position = new Float32Array(3 * total);
@@ -123,7 +136,7 @@ export class ChangeMarks {
     const { target, start } = this.points.layouts();
     let j = 0;
     CHANGE_KINDS.forEach((kind, code) => {
-      for (const i of drawn[kind]) {
+      for (const i of slots[kind]) {
         position.set(target.subarray(3 * i, 3 * i + 3), 3 * j);
         previous.set(start.subarray(3 * i, 3 * i + 3), 3 * j);
         kinds[j++] = code;

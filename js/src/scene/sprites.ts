@@ -9,7 +9,7 @@
 // its size (the `atlas` request) and draws dots, saying so, until they arrive.
 
 import * as THREE from "three";
-import { bytes } from "../codecs";
+import { bytes, uint32s } from "../codecs";
 import type { Ctx } from "../context";
 import type { Stage } from "./stage";
 import { spriteFragmentShader, spriteVertexShader } from "./spriteShader";
@@ -62,6 +62,7 @@ export class SpriteLayer {
     ctx.listen("change:show_images", () => this.refresh());
     ctx.listen("change:image_size", () => this.applySize());
     ctx.listen("change:_positions", () => this.refresh());
+    ctx.listen("change:_drawn", () => this.refresh());
     this.applySize();
     this.schedule();
   }
@@ -240,18 +241,27 @@ export class SpriteLayer {
   refresh(): void {
     const points = this.stage.points;
     const m = this.loaded?.manifest;
-    const usable = Boolean(this.object && m && m.count === points.count && points.count > 0);
+    // Above the draw budget the vertices are the drawn points (`_drawn`, ascending): vertex
+    // k shows image drawn[k], and each atlas's images are one run of vertices.
+    const raw = this.ctx.model.get("_drawn");
+    const drawn = uint32s(raw);
+    const sampled = drawn.length > 0;
+    const count = sampled ? drawn.length : m?.count;
+    const usable = Boolean(this.object && m && count === points.count && points.count > 0 && (!sampled || drawn[drawn.length - 1] < m.count));
     if (usable && m) {
       const geometry = points.geometry;
       const index = geometry.getAttribute("pindex") as THREE.BufferAttribute | undefined;
-      if (!index || index.count !== points.count) {
+      if (!index || index.count !== points.count || this.indexedFor !== raw) {
         const values = new Float32Array(points.count);
-        for (let i = 0; i < values.length; i++) values[i] = i;
+        for (let i = 0; i < values.length; i++) values[i] = sampled ? drawn[i] : i;
         geometry.setAttribute("pindex", new THREE.BufferAttribute(values, 1));
+        this.indexedFor = raw;
       }
       geometry.clearGroups();
+      const vertexOf = (image: number) => (sampled ? lowerBound(drawn, image) : Math.min(image, m.count));
       for (let a = 0; a < this.materials.length; a++) {
-        geometry.addGroup(a * m.per_atlas, Math.min(m.per_atlas, m.count - a * m.per_atlas), a);
+        const start = vertexOf(a * m.per_atlas);
+        geometry.addGroup(start, vertexOf((a + 1) * m.per_atlas) - start, a);
       }
     }
     const show = usable && Boolean(this.ctx.model.get("show_images"));
@@ -260,6 +270,9 @@ export class SpriteLayer {
     if (this.state === "drawn" || this.state === "dots") this.state = show ? "drawn" : "dots";
     this.stage.requestFrame();
   }
+
+  /** The `_drawn` array the vertices' image indices were last set for. */
+  private indexedFor: unknown = null;
 
   private applySize(): void {
     this.imageSize.value = this.ctx.model.get("image_size") ?? 28;
@@ -305,4 +318,16 @@ export class SpriteLayer {
     this.version++;
     this.replace(null, "none");
   }
+}
+
+/** The first position in the ascending `a` whose value is at least `x`. */
+function lowerBound(a: Uint32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -22,6 +22,9 @@ import { VectorSpace } from "./nearest";
 import { compileQuery, testAll } from "./textMatch";
 
 /** One metadata column as the export carries it (see ExportColumn). */
+/** What an offline page answers for the points it does not draw: it draws every point. */
+const NONE_UNDRAWN = { indices: [], labels: [] };
+
 export type ColumnData = ExportColumn;
 
 export interface ExportData {
@@ -123,7 +126,8 @@ export class ExportServer implements LocalServer {
         const column = p.column || this.model.get("label_by");
         const hits = this.match(column, p.query, Boolean(p.regex), true);
         this.model.setMany({ _selection: new DataView(hits.buffer) }, false);
-        return [{ count: hits.length, listed: Math.min(LISTED, hits.length), column }, [hits.slice(0, LISTED)]];
+        // An export holds the points it draws: none is left undrawn.
+        return [{ count: hits.length, listed: Math.min(LISTED, hits.length), column, undrawn: NONE_UNDRAWN }, [hits.slice(0, LISTED)]];
       }
       case "count": {
         const p = request.payload;
@@ -218,7 +222,7 @@ export class ExportServer implements LocalServer {
     const found = space.query(index, k, metric, this.shown());
     const out: ArrayBufferView[] = [found.indices, found.distances];
     if (found.angles) out.push(found.angles);
-    const result: NeighborsResult = { index, count: found.indices.length, metric, space: spherize ? "spherized" : "original", angles: found.angles !== null };
+    const result: NeighborsResult = { index, count: found.indices.length, metric, space: spherize ? "spherized" : "original", angles: found.angles !== null, undrawn: NONE_UNDRAWN };
     return [result, out];
   }
 

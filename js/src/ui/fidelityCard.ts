@@ -43,6 +43,11 @@ export function fidelityCard(ctx: Ctx, state: InspectState): HTMLElement {
   };
   state.onChange(update);
   for (const trait of ["_positions", "spherize", "metric", "fidelity_k", "projection"]) ctx.listen(`change:${trait}`, update);
+  // Other points drawn: the lists are shown again, their "not drawn" marks up to date.
+  ctx.listen("change:_drawn", () => {
+    asked = "";
+    update();
+  });
   update();
   return box;
 }

@@ -63,8 +63,12 @@ export class InspectState {
   /** The focus's neighbours in two compared embeddings, marked in the view (it goes with
    * the focus, and with the comparison: see compare.ts). */
   compared: ComparedPoint | null = null;
-  /** The view supplies labels (it holds the packed label column). */
-  labelOf: (i: number) => string = (i) => `#${i}`;
+  /** The view supplies labels (it holds the packed label column of the drawn points). */
+  drawnLabelOf: (i: number) => string = (i) => `#${i}`;
+  /** Whether point i is drawn (above the draw budget only a sample is); the view supplies it. */
+  isDrawn: (i: number) => boolean = () => true;
+  /** Labels of points listed but not drawn, as Python sent them with their list. */
+  private undrawnLabels = new Map<number, string>();
   /** The view supplies images: a small canvas of point i's image, null without images. */
   thumbnailOf: (i: number, px: number) => HTMLElement | null = () => null;
   private written: Uint32Array | null = null;
@@ -92,6 +96,27 @@ export class InspectState {
 
   private emit(): void {
     for (const callback of this.listeners) callback();
+  }
+
+  /** Point i's label (drawn, or listed by Python with its label). */
+  labelOf(i: number): string {
+    return this.isDrawn(i) ? this.drawnLabelOf(i) : (this.undrawnLabels.get(i) ?? "");
+  }
+
+  /** Keep the labels of undrawn points that came with a list (neighbours, search). */
+  learnLabels(undrawn: { indices: number[]; labels: string[] } | undefined): void {
+    if (!undrawn) return;
+    if (this.undrawnLabels.size > 10_000) this.undrawnLabels.clear(); // lists are small; stay so
+    undrawn.indices.forEach((i, j) => this.undrawnLabels.set(i, undrawn.labels[j] ?? ""));
+  }
+
+  /** Draw the points `indices` ("Show these"): Python swaps them into the drawn sample. */
+  showPoints(indices: ArrayLike<number>): Promise<void> {
+    const buffer = Uint32Array.from(indices as ArrayLike<number>);
+    return this.ctx.rpc.request("show_points", {}, [buffer]).then(
+      () => undefined,
+      (err: Error) => this.ctx.notify(`Show these: ${err.message}`, "error"),
+    );
   }
 
   get selection(): Uint32Array {
@@ -173,6 +198,7 @@ export class InspectState {
       .then(({ result, buffers }) => {
         if (seq !== this.seq || this.focus !== focus) return; // a newer click won
         const indices = uint32s(buffers[0]);
+        this.learnLabels(result.undrawn);
         this.neighbors = {
           focus,
           indices,

@@ -16,13 +16,30 @@ export function pointList(
   const items: HTMLElement[] = [];
   for (let j = 0; j < indices.length; j++) {
     const i = indices[j];
-    const item = h("li", { class: "nbp-item", "data-index": i, title: `point #${i}` }, state.thumbnailOf(i, 24), h("span", { class: "nbp-item-label", text: state.labelOf(i) || `#${i}` }), extra(j));
+    const drawn = state.isDrawn(i);
+    const mark = drawn ? null : h("span", { class: "nbp-undrawn", text: "not drawn", title: "Not among the points drawn (the draw budget); Show these draws it" });
+    const item = h("li", { class: drawn ? "nbp-item" : "nbp-item nbp-item-undrawn", "data-index": i, title: `point #${i}` }, state.thumbnailOf(i, 24), h("span", { class: "nbp-item-label", text: state.labelOf(i) || `#${i}` }), mark, extra(j));
     item.addEventListener("mouseenter", () => state.highlight(i));
     item.addEventListener("mouseleave", () => state.highlight(-1));
     item.addEventListener("click", () => state.clickPoint(i));
     items.push(item);
   }
   return items;
+}
+
+/** "Show these": a button that draws a list's points that are not drawn; hidden while
+ * every point listed is drawn. `update` it whenever the list or the drawn points change. */
+export function showTheseButton(state: InspectState): { button: HTMLButtonElement; update: (indices: ArrayLike<number> | null) => void } {
+  const button = h("button", { class: "nbp-show-these", hidden: true, text: "Show these" });
+  let undrawn: number[] = [];
+  button.addEventListener("click", () => void state.showPoints(undrawn));
+  const update = (indices: ArrayLike<number> | null) => {
+    undrawn = [];
+    for (let j = 0; indices && j < indices.length; j++) if (!state.isDrawn(indices[j])) undrawn.push(indices[j]);
+    button.hidden = undrawn.length === 0;
+    button.title = `Draw the ${undrawn.length} listed points that are not drawn (in place of others)`;
+  };
+  return { button, update };
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3));
@@ -33,6 +50,7 @@ export function neighborsPanel(ctx: Ctx, state: InspectState): HTMLElement {
   metric.append(h("option", { value: "cosine", text: "cosine" }), h("option", { value: "euclidean", text: "euclidean" }));
   const caption = h("div", { class: "nbp-neighbors-caption" });
   const list = h("ol", { class: "nbp-list nbp-neighbors-list" });
+  const showThese = showTheseButton(state);
 
   k.addEventListener("change", () => {
     state.setK(Number(k.value));
@@ -53,6 +71,7 @@ export function neighborsPanel(ctx: Ctx, state: InspectState): HTMLElement {
     }
     if (nb === shown) return;
     shown = nb;
+    showThese.update(nb ? nb.indices : null);
     state.highlight(-1); // the list is replaced: no mouseleave will come for its items
     if (!nb) {
       list.replaceChildren();
@@ -76,6 +95,11 @@ export function neighborsPanel(ctx: Ctx, state: InspectState): HTMLElement {
   state.onChange(update);
   // Spherize changes every distance: ask again for the focus.
   ctx.listen("change:spherize", () => state.requestNeighbors());
+  // Points drawn since the list came: their "not drawn" marks go.
+  ctx.listen("change:_drawn", () => {
+    shown = null;
+    update();
+  });
   update();
-  return section("Nearest neighbours", h("div", { class: "nbp-row" }, field("k", k), metric), caption, list);
+  return section("Nearest neighbours", h("div", { class: "nbp-row" }, field("k", k), metric), caption, showThese.button, list);
 }

@@ -13,7 +13,7 @@ import { float32s, uint32s } from "../codecs";
 import type { Column, FindState } from "../protocol";
 import type { Ctx } from "../context";
 import { h, section, setOptions } from "../dom";
-import { pointList } from "./neighbors";
+import { pointList, showTheseButton } from "./neighbors";
 import { includesAll, type InspectState } from "./inspectState";
 
 const DEBOUNCE_MS = 250;
@@ -37,6 +37,12 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   stale.append(h("span", { text: "The selection has changed since this search. " }), again);
   /** The last search's answer: how many it selected and the indices listed. */
   let found: { count: number; listed: Uint32Array } | null = null;
+  const showThese = showTheseButton(state);
+  /** Show the listed points (the undrawn ones marked), and "Show these" when some are. */
+  const showList = (listed: Uint32Array, extra: (j: number) => HTMLElement | null) => {
+    list.replaceChildren(...pointList(state, listed, extra));
+    showThese.update(listed);
+  };
   let chosen = ""; // the column the user picked; the label column until then
   let seq = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -46,6 +52,7 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     count.textContent = "";
     error.hidden = true;
     list.replaceChildren();
+    showThese.update(null);
     found = null;
     markStale();
   };
@@ -88,13 +95,12 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
     }
     if (find.state !== "done") return clear();
     const nearest = uint32s(model.get("_found"));
+    state.learnLabels(find.undrawn);
     const distances = float32s(model.get("_found_distances"));
     const marker = find.marker ? ` · marker: ${find.marker.how} (${find.marker.method})` : "";
     count.textContent = `${nearest.length} nearest by meaning (${find.metric ?? "cosine"} distance)${marker}`;
     state.highlight(-1);
-    list.replaceChildren(
-      ...pointList(state, nearest, (j) => h("span", { class: "nbp-item-value" }, h("span", { class: "nbp-distance", text: distances[j]?.toPrecision(3) ?? "" }))),
-    );
+    showList(nearest, (j) => h("span", { class: "nbp-item-value" }, h("span", { class: "nbp-distance", text: distances[j]?.toPrecision(3) ?? "" })));
     found = { count: nearest.length, listed: nearest };
     markStale();
   };
@@ -120,7 +126,8 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
         const listed = uint32s(buffers[0]);
         count.textContent = `${n.toLocaleString()} ${n === 1 ? "match" : "matches"}` + (n > listed.length ? ` (first ${listed.length} listed)` : "");
         state.highlight(-1);
-        list.replaceChildren(...pointList(state, listed, () => null));
+        state.learnLabels(result.undrawn);
+        showList(listed, () => null);
         found = { count: n, listed };
         markStale();
       })
@@ -138,6 +145,8 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   input.addEventListener("keydown", (e) => e.key === "Enter" && run());
   again.addEventListener("click", run);
   ctx.listen("change:_selection", markStale);
+  // Points drawn since: the list is shown again without their "not drawn" marks.
+  ctx.listen("change:_drawn", () => found && list.childElementCount && showList(found.listed, (j) => (list.children[j]?.querySelector(".nbp-item-value") as HTMLElement | null) ?? null));
   column.addEventListener("change", () => {
     chosen = column.value;
     run();
@@ -181,6 +190,6 @@ export function searchPanel(ctx: Ctx, state: InspectState): HTMLElement {
   ctx.listen("change:columns", update);
   ctx.listen("change:label_by", update);
   update();
-  return section("Search", h("div", { class: "nbp-row" }, column, regex, meaning), input, count, error, stale, list);
+  return section("Search", h("div", { class: "nbp-row" }, column, regex, meaning), input, count, error, stale, showThese.button, list);
 }
 

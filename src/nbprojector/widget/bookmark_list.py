@@ -58,11 +58,13 @@ class BookmarkList:
         w, view = self._widget, self._view
         layout = view.layouts[view.embedding]
         isolated = view.isolated
+        drawn = view.drawn  # above the draw budget: the drawn points' coordinates only
         state = State(
             name=self._unique_name(name or f"State {len(self._states) + 1}"),
             embedding=view.embedding,
             projection={k: v for k, v in w.projection.items() if k != "running"},
-            coords=layout.coords.copy(),
+            coords=layout.coords.copy() if drawn is None else layout.coords[drawn],
+            drawn=None if drawn is None else drawn.astype(np.uint32),
             isolated=None if isolated is None else isolated.astype(np.uint32),
             selection=view.selection.astype(np.uint32),
             camera=dict(w.camera),
@@ -112,17 +114,19 @@ class BookmarkList:
         points that exist."""
         n = self._view.n_points
         coords = np.asarray(state.coords)
-        if coords.ndim != 2 or coords.shape[0] != n or coords.shape[1] not in (2, 3):
+        rows = n if state.drawn is None else len(state.drawn)
+        if coords.ndim != 2 or coords.shape[0] != rows or coords.shape[1] not in (2, 3):
             raise BookmarkError(
                 f"bookmark {state.name!r} has coordinates of shape {coords.shape}, but this "
-                f"view has {n} points: it needs ({n}, 2) or ({n}, 3)"
+                f"view has {n} points: it needs ({rows}, 2) or ({rows}, 3)"
             )
         if not np.isfinite(coords).all():
             raise BookmarkError(f"bookmark {state.name!r} has NaN or infinite coordinates")
-        for what, rows in (("isolated", state.isolated), ("selection", state.selection)):
-            if rows is not None and len(rows) and int(np.max(rows)) >= n:
+        for what, indices in (("isolated", state.isolated), ("selection", state.selection),
+                              ("drawn", state.drawn)):  # fmt: skip
+            if indices is not None and len(indices) and int(np.max(indices)) >= n:
                 raise BookmarkError(
-                    f"bookmark {state.name!r}: {what} index {int(np.max(rows))} is out of "
+                    f"bookmark {state.name!r}: {what} index {int(np.max(indices))} is out of "
                     f"range for {n} points"
                 )
 
@@ -147,7 +151,15 @@ class BookmarkList:
         view.set_isolation(rows, state.selection.astype(np.uint32).tobytes())
         description = {**state.projection, "dims": int(state.coords.shape[1]),
                        "bookmark": state.name}  # fmt: skip
-        view.keep_and_show(view.embedding, Layout(state.coords.copy(), description, rows))
+        coords = state.coords.copy()
+        if state.drawn is not None:
+            # The drawn set comes back with the coordinates it had; the others have none.
+            drawn = state.drawn.astype(np.int64)
+            coords = np.full((view.n_points, state.coords.shape[1]), np.nan, np.float32)
+            coords[drawn] = state.coords
+            rows = drawn
+            view.set_drawn(drawn)
+        view.keep_and_show(view.embedding, Layout(coords, description, rows))
         if state.camera:
             w.camera = dict(state.camera)
 

@@ -118,6 +118,10 @@ class ClusterNames:
             raise ClusterError(f"space must be one of {SPACES}, got {space!r}")
         column = self._naming_column(column)
         rows = view.isolated if view.isolated is not None else np.arange(view.n_points)
+        if view.drawn is not None:
+            # Above the draw budget: the drawn points (all shown), so every name is drawn at
+            # its anchor and a layout fitted on them has coordinates for each.
+            rows = view.drawn
         if space == "layout":
             layout = view.layouts.get(view.embedding)
             if layout is None:

@@ -112,7 +112,8 @@ class Finder:
             w._found_distances = found.distances.astype(np.float32).tobytes()
             n = len(found.indices)
             self._set("done", f"{n} nearest to {found.text!r}", query=found.text, count=n,
-                      metric=found.metric, **self._marker(found))  # fmt: skip
+                      metric=found.metric, undrawn=self._inspector.undrawn_labels(found.indices),
+                      **self._marker(found))  # fmt: skip
 
     def _marker(self, found: Found) -> dict[str, Any]:
         """Where the query goes in the layout shown: ``{"marker": {position, how}}``, or

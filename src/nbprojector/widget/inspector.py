@@ -93,7 +93,8 @@ class Inspector:
         indices = self.search(query, column, bool(payload.get("regex", False)))
         listed = indices[:LISTED_MATCHES].astype(np.uint32)
         result = {"count": len(indices), "listed": len(listed),
-                  "column": column or self._widget.label_by}  # fmt: skip
+                  "column": column or self._widget.label_by,
+                  "undrawn": self.undrawn_labels(listed.astype(np.int64))}  # fmt: skip
         return result, [listed.tobytes()]
 
     # ---------------------------------------------------------------- neighbours
@@ -192,8 +193,49 @@ class Inspector:
             "metric": metric,
             "space": space,
             "angles": angles is not None,
+            "undrawn": self.undrawn_labels(indices),
         }
         return result, buffers
+
+    # ---------------------------------------------------------------- the draw budget
+
+    def show_points(self, indices: Any) -> np.ndarray:
+        view = self._view
+        wanted = np.unique(np.asarray(indices if indices is not None else [], np.int64).ravel())
+        if len(wanted) and (wanted[0] < 0 or wanted[-1] >= view.n_points):
+            bad = int(wanted[0] if wanted[0] < 0 else wanted[-1])
+            raise IndexError(
+                f"show_points: point index {bad} is out of range; indices go from 0 to "
+                f"{view.n_points - 1}"
+            )
+        before = view.snapshot()
+        drawn = view.draw(wanted)
+        if view.missing_coordinates():
+            try:
+                self._projections.rerun()  # fitted on the drawn points: fit them anew
+            except Exception as err:
+                view.restore_snapshot(before)
+                raise ValueError(f"cannot draw these {len(wanted)} points: {err}") from err
+        return drawn.copy()
+
+    def handle_show_points(self, payload: dict[str, Any], buffers: list[bytes]
+                           ) -> dict[str, Any]:  # fmt: skip
+        """Draw the uint32 point indices in buffer 0 ("Show these"); none: nothing new."""
+        raw = bytes(buffers[0]) if buffers else b""
+        if len(raw) % 4:
+            raise protocol.ProtocolError("show_points' buffer must hold uint32 point indices")
+        drawn = self.show_points(np.frombuffer(raw, np.uint32))
+        return {"drawn": len(drawn)}
+
+    def undrawn_labels(self, indices: np.ndarray) -> dict[str, Any]:
+        """The points of ``indices`` the page does not draw, and their labels (it holds
+        the drawn points' labels only)."""
+        drawn = self._view.drawn
+        if drawn is None or len(indices) == 0:
+            return {"indices": [], "labels": []}
+        missing = indices[~np.isin(indices, drawn)]
+        text, _missing = as_text(self._view.table[self._widget.label_by].iloc[missing])
+        return {"indices": missing.tolist(), "labels": text.fillna("").tolist()}
 
     # ---------------------------------------------------------------- isolation
 

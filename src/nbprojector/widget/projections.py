@@ -60,6 +60,10 @@ class _RunState:
     iteration: int | None = None
 
 
+#: What the projection record's ``fitted`` says of a layout fitted on the drawn points only.
+FITTED_ON_DRAWN = "on the drawn points"
+
+
 class Projections:
     """Projections of the current embedding (on the isolated points, while some are)."""
 
@@ -89,12 +93,16 @@ class Projections:
             raise ValueError(
                 f"unknown projection method {method!r}; available: {', '.join(METHODS)}"
             )
-        rows = self._view.isolated
+        rows, on_drawn = self._view.isolated, False
+        if method in ("tsne", "umap"):
+            # Above the draw budget these fit the drawn points only (PCA and custom
+            # projections cover every point).
+            rows, on_drawn = self._view.fit_rows()
         n = self._view.n_points if rows is None else len(rows)
         run = self._prepare[method](dict(params), n)
         if method in _ALIGNED_AFTER:
             run = self._aligned(run)
-        job = self._submit(method, run, rows)
+        job = self._submit(method, run, rows, on_drawn)
         if method in ("pca", "custom"):
             # Exact and fast once computed (custom: one product with the axes, computed
             # above): callers, and isolate's rerun, expect the layout shown now.
@@ -306,18 +314,32 @@ class Projections:
 
     # ---------------------------------------------------------------- running
 
-    def _submit(self, method: str, run: Run, rows: np.ndarray | None) -> Job:
+    def _submit(self, method: str, run: Run, rows: np.ndarray | None,
+                on_drawn: bool = False) -> Job:  # fmt: skip
+        """Run ``run`` on ``rows`` in the job runner. ``on_drawn``: ``rows`` are the drawn
+        points only; the other points get no coordinates (NaN), not the previous layout's."""
         view = self._view
         embedding = view.embedding
         source = view.source
         state = _RunState(before=view.layouts.get(embedding))
         total_steps: int | None = getattr(run, "total_steps", None)
+        fill = np.nan if on_drawn else 0.0
+
+        def embed(coords: np.ndarray) -> np.ndarray:
+            return embed_subset(coords, rows, None if on_drawn else state.before,
+                                view.n_points, fill)  # fmt: skip
+
+        def describe(description: dict[str, Any]) -> dict[str, Any]:
+            described = self._describe(method, description, rows)
+            if on_drawn:
+                described["fitted"] = FITTED_ON_DRAWN
+            return described
 
         def on_frame(frame: np.ndarray, iteration: int) -> None:
             if view.embedding != embedding:
                 return
-            coords = embed_subset(frame, rows, state.before, view.n_points)
-            described = self._describe(method, {"dims": coords.shape[1], "running": True}, rows)
+            coords = embed(frame)
+            described = describe({"dims": coords.shape[1], "running": True})
             layout = Layout(coords, described, rows)
             state.last, state.iteration = layout, iteration
             view.show(layout)
@@ -337,9 +359,7 @@ class Projections:
 
         def on_done(result: Outcome) -> None:
             coords, description = result
-            full = embed_subset(coords, rows, state.before, view.n_points)
-            described = self._describe(method, description, rows)
-            view.keep_and_show(embedding, Layout(full, described, rows))
+            view.keep_and_show(embedding, Layout(embed(coords), describe(description), rows))
             steps = description.get("stopped_at") or total_steps
             self._set_progress("done", method, wording.done_line(method, steps))
 

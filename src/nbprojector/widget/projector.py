@@ -9,6 +9,7 @@ component that owns it (see docs/ARCHITECTURE.md for who owns what).
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from .. import export, tensorboard
+from .. import draw_budget, drawn_subset, export, tensorboard, wording
 from ..bundle import STATIC, bundle
 from ..compute import LocalCompute
 from ..dataset import Dataset
@@ -65,6 +66,10 @@ class Projector(anywidget.AnyWidget):
         encoder: a function ``fn(texts: list[str]) -> (len(texts), D)`` array in the
             embedding's space (a sentence-transformers model's ``encode``, a wrapped API
             client), or a dict ``{embedding name: fn}``; enables search by meaning.
+        max_points: the draw budget: with more points, the view draws a fixed sample of
+            this many (stratified by the colour column given or chosen at creation, else
+            uniform); search, neighbours, selection and isolation still cover every
+            point. See :attr:`drawn` and :meth:`show_points`.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -81,7 +86,10 @@ class Projector(anywidget.AnyWidget):
     _colors = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N x 3
     _labels = t.Bytes(b"").tag(sync=True, **BINARY)  # UTF-8, all labels back to back
     _label_offsets = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 N + 1
-    _visible = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N, or empty for all
+    _visible = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 per drawn point, or empty for all
+    # uint32: the point each drawn slot shows (the per-point traits above hold the drawn
+    # points only, in this order); empty when every point is drawn. See ``max_points``.
+    _drawn = t.Bytes(b"").tag(sync=True, **BINARY)
     _selection = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 indices, sorted
     _atlases = t.List(t.Bytes(), read_only=True).tag(sync=True)  # one PNG per image atlas
     _bookmark_file = t.Bytes(b"").tag(sync=True)  # the JSON file of every bookmark, UTF-8
@@ -208,8 +216,10 @@ class Projector(anywidget.AnyWidget):
         single_image_dim: tuple[int, int] | None = None,
         show_images: bool | None = None,
         encoder: Any = None,
+        max_points: int = draw_budget.DEFAULT_MAX_POINTS,
         **kwargs: Any,
     ) -> None:
+        max_points = draw_budget.check_max_points(max_points)
         data = Dataset.from_inputs(emb, meta)
         thumbs = thumbnails_from_inputs(images, single_image_dim, data.n_points)
         bundle("widget.js")  # a clear message if the front end was never built
@@ -244,9 +254,11 @@ class Projector(anywidget.AnyWidget):
         shown = thumbs is not None if show_images is None else show_images
         self._images.use(thumbs, show=shown)
         self.on_msg(self._on_page_message)
+        color_by = color_by if color_by is not None else default_color_column(data)
+        self._view.start_budget(max_points, color_by)  # before the first layout is drawn
         self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
         self.label_by = label_by if label_by is not None else str(data.table.columns[0])
-        self.color_by = color_by if color_by is not None else default_color_column(data)
+        self.color_by = color_by
 
     # ---------------------------------------------------------------- data
 
@@ -306,7 +318,8 @@ class Projector(anywidget.AnyWidget):
         min_cluster_size: int | None = None,
         min_samples: int | None = None,
     ) -> pd.DataFrame:
-        """Find the clusters of the points shown (HDBSCAN), name them, and draw the names.
+        """Find the clusters of the points shown (HDBSCAN; above the draw budget, of the
+        points drawn), name them, and draw the names.
 
         Each point's cluster name goes into the metadata column ``cluster`` ("unclustered"
         for noise and for points not shown), so colour, search and isolate work on it;
@@ -341,7 +354,11 @@ class Projector(anywidget.AnyWidget):
 
     @property
     def coordinates(self) -> np.ndarray:
-        """The current layout as an (N, 2) or (N, 3) float32 array, in projection units."""
+        """The current layout as an (N, 2) or (N, 3) float32 array, in projection units.
+
+        Every point has coordinates after PCA and custom projections. t-SNE and UMAP on
+        more points than the draw budget are fitted on the drawn points only (the
+        ``projection`` record says ``fitted: "on the drawn points"``); the others are NaN."""
         return self._view.layouts[self.embedding].coords.copy()
 
     @property
@@ -470,6 +487,29 @@ class Projector(anywidget.AnyWidget):
     def show_all(self) -> None:
         """Undo :meth:`isolate`: show every point and rerun the projection on all of them."""
         self._inspector.show_all()
+
+    # ---------------------------------------------------------------- the draw budget
+
+    @property
+    def max_points(self) -> int:
+        """The draw budget: the most points the view draws (set with ``Projector(...,
+        max_points=)``)."""
+        return self._view.max_points
+
+    @property
+    def drawn(self) -> np.ndarray:
+        """Sorted int64 indices of the points drawn: every point shown (all, or the
+        isolated ones) while they fit the budget, else a fixed sample of them. The page's
+        per-point data follows this order."""
+        return self._view.drawn_or_all().copy()
+
+    def show_points(self, indices: Any) -> np.ndarray:
+        """Draw the points ``indices`` (e.g. a neighbour list's) if they are not drawn:
+        they are swapped in for drawn points that are neither wanted nor selected, so the
+        budget holds (the inspector's "Show these" does the same). Points not shown
+        (isolated away) are left out. A layout fitted on the drawn points only (t-SNE,
+        UMAP above the budget) is rerun to place them. Returns :attr:`drawn`."""
+        return self._inspector.show_points(indices)
 
     # ---------------------------------------------------------------- projections
 
@@ -623,9 +663,15 @@ class Projector(anywidget.AnyWidget):
 
     def to_logdir(self, path: str | Path, **kwargs: Any) -> Path:
         """Write every embedding, the metadata and the images as a log dir TensorBoard's
-        projector opens; see ``nbprojector.tensorboard.write_logdir`` for the options."""
-        written: Path = tensorboard.save_logdir(self._view.data, self._logdir_sprite, path,
-                                                **kwargs)  # fmt: skip
+        projector opens; see ``nbprojector.tensorboard.write_logdir`` for the options.
+        Above the draw budget only the drawn points are written (renumbered in order), with
+        a warning that says so."""
+        data = self._view.data
+        drawn = self._view.drawn
+        if drawn is not None:
+            warnings.warn(_only_drawn("the log dir", len(drawn), self.n_points), stacklevel=2)
+            data = drawn_subset.subset_dataset(data, drawn)
+        written: Path = tensorboard.save_logdir(data, self._logdir_sprite, path, **kwargs)
         return written
 
     def to_html(
@@ -641,8 +687,17 @@ class Projector(anywidget.AnyWidget):
         Nearest neighbours are computed in the page when N x D (all embeddings) is at most
         ``max_neighbor_floats`` (the vectors are embedded); beyond that the neighbour list
         says they are not available in the export. Projections need Python. Returns the path.
+        Above the draw budget only the drawn points are written (renumbered in order; the
+        bookmarks of other drawn sets are left out), with a warning that says so.
         """
-        return export.write_html(self.export_record(), path, title=title,
+        record = self.export_record()
+        drawn = self._view.drawn
+        if drawn is not None:
+            record, dropped = drawn_subset.subset_record(record, drawn)
+            more = f"; {wording.plural(dropped, 'bookmark')} of other drawn points left out"
+            warnings.warn(_only_drawn("the page", len(drawn), self.n_points)
+                          + (more if dropped else ""), stacklevel=2)  # fmt: skip
+        return export.write_html(record, path, title=title,
                                  max_neighbor_floats=max_neighbor_floats)  # fmt: skip
 
     def export_record(self) -> export.ExportRecord:
@@ -799,3 +854,8 @@ class Projector(anywidget.AnyWidget):
     @t.observe("_bookmark_file")
     def _bookmark_file_changed(self, change: dict[str, Any]) -> None:
         self._bookmarks.file_changed(change["new"])
+
+
+def _only_drawn(what: str, drawn: int, n_points: int) -> str:
+    return (f"{what} holds the drawn points only, {wording.drawing_line(drawn, n_points)} "
+            "(the draw budget, max_points); raise max_points to write more")  # fmt: skip

@@ -63,6 +63,7 @@ def handlers(
         "search": inspector.handle_search,  # {query, column, regex} -> count, first matches
         "neighbors": inspector.handle_neighbors,  # {index, k, metric, spherize?}
         "isolate": inspector.handle_isolate,  # uint32 indices buffer, or {show_all: true}
+        "show_points": inspector.handle_show_points,  # uint32 indices: draw these too
         "bookmark": bookmarks.handle,  # {action: add | restore | rename | delete | load}
         "snapshot": snapshots.handle,  # {token, width, height} + the PNG for save_png
         "atlas": images.handle_atlas,  # {max_texture_size}: the page's WebGL limit

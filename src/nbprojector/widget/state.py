@@ -1,10 +1,16 @@
 """The view's state: the dataset, the layouts, isolation and selection.
 
 :class:`ViewState` owns them and is the only code that writes the per-point traits
-(``_positions``, ``_colors``, ``_labels``, ``_label_offsets``, ``_visible`` and, from
-Python, ``_selection``) together with the small traits that describe them (``projection``,
-``legend``). Components read the view through it and change it through its methods; see
-docs/ARCHITECTURE.md.
+(``_positions``, ``_colors``, ``_labels``, ``_label_offsets``, ``_visible``, ``_drawn`` and,
+from Python, ``_selection``) together with the small traits that describe them
+(``projection``, ``legend``). Components read the view through it and change it through its
+methods; see docs/ARCHITECTURE.md.
+
+The draw budget: above ``max_points`` the page draws a sample of the points. The per-point
+traits then hold the drawn points only, in drawn order (ascending point index), and
+``_drawn`` maps each drawn slot to its point (uint32; empty when every point is drawn). Every
+index that crosses the protocol (selection, neighbours, search, bookmarks) stays a point
+index: the page converts with ``_drawn``.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import draw_budget
 from ..dataset import Dataset
 from ..layout import Layout, visible_mask
 from ..metadata import color_points, color_scale, describe_columns, pack_labels
@@ -37,6 +44,15 @@ class ViewState:
         # The layout the view showed before the last switch of embedding: new layouts are
         # aligned to it (or start from it) while ``align_embeddings`` is on.
         self._previous: tuple[str, Layout] | None = None
+        self.max_points = draw_budget.DEFAULT_MAX_POINTS
+        # The points drawn while nothing is isolated (sorted), and the points drawn now
+        # (the sample, or an isolated subset's); None: every point (of the subset).
+        self._sample: np.ndarray | None = None
+        self._drawn: np.ndarray | None = None
+        # The colours shown, for every point (uint8 N x 3; None: the page's default), kept
+        # so that a new drawn set is coloured without recomputing them.
+        self._colors: np.ndarray | None = None
+        self._strata_column: str | None = None  # the sample's strata (the colour column)
 
     # ---------------------------------------------------------------- reading
 
@@ -89,6 +105,23 @@ class ViewState:
         return self._isolated
 
     @property
+    def drawn(self) -> np.ndarray | None:
+        """Sorted indices of the points drawn, or None when every point is (not a copy)."""
+        return self._drawn
+
+    def drawn_or_all(self) -> np.ndarray:
+        """Sorted int64 indices of the points drawn (all of them when none is left out)."""
+        return np.arange(self.n_points, dtype=np.int64) if self._drawn is None else self._drawn
+
+    def fit_rows(self) -> tuple[np.ndarray | None, bool]:
+        """The rows a t-SNE or UMAP run is fitted on, and whether those are the drawn points
+        only (the points shown are more than the budget): the others get no coordinates."""
+        if self._drawn is None:
+            return self._isolated, False
+        shown = self.n_points if self._isolated is None else len(self._isolated)
+        return self._drawn, len(self._drawn) < shown
+
+    @property
     def selection(self) -> np.ndarray:
         """The selection, sorted int64."""
         return np.frombuffer(self._widget._selection, dtype=np.uint32).astype(np.int64)
@@ -116,14 +149,17 @@ class ViewState:
         """What :meth:`restore_snapshot` puts back: isolation, selection, layouts, shown."""
         w = self._widget
         return (self._isolated, dict(self.layouts), w._visible, w._selection, w._positions,
-                dict(w.projection))  # fmt: skip
+                dict(w.projection), self._sample, self._drawn)  # fmt: skip
 
     def restore_snapshot(self, saved: tuple[Any, ...]) -> None:
         w = self._widget
-        self._isolated, layouts, visible, selection, positions, projection = saved
+        (self._isolated, layouts, visible, selection, positions, projection,
+         self._sample, drawn) = saved  # fmt: skip
         self.layouts.clear()
         self.layouts.update(layouts)
         with w.hold_sync():
+            if drawn is not self._drawn:
+                self._set_drawn(drawn)
             w._visible, w._selection, w._positions = visible, selection, positions
             w.set_trait("projection", projection)
 
@@ -145,12 +181,40 @@ class ViewState:
 
     def show(self, layout: Layout) -> None:
         """Put ``layout`` on screen (positions and the ``projection`` description)."""
-        positions = layout.positions().tobytes()
+        positions, placed = self._drawn_positions(layout)
         w = self._widget
         with w.hold_sync():
             if positions != w._positions:  # equal layouts are not re-sent
                 w._positions = positions
+            if self._drawn is not None:  # below the budget isolation alone sets it
+                visible = self._visible_bytes(placed)
+                if visible != w._visible:
+                    w._visible = visible
             w.set_trait("projection", layout.description)
+
+    def _drawn_positions(self, layout: Layout) -> tuple[bytes, np.ndarray | None]:
+        """The drawn points' positions, and which of them the layout places (None: all).
+        A layout fitted on other drawn points has no coordinates (NaN) for the points drawn
+        since: they are sent at 0 and hidden (never a NaN on the wire) until it is rerun."""
+        drawn = self._drawn
+        if drawn is None:
+            return layout.positions().tobytes(), None
+        placed = np.isfinite(layout.coords[drawn]).all(axis=1)
+        if placed.all():
+            return layout.positions(drawn).tobytes(), None
+        out = np.zeros((len(drawn), 3), dtype=np.float32)
+        out[placed] = layout.positions(drawn[placed])
+        return out.tobytes(), placed
+
+    def _visible_bytes(self, placed: np.ndarray | None) -> bytes:
+        """The ``_visible`` trait: one flag per drawn slot (empty: all shown)."""
+        if self._drawn is None:
+            return visible_mask(self._isolated, self.n_points)
+        if placed is None:
+            # Drawn points of an isolated set are all shown; still one flag per slot, so
+            # the page knows the view is isolated.
+            return b"" if self._isolated is None else np.ones(len(self._drawn), np.uint8).tobytes()
+        return placed.astype(np.uint8).tobytes()
 
     def describe_layout(self, key: str, value: Any) -> None:
         """Add ``key: value`` to the shown layout's description (and the ``projection``
@@ -166,7 +230,8 @@ class ViewState:
             self.show(layout)
 
     def show_labels(self, column: str) -> None:
-        data, offsets = pack_labels(self.table[column])
+        labels = self.table[column]
+        data, offsets = pack_labels(labels if self._drawn is None else labels.iloc[self._drawn])
         w = self._widget
         with w.hold_sync():
             w._labels = data
@@ -174,9 +239,10 @@ class ViewState:
 
     def show_colors(self, column: str) -> None:
         colors, legend = color_points(self.table[column] if column else None)
+        self._colors = colors
         w = self._widget
         with w.hold_sync():
-            w._colors = b"" if colors is None else colors.tobytes()
+            w._colors = self._drawn_colors()
             legend["column"] = column
             w.set_trait("legend", legend)
 
@@ -184,9 +250,10 @@ class ViewState:
         """Colour the points by ``scores`` in [0, 1] (NaN: not scored), with a legend whose
         ``column`` is ``key`` and whose caption says what the scores mean."""
         colors, legend = color_scale(scores, 0.0, 1.0)
+        self._colors = colors
         w = self._widget
         with w.hold_sync():
-            w._colors = colors.tobytes()
+            w._colors = self._drawn_colors()
             legend.update(column=key, caption=caption)
             w.set_trait("legend", legend)
 
@@ -209,14 +276,89 @@ class ViewState:
                 else:
                     w.label_by = str(table.columns[0])
 
+    def _drawn_colors(self) -> bytes:
+        colors = self._colors
+        if colors is None:
+            return b""
+        return (colors if self._drawn is None else colors[self._drawn]).tobytes()
+
     def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:
         """Show only ``rows`` (None: every point) with ``selection`` selected. Layouts
         kept for other embeddings were computed on other points: they are dropped, to be
-        recomputed when shown, rather than show a layout of a different subset."""
+        recomputed when shown, rather than show a layout of a different subset. Isolating
+        fewer points than the draw budget draws them all; more, a sample of them."""
         self._isolated = rows
         self.forget_other_layouts()
         self._previous = None  # a layout of other points: nothing to align to
+        if rows is None:
+            drawn = self._sample
+        elif self._sample is None:
+            drawn = None  # every point is drawn: the visible mask hides the others
+        else:
+            picked = draw_budget.sample(len(rows), self.max_points, self._strata(rows))
+            drawn = rows if picked is None else rows[picked]
         w = self._widget
         with w.hold_sync():
             w._selection = selection
-            w._visible = visible_mask(rows, self.n_points)
+            self._set_drawn(drawn)
+
+    # ---------------------------------------------------------------- the draw budget
+
+    def start_budget(self, max_points: int, strata_column: str | None) -> None:
+        """Draw at most ``max_points``, a sample stratified by ``strata_column`` (or
+        uniform); called once, before anything is drawn."""
+        self.max_points = max_points
+        self._strata_column = strata_column
+        self._sample = draw_budget.sample(self.n_points, max_points, self._strata(None))
+        self._set_drawn(self._sample)
+
+    def _strata(self, rows: np.ndarray | None) -> pd.Series | None:
+        column = self._strata_column
+        if not column or column not in self.table.columns:
+            return None
+        values = self.table[column]
+        return values if rows is None else values.iloc[rows]
+
+    def draw(self, indices: np.ndarray) -> np.ndarray:
+        """Draw the points ``indices`` too (shown ones only), swapped in for others not
+        selected when the budget is full. Returns the points drawn now."""
+        if self._drawn is None:
+            return self.drawn_or_all()
+        wanted = np.unique(np.asarray(indices, dtype=np.int64))
+        if self._isolated is not None:
+            wanted = np.intersect1d(wanted, self._isolated)
+        drawn = draw_budget.swap_in(self._drawn, wanted, self.max_points, keep=self.selection)
+        if self._isolated is None:
+            self._sample = drawn
+        self._set_drawn(drawn)
+        return drawn
+
+    def set_drawn(self, drawn: np.ndarray) -> None:
+        """Draw exactly ``drawn`` (sorted point indices; a restored bookmark's)."""
+        if self._isolated is None:
+            self._sample = drawn
+        self._set_drawn(drawn)
+
+    def _set_drawn(self, drawn: np.ndarray | None) -> None:
+        """Draw ``drawn`` (sorted point indices, None: all) and rewrite every per-point
+        trait for it; the layout is redrawn when it has coordinates for every point drawn."""
+        self._drawn = drawn
+        w = self._widget
+        with w.hold_sync():
+            w._drawn = b"" if drawn is None else drawn.astype(np.uint32).tobytes()
+            if w.label_by in self.table.columns:
+                self.show_labels(w.label_by)
+            w._colors = self._drawn_colors()
+            w._visible = self._visible_bytes(None)
+            layout = self.layouts.get(self.embedding)
+            if layout is not None:
+                self.show(layout)  # hides drawn points it has no coordinates for
+
+    def missing_coordinates(self) -> bool:
+        """Whether the layout shown has no coordinates for some drawn point (fitted on
+        other drawn points): it must be rerun to place them."""
+        layout = self.layouts.get(self.embedding)
+        if layout is None:
+            return False
+        coords = layout.coords if self._drawn is None else layout.coords[self._drawn]
+        return not bool(np.isfinite(coords).all())
