@@ -3,7 +3,7 @@ LanceDB table), read a block of rows at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +49,12 @@ class LanceSource(ArrowFileSource):
     def _count_rows(self) -> int:
         return int(self.dataset.count_rows())
 
-    def _batches(self, columns: list[str], rows_per_batch: int) -> Iterable[pa.RecordBatch]:
-        return self.dataset.to_batches(
-            columns=columns, batch_size=rows_per_batch, scan_in_order=True
-        )
+    def _batches(self, columns: list[str], rows_per_batch: int) -> Iterator[pa.RecordBatch]:
+        # One bounded read per block: Lance's streaming scan reads ahead several of its pages
+        # (tens of MB each), which measured twice the memory of reading block by block.
+        for start in range(0, self._n, rows_per_batch):
+            table = self.dataset.to_table(columns=columns, offset=start, limit=rows_per_batch)
+            yield from table.combine_chunks().to_batches()
 
     def _take_table(self, rows: np.ndarray, columns: list[str]) -> pa.Table:
         return self.dataset.take(pa.array(rows, type=pa.uint64()), columns=columns)
