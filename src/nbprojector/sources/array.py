@@ -29,7 +29,7 @@ class ArraySource:
         self.name = name
         self.memory_budget = memory_budget
 
-    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
         """numpy reads the source as its matrix (no copy unless ``dtype`` asks for one)."""
         return self.array if dtype is None else self.array.astype(dtype)
 

@@ -55,7 +55,7 @@ def vector_column_of(schema: pa.Schema, vector_column: str | None, label: str) -
                 f"column {vector_column!r} of {label} holds {kind}, not vectors (lists of "
                 "numbers); pass the column that holds the vectors as vector_column="
             )
-        return vector_column
+        return str(vector_column)
     found = [field.name for field in schema if _is_candidate(field.type)]
     if not found:
         raise SourceError(
@@ -68,7 +68,7 @@ def vector_column_of(schema: pa.Schema, vector_column: str | None, label: str) -
             f"{label} has {len(found)} vector columns {found}; choose one with "
             f"vector_column={found[0]!r}"
         )
-    return found[0]
+    return str(found[0])
 
 
 def fixed_dims(schema: pa.Schema, vector_column: str) -> int | None:

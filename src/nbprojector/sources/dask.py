@@ -39,7 +39,9 @@ class DaskSource:
             )
         if not (np.issubdtype(data.dtype, np.floating) or np.issubdtype(data.dtype, np.integer)):
             raise SourceError(f"{self.label} holds {data.dtype}, not numbers; pass float vectors")
-        self.array: da.Array = data if data.dtype == np.float32 else data.astype(np.float32)
+        self.array: da.Array = (
+            data if data.dtype == np.float32 else data.astype(np.float32)  # type: ignore[no-untyped-call]
+        )
         self.name = name
         self.memory_budget = memory_budget
 

@@ -12,7 +12,7 @@ import zarr
 from .base import DEFAULT_MEMORY_BUDGET, SourceError, check_chunk_rows, rows_within, take_sorted
 
 
-def _open_array(data: Any, label: str) -> zarr.Array:
+def _open_array(data: Any, label: str) -> Any:
     if isinstance(data, zarr.Array):
         return data
     opened = zarr.open(str(data), mode="r")
