@@ -297,3 +297,33 @@ def test_a_large_lance_source_opens_and_searches_in_bounded_memory(tmp_path):
     assert report["n"] == 2_000_000 and report["in_memory"] is False
     assert report["hits"] == 111 and report["row0"] == 0.0  # w12345, w123450..w123459, ...
     assert report["growth_mb"] < 450, report  # the matrix alone is 1,024 MB
+
+
+def test_an_array_source_given_is_checked_as_its_matrix(data):
+    x, _ = data
+    bad = x.copy()
+    bad[[3, 9]] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite values in 2 rows, the first at row 3"):
+        Projector({"a": ArraySource(x), "b": ArraySource(bad)})
+    p = Projector(ArraySource(x))
+    assert p.vectors is x  # still not a copy
+
+
+def test_a_dask_source_is_checked_for_nan_on_its_workers(data, monkeypatch):
+    from nbprojector.sources.dask import DaskSource
+
+    x, _ = data
+    bad = x.copy()
+    bad[[5, 400]] = np.inf
+    pulled: list[int] = []
+    original = DaskSource.chunks
+
+    def counting(self, rows_per_chunk):
+        pulled.append(rows_per_chunk)
+        return original(self, rows_per_chunk)
+
+    monkeypatch.setattr(DaskSource, "chunks", counting)
+    with pytest.raises(ValueError, match="in 2 rows, the first at row 5"):
+        Dataset.from_inputs(da.from_array(bad, chunks=(100, D)))
+    Dataset.from_inputs(da.from_array(x, chunks=(100, D)))
+    assert pulled == []  # no block of vectors came to the kernel to be checked

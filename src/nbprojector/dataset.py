@@ -166,11 +166,11 @@ class Dataset:
 def _open(value: Any, label: str, vector_column: str | None, budget: int) -> VectorSource:
     """An in-memory matrix validated as an :class:`ArraySource`; any other source opened,
     with its sizes checked and its rows checked for NaN in one pass over its blocks."""
+    if isinstance(value, ArraySource):
+        value = value.array  # checked as any matrix is (not copied)
     kind = source_kind(value)
     if kind is None:
         return ArraySource(as_embedding(value, label), name=label, memory_budget=budget)
-    if kind == "source" and getattr(value, "in_memory", False):
-        return value  # type: ignore[no-any-return]  # validated when it was made
     source = open_source(
         value,
         vector_column=vector_column if kind in ("path", "lance", "parquet") else None,
