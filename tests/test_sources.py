@@ -327,3 +327,12 @@ def test_a_dask_source_is_checked_for_nan_on_its_workers(data, monkeypatch):
         Dataset.from_inputs(da.from_array(bad, chunks=(100, D)))
     Dataset.from_inputs(da.from_array(x, chunks=(100, D)))
     assert pulled == []  # no block of vectors came to the kernel to be checked
+
+
+@pytest.mark.parametrize("kind", ["lance", "parquet-file", "zarr"])
+def test_urls_open_by_their_suffix(written, data, kind):
+    x, _ = data
+    url = Path(_input(written, kind)).resolve().as_uri()  # file:///..., as s3://... would be
+    source = open_source(url)
+    assert source.shape == (N, D)
+    np.testing.assert_array_equal(source.take([9, 2]), x[[9, 2]])

@@ -172,3 +172,12 @@ def test_a_missing_extra_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.delitem(sys.modules, "nbprojector.sources.zarr", raising=False)
     with pytest.raises(ImportError, match=r'pip install "nbprojector\[zarr\]"'):
         Projector(str(path))
+
+
+def test_a_url_of_an_unknown_kind():
+    expected = (
+        r"cannot tell what kind of data 's3://bucket/vectors' holds from its name; open a URL "
+        r"ending in \.lance, \.zarr or \.parquet"
+    )
+    with pytest.raises(SourceError, match=expected):
+        Projector("s3://bucket/vectors")

@@ -50,6 +50,24 @@ def source_kind(obj: Any) -> str | None:
     return None
 
 
+def _is_url(obj: object) -> bool:
+    return isinstance(obj, str) and "://" in obj
+
+
+def _url_kind(url: str, name: str) -> str:
+    """The kind of a dataset in an object store (s3://, gs://, file://...), by its suffix:
+    its contents cannot be listed before the library that reads it opens it."""
+    suffix = Path(url.rstrip("/")).suffix.lower()
+    kinds = {".lance": "lance", ".zarr": "zarr", ".parquet": "parquet", ".pq": "parquet"}
+    if suffix in kinds:
+        return kinds[suffix]
+    raise SourceError(
+        f"{name}: cannot tell what kind of data {url!r} holds from its name; open a URL "
+        "ending in .lance, .zarr or .parquet, or open the dataset yourself (lance.dataset, "
+        "zarr.open_array, pyarrow.dataset.dataset) and pass it"
+    )
+
+
 def _path_kind(path: Path, name: str) -> str:
     if not path.exists():
         raise SourceError(
@@ -118,7 +136,7 @@ def open_source(
         )
     what = f"{name} ({obj!s})" if kind == "path" else f"{name} (a {type(obj).__name__})"
     if kind == "path":
-        kind = _path_kind(Path(obj), name)
+        kind = _url_kind(str(obj), name) if _is_url(obj) else _path_kind(Path(obj), name)
     if vector_column is not None and kind not in ("lance", "parquet"):
         raise SourceError(
             f"vector_column={vector_column!r} names a column of a Lance or Parquet dataset, "
