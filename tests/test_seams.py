@@ -60,9 +60,15 @@ def test_local_compute_reads_the_rows_asked_for(source):
 class _CountingSource:
     """A VectorSource that is not an in-memory array: it only hands out blocks of rows."""
 
+    name = "counted"
+    in_memory = False
+
     def __init__(self, array: np.ndarray) -> None:
         self._array = array
         self.blocks = 0
+
+    def rows_per_chunk(self, memory_budget: int | None = None) -> int:
+        return 10
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -6,7 +6,7 @@ Validation happens here, at the boundary, so every later step can trust the arra
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .metadata import load_metadata
-from .sources import ArraySource
+from .sources import ArraySource, VectorSource, open_source, source_kind
+from .sources.base import DEFAULT_MEMORY_BUDGET, check_finite, check_memory_budget
 from .wording import plural
 
 #: Rows checked at a time for NaN / infinity, so the check needs no N x D boolean copy.
@@ -101,35 +102,97 @@ def _non_finite_rows(matrix: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Dataset:
-    """Embeddings (name -> float32 matrix, all with the same N) and the shared metadata."""
+    """Embeddings (name -> source of vectors, all with the same N) and the shared metadata.
 
-    embeddings: dict[str, np.ndarray]
+    An in-memory matrix is held as an :class:`ArraySource` over the validated float32
+    matrix (not copied); Lance, Parquet, Zarr and Dask inputs stay where they are, read a
+    block of rows at a time within ``memory_budget`` bytes.
+    """
+
+    embeddings: dict[str, VectorSource]
     table: pd.DataFrame
     #: One RGBA thumbnail per point, (N, h, w, 4) uint8, or None (set by the widget).
     images: np.ndarray | None = None
+    #: Bytes a reader may spend on one block of rows of a source that is not in memory.
+    memory_budget: int = DEFAULT_MEMORY_BUDGET
 
     @classmethod
-    def from_inputs(cls, emb: Any, meta: Any = None) -> Dataset:
+    def from_inputs(
+        cls,
+        emb: Any,
+        meta: Any = None,
+        *,
+        vector_column: str | None = None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    ) -> Dataset:
         """Build from what a user passes to ``Projector(emb, meta)``."""
+        budget = check_memory_budget(memory_budget)
         if isinstance(emb, Mapping):
             if not emb:
                 raise EmbeddingError("no embeddings given: the dict is empty")
-            embeddings = {str(k): as_embedding(v, f"embedding {k!r}") for k, v in emb.items()}
+            named = {str(k): (v, f"embedding {k!r}") for k, v in emb.items()}
         else:
-            embeddings = {"embedding": as_embedding(emb)}
-        counts = {k: len(v) for k, v in embeddings.items()}
+            named = {"embedding": (emb, "embedding")}
+        if vector_column is not None and not any(
+            source_kind(v) in ("path", "lance", "parquet") for v, _ in named.values()
+        ):
+            raise EmbeddingError(
+                f"vector_column={vector_column!r} names the vector column of a Lance or "
+                "Parquet source, but no such source was given; leave vector_column out"
+            )
+        embeddings = {
+            key: _open(value, label, vector_column, budget)
+            for key, (value, label) in named.items()
+        }
+        counts = {k: v.shape[0] for k, v in embeddings.items()}
         if len(set(counts.values())) > 1:
             raise EmbeddingError(
                 f"all embeddings must describe the same points, but their lengths differ: {counts}"
             )
         n = next(iter(counts.values()))
-        return cls(embeddings, load_metadata(meta, n))
+        if meta is None:
+            meta = _metadata_of_sources(embeddings.values())
+        return cls(embeddings, load_metadata(meta, n), memory_budget=budget)
 
     @property
     def n_points(self) -> int:
         return len(self.table)
 
-    def source(self, name: str) -> ArraySource:
-        """The vectors of embedding ``name``, read through the source interface (the
-        array is not copied)."""
-        return ArraySource(self.embeddings[name])
+    def source(self, name: str) -> VectorSource:
+        """The vectors of embedding ``name``, read through the source interface."""
+        return self.embeddings[name]
+
+
+def _open(value: Any, label: str, vector_column: str | None, budget: int) -> VectorSource:
+    """An in-memory matrix validated as an :class:`ArraySource`; any other source opened,
+    with its sizes checked and its rows checked for NaN in one pass over its blocks."""
+    if isinstance(value, ArraySource):
+        value = value.array  # checked as any matrix is (not copied)
+    kind = source_kind(value)
+    if kind is None:
+        return ArraySource(as_embedding(value, label), name=label, memory_budget=budget)
+    source = open_source(
+        value,
+        vector_column=vector_column if kind in ("path", "lance", "parquet") else None,
+        memory_budget=budget,
+        name=label,
+    )
+    n, d = source.shape
+    if n < 2:
+        raise EmbeddingError(f"{label} has {plural(n, 'point')}; a projection needs at least 2")
+    if d < 2:
+        raise EmbeddingError(
+            f"{label} has {plural(d, 'dimension')}; a projection needs at least 2"
+        )
+    check_finite(source, budget)
+    return source
+
+
+def _metadata_of_sources(sources: Iterable[VectorSource]) -> pd.DataFrame | None:
+    """The first source's own scalar columns (Lance, Parquet), or None when none has any."""
+    for source in sources:
+        read = getattr(source, "metadata", None)
+        table = read() if callable(read) else None
+        if table is not None:
+            return table
+    return None

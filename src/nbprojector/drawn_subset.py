@@ -15,12 +15,14 @@ import numpy as np
 from .bookmarks import State
 from .dataset import Dataset
 from .export import ExportRecord
+from .sources import ArraySource
 
 
 def subset_dataset(data: Dataset, drawn: np.ndarray) -> Dataset:
     """The rows ``drawn`` of every embedding, the metadata and the images."""
     return Dataset(
-        {name: np.ascontiguousarray(matrix[drawn]) for name, matrix in data.embeddings.items()},
+        {name: ArraySource(np.ascontiguousarray(source.take(drawn), dtype=np.float32))
+         for name, source in data.embeddings.items()},
         data.table.iloc[drawn].reset_index(drop=True),
         None if data.images is None else data.images[drawn],
     )

@@ -145,7 +145,7 @@ def decode_columns(columns: list[dict[str, Any]]) -> dict[str, list[str | None]]
 def neighbor_vectors(record: ExportRecord, limit: int) -> dict[str, Any]:
     """The vectors for neighbours in the page, or why they are left out."""
     embeddings = record.data.embeddings
-    total = sum(int(v.size) for v in embeddings.values())
+    total = sum(int(np.prod(v.shape)) for v in embeddings.values())
     if total > limit:
         n, d = record.data.source(record.embedding).shape
         return {

@@ -43,6 +43,8 @@ TIME_LIMIT_S = 1.0
 _STEPS_PER_SLICE = 20_000_000
 _MIN_SLICE_BYTES = 256
 _VALUES_PER_CHECK = 1024
+#: Values joined into one text at a time, so the joined copy stays a small part of the column.
+_VALUES_PER_BLOCK = 1 << 20
 
 # Escapes, one at a time (so an escaped backslash is never read as the start of another), and
 # flag groups that clear a flag, such as (?-m), which would make ^ and $ the whole text's ends.
@@ -147,7 +149,9 @@ def find(pattern: Pattern, text: pd.Series, *, time_limit: float | None = None) 
 
     Args:
         pattern: from :func:`compile_pattern`.
-        text: N strings (missing values should already be empty strings).
+        text: N strings (missing values should already be empty strings). Arrow-backed text
+            (``str`` in pandas 3, ``string[pyarrow]``) is joined into lines by Arrow itself,
+            block by block, so no Python string is made per value.
         time_limit: seconds before giving up, compiling the pattern included (default
             ``TIME_LIMIT_S``).
 
@@ -160,36 +164,95 @@ def find(pattern: Pattern, text: pd.Series, *, time_limit: float | None = None) 
     if time_limit is None:
         time_limit = TIME_LIMIT_S
     deadline = time.perf_counter() + time_limit - pattern.compile_s
-    values = text.tolist()
-    hits = np.zeros(len(values), dtype=bool)
-    if not values:
-        return hits
+    hits = np.zeros(len(text), dtype=bool)
+    for start in range(0, len(text), _VALUES_PER_BLOCK):
+        block = text.iloc[start : start + _VALUES_PER_BLOCK]
+        hits[start : start + len(block)] = _find_block(pattern, block, deadline, time_limit)
+    return hits
+
+
+def _find_block(
+    pattern: Pattern, text: pd.Series, deadline: float, time_limit: float
+) -> np.ndarray:
+    hits = np.zeros(len(text), dtype=bool)
     if pattern.lines is None:
-        _find_each(pattern, values, np.arange(len(values)), hits, deadline, time_limit)
+        _find_each(pattern, text.tolist(), np.arange(len(text)), hits, deadline, time_limit)
         return hits
-    joined = "\n".join(values)
-    multiline = None
-    if joined.count("\n") != len(values) - 1:
-        # Some values hold a newline: blank them in the joined text, match them one by one.
-        multiline = np.flatnonzero(text.str.contains("\n", regex=False).to_numpy(dtype=bool))
-        for i in multiline:
-            values[i] = ""
-        joined = "\n".join(values)
-    data = (joined + "\n").encode("utf-8", "surrogatepass")
+    arrow = _arrow_text(text)
+    if arrow is not None:
+        data, multiline = _arrow_lines(arrow)
+    else:
+        data, multiline = _python_lines(text)
     ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)  # each line's newline
     starts = np.concatenate(([0], ends[:-1] + 1))
     runs = _find_runs(pattern, data, starts, deadline, time_limit)
     # A run from byte a to byte b covers the lines starting in [a, b).
     first = np.searchsorted(starts, runs[:, 0])
     after = np.searchsorted(starts, runs[:, 1])
-    edges = np.zeros(len(values) + 1, dtype=np.int64)
+    edges = np.zeros(len(text) + 1, dtype=np.int64)
     np.add.at(edges, first, 1)
     np.add.at(edges, after, -1)
     hits[:] = np.cumsum(edges[:-1]) > 0
-    if multiline is not None:
+    if len(multiline):
         hits[multiline] = False
-        _find_each(pattern, text.tolist(), multiline, hits, deadline, time_limit)
+        values = text.iloc[multiline].tolist()
+        found = np.zeros(len(values), dtype=bool)
+        _find_each(pattern, values, np.arange(len(values)), found, deadline, time_limit)
+        hits[multiline] = found
     return hits
+
+
+def _python_lines(text: pd.Series) -> tuple[bytes, np.ndarray]:
+    """The values one a line as UTF-8 (values holding a newline blanked), and where those
+    values are."""
+    values = text.tolist()
+    joined = "\n".join(values)
+    multiline = np.zeros(0, dtype=np.int64)
+    if joined.count("\n") != len(values) - 1:
+        # Some values hold a newline: blank them in the joined text, match them one by one.
+        multiline = np.flatnonzero(text.str.contains("\n", regex=False).to_numpy(dtype=bool))
+        for i in multiline:
+            values[i] = ""
+        joined = "\n".join(values)
+    return (joined + "\n").encode("utf-8", "surrogatepass"), multiline
+
+
+def _arrow_text(text: pd.Series) -> Any:
+    """``text``'s values as one Arrow large-string array when pandas keeps them in Arrow
+    (pyarrow is then installed), else None."""
+    dtype = text.dtype
+    if isinstance(dtype, pd.StringDtype):
+        arrow_backed = dtype.storage == "pyarrow"
+    elif isinstance(dtype, pd.ArrowDtype):
+        arrow_backed = str(dtype.pyarrow_dtype) in ("string", "large_string")
+    else:
+        arrow_backed = False
+    if not arrow_backed:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(text)  # the column's own Arrow buffers, not a copy per value
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return pc.fill_null(array.cast(pa.large_string()), "")
+
+
+def _arrow_lines(array: Any) -> tuple[bytes, np.ndarray]:
+    """As :func:`_python_lines`, joined by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    multiline_mask = pc.match_substring(array, "\n")
+    multiline = np.flatnonzero(multiline_mask.to_numpy(zero_copy_only=False))
+    empty = pa.scalar("", pa.large_string())
+    if len(multiline):
+        array = pc.if_else(multiline_mask, empty, array)
+    # One more empty value at the end: the joined text then ends with a newline too.
+    lines = pa.concat_arrays([array, pa.array([""], pa.large_string())])
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
+    joined = pc.binary_join(whole, pa.scalar("\n", pa.large_string()))[0].as_buffer()
+    return joined.to_pybytes(), multiline
 
 
 def _too_slow(pattern: Pattern, count: int, time_limit: float) -> RegexTooSlowError:

@@ -24,6 +24,7 @@ from ..compute import LocalCompute
 from ..dataset import Dataset
 from ..jobs import Job
 from ..metadata import describe_columns
+from ..sources import DEFAULT_MEMORY_BUDGET, VectorSource
 from .annotations import Annotations
 from .bookmark_list import BookmarkList
 from .cluster_names import ClusterNames
@@ -44,8 +45,13 @@ class Projector(anywidget.AnyWidget):
 
     Args:
         emb: an (N, D) numeric matrix (numpy, CPU torch tensor, list of lists, numeric
-            DataFrame), or a dict ``{name: matrix}`` of several embeddings of the same points.
+            DataFrame); or vectors that stay where they are: a Lance dataset (a ``*.lance``
+            path, a ``lance.LanceDataset``, a LanceDB table), Parquet (a file, a folder of
+            shards, a ``pyarrow.dataset.Dataset``), a 2-D Zarr array or ``*.zarr`` path, a
+            2-D ``dask.array.Array``; or a dict ``{name: any of these}`` of several
+            embeddings of the same points.
         meta: metadata: a DataFrame, a dict of columns, a sequence of labels, or a TSV path.
+            Without it, a Lance or Parquet source's other scalar columns are the metadata.
         label_by: the column shown as each point's label (default: the first column).
         color_by: the column that colours the points (default: the first categorical
             column with at most 50 distinct values, else none), or ``":layout fidelity"``
@@ -70,6 +76,10 @@ class Projector(anywidget.AnyWidget):
             this many (stratified by the colour column given or chosen at creation, else
             uniform); search, neighbours, selection and isolation still cover every
             point. See :attr:`drawn` and :meth:`show_points`.
+        vector_column: the column of a Lance or Parquet source that holds the vectors
+            (default: its one column of fixed-size lists of numbers or lists of floats).
+        memory_budget: bytes one block of rows read from a source that is not in memory
+            may take (1 GiB by default); blocks are sized from it.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -217,10 +227,14 @@ class Projector(anywidget.AnyWidget):
         show_images: bool | None = None,
         encoder: Any = None,
         max_points: int = draw_budget.DEFAULT_MAX_POINTS,
+        vector_column: str | None = None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
         **kwargs: Any,
     ) -> None:
         max_points = draw_budget.check_max_points(max_points)
-        data = Dataset.from_inputs(emb, meta)
+        data = Dataset.from_inputs(
+            emb, meta, vector_column=vector_column, memory_budget=memory_budget
+        )
         thumbs = thumbnails_from_inputs(images, single_image_dim, data.n_points)
         bundle("widget.js")  # a clear message if the front end was never built
         # Set by from_logdir: the log dir's entries and sprite.
@@ -264,8 +278,17 @@ class Projector(anywidget.AnyWidget):
 
     @property
     def vectors(self) -> np.ndarray:
-        """The current embedding as a float32 (N, D) matrix (not a copy: do not modify)."""
+        """The current embedding as a float32 (N, D) matrix (not a copy: do not modify).
+        For a source that is not in memory (Lance, Parquet, Zarr, Dask) this raises: read
+        rows through :attr:`source` instead."""
         return self._view.vectors
+
+    @property
+    def source(self) -> VectorSource:
+        """The current embedding's vectors where they live: ``source.take(rows)`` reads
+        rows, ``source.chunks(source.rows_per_chunk())`` reads every row a block at a
+        time, ``source.shape`` is (N, D)."""
+        return self._view.source
 
     @property
     def metadata(self) -> pd.DataFrame:

@@ -25,10 +25,14 @@ from ..dataset import Dataset
 from ..layout import Layout, visible_mask
 from ..metadata import color_points, color_scale, describe_columns, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
-from ..sources import VectorSource
+from ..sources import ArraySource, VectorSource
 
 if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
     from .projector import Projector
+
+
+class NotInMemoryError(RuntimeError):
+    """The whole matrix of an embedding was asked for, but it stays in its source."""
 
 
 class ViewState:
@@ -75,8 +79,18 @@ class ViewState:
 
     @property
     def vectors(self) -> np.ndarray:
-        """The current embedding as one in-memory float32 matrix (not a copy)."""
-        return self.data.embeddings[self.embedding]
+        """The current embedding as one in-memory float32 matrix (not a copy); an error
+        for a source that stays on disk, whose matrix the kernel never holds."""
+        source = self.source
+        if isinstance(source, ArraySource):
+            return source.array
+        n, d = source.shape
+        raise NotInMemoryError(
+            f"the vectors of {self.embedding!r} ({n:,} x {d}) stay in their source "
+            f"({getattr(source, 'label', type(source).__name__)}) and are not loaded into "
+            "the kernel; read the rows you need with p.source.take(rows), or blocks of rows "
+            "with p.source.chunks(p.source.rows_per_chunk())"
+        )
 
     @property
     def n_dims(self) -> int:
