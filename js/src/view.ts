@@ -1,7 +1,7 @@
 // One view of a Projector: the three areas (data and projections | canvas | inspector), the
 // status line, hover and click. Several views of one model work side by side.
 
-import { bytes, float32s, Labels, uint32s } from "./codecs";
+import { bytes, decodeColors, decodePositions, Labels, uint32s } from "./codecs";
 import type { Model } from "./model";
 import { write } from "./model";
 import type { ClusteringState, FindState, Progress, Projection } from "./protocol";
@@ -153,6 +153,7 @@ export class ProjectorView {
     this.listen("change:_positions", () => this.applyPositions(true));
     this.listen("change:projection", () => this.applyDims());
     this.listen("change:_colors", () => this.applyColors());
+    this.listen("change:_palette", () => this.applyColors());
     this.listen("change:_labels", () => this.applyLabels());
     this.listen("change:_selection", () => this.applySelection());
     this.listen("change:_visible", () => this.applySelection());
@@ -245,7 +246,7 @@ export class ProjectorView {
 
   private applyPositions(animate: boolean): void {
     this.applyDims();
-    const positions = float32s(this.model.get("_positions"));
+    const positions = decodePositions(this.model.get("_positions"));
     // Frames of a running optimisation arrive several times a second: move quickly.
     const running = (this.model.get("progress") as Progress)?.state === "running";
     this.stage.setPositions(positions, animate, running ? 180 : 700);
@@ -256,7 +257,8 @@ export class ProjectorView {
   }
 
   private applyColors(): void {
-    this.stage.points.setColors(bytes(this.model.get("_colors")), FALLBACK_COLOR);
+    const points = this.stage.points;
+    points.setColors(decodeColors(this.model.get("_colors"), this.model.get("_palette"), points.count), FALLBACK_COLOR);
     this.stage.requestFrame();
   }
 
@@ -322,11 +324,22 @@ export class ProjectorView {
   private afterFrame(): void {
     const frames = this.stage.frames;
     this.root.dataset.frames = String(frames);
-    if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") this.root.dataset.ready = "1";
+    if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") {
+      this.root.dataset.ready = "1";
+      this.askForLabels();
+    }
     // For tests and bench/: "drawn" once a frame has shown the images (else dots, loading...).
     if (this.root.dataset.images !== this.sprites.state) this.root.dataset.images = this.sprites.state;
     this.placeTooltip(); // follows its point as the camera moves; the labels then avoid it
     this.drawLabels();
+  }
+
+  /** The first display carries positions and colours only (they reach the screen sooner);
+   * once a frame is drawn, ask Python for the labels (a second view, or a reload, finds them
+   * in the state already). Until they arrive, hover asks for the point's row. */
+  private askForLabels(): void {
+    if (this.labels.count > 0) return;
+    this.rpc.request("labels", {}).catch((err: Error) => this.ctx.notify(err.message, "error"));
   }
 
   private drawLabels(): void {
@@ -419,9 +432,27 @@ export class ProjectorView {
   }
 
   private showTooltip(i: number): void {
-    this.tooltip.textContent = this.labels.get(i) || `#${i}`;
+    const known = this.labels.count > 0;
+    this.tooltip.textContent = (known && this.labels.get(i)) || `#${i}`;
     this.tooltip.hidden = false;
     this.placeTooltip();
+    if (!known) this.labelFromRow(i);
+  }
+
+  /** Before the labels arrive: the hovered point's label from its metadata row. */
+  private labelFromRow(i: number): void {
+    const column = String(this.model.get("label_by") ?? "");
+    this.rpc
+      .request("row", { index: i })
+      .then(({ result }) => {
+        if (this.hovered !== i || this.labels.count > 0) return; // moved on, or labels came
+        const value = result.row[column];
+        if (value !== null && value !== undefined && String(value) !== "") {
+          this.tooltip.textContent = String(value);
+          this.placeTooltip();
+        }
+      })
+      .catch(() => {}); // the tooltip keeps "#i"
   }
 
   /** The tooltip sits where the hovered point's label would be (beside the point, enlarged by

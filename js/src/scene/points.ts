@@ -104,9 +104,10 @@ export class PointCloud {
     this.material.uniforms.progress.value = animate && !resized ? 0 : 1;
   }
 
-  setColors(colors: Uint8Array, fallback: [number, number, number]): void {
+  /** RGB per point (codecs.ts decodeColors), or null: every point in `fallback`. */
+  setColors(colors: Uint8Array | null, fallback: [number, number, number]): void {
     let rgb = colors;
-    if (rgb.length !== this.count * 3) {
+    if (!rgb || rgb.length !== this.count * 3) {
       rgb = new Uint8Array(this.count * 3);
       for (let i = 0; i < rgb.length; i += 3) rgb.set(fallback, i);
     }

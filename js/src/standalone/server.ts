@@ -135,6 +135,9 @@ export class ExportServer implements LocalServer {
       }
       case "row":
         return [this.row(request.payload.index), []];
+      case "labels": // the first frame is drawn: the labels of the label column follow
+        this.relabel();
+        return [{}, []];
       case "neighbors":
         return this.neighbors(request.payload);
       case "bookmark":

@@ -1,10 +1,12 @@
 """The view's state: the dataset, the layouts, isolation and selection.
 
 :class:`ViewState` owns them and is the only code that writes the per-point traits
-(``_positions``, ``_colors``, ``_labels``, ``_label_offsets``, ``_visible`` and, from
-Python, ``_selection``) together with the small traits that describe them (``projection``,
-``legend``). Components read the view through it and change it through its methods; see
-docs/ARCHITECTURE.md.
+(``_positions``, ``_colors``, ``_palette``, ``_labels``, ``_label_offsets``, ``_visible``
+and, from Python, ``_selection``) together with the small traits that describe them
+(``projection``, ``legend``). How they are packed is in codec.py and colors.py. The labels
+follow the first display: the page asks for them once it has drawn its first frame, so the
+first message carries positions and colours only. Components read the view through it and
+change it through its methods; see docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..codec import encode_positions
+from ..colors import Coloring, color_points, color_scale
 from ..dataset import Dataset
 from ..layout import Layout, visible_mask
-from ..metadata import color_points, color_scale, describe_columns, pack_labels
+from ..metadata import describe_columns, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
 from ..sources import VectorSource
 
@@ -37,6 +41,8 @@ class ViewState:
         # The layout the view showed before the last switch of embedding: new layouts are
         # aligned to it (or start from it) while ``align_embeddings`` is on.
         self._previous: tuple[str, Layout] | None = None
+        # Labels are sent once the page has drawn its first frame (send_labels).
+        self._labels_wanted = False
 
     # ---------------------------------------------------------------- reading
 
@@ -145,7 +151,7 @@ class ViewState:
 
     def show(self, layout: Layout) -> None:
         """Put ``layout`` on screen (positions and the ``projection`` description)."""
-        positions = layout.positions().tobytes()
+        positions = encode_positions(layout.positions(), layout.dims, layout.rows)
         w = self._widget
         with w.hold_sync():
             if positions != w._positions:  # equal layouts are not re-sent
@@ -166,29 +172,39 @@ class ViewState:
             self.show(layout)
 
     def show_labels(self, column: str) -> None:
+        """Label the points by ``column``, once the page has asked for labels."""
+        if not self._labels_wanted:
+            return
         data, offsets = pack_labels(self.table[column])
         w = self._widget
         with w.hold_sync():
             w._labels = data
             w._label_offsets = offsets
 
+    def send_labels(self) -> None:
+        """The page drew its first frame: from now on the labels go with the label column."""
+        self._labels_wanted = True
+        self.show_labels(self._widget.label_by)
+
     def show_colors(self, column: str) -> None:
-        colors, legend = color_points(self.table[column] if column else None)
         w = self._widget
-        with w.hold_sync():
-            w._colors = b"" if colors is None else colors.tobytes()
-            legend["column"] = column
-            w.set_trait("legend", legend)
+        coloring = color_points(self.table[column] if column else None, w.colormap)
+        self._send_coloring(coloring, column)
 
     def show_score_colors(self, scores: np.ndarray, key: str, caption: str) -> None:
         """Colour the points by ``scores`` in [0, 1] (NaN: not scored), with a legend whose
         ``column`` is ``key`` and whose caption says what the scores mean."""
-        colors, legend = color_scale(scores, 0.0, 1.0)
+        coloring = color_scale(scores, (0.0, 1.0), self._widget.colormap)
+        coloring.legend["caption"] = caption
+        self._send_coloring(coloring, key)
+
+    def _send_coloring(self, coloring: Coloring, column: str) -> None:
         w = self._widget
         with w.hold_sync():
-            w._colors = colors.tobytes()
-            legend.update(column=key, caption=caption)
-            w.set_trait("legend", legend)
+            for name, value in coloring.traits.items():
+                if value != getattr(w, name):  # an unchanged palette is not re-sent
+                    setattr(w, name, value)
+            w.set_trait("legend", {**coloring.legend, "column": column})
 
     def table_changed(self, columns: set[str]) -> None:
         """The metadata table changed in ``columns`` (edited, made or removed): redraw what
