@@ -489,6 +489,8 @@ export class ProjectorView {
       transitioning: () => this.stage.transitioning,
       hovered: () => this.hovered,
       tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),
+      /** How many points have a label on this page (0 until the labels arrive). */
+      labelCount: () => this.labels.count,
       /** The tooltip's box [x, y, w, h] in canvas CSS px (as labelsPlaced), or null. */
       tooltipBox: () => (this.tooltipBox && !this.tooltip.hidden ? [this.tooltipBox.x, this.tooltipBox.y, this.tooltipBox.w, this.tooltipBox.h] : null),
       /** Point i's position on the page (client px), or null when off screen. */
