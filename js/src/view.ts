@@ -349,6 +349,7 @@ export class ProjectorView {
     const highlighted = this.inspect.highlighted;
     this.labelLayer.draw({
       screen: () => this.stage.screenPositions(),
+      point: (i, out) => this.stage.screenPoint(i, out),
       labels: this.labels,
       isHidden: this.isHidden,
       forced: [focus, highlighted].filter((i) => i >= 0 && i !== this.hovered),
@@ -363,7 +364,7 @@ export class ProjectorView {
     });
     this.clusterNames.draw({
       names: ((this.model.get("clustering") ?? {}) as ClusteringState).names ?? [],
-      screen: () => this.stage.screenPositions(),
+      point: (i, out) => this.stage.screenPoint(i, out),
       isHidden: this.isHidden,
       fontPx: Math.max(16, 1.5 * (this.model.get("label_size") ?? 12)),
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
@@ -419,7 +420,7 @@ export class ProjectorView {
       const points = this.stage.points;
       if (this.hovered >= 0 && this.hovered !== this.inspect.highlighted) points.setFlag([this.hovered], HOVERED, false);
       if (i >= 0) points.setFlag([i], HOVERED, true);
-      points.commitState(uint32s(this.model.get("_selection")).length > 0 || this.inspect.focus >= 0);
+      points.commitState(uint32s(this.model.get("_selection")).length > 0 || this.inspect.focus >= 0, [this.hovered, i]);
       this.hovered = i;
       this.root.dataset.hovered = String(i);
       this.stage.requestFrame();

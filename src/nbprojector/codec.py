@@ -4,7 +4,8 @@ The page's positions (``layout.normalize_positions``: fitted in [-1, 1], a runni
 outliers a few view widths out) are quantised to uint16 per axis, between that axis's own
 minimum and maximum, and only the layout's own axes are sent (2D: x and y; the page puts
 z = 0). Decoding ``offset + q * step`` puts every point within ``step / 2`` = extent / 131,070
-of where it was, far below a pixel at any zoom a person uses. ``p.coordinates`` in Python
+of where it was (plus float32's own rounding, as the page draws float32): at most 1 / 65,535
+of the extent of each axis, far below a pixel at any zoom a person uses. ``p.coordinates`` in Python
 keeps full precision; only the drawing is quantised.
 
 The buffer (the ``_positions`` trait) is one header and the values::
@@ -39,7 +40,7 @@ def encode_positions(positions: np.ndarray, dims: int, rows: np.ndarray | None =
     guarantees it)."""
     if dims not in (2, 3):
         raise ValueError(f"a layout has 2 or 3 dimensions, got {dims}")
-    placed = np.asarray(positions, dtype=np.float64)[:, :dims]
+    placed = np.asarray(positions)[:, :dims]
     header = np.zeros(1, dtype=_HEADER)
     header["magic"], header["dims"] = MAGIC, dims
     if len(placed) == 0:
@@ -47,14 +48,17 @@ def encode_positions(positions: np.ndarray, dims: int, rows: np.ndarray | None =
     if not np.isfinite(placed).all():
         raise ValueError("positions sent to the page must be finite")
     ranged = placed if rows is None or len(rows) == 0 else placed[rows]
-    lo, hi = ranged.min(axis=0), ranged.max(axis=0)
-    step = (hi - lo) / LEVELS
-    header["offset"][0, :dims] = lo
-    header["step"][0, :dims] = step
-    scale = np.divide(1.0, step, out=np.zeros_like(step), where=step > 0)
-    quantised = np.rint((placed - lo) * scale)
-    np.clip(quantised, 0, LEVELS, out=quantised)
-    return header.tobytes() + quantised.astype("<u2").tobytes()
+    quantised = np.empty((len(placed), dims), dtype="<u2")
+    # Axis by axis: a reduction over one column is ~100x faster than over axis 0 of (N, 3).
+    for axis in range(dims):
+        lo, hi = float(ranged[:, axis].min()), float(ranged[:, axis].max())
+        step = (hi - lo) / LEVELS
+        header["offset"][0, axis], header["step"][0, axis] = lo, step
+        levels = (placed[:, axis] - lo) * (1.0 / step if step > 0 else 0.0)  # float64
+        levels += 0.5  # then truncation rounds: the values are not negative
+        np.clip(levels, 0, LEVELS, out=levels)
+        quantised[:, axis] = levels
+    return header.tobytes() + quantised.tobytes()
 
 
 def decode_positions(data: bytes) -> np.ndarray:

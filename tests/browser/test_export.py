@@ -218,6 +218,8 @@ FALLBACK = """async () => {
 
 
 def test_binary_traits_as_base64_or_arrays(projector, browser, tmp_path):
+    # This host's model answers no request: the labels go in the state, as after a page's ask.
+    projector._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])
     path = projector.to_html(tmp_path / "fallback.html")
     page, _ = open_export(browser, path)
     try:

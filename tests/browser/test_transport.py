@@ -10,7 +10,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from .harness import notebook_fixture
+from .harness import changed_share, notebook_fixture
 
 N = 200
 TARGET = N - 1  # drawn last: on top of any point it overlaps
@@ -23,7 +23,7 @@ CELLS = [
     "from nbprojector.layout import normalize_positions\n"
     f"xy = np.random.default_rng(5).normal(size=({N}, 2)).astype('float32')\n"
     f"meta = {{'kind': ['rest'] * {N - 1} + ['target'],\n"
-    f"        'word': [f'word-{{i}}' for i in range({N})]}}\n"
+    f"        'word': [f'word-{{i}}' for i in range({N})], 'score': np.linspace(0, 1, {N})}}\n"
     "p = Projector(xy, meta, label_by='word', color_by='kind', point_size=14, height=480)\n"
     "# Hold the labels back: the page's ask is noted, not answered with labels.\n"
     "asked = []\n"
@@ -102,3 +102,31 @@ def test_hover_labels_before_and_after_the_labels_arrive(nb):
     assert nb.handle("h.tooltip()") == f"word-{other}"
     nb.page.wait_for_timeout(300)
     assert len(nb.sends("custom", "row")) == before
+
+
+def test_the_colour_map_menu_recolours_and_the_legend_follows(nb):
+    nb.py("p.color_by = 'score'")
+    menu = nb.view.locator("select.nbp-colormap")
+    menu.wait_for(state="visible")
+    assert menu.input_value() == "bgy"
+    nb.settle()
+    before = nb.canvas_pixels()
+    menu.select_option("fire")
+    assert nb.eventually("p.colormap", "fire") == "fire"
+    gradient = nb.view.locator(".nbp-gradient")
+    nb.page.wait_for_function(
+        "(el) => el.getAttribute('title') === 'fire'", arg=gradient.element_handle()
+    )
+    # The legend's gradient is drawn from the stops Python sampled from the same map.
+    style = gradient.evaluate("el => getComputedStyle(el).backgroundImage")
+    stops = nb.py_json("p.legend['stops']")
+    assert stops[0] == "#000000" and stops[-1] == "#ffffff"  # colorcet's fire: black to white
+    colours = [tuple(int(s[i : i + 2], 16) for i in (1, 3, 5)) for s in stops]
+    assert all(f"rgb({r}, {g}, {b})" in style for r, g, b in colours), style
+    nb.settle()
+    after = nb.canvas_pixels()
+    assert changed_share(before, after) > 0.005  # the points changed colour
+    # The points wear the map's colours: some pixels near fire's bright middle (orange-red).
+    flat = after.reshape(-1, 3).astype(int)
+    middle = np.array(colours[len(colours) // 2])
+    assert (np.abs(flat - middle).max(axis=1) <= 40).mean() > 0.0005
