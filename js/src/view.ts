@@ -483,6 +483,8 @@ export class ProjectorView {
       count: () => this.stage.points.count,
       dims: () => this.stage.dims,
       frames: () => this.stage.frames,
+      /** How many times every point's screen position was computed (picking, regions...). */
+      screenPasses: () => this.stage.screenPasses,
       /** Ask for one more frame (the bench times frames with it). */
       redraw: () => this.stage.requestFrame(),
       renderer: () => this.stage.rendererInfo(),

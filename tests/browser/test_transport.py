@@ -130,3 +130,34 @@ def test_the_colour_map_menu_recolours_and_the_legend_follows(nb):
     flat = after.reshape(-1, 3).astype(int)
     middle = np.array(colours[len(colours) // 2])
     assert (np.abs(flat - middle).max(axis=1) <= 40).mean() > 0.0005
+
+
+def test_zooming_with_labels_shown_projects_only_the_labelled_points(nb):
+    """Frames while the camera moves do no work proportional to N in JavaScript: the labels
+    of the clicked point and its neighbours are placed every frame from their own screen
+    positions, not from every point's."""
+    nb.py("p.color_by = 'kind'; p._view.send_labels()")
+    nb.wait_for("h.labelCount() > 0")
+    nb.page.locator(".nbp-reset").first.click()
+    nb.settle()
+    x, y = nb.handle(f"h.clientPosition({TARGET})")
+    nb.page.mouse.click(x, y)
+    nb.wait_for(f"h.focus() === {TARGET} && h.neighbors() !== null")
+    nb.settle()
+    box = nb.view.locator("canvas").first.bounding_box()
+    nb.page.mouse.move(box["x"] + 3, box["y"] + 3)  # off the focus: its label is drawn
+    nb.wait_for("h.hovered() === -1")
+    nb.settle()
+    assert len(nb.handle("h.labelsPlaced()")) > 1  # the focus and some neighbours
+    passes, frames = nb.handle("h.screenPasses()"), nb.handle("h.frames()")
+    for _ in range(6):
+        nb.page.mouse.wheel(0, -120)
+        nb.page.wait_for_timeout(120)
+    nb.settle()
+    assert nb.handle("h.camera()")["zoom"] > 1  # it zoomed
+    assert nb.handle("h.frames()") >= frames + 3
+    # The focus's label is beside the focus where the zoomed camera draws it.
+    (label,) = [p for p in nb.handle("h.labelsPlaced()") if p[0] == TARGET]
+    px, py = np.array(nb.handle(f"h.clientPosition({TARGET})")) - [box["x"], box["y"]]
+    assert abs(label[2] + label[4] / 2 - py) <= label[4] and abs(label[1] - px) <= 3 * label[3]
+    assert nb.handle("h.screenPasses()") == passes

@@ -53,6 +53,8 @@ export class Stage {
   /** Kept for a restored context, whose clear colour three.js resets to black. */
   private clearColor = new THREE.Color(0xffffff);
   frames = 0;
+  /** How many times every point was projected to the screen (tests: not once a frame). */
+  screenPasses = 0;
   /** How points are drawn (sizes, dots or images), for picking; the view sets it. */
   look: () => Omit<PointLook, "perspectiveScale" | "pixelRatio"> = () => ({
     size: this.points.material.uniforms.size.value as number,
@@ -398,6 +400,7 @@ export class Stage {
    * O(N): only what needs every point asks (picking, regions, all labels). */
   private screen(): Float32Array {
     if (this.screenCache) return this.screenCache;
+    this.screenPasses++;
     const n = this.points.count;
     const out = new Float32Array(n * 3);
     if (this.viewDepth.length !== n) this.viewDepth = new Float32Array(n);
