@@ -12,7 +12,7 @@ from PIL import Image
 
 from .harness import changed_share, notebook_fixture
 
-N = 200
+N = 300  # more label values than one byte of colours
 TARGET = N - 1  # drawn last: on top of any point it overlaps
 FIT_RADIUS = 1.15  # the 2D camera frames [-1.15, 1.15] on the canvas's shorter side
 TARGET_RGB = np.array([0x8C, 0x3B, 0xFF])  # Glasbey's second colour: the rarer category
@@ -130,6 +130,12 @@ def test_the_colour_map_menu_recolours_and_the_legend_follows(nb):
     flat = after.reshape(-1, 3).astype(int)
     middle = np.array(colours[len(colours) // 2])
     assert (np.abs(flat - middle).max(axis=1) <= 40).mean() > 0.0005
+    # 300 values: 255 colours, and the rest in one grey that the legend owns up to.
+    nb.py("p.color_by = 'word'")
+    rows = nb.view.locator(".nbp-legend .nbp-legend-row")
+    rows.last.filter(has_text="more, in grey").wait_for()
+    assert rows.last.locator(".nbp-legend-value").inner_text() == "+45 more, in grey"
+    assert rows.count() == 256
 
 
 def test_zooming_with_labels_shown_projects_only_the_labelled_points(nb):
