@@ -16,6 +16,7 @@ from sklearn.datasets import load_digits
 from nbprojector import Projector
 from nbprojector.codec import decode_positions
 
+from .harness import changed_share
 from .test_view import background_share
 
 READY = '#nbprojector .nbprojector[data-ready="1"]'
@@ -253,5 +254,24 @@ def test_images_travel_with_the_export(browser, tmp_path):
         greyish = (drawn.max(axis=1) - drawn.min(axis=1) < 40).mean()
         assert greyish > 0.5, f"only {greyish:.0%} of drawn pixels are grey: images not drawn?"
         assert blocked == []
+    finally:
+        page.close()
+
+
+def test_another_colour_map_says_it_needs_python_and_changes_nothing(browser, tmp_path):
+    rng = np.random.default_rng(4)
+    p = Projector(rng.normal(size=(200, 4)), {"score": rng.uniform(size=200)}, color_by="score")
+    p.colormap = "kbc"
+    page, _ = open_export(browser, p.to_html(tmp_path / "colormap.html"))
+    try:
+        menu = page.locator(f"{READY} select.nbp-colormap")
+        assert menu.input_value() == "kbc"
+        before = canvas_pixels(page, READY)
+        menu.select_option("fire")
+        page.locator("#nbprojector-notice", has_text="Another colour map needs").wait_for()
+        assert "this export's colours use 'kbc'" in page.locator("#nbprojector-notice").inner_text()
+        assert menu.input_value() == "kbc"  # the menu goes back: nothing half-applies
+        page.wait_for_timeout(300)
+        assert changed_share(before, canvas_pixels(page, READY)) == 0
     finally:
         page.close()
