@@ -83,3 +83,17 @@ def test_computed_scores_follow_the_colormap(p):
     assert p.legend["colormap"] == DEFAULT_COLORMAP
     p.colormap = "kbc"
     assert p.legend["colormap"] == "kbc" and p.legend["column"] == ":neighbour change"
+
+
+def test_bookmarks_keep_the_colour_map(p, tmp_path):
+    p.colormap = "fire"
+    p.add_bookmark("fire")
+    p.colormap = "kbc"
+    p.restore_bookmark("fire")
+    assert p.colormap == "fire" and p.legend["colormap"] == "fire"
+    p.save_bookmarks(tmp_path / "b.json")
+    assert '"colormap":"fire"' in (tmp_path / "b.json").read_text()
+    p.colormap = "kbc"
+    p.load_bookmarks(tmp_path / "b.json")
+    p.restore_bookmark("fire")
+    assert p.colormap == "fire"
