@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from nbprojector import Projector
+from nbprojector.codec import decode_positions
 
 N = 60
 
@@ -23,7 +24,7 @@ def widget(x: np.ndarray) -> Projector:
 
 
 def positions(p):
-    return np.frombuffer(p._positions, np.float32).reshape(-1, 3)
+    return decode_positions(p._positions)
 
 
 def still_works(p):

@@ -9,7 +9,7 @@ import pytest
 
 from nbprojector import Projector
 from nbprojector.annotations import AnnotationError, TableEdits
-from nbprojector.metadata import color_points
+from nbprojector.colors import color_points
 
 
 def table() -> pd.DataFrame:
@@ -157,6 +157,8 @@ def p(digits):
     labels = np.array([f"d{d}" for d in digits.target], dtype=object)
     widget = Projector(digits.data, {"label": labels, "digit": digits.target},
                        color_by="label")  # fmt: skip
+    # The page asks for the labels once it has drawn its first frame.
+    widget._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])
     yield widget
     widget.close()
 
@@ -166,8 +168,7 @@ def test_annotate_recolours_relabels_and_updates_columns(p):
     p.annotate([0, 1, 2], "label", "oops")
     assert p.metadata["label"].iloc[:3].tolist() == ["oops"] * 3
     assert p._colors != colors_before and p._labels != labels_before
-    expected, _legend = color_points(p.metadata["label"])
-    assert p._colors == expected.tobytes()
+    assert p._colors == color_points(p.metadata["label"]).traits["_colors"]
     assert any(e["value"] == "oops" and e["count"] == 3 for e in p.legend["entries"])
     assert p.search("oops", column="label").tolist() == [0, 1, 2]
     p.annotate([5], "note", "look")

@@ -9,6 +9,7 @@ import pytest
 
 from nbprojector import Projector
 from nbprojector.bookmarks import BookmarkError
+from nbprojector.codec import decode_positions
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def p(digits):
 
 
 def positions(p):
-    return np.frombuffer(p._positions, np.float32).copy()
+    return decode_positions(p._positions).ravel()
 
 
 def test_restore_puts_back_the_whole_view(p):

@@ -47,7 +47,8 @@ def test_colour_search_and_isolate_work_on_the_cluster_column(blobs):
     p = Projector(emb, meta, label_by="text", color_by="")
     p.cluster()
     p.color_by = "cluster"
-    colors = np.frombuffer(p._colors, np.uint8).reshape(-1, 3)
+    palette = np.frombuffer(p._palette, np.uint8).reshape(-1, 3)
+    colors = palette[np.frombuffer(p._colors, np.uint8)]  # one byte a point
     codes = pd.factorize(p.metadata["cluster"])[0]
     assert len({tuple(colors[codes == c][0]) for c in range(codes.max() + 1)}) == 4
     assert {entry["value"] for entry in p.legend["entries"]} == set(p.clusters.name)

@@ -10,8 +10,8 @@ import pytest
 
 from nbprojector import Projector
 from nbprojector.all_neighbors import all_knn
+from nbprojector.colors import color_scale
 from nbprojector.compare import neighbour_change
-from nbprojector.metadata import color_scale
 
 
 def test_neighbour_change_counts_kept_gained_lost() -> None:
@@ -125,8 +125,8 @@ def test_colour_by_neighbour_change_after_a_comparison(three: Projector) -> None
     three.compare_embeddings = ["same", "noisy"]
     summary = wait_for_comparison(three)
     frame = three.compare("same", "noisy", k=10).sort_values("index")
-    expected = color_scale(frame["change"].to_numpy(), 0.0, 1.0)[0]
-    assert bytes(three._colors) == expected.tobytes()
+    expected = color_scale(frame["change"].to_numpy(), (0.0, 1.0))
+    assert bytes(three._colors) == expected.traits["_colors"]
     caption = three.legend["caption"]
     assert caption.startswith("Neighbour change from same to noisy")
     assert f"{summary['mean']:.0%} on average" in caption

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from nbprojector import Projector
+from nbprojector.codec import decode_positions
 from nbprojector.draw_budget import check_max_points, sample, swap_in
 
 N, BUDGET = 5_000, 1_000
@@ -105,7 +106,9 @@ def test_per_point_traits_hold_the_drawn_points(p: Projector) -> None:
     assert p.n_points == N and p.max_points == BUDGET
     drawn = p.drawn
     assert len(drawn) == BUDGET and np.array_equal(u32(p._drawn), drawn)
-    assert len(p._positions) == BUDGET * 12 and len(p._colors) == BUDGET * 3
+    assert len(decode_positions(p._positions)) == BUDGET
+    assert len(p._colors) == BUDGET  # one palette index a point: "kind" is categorical
+    p._requests.handle({"id": 1, "kind": "labels", "payload": {}}, [])  # as the page asks
     assert len(np.frombuffer(p._label_offsets, np.uint32)) == BUDGET + 1
     assert p._visible == b""
     # The slots' labels are their points' labels, in drawn order.
@@ -113,7 +116,7 @@ def test_per_point_traits_hold_the_drawn_points(p: Projector) -> None:
     slot = 7
     assert p._labels[offsets[slot]:offsets[slot + 1]].decode() == f"w{drawn[slot]}"
     # Positions are the layout's, normalised as among all points; all finite.
-    positions = np.frombuffer(p._positions, np.float32).reshape(-1, 3)
+    positions = decode_positions(p._positions)
     assert np.isfinite(positions).all()
     assert p.coordinates.shape == (N, 3) or p.coordinates.shape == (N, 2)
     assert np.isfinite(p.coordinates).all()  # PCA covers every point
@@ -131,7 +134,7 @@ def test_sample_is_stratified_by_the_colour_column(p: Projector, data) -> None:
 
 def test_below_the_budget_nothing_changes(data) -> None:
     q = Projector(*data, max_points=N)
-    assert q._drawn == b"" and len(q._positions) == N * 12
+    assert q._drawn == b"" and len(decode_positions(q._positions)) == N
     assert np.array_equal(q.drawn, np.arange(N))
 
 
@@ -174,7 +177,7 @@ def test_show_points_swaps_them_in_within_the_budget(p: Projector) -> None:
     drawn = p.show_points(nb)
     assert len(drawn) == BUDGET and np.isin(nb, drawn).all()
     assert np.isin(p.selection, drawn).all()  # the selection stays drawn
-    assert np.array_equal(u32(p._drawn), drawn) and len(p._positions) == BUDGET * 12
+    assert np.array_equal(u32(p._drawn), drawn) and len(decode_positions(p._positions)) == BUDGET
     # The page's request does the same.
     more = np.setdiff1d(np.arange(N), drawn)[:7].astype(np.uint32)
     result, _ = request(p, "show_points", {}, [more.tobytes()])
@@ -187,7 +190,7 @@ def test_isolating_fewer_than_the_budget_draws_them_all(p: Projector) -> None:
     rows = np.arange(0, N, 10)  # 500 points, most of them not drawn
     p.isolate(rows)
     assert np.array_equal(p.drawn, rows)
-    assert len(p._positions) == len(rows) * 12 and len(p._visible) == len(rows)
+    assert len(decode_positions(p._positions)) == len(rows) and len(p._visible) == len(rows)
     p.isolate(np.arange(3_000))  # more than the budget: a sample of them
     assert len(p.drawn) == BUDGET and np.isin(p.drawn, np.arange(3_000)).all()
     p.show_all()
@@ -200,12 +203,12 @@ def test_tsne_above_the_budget_fits_the_drawn_points(p: Projector) -> None:
     placed = np.isfinite(coords).all(axis=1)
     assert np.array_equal(np.flatnonzero(placed), p.drawn)
     assert p.projection["fitted"] == "on the drawn points"
-    assert np.isfinite(np.frombuffer(p._positions, np.float32)).all()
+    assert np.isfinite(decode_positions(p._positions)).all()
     # Drawing new points reruns the fit (nothing NaN is ever sent).
     new = np.setdiff1d(np.arange(N), p.drawn)[:10]
     p.show_points(new)
-    positions = np.frombuffer(p._positions, np.float32)
-    assert np.isfinite(positions).all() and len(positions) == BUDGET * 3
+    positions = decode_positions(p._positions)
+    assert np.isfinite(positions).all() and len(positions) == BUDGET
     # Until the rerun places them, the new points are sent hidden (at 0, never NaN).
     visible = np.frombuffer(p._visible, np.uint8)
     if len(visible):
@@ -269,7 +272,7 @@ def test_below_the_budget_isolation_keeps_its_visible_mask(data) -> None:
     q.isolate(np.arange(100))
     visible = np.frombuffer(q._visible, np.uint8)
     assert len(visible) == 400 and visible[:100].all() and not visible[100:].any()
-    assert q._drawn == b"" and len(q._positions) == 400 * 12
+    assert q._drawn == b"" and len(decode_positions(q._positions)) == 400
     q.show_all()
     assert q._visible == b""
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nbprojector import Projector
+from nbprojector.codec import decode_positions
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def p(digits400):
 
 
 def positions(p):
-    return np.frombuffer(p._positions, np.float32).reshape(-1, 3).copy()
+    return decode_positions(p._positions)
 
 
 def test_switching_shows_the_other_embedding(p):
@@ -66,7 +67,9 @@ def test_background_run_result_kept_for_its_embedding(p):
 def test_switching_keeps_selection_and_shared_metadata(p):
     p.selection = [3, 50, 120]
     p.color_by = "digit"
+    p._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])  # the page's ask
     labels, colors = p._labels, p._colors
+    assert labels
     p.embedding = "mixed"
     assert p.selection.tolist() == [3, 50, 120]
     assert p.metadata["word"].iloc[3] == "w" + str(p.metadata["digit"].iloc[3])

@@ -11,6 +11,7 @@ import pytest
 
 from nbprojector import Projector, export
 from nbprojector.bundle import bundle_text
+from nbprojector.codec import encode_positions
 from nbprojector.layout import normalize_positions
 from nbprojector.search import as_text
 
@@ -60,8 +61,9 @@ def test_state_round_trip(p, tmp_path):
     p.selection = [3, 5, 8]
     p.theme = "dark"
     p.point_size = 6.5
+    p._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])  # as a page would
     state = put_buffers(payload_of(p.to_html(tmp_path / "v.html").read_text("utf-8"))["widget"])
-    for trait in ("_positions", "_colors", "_labels", "_label_offsets", "_selection"):
+    for trait in ("_positions", "_colors", "_palette", "_labels", "_label_offsets", "_selection"):
         assert state[trait] == getattr(p, trait), trait
     for trait in ("label_by", "color_by", "theme", "point_size", "legend", "columns", "n_points"):
         assert state[trait] == json.loads(json.dumps(getattr(p, trait))), trait
@@ -109,14 +111,16 @@ def test_bookmarks_become_ready_made_states(p, tmp_path):
     assert [s["name"] for s in summaries] == ["pca 3d", "pca 2d"]
     first, second = payload["bookmarks"]["patches"]
     for patch, state in zip((first, second), p._bookmarks.states, strict=True):
-        positions = np.frombuffer(base64.b64decode(patch["_positions"]), "<f4")
-        np.testing.assert_array_equal(positions, normalize_positions(state.coords).ravel())
+        encoded = base64.b64decode(patch["_positions"])
+        expected = encode_positions(normalize_positions(state.coords), state.coords.shape[1])
+        assert encoded == expected
     assert first["projection"]["dims"] == 3 and second["projection"]["dims"] == 2
     assert np.frombuffer(base64.b64decode(second["_selection"]), "<u4").tolist() == [1, 2]
     assert second["color_by"] == "ink" and first["color_by"] == "digit"
     colorings = payload["bookmarks"]["colorings"]
     assert {"", "digit", "ink", "name"} <= set(colorings)  # small data: every column
     assert base64.b64decode(colorings["ink"]["_colors"]) == p._colors
+    assert base64.b64decode(colorings["ink"]["_palette"]) == p._palette
 
 
 def test_big_data_embeds_colours_of_columns_in_use_only(p):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from nbprojector import Projector
+from nbprojector.codec import decode_positions
 
 N, D = 400, 16
 
@@ -235,7 +236,7 @@ def test_isolate_recomputes_pca_on_the_subset_and_show_all_restores(p, data):
     for c in range(3):
         assert abs(np.corrcoef(coords[:, c], scores[:, c])[0, 1]) > 0.9999
     # The positions sent to the page fit the subset (not all points) in [-1, 1].
-    positions = np.frombuffer(p._positions, np.float32).reshape(-1, 3)
+    positions = decode_positions(p._positions)
     assert np.abs(positions[rows]).max() == pytest.approx(1.0)
     p.show_all()
     assert p.isolated is None and p._visible == b""

@@ -6,14 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nbprojector.metadata import (
+from nbprojector.colors import (
     MISSING_COLOR,
     OTHER_COLOR,
     PALETTE,
-    MetadataError,
     color_points,
     column_kind,
     hex_to_rgb,
+)
+from nbprojector.metadata import (
+    MetadataError,
     load_metadata,
     pack_labels,
     read_tsv,
@@ -122,15 +124,19 @@ def test_column_kinds():
     assert column_kind(pd.Series([True, False])) == "categorical"
 
 
-def test_palette_has_at_least_20_distinct_colours():
-    assert len(set(PALETTE)) >= 20
+def test_palette_has_256_distinct_colours():
+    assert len(set(PALETTE)) == 256
     assert MISSING_COLOR not in PALETTE and OTHER_COLOR not in PALETTE
 
 
 def test_categorical_colours_and_legend():
     values = pd.Series(["b", "a", "b", None, "c", "b", "a"])
-    colors, legend = color_points(values)
+    coloring = color_points(values)
+    legend, colors = coloring.legend, coloring.per_point()
     assert colors.dtype == np.uint8 and colors.shape == (7, 3)
+    # One byte a point into a palette of the three values and the missing colour.
+    assert coloring.traits["_colors"] == bytes([0, 1, 0, 3, 2, 0, 1])
+    assert len(coloring.traits["_palette"]) == 4 * 3
     assert [e["value"] for e in legend["entries"]] == ["b", "a", "c"]  # by count
     assert [e["count"] for e in legend["entries"]] == [3, 2, 1]
     assert tuple(colors[0]) == hex_to_rgb(PALETTE[0]) == tuple(colors[2])
@@ -139,16 +145,31 @@ def test_categorical_colours_and_legend():
     assert legend["missing"]["count"] == 1
 
 
+def test_256_categories_each_get_a_colour_in_one_byte():
+    values = pd.Series([f"v{i}" for i in range(256)] * 2)
+    coloring = color_points(values)
+    assert len(coloring.legend["entries"]) == 256 and "other" not in coloring.legend
+    assert len(coloring.traits["_colors"]) == 512  # one byte a point
+    assert len(set(map(tuple, coloring.per_point().tolist()))) == 256
+
+
 def test_more_categories_than_colours_share_other():
     values = pd.Series([f"v{i}" for i in range(len(PALETTE) + 5)])
-    colors, legend = color_points(values)
-    assert len(legend["entries"]) == len(PALETTE)
-    assert legend["other"] == {"values": 5, "count": 5, "color": OTHER_COLOR}
+    coloring = color_points(values)
+    legend, colors = coloring.legend, coloring.per_point()
+    assert len(legend["entries"]) == len(PALETTE) - 1  # one code is the grey of the rest
+    assert legend["other"] == {"values": 6, "count": 6, "color": OTHER_COLOR}
     assert tuple(colors[-1]) == hex_to_rgb(OTHER_COLOR)
+    assert len(coloring.traits["_colors"]) == len(values)  # still one byte a point
+    with_missing = color_points(pd.Series([*values, None]))
+    assert len(with_missing.legend["entries"]) == len(PALETTE) - 2
+    assert len(with_missing.traits["_palette"]) == 256 * 3
 
 
 def test_numeric_colours_gradient():
-    colors, legend = color_points(pd.Series([0.0, 0.5, 1.0, np.nan] + [0.25] * 40))
+    coloring = color_points(pd.Series([0.0, 0.5, 1.0, np.nan] + [0.25] * 40))
+    colors, legend = coloring.per_point(), coloring.legend
+    assert coloring.traits["_palette"] == b"" and len(coloring.traits["_colors"]) == 44 * 3
     assert legend["kind"] == "numeric" and legend["min"] == 0 and legend["max"] == 1
     assert tuple(colors[0]) == hex_to_rgb(legend["stops"][0])
     assert tuple(colors[2]) == hex_to_rgb(legend["stops"][-1])

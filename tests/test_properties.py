@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from nbprojector import Projector, bookmarks, metadata, protocol
+from nbprojector.codec import decode_positions
 from nbprojector.dataset import EmbeddingError
 
 N = 40
@@ -134,7 +135,7 @@ def test_any_message_gets_one_reply_and_the_widget_keeps_working(widget, content
     [row] = deliver(widget, {"id": "check", "kind": "row", "payload": {"index": 1}})
     assert row["id"] == "check" and row["ok"] is True
     assert row["result"]["index"] == 1 and row["result"]["row"]["word"] == "w1"
-    assert np.isfinite(np.frombuffer(widget._positions, np.float32)).all()
+    assert np.isfinite(decode_positions(widget._positions)).all()
 
 
 # ----------------------------------------------------------------------------- readers
@@ -258,6 +259,6 @@ def test_any_finite_matrix_gives_finite_positions(matrix):
             Projector(matrix)
         return
     p = Projector(matrix)
-    positions = np.frombuffer(p._positions, np.float32)
+    positions = decode_positions(p._positions)
     assert positions.size == p.n_points * 3 and np.isfinite(positions).all()
     assert np.isfinite(p.coordinates).all()

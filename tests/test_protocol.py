@@ -117,7 +117,7 @@ def test_numbers_must_be_finite():
 
 def test_every_kind_has_a_payload_a_result_and_a_description():
     assert set(protocol.REQUESTS) == set(protocol.KINDS) == set(protocol.PROTOCOL)
-    assert protocol.KINDS == ("project", "cancel", "pause", "resume", "row", "count",
+    assert protocol.KINDS == ("project", "cancel", "pause", "resume", "row", "labels", "count",
                               "search", "neighbors", "isolate", "show_points", "bookmark",
                               "snapshot", "atlas", "fidelity_point", "find", "cluster",
                               "annotate", "edit")  # fmt: skip
@@ -170,7 +170,7 @@ def test_every_kind_is_served_by_the_widget():
     p = Projector(rng.normal(size=(40, 5)), {"word": [f"w{i}" for i in range(40)]})
     payloads = {
         "project": {"method": "pca", "params": {"components": [1, 2]}},
-        "cancel": {}, "pause": {}, "resume": {}, "row": {"index": 1},
+        "cancel": {}, "pause": {}, "resume": {}, "row": {"index": 1}, "labels": {},
         "count": {"query": "w1"}, "search": {"query": "w1"},
         "neighbors": {"index": 0, "k": 5}, "isolate": {"show_all": True},
         "show_points": {}, "bookmark": {"action": "add", "name": "b"},

@@ -25,7 +25,7 @@ def test_the_committed_typescript_is_what_protocol_py_generates():
 def test_every_kind_payload_field_and_result_reaches_typescript():
     text = generated()
     for line in (
-        'export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", '
+        'export const KINDS = ["project", "cancel", "pause", "resume", "row", "labels", "count", '
         '"search", "neighbors", "isolate", "show_points", "bookmark", "snapshot", "atlas", '
         '"fidelity_point", '
         '"find", "cluster", "annotate", "edit"] as const;',

@@ -11,8 +11,8 @@ from sklearn.utils import Bunch
 
 from nbprojector import Projector
 from nbprojector.all_neighbors import all_knn, shared_counts
+from nbprojector.colors import color_scale
 from nbprojector.fidelity import layout_knn
-from nbprojector.metadata import color_scale
 from nbprojector.neighbors import spherize
 from nbprojector.widget.trust import COLOR_BY_FIDELITY
 
@@ -86,7 +86,7 @@ def test_colour_by_fidelity_in_the_background(widget: Projector) -> None:
     widget.color_by = COLOR_BY_FIDELITY
     summary = wait_for_fidelity(widget)
     scores = widget.fidelity().to_numpy()
-    assert bytes(widget._colors) == color_scale(scores, 0.0, 1.0)[0].tobytes()
+    assert bytes(widget._colors) == color_scale(scores, (0.0, 1.0)).traits["_colors"]
     assert widget.legend["kind"] == "numeric" and widget.legend["column"] == COLOR_BY_FIDELITY
     assert widget.legend["min"] == 0.0 and widget.legend["max"] == 1.0
     caption = widget.legend["caption"]
@@ -101,7 +101,7 @@ def test_fidelity_colours_follow_a_new_layout(widget: Projector) -> None:
     second = wait_for_fidelity(widget)
     assert second["mean"] != first["mean"]
     scores = widget.fidelity().to_numpy()
-    assert bytes(widget._colors) == color_scale(scores, 0.0, 1.0)[0].tobytes()
+    assert bytes(widget._colors) == color_scale(scores, (0.0, 1.0)).traits["_colors"]
     widget.color_by = "digit"
     assert widget.legend["kind"] == "categorical" and "caption" not in widget.legend
 
@@ -112,10 +112,10 @@ def test_fidelity_colours_of_an_isolated_map_grey_the_hidden(widget: Projector) 
     rows = widget.isolate(np.arange(0, 1797, 2))
     wait_for_fidelity(widget)
     colors = np.frombuffer(widget._colors, np.uint8).reshape(-1, 3)
-    grey = color_scale(np.array([np.nan]), 0.0, 1.0)[0][0]
+    grey = color_scale(np.array([np.nan]), (0.0, 1.0)).per_point()[0]
     hidden = np.setdiff1d(np.arange(1797), rows)
     assert (colors[hidden] == grey).all()
-    expected = color_scale(widget.fidelity().to_numpy(), 0.0, 1.0)[0]
+    expected = color_scale(widget.fidelity().to_numpy(), (0.0, 1.0)).per_point()
     assert np.array_equal(colors[rows], expected)
 
 

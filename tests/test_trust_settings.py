@@ -12,7 +12,7 @@ import pytest
 import traitlets as t
 
 from nbprojector import Projector
-from nbprojector.metadata import color_scale
+from nbprojector.colors import color_scale
 from nbprojector.widget.trust import COLOR_BY_CHANGE, COLOR_BY_FIDELITY
 
 
@@ -52,8 +52,8 @@ def test_fidelity_colours_follow_the_metric_and_k(widget: Projector) -> None:
     assert euclidean["mean"] != cosine["mean"]
     expected = widget.fidelity(k=15, metric="euclidean")
     assert euclidean["mean"] == pytest.approx(expected.attrs["mean"])
-    colors = color_scale(expected.to_numpy(), 0.0, 1.0)[0]
-    assert bytes(widget._colors) == colors.tobytes()
+    colors = color_scale(expected.to_numpy(), (0.0, 1.0), widget.colormap).traits["_colors"]
+    assert bytes(widget._colors) == colors
     assert "(euclidean, original space)" in widget.legend["caption"]
 
     widget.fidelity_k = 40
@@ -61,7 +61,9 @@ def test_fidelity_colours_follow_the_metric_and_k(widget: Projector) -> None:
     expected = widget.fidelity(k=40, metric="euclidean")
     assert forty["mean"] == pytest.approx(expected.attrs["mean"]) != euclidean["mean"]
     assert "Keeps" in widget.legend["caption"] and "of 40-NN" in widget.legend["caption"]
-    assert bytes(widget._colors) == color_scale(expected.to_numpy(), 0.0, 1.0)[0].tobytes()
+    assert bytes(widget._colors) == color_scale(
+        expected.to_numpy(), (0.0, 1.0), widget.colormap
+    ).traits["_colors"]
 
 
 def test_python_calls_default_to_the_views_settings(widget: Projector) -> None:

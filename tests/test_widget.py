@@ -7,6 +7,7 @@ import pytest
 import traitlets
 
 from nbprojector import Projector
+from nbprojector.codec import decode_positions, position_step
 from nbprojector.dataset import EmbeddingError
 from nbprojector.layout import normalize_positions
 from nbprojector.metadata import MetadataError
@@ -28,9 +29,13 @@ def ask(p, content, buffers=None):
 
 
 def test_per_point_state_is_binary(p):
-    assert len(p._positions) == 1797 * 3 * 4
-    assert len(p._colors) == 1797 * 3
-    assert np.frombuffer(p._label_offsets, np.uint32)[-1] == len(p._labels)
+    assert len(p._positions) == 56 + 1797 * 3 * 2  # header, then uint16 x, y, z
+    assert len(p._colors) == 1797  # digits: a one-byte palette index a point
+    assert len(p._palette) == 10 * 3
+    assert p._labels == b"" and p._label_offsets == b""  # not before the first frame
+    ask(p, {"id": "l", "kind": "labels", "payload": {}})
+    assert p.sent[-1][0]["ok"]
+    assert np.frombuffer(p._label_offsets, np.uint32)[-1] == len(p._labels) > 0
     assert p.n_points == 1797 and p.n_dims == 64
     assert p.color_by == "digit" and p.label_by == "digit"
 
@@ -42,13 +47,15 @@ def test_default_projection_is_pca_3d(p):
     shown = sum(p.projection["variance"][:3])
     assert p.projection["variance_shown"] == pytest.approx(shown)
     expected = normalize_positions(p.coordinates)
-    np.testing.assert_array_equal(np.frombuffer(p._positions, np.float32).reshape(-1, 3), expected)
+    step = position_step(p._positions)
+    assert np.all(np.abs(decode_positions(p._positions) - expected) <= step / 2 + 1e-7)
 
 
 def test_project_two_components(p):
     p.project("pca", components=(2, 4))
     assert p.coordinates.shape == (1797, 2)
-    positions = np.frombuffer(p._positions, np.float32).reshape(-1, 3)
+    assert len(p._positions) == 56 + 1797 * 2 * 2  # only x and y travel
+    positions = decode_positions(p._positions)
     assert np.all(positions[:, 2] == 0)
     assert np.abs(positions).max() == pytest.approx(1.0)
 
@@ -74,6 +81,7 @@ def test_changing_colours_does_not_resend_positions(p):
     p.color_by = "word"
     p.color_by = ""
     assert "_positions" not in sent and sent.count("_colors") == 2
+    assert p._palette == b""
     assert p.legend["kind"] == "none" and p._colors == b""
 
 

@@ -76,3 +76,56 @@ export class Labels {
     return this.decoder.decode(this.data.subarray(this.offsets[i], this.offsets[i + 1]));
   }
 }
+
+/** Bytes before the quantised positions (src/nbprojector/codec.py describes the layout). */
+const POSITIONS_HEADER = 56;
+const POSITIONS_MAGIC = "NPQ1";
+
+/**
+ * The `_positions` trait -> x, y, z per point (float32, z = 0 in 2D): a 56-byte header
+ * ("NPQ1", uint32 dims, float64 offset and step per axis) and uint16 N x dims. Each value is
+ * offset + q * step, computed in float64 and rounded to float32 as Python's decode_positions
+ * does. Anything else (an empty trait, state saved by an older version) is no points.
+ */
+export function decodePositions(value: Binary): Float32Array {
+  const raw = bytes(value);
+  if (raw.byteLength < POSITIONS_HEADER) return new Float32Array(0);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const magic = String.fromCharCode(raw[0], raw[1], raw[2], raw[3]);
+  const dims = view.getUint32(4, true);
+  if (magic !== POSITIONS_MAGIC || (dims !== 2 && dims !== 3)) return new Float32Array(0);
+  const offset = [0, 1, 2].map((a) => view.getFloat64(8 + 8 * a, true));
+  const step = [0, 1, 2].map((a) => view.getFloat64(32 + 8 * a, true));
+  const n = Math.floor((raw.byteLength - POSITIONS_HEADER) / (2 * dims));
+  // Little-endian uint16s over the same memory (one copy only when unaligned); every
+  // platform a browser runs on is little-endian.
+  const q = typed(raw.subarray(POSITIONS_HEADER, POSITIONS_HEADER + 2 * dims * n), 2, (b, o, c) => new Uint16Array(b, o, c));
+  const out = new Float32Array(3 * n);
+  for (let a = 0; a < dims; a++) {
+    const o = offset[a], s = step[a];
+    for (let i = 0, k = a; i < n; i++, k += dims) out[3 * i + a] = o + q[k] * s;
+  }
+  return out;
+}
+
+/**
+ * The `_colors` and `_palette` traits -> RGB per point: one byte a point indexing the palette
+ * (K x 3, categories), or RGB already (continuous maps, computed scores). Null when neither
+ * fits `count` points (nothing colours them: the caller's default colour).
+ */
+export function decodeColors(colors: Binary, palette: Binary, count: number): Uint8Array | null {
+  const data = bytes(colors);
+  const lut = bytes(palette);
+  if (lut.length >= 3 && data.length === count) {
+    const k = Math.floor(lut.length / 3);
+    const out = new Uint8Array(3 * count);
+    for (let i = 0; i < count; i++) {
+      const c = data[i] < k ? 3 * data[i] : 0;
+      out[3 * i] = lut[c];
+      out[3 * i + 1] = lut[c + 1];
+      out[3 * i + 2] = lut[c + 2];
+    }
+    return out;
+  }
+  return data.length === 3 * count && count > 0 ? data : null;
+}

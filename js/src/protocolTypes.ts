@@ -1,7 +1,7 @@
 // The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
 // trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
 
-export const KINDS = ["project", "cancel", "pause", "resume", "row", "count", "search", "neighbors", "isolate", "show_points", "bookmark", "snapshot", "atlas", "fidelity_point", "find", "cluster", "annotate", "edit"] as const;
+export const KINDS = ["project", "cancel", "pause", "resume", "row", "labels", "count", "search", "neighbors", "isolate", "show_points", "bookmark", "snapshot", "atlas", "fidelity_point", "find", "cluster", "annotate", "edit"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What the page sends with each kind of request. */
@@ -16,6 +16,8 @@ export interface Payloads {
   resume: EmptyPayload;
   /** one point's metadata row */
   row: RowPayload;
+  /** the first frame is drawn: send the labels */
+  labels: EmptyPayload;
   /** how many of all points a query matches */
   count: CountPayload;
   /** select the shown points a query matches */
@@ -51,6 +53,7 @@ export interface Results {
   pause: JobStateResult;
   resume: JobStateResult;
   row: RowResult;
+  labels: EmptyResult;
   count: CountResult;
   search: SearchResult;
   neighbors: NeighborsResult;
@@ -73,6 +76,7 @@ export const BUFFERS_IN = {
   pause: [],
   resume: [],
   row: [],
+  labels: [],
   count: [],
   search: [],
   neighbors: [],
@@ -95,6 +99,7 @@ export const BUFFERS_OUT = {
   pause: [],
   resume: [],
   row: [],
+  labels: [],
   count: [],
   search: [{"name": "listed", "dtype": "uint32", "optional": false}],
   neighbors: [{"name": "indices", "dtype": "uint32", "optional": false}, {"name": "distances", "dtype": "float32", "optional": false}, {"name": "angles", "dtype": "float32", "optional": true}],
@@ -315,6 +320,8 @@ export interface RowResult {
 
 export type Cell = string | number | boolean | null;
 
+export type EmptyResult = Record<string, never>;
+
 export interface CountResult {
   count: number;
   /** The number of points searched: all of them, also while some are isolated. */
@@ -372,8 +379,6 @@ export interface BookmarkSummary {
 export interface LoadedBookmarks {
   added: string[];
 }
-
-export type EmptyResult = Record<string, never>;
 
 export interface SnapshotResult {
   /** False when another view answered first or the page reported an error. */
@@ -549,7 +554,10 @@ export interface Legend {
   missing?: LegendMissing;
   min?: number;
   max?: number;
+  /** Evenly spaced colours of the map, low to high: the gradient bar is drawn from them. */
   stops?: string[];
+  /** The continuous colour map's name (numeric legends). */
+  colormap?: string;
   /** What the colours measure, in a sentence (for computed scores rather than a column). */
   caption?: string;
 }

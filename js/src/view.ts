@@ -1,7 +1,7 @@
 // One view of a Projector: the three areas (data and projections | canvas | inspector), the
 // status line, hover and click. Several views of one model work side by side.
 
-import { bytes, float32s, Labels, uint32s } from "./codecs";
+import { bytes, decodeColors, decodePositions, Labels, uint32s } from "./codecs";
 import { DrawnPoints } from "./drawnPoints";
 import type { Model } from "./model";
 import { write } from "./model";
@@ -164,6 +164,7 @@ export class ProjectorView {
     this.listen("change:_positions", () => this.applyPositions(true));
     this.listen("change:projection", () => this.applyDims());
     this.listen("change:_colors", () => this.applyColors());
+    this.listen("change:_palette", () => this.applyColors());
     this.listen("change:_labels", () => this.applyLabels());
     this.listen("change:_drawn", () => this.applySelection());
     this.listen("change:_selection", () => this.applySelection());
@@ -257,7 +258,7 @@ export class ProjectorView {
 
   private applyPositions(animate: boolean): void {
     this.applyDims();
-    const positions = float32s(this.model.get("_positions"));
+    const positions = decodePositions(this.model.get("_positions"));
     // Frames of a running optimisation arrive several times a second: move quickly.
     const running = (this.model.get("progress") as Progress)?.state === "running";
     this.stage.setPositions(positions, animate, running ? 180 : 700);
@@ -268,7 +269,8 @@ export class ProjectorView {
   }
 
   private applyColors(): void {
-    this.stage.points.setColors(bytes(this.model.get("_colors")), FALLBACK_COLOR);
+    const points = this.stage.points;
+    points.setColors(decodeColors(this.model.get("_colors"), this.model.get("_palette"), points.count), FALLBACK_COLOR);
     this.stage.requestFrame();
   }
 
@@ -340,11 +342,22 @@ export class ProjectorView {
   private afterFrame(): void {
     const frames = this.stage.frames;
     this.root.dataset.frames = String(frames);
-    if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") this.root.dataset.ready = "1";
+    if (this.stage.points.count > 0 && this.root.dataset.ready !== "1") {
+      this.root.dataset.ready = "1";
+      this.askForLabels();
+    }
     // For tests and bench/: "drawn" once a frame has shown the images (else dots, loading...).
     if (this.root.dataset.images !== this.sprites.state) this.root.dataset.images = this.sprites.state;
     this.placeTooltip(); // follows its point as the camera moves; the labels then avoid it
     this.drawLabels();
+  }
+
+  /** The first display carries positions and colours only (they reach the screen sooner);
+   * once a frame is drawn, ask Python for the labels (a second view, or a reload, finds them
+   * in the state already). Until they arrive, hover asks for the point's row. */
+  private askForLabels(): void {
+    if (this.labels.count > 0) return;
+    this.rpc.request("labels", {}).catch((err: Error) => this.ctx.notify(err.message, "error"));
   }
 
   private drawLabels(): void {
@@ -357,6 +370,7 @@ export class ProjectorView {
     const hovered = drawn.slotOf(this.hovered);
     this.labelLayer.draw({
       screen: () => this.stage.screenPositions(),
+      point: (i, out) => this.stage.screenPoint(i, out),
       labels: this.labels,
       isHidden: this.isHidden,
       forced: [focus, highlighted].filter((i) => i >= 0 && i !== hovered),
@@ -375,7 +389,7 @@ export class ProjectorView {
       names: (((this.model.get("clustering") ?? {}) as ClusteringState).names ?? [])
         .map((c) => ({ ...c, anchor: drawn.slotOf(c.anchor) }))
         .filter((c) => c.anchor >= 0),
-      screen: () => this.stage.screenPositions(),
+      point: (i, out) => this.stage.screenPoint(i, out),
       isHidden: this.isHidden,
       fontPx: Math.max(16, 1.5 * (this.model.get("label_size") ?? 12)),
       color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
@@ -457,9 +471,10 @@ export class ProjectorView {
       // Only the two points' flags change: hovering must not cost O(N) per move.
       const points = this.stage.points;
       const was = this.drawn.slotOf(this.hovered);
+      const now = this.drawn.slotOf(i);
       if (was >= 0 && this.hovered !== this.inspect.highlighted) points.setFlag([was], HOVERED, false);
-      if (i >= 0) points.setFlag([this.drawn.slotOf(i)], HOVERED, true);
-      points.commitState(uint32s(this.model.get("_selection")).length > 0 || this.inspect.focus >= 0);
+      if (now >= 0) points.setFlag([now], HOVERED, true);
+      points.commitState(uint32s(this.model.get("_selection")).length > 0 || this.inspect.focus >= 0, [was, now]);
       this.hovered = i;
       this.root.dataset.hovered = String(i);
       this.stage.requestFrame();
@@ -472,9 +487,27 @@ export class ProjectorView {
   }
 
   private showTooltip(i: number): void {
-    this.tooltip.textContent = this.inspect.labelOf(i) || `#${i}`;
+    const known = this.labels.count > 0;
+    this.tooltip.textContent = (known && this.inspect.labelOf(i)) || `#${i}`;
     this.tooltip.hidden = false;
     this.placeTooltip();
+    if (!known) this.labelFromRow(i);
+  }
+
+  /** Before the labels arrive: the hovered point's label from its metadata row. */
+  private labelFromRow(i: number): void {
+    const column = String(this.model.get("label_by") ?? "");
+    this.rpc
+      .request("row", { index: i })
+      .then(({ result }) => {
+        if (this.hovered !== i || this.labels.count > 0) return; // moved on, or labels came
+        const value = result.row[column];
+        if (value !== null && value !== undefined && String(value) !== "") {
+          this.tooltip.textContent = String(value);
+          this.placeTooltip();
+        }
+      })
+      .catch(() => {}); // the tooltip keeps "#i"
   }
 
   /** The tooltip sits where the hovered point's label would be (beside the point, enlarged by
@@ -505,6 +538,8 @@ export class ProjectorView {
       count: () => this.stage.points.count,
       dims: () => this.stage.dims,
       frames: () => this.stage.frames,
+      /** How many times every point's screen position was computed (picking, regions...). */
+      screenPasses: () => this.stage.screenPasses,
       /** Ask for one more frame (the bench times frames with it). */
       redraw: () => this.stage.requestFrame(),
       renderer: () => this.stage.rendererInfo(),
@@ -512,6 +547,8 @@ export class ProjectorView {
       transitioning: () => this.stage.transitioning,
       hovered: () => this.hovered,
       tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),
+      /** How many points have a label on this page (0 until the labels arrive). */
+      labelCount: () => this.labels.count,
       /** The tooltip's box [x, y, w, h] in canvas CSS px (as labelsPlaced), or null. */
       tooltipBox: () => (this.tooltipBox && !this.tooltip.hidden ? [this.tooltipBox.x, this.tooltipBox.y, this.tooltipBox.w, this.tooltipBox.h] : null),
       /** Point i's position on the page (client px), or null when off screen or not drawn. */

@@ -13,6 +13,7 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
         "selection": {"dtype": "uint32", "shape": [K], "data": "<base64>"},
         "camera": {...}, "spherize": false, "color_by": "...", "label_by": "...",
         "point_size": 4.0, "label_size": 12.0, "image_size": 24.0, "show_images": true,
+        "colormap": "bgy",
         "annotations": [{"column": "topic", "kind": "text", "created": true,
                          "groups": [{"value": "refunds", "indices": [3, 17]}]}]}]}
 
@@ -72,6 +73,8 @@ class State:
     label_size: float = 12.0
     image_size: float | None = None  # None: the widget has no images, or the file predates them
     show_images: bool | None = None
+    #: The continuous colour map's name; None: the file predates it (today's map stays).
+    colormap: str | None = None
     #: The table's edits (:meth:`~nbprojector.annotations.TableEdits.net`); None: none kept.
     annotations: list[dict[str, Any]] | None = None
     #: The points drawn (sorted uint32; ``coords`` are theirs), or None: every point was.
@@ -198,6 +201,7 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
         label_size=_size(record, "label_size", where, default=12.0),
         image_size=_size(record, "image_size", where, default=None),
         show_images=_field(record, "show_images", bool, where, default=None),
+        colormap=_field(record, "colormap", str, where, default=None),
         annotations=_annotations(record.get("annotations"), n_points, where),
         drawn=drawn,
     )

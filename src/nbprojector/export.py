@@ -40,10 +40,11 @@ from ._version import __version__
 from .atomic import write_atomic
 from .bookmarks import State
 from .bundle import bundle_text
+from .codec import encode_positions
+from .colors import DEFAULT_COLORMAP, color_points
 from .compute import METHODS
 from .dataset import Dataset
 from .layout import normalize_positions, visible_mask
-from .metadata import color_points
 from .search import as_text
 from .sources import VectorSource
 
@@ -76,6 +77,8 @@ class ExportRecord:
     color_by: str
     label_by: str
     bookmarks: Sequence[State]
+    #: The continuous colour map of numeric columns.
+    colormap: str = DEFAULT_COLORMAP
 
     @property
     def n_points(self) -> int:
@@ -186,9 +189,9 @@ def bookmark_patches(
 
     def coloring(column: str) -> None:
         if column not in colorings:
-            colors, legend = color_points(table[column] if column else None)
-            colorings[column] = {"_colors": b64(b"" if colors is None else colors.tobytes()),
-                                 "legend": {**legend, "column": column}}  # fmt: skip
+            colored = color_points(table[column] if column else None, record.colormap)
+            colorings[column] = {**{name: b64(value) for name, value in colored.traits.items()},
+                                 "legend": {**colored.legend, "column": column}}  # fmt: skip
 
     coloring(record.color_by)
     patches = []
@@ -213,7 +216,8 @@ def bookmark_patches(
             "_selection": b64(state.selection.astype("<u4")),
             "projection": {**state.projection, "dims": int(state.coords.shape[1]),
                            "bookmark": state.name},
-            "_positions": b64(normalize_positions(state.coords, rows).astype("<f4")),
+            "_positions": b64(encode_positions(normalize_positions(state.coords, rows),
+                                               state.coords.shape[1], rows)),
             "camera": dict(state.camera),
         })  # fmt: skip
     others = [str(c) for c in table.columns if str(c) not in colorings]

@@ -1,4 +1,6 @@
-"""Metadata: reading the table (TSV by TensorBoard's rules), typing columns, colours, legends.
+"""Metadata: reading the table (TSV by TensorBoard's rules), typing columns, labels.
+
+Colours and legends are in :mod:`nbprojector.colors`.
 
 Pure functions over pandas objects; nothing here knows about the widget.
 """
@@ -14,39 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: 32 categorical colours picked greedily for the largest minimum CIELAB distance to each
-#: other and to white, near-black and the two greys below (so none reads as "missing" or
-#: vanishes on either theme). The first nine are matplotlib's tab10, minus its grey.
-PALETTE = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
-    "#17becf", "#0000ff", "#ff1eff", "#00f000", "#4b5a0f", "#690fb4", "#00f0b4", "#f0b478",
-    "#ff0078", "#b4e196", "#0078ff", "#960f4b", "#00785a", "#965a00", "#ff8787", "#c300a5",
-    "#e1c3ff", "#96e11e", "#d269ff", "#ffb400", "#00f078", "#004bff", "#5a3c69", "#005a69",
-]  # fmt: skip
-#: Points with no value in the colour-by column.
-MISSING_COLOR = "#bebebe"
-#: Category values beyond the palette share this colour (and one legend row).
-OTHER_COLOR = "#808080"
-#: Colour of every point when nothing is chosen to colour by.
-DEFAULT_COLOR = "#4a7fd1"
-#: Viridis sampled at 11 evenly spaced stops; interpolated linearly in between.
-VIRIDIS = [
-    "#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
-    "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725",
-]  # fmt: skip
-
-NUMERIC = "numeric"
-CATEGORICAL = "categorical"
+from .colors import column_kind
 
 
 class MetadataError(ValueError):
     """Metadata that cannot be used as given; the message says how to fix it."""
-
-
-def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    """'#rrggbb' -> (r, g, b)."""
-    c = color.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
 def read_tsv(source: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
@@ -215,22 +189,6 @@ def _table_from_dict(meta: Mapping, n_points: int) -> pd.DataFrame:
     return table
 
 
-def column_kind(values: pd.Series) -> str:
-    """'numeric' (a continuous colour map) or 'categorical' (a palette and counts).
-
-    Numbers are numeric, except class labels: whole numbers with at most len(PALETTE)
-    distinct values (digits 0-9, cluster ids) read better as categories. Booleans and
-    text are categorical.
-    """
-    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        return CATEGORICAL
-    present = values.dropna()
-    whole = pd.api.types.is_integer_dtype(values) or bool(np.all(np.mod(present, 1) == 0))
-    if whole and present.nunique() <= len(PALETTE):
-        return CATEGORICAL
-    return NUMERIC
-
-
 def describe_columns(table: pd.DataFrame) -> list[dict[str, Any]]:
     """What the data panel lists: each column's name, kind and number of distinct values."""
     return [
@@ -278,87 +236,3 @@ def pack_labels(values: pd.Series) -> tuple[bytes, bytes]:
     source = np.repeat(unique_starts[codes] - offsets[:-1], lengths) + np.arange(offsets[-1])
     data = np.frombuffer(buffer, dtype=np.uint8)[source].tobytes()
     return data, offsets.astype(np.uint32).tobytes()
-
-
-def color_points(values: pd.Series | None) -> tuple[np.ndarray | None, dict[str, Any]]:
-    """Colours (N x 3 uint8) and the legend for colouring by ``values``.
-
-    Categorical: values ranked by count; the first len(PALETTE) get palette colours, the
-    rest share OTHER_COLOR. Numeric: viridis from min to max. Missing: MISSING_COLOR.
-    """
-    if values is None:
-        return None, {"kind": "none"}
-    if column_kind(values) == NUMERIC:
-        return _color_numeric(values)
-    return _color_categorical(values)
-
-
-def _color_categorical(values: pd.Series) -> tuple[np.ndarray, dict[str, Any]]:
-    codes, uniques = pd.factorize(values, sort=False)
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    # Most frequent first; ties in order of first appearance (stable sort).
-    ranking = np.argsort(-counts, kind="stable")
-    rank_of = np.empty(len(uniques), dtype=np.int64)
-    rank_of[ranking] = np.arange(len(uniques))
-    lut = np.array([hex_to_rgb(c) for c in PALETTE], dtype=np.uint8)
-    n_named = min(len(PALETTE), len(uniques))
-    colors = np.empty((len(values), 3), dtype=np.uint8)
-    colors[:] = hex_to_rgb(OTHER_COLOR)
-    ranks = np.where(codes >= 0, rank_of[np.maximum(codes, 0)], -1)
-    named = (ranks >= 0) & (ranks < n_named)
-    colors[named] = lut[ranks[named]]
-    missing = codes < 0
-    colors[missing] = hex_to_rgb(MISSING_COLOR)
-    entries = [
-        {"value": _json_value(uniques[i]), "color": PALETTE[r], "count": int(counts[i])}
-        for r, i in enumerate(ranking[:n_named])
-    ]
-    legend: dict[str, Any] = {"kind": CATEGORICAL, "entries": entries}
-    other = int(counts[ranking[n_named:]].sum())
-    if other:
-        legend["other"] = {
-            "values": int(len(uniques) - n_named),
-            "count": other,
-            "color": OTHER_COLOR,
-        }
-    if missing.any():
-        legend["missing"] = {"count": int(missing.sum()), "color": MISSING_COLOR}
-    return colors, legend
-
-
-def color_scale(values: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, dict[str, Any]]:
-    """Colours and legend for numbers on a fixed scale from ``lo`` to ``hi`` (viridis;
-    values outside are clipped, NaN gets MISSING_COLOR), for scores whose range is known."""
-    return _color_numeric(pd.Series(values), (lo, hi))
-
-
-def _color_numeric(
-    values: pd.Series, limits: tuple[float, float] | None = None
-) -> tuple[np.ndarray, dict[str, Any]]:
-    x = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    missing = ~np.isfinite(x)
-    if limits is not None:
-        lo, hi = limits
-    else:
-        lo = float(np.nanmin(x[~missing])) if (~missing).any() else 0.0
-        hi = float(np.nanmax(x[~missing])) if (~missing).any() else 1.0
-    t = np.zeros_like(x) if hi == lo else (x - lo) / (hi - lo)
-    t = np.clip(np.nan_to_num(t), 0.0, 1.0)
-    stops = np.array([hex_to_rgb(c) for c in VIRIDIS], dtype=np.float64)
-    grid = np.linspace(0.0, 1.0, len(VIRIDIS))
-    colors = np.stack([np.interp(t, grid, stops[:, ch]) for ch in range(3)], axis=1)
-    colors = np.rint(colors).astype(np.uint8)
-    colors[missing] = hex_to_rgb(MISSING_COLOR)
-    legend: dict[str, Any] = {"kind": NUMERIC, "min": lo, "max": hi, "stops": VIRIDIS}
-    if missing.any():
-        legend["missing"] = {"count": int(missing.sum()), "color": MISSING_COLOR}
-    return colors, legend
-
-
-def _json_value(value: Any) -> Any:
-    """A legend value as plain JSON (numpy scalars become Python ones)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)

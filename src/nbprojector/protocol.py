@@ -385,6 +385,7 @@ PROTOCOL: dict[str, Kind] = {
     "pause": Kind(EmptyPayload, JobStateResult, "pause the running projection"),
     "resume": Kind(EmptyPayload, JobStateResult, "resume the paused projection"),
     "row": Kind(RowPayload, RowResult, "one point's metadata row"),
+    "labels": Kind(EmptyPayload, EmptyResult, "the first frame is drawn: send the labels"),
     "count": Kind(CountPayload, CountResult, "how many of all points a query matches"),
     "search": Kind(
         SearchPayload, SearchResult, "select the shown points a query matches",

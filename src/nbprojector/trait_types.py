@@ -164,7 +164,10 @@ class Legend(TypedDict):
     missing: NotRequired[LegendMissing]
     min: NotRequired[float]
     max: NotRequired[float]
+    #: Evenly spaced colours of the map, low to high: the gradient bar is drawn from them.
     stops: NotRequired[list[str]]
+    #: The continuous colour map's name (numeric legends).
+    colormap: NotRequired[str]
     #: What the colours measure, in a sentence (for computed scores rather than a column).
     caption: NotRequired[str]
 

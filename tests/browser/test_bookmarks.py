@@ -59,7 +59,8 @@ def test_add_restore_and_play(nb):
     nb.wait_for("h.dims() === 3")
     nb.settle()
     assert nb.handle("h.positions()") == first
-    python = json.loads(nb.py("print(np.frombuffer(p._positions, np.float32).tolist())"))
+    python = json.loads(nb.py("from nbprojector.codec import decode_positions\n"
+                "print(decode_positions(p._positions).ravel().tolist())"))
     assert np.allclose(python, first)
     assert changed_share(nb.canvas_pixels(), first_pixels) < 0.01
 

@@ -35,7 +35,8 @@ def drawn(nb) -> np.ndarray:
 
 
 def python_positions(nb) -> np.ndarray:
-    out = nb.py("print(np.frombuffer(p._positions, np.float32).tolist())")
+    out = nb.py("from nbprojector.codec import decode_positions\n"
+                "print(decode_positions(p._positions).ravel().tolist())")
     return np.array(json.loads(out), dtype=np.float32).reshape(-1, 3)
 
 

@@ -14,7 +14,9 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from nbprojector import Projector
+from nbprojector.codec import decode_positions
 
+from .harness import changed_share
 from .test_view import background_share
 
 READY = '#nbprojector .nbprojector[data-ready="1"]'
@@ -99,7 +101,7 @@ def test_draws_the_points_with_no_network(exported, projector):
     assert "1,797 points" in page.locator(".nbp-status").inner_text()
     # The layout is the notebook's, point for point.
     drawn = np.array(handle(page, "h.positions()"), dtype=np.float32)
-    np.testing.assert_array_equal(drawn, np.frombuffer(projector._positions, np.float32))
+    np.testing.assert_array_equal(drawn, decode_positions(projector._positions).ravel())
     assert blocked == [] and page.errors == []
 
 
@@ -217,6 +219,8 @@ FALLBACK = """async () => {
 
 
 def test_binary_traits_as_base64_or_arrays(projector, browser, tmp_path):
+    # This host's model answers no request: the labels go in the state, as after a page's ask.
+    projector._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])
     path = projector.to_html(tmp_path / "fallback.html")
     page, _ = open_export(browser, path)
     try:
@@ -250,5 +254,24 @@ def test_images_travel_with_the_export(browser, tmp_path):
         greyish = (drawn.max(axis=1) - drawn.min(axis=1) < 40).mean()
         assert greyish > 0.5, f"only {greyish:.0%} of drawn pixels are grey: images not drawn?"
         assert blocked == []
+    finally:
+        page.close()
+
+
+def test_another_colour_map_says_it_needs_python_and_changes_nothing(browser, tmp_path):
+    rng = np.random.default_rng(4)
+    p = Projector(rng.normal(size=(200, 4)), {"score": rng.uniform(size=200)}, color_by="score")
+    p.colormap = "kbc"
+    page, _ = open_export(browser, p.to_html(tmp_path / "colormap.html"))
+    try:
+        menu = page.locator(f"{READY} select.nbp-colormap")
+        assert menu.input_value() == "kbc"
+        before = canvas_pixels(page, READY)
+        menu.select_option("fire")
+        page.locator("#nbprojector-notice", has_text="Another colour map needs").wait_for()
+        assert "this export's colours use 'kbc'" in page.locator("#nbprojector-notice").inner_text()
+        assert menu.input_value() == "kbc"  # the menu goes back: nothing half-applies
+        page.wait_for_timeout(300)
+        assert changed_share(before, canvas_pixels(page, READY)) == 0
     finally:
         page.close()

@@ -8,13 +8,15 @@ import re
 
 import numpy as np
 
+from nbprojector.colors import DEFAULT_COLORMAP, colormap_lut
+
 from .harness import changed_share, notebook_fixture
 
 CELLS = [
     "import numpy as np\n"
     "from sklearn.datasets import load_digits\n"
     "from nbprojector import Projector\n"
-    "from nbprojector.metadata import color_scale\n"
+    "from nbprojector.colors import color_scale\n"
     "d = load_digits()\n"
     "p = Projector(d.data, {'digit': d.target}, color_by='digit', height=480)\n"
     "p",
@@ -24,18 +26,18 @@ nb = notebook_fixture("fidelity.ipynb", CELLS)
 
 #: What Python's colours should be for its own fidelity scores (the map shown).
 COLOURS_MATCH = (
-    "print(bytes(p._colors) == color_scale(p.fidelity().to_numpy(), 0.0, 1.0)[0].tobytes())"
+    "print(bytes(p._colors) == color_scale(p.fidelity().to_numpy(), (0.0, 1.0)).traits['_colors'])"
 )
 
 
-LOW_VIRIDIS = np.array([[0x44, 0x01, 0x54], [0x48, 0x24, 0x75], [0x41, 0x44, 0x87],
-                        [0x35, 0x5F, 0x8D], [0x2A, 0x78, 0x8E]])  # fmt: skip
+#: The low end (fidelity 0 to 0.4) of the default colour map.
+LOW_COLOURS = colormap_lut(DEFAULT_COLORMAP)[:103:4].astype(int)
 
 
-def near_low_viridis(pixels: np.ndarray) -> float:
+def near_low_colours(pixels: np.ndarray) -> float:
     """Share of pixels within a few levels of the ramp's low colours (fidelity 0 to 0.4)."""
     flat = pixels.reshape(-1, 1, 3).astype(int)
-    return float((np.abs(flat - LOW_VIRIDIS[None]).max(axis=2) <= 12).any(axis=1).mean())
+    return float((np.abs(flat - LOW_COLOURS[None]).max(axis=2) <= 12).any(axis=1).mean())
 
 
 def status_percent(nb) -> tuple[float, int]:
@@ -64,9 +66,9 @@ def test_colour_by_fidelity_changes_pixels_and_shows_the_legend(nb):
     assert k == 15 and abs(shown - round(mean * 100)) < 0.51
     assert f"Keeps {round(mean * 100)}% of 15-NN" in text
     assert nb.py(COLOURS_MATCH).strip() == "True"
-    # The points now wear the low half of the viridis ramp (most keep under half of
+    # The points now wear the low half of the colour map (most keep under half of
     # their neighbours in a PCA map); the digit palette has none of those colours.
-    assert near_low_viridis(nb.canvas_pixels()) > 20 * max(near_low_viridis(before), 1e-5)
+    assert near_low_colours(nb.canvas_pixels()) > 20 * max(near_low_colours(before), 1e-5)
 
 
 def test_a_new_layout_recolours_and_updates_the_status(nb):

@@ -13,7 +13,8 @@ const PAD_PX = 4;
 export interface ClusterNameRequest {
   names: ClusterName[];
   /** (x, y, depth) per point in CSS px; read only when there are names to draw. */
-  screen: () => Float32Array;
+  /** Point i's (x, y, depth) in CSS px into `out` (only the anchors are asked). */
+  point: (i: number, out: Float32Array) => boolean;
   isHidden: (i: number) => boolean;
   fontPx: number;
   color: string;
@@ -66,13 +67,13 @@ export class ClusterNameLayer {
     g.lineWidth = Math.max(3, r.fontPx / 4);
     g.strokeStyle = r.halo;
     g.fillStyle = r.color;
-    const screen = r.screen();
+    const p = new Float32Array(3);
     const lineH = Math.ceil(r.fontPx * 1.3);
     const bySize = [...r.names].sort((a, b) => b.size - a.size || a.id - b.id);
     for (const c of bySize) {
       const i = c.anchor;
-      if (3 * i + 2 >= screen.length || r.isHidden(i) || !isFinite(screen[3 * i + 2])) continue;
-      const cx = screen[3 * i], cy = screen[3 * i + 1];
+      if (!r.point(i, p) || r.isHidden(i) || !isFinite(p[2])) continue;
+      const cx = p[0], cy = p[1];
       if (cx < 0 || cy < 0 || cx > w || cy > hgt) continue; // the cluster is out of view
       const width = Math.ceil(g.measureText(c.name).width);
       if (width > w || lineH > hgt) continue;

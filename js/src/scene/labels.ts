@@ -18,8 +18,10 @@ const DEPTH_BUCKETS = 1024;
 const FORCED_TRIES = 4;
 
 export interface LabelRequest {
-  /** (x, y, depth) per point in CSS px; read lazily: nothing to label costs nothing. */
+  /** (x, y, depth) per point in CSS px; read only in all-labels mode (it is O(N)). */
   screen: () => Float32Array;
+  /** Point i's (x, y, depth) into `out`: the labels of a few points cost no O(N) work. */
+  point: (i: number, out: Float32Array) => boolean;
   labels: Labels;
   isHidden: (i: number) => boolean;
   /** Always drawn: the point hovered in a list, the focus. */
@@ -103,7 +105,16 @@ export class LabelLayer {
     g.strokeStyle = r.halo;
     g.fillStyle = r.color;
 
-    const screen = r.screen();
+    // Every point's screen position only when every point may be labelled; otherwise the
+    // labelled points are projected one by one (a frame of a rotation costs no O(N) here).
+    const screen = r.all ? r.screen() : null;
+    const p = new Float32Array(3);
+    const at = (i: number): boolean => {
+      if (!screen) return r.point(i, p);
+      if (3 * i + 2 >= screen.length) return false;
+      p[0] = screen[3 * i]; p[1] = screen[3 * i + 1]; p[2] = screen[3 * i + 2];
+      return true;
+    };
     const cols = Math.ceil(this.width / CELL_PX), rows = Math.ceil(this.height / CELL_PX);
     const grid = new Uint8Array(cols * rows);
     const lineH = Math.ceil(r.fontPx * 1.25);
@@ -128,9 +139,9 @@ export class LabelLayer {
       x >= 0 && x + w <= this.width && y >= 0 && y + lineH <= this.height && cellsFree(x - 2, y, x + w + 2, y + lineH, false);
 
     const place = (i: number, forced: boolean): void => {
-      if (done.has(i) || i < 0 || i === r.exclude || 3 * i + 2 >= screen.length || r.isHidden(i)) return;
-      const px = screen[3 * i], py = screen[3 * i + 1];
-      if (!isFinite(screen[3 * i + 2]) || px < 0 || py < 0 || px > this.width || py > this.height) return;
+      if (done.has(i) || i < 0 || i === r.exclude || !at(i) || r.isHidden(i)) return;
+      const px = p[0], py = p[1];
+      if (!isFinite(p[2]) || px < 0 || py < 0 || px > this.width || py > this.height) return;
       let x = px + r.offsetPx, y = py - lineH / 2;
       // The anchor cell first: a cheap test that skips most labels before measuring them.
       if (!forced && !cellsFree(x, y, x, y + lineH, false)) return;
@@ -168,7 +179,7 @@ export class LabelLayer {
     for (const group of r.groups) {
       for (let j = 0; j < group.length && this.placed.length < MAX_LABELS; j++) place(group[j], false);
     }
-    if (r.all) {
+    if (screen) {
       for (const i of frontToBack(screen)) {
         if (this.placed.length >= MAX_LABELS || measured >= MAX_MEASURED) break;
         place(i, false);

@@ -53,6 +53,8 @@ export class PointCloud {
   target: Float32Array = new Float32Array(0);
   private previous: Float32Array = new Float32Array(0);
   private state = new Uint8Array(0);
+  /** The whole flag buffer awaits its upload (a range must not narrow it). */
+  private wholeStatePending = false;
 
   constructor() {
     this.material = new THREE.ShaderMaterial({
@@ -109,9 +111,10 @@ export class PointCloud {
     this.material.uniforms.progress.value = animate && !resized ? 0 : 1;
   }
 
-  setColors(colors: Uint8Array, fallback: [number, number, number]): void {
+  /** RGB per point (codecs.ts decodeColors), or null: every point in `fallback`. */
+  setColors(colors: Uint8Array | null, fallback: [number, number, number]): void {
     let rgb = colors;
-    if (rgb.length !== this.count * 3) {
+    if (!rgb || rgb.length !== this.count * 3) {
       rgb = new Uint8Array(this.count * 3);
       for (let i = 0; i < rgb.length; i += 3) rgb.set(fallback, i);
     }
@@ -141,10 +144,25 @@ export class PointCloud {
     return this.state;
   }
 
-  commitState(hasSelection: boolean): void {
+  /** Upload the flags to the GPU: all of them, or only the points `changed` (a hover
+   * changes two bytes: uploading N for it would cost every pointer move O(N)). */
+  commitState(hasSelection: boolean, changed?: number[]): void {
     const attr = this.geometry.getAttribute("pstate") as THREE.BufferAttribute | undefined;
-    if (attr) attr.needsUpdate = true;
+    if (attr) {
+      if (changed && !this.wholeStatePending) {
+        for (const i of changed) if (i >= 0 && i < this.count) attr.addUpdateRange(i, 1);
+      } else {
+        attr.clearUpdateRanges(); // the whole buffer, until a frame has uploaded it
+        this.wholeStatePending = true;
+      }
+      attr.needsUpdate = true;
+    }
     this.material.uniforms.hasSelection.value = hasSelection ? 1 : 0;
+  }
+
+  /** A frame was drawn: what commitState asked for is on the GPU. */
+  drawn(): void {
+    this.wholeStatePending = false;
   }
 
   private resize(n: number): void {

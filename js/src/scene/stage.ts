@@ -53,6 +53,8 @@ export class Stage {
   /** Kept for a restored context, whose clear colour three.js resets to black. */
   private clearColor = new THREE.Color(0xffffff);
   frames = 0;
+  /** How many times every point was projected to the screen (tests: not once a frame). */
+  screenPasses = 0;
   /** How points are drawn (sizes, dots or images), for picking; the view sets it. */
   look: () => Omit<PointLook, "perspectiveScale" | "pixelRatio"> = () => ({
     size: this.points.material.uniforms.size.value as number,
@@ -60,6 +62,8 @@ export class Stage {
     aspect: 1,
   });
   private screenCache: Float32Array | null = null;
+  /** The camera's projection x view matrix, for projecting single points (null: stale). */
+  private pointMatrix: THREE.Matrix4 | null = null;
   private viewDepth = new Float32Array(0);
   private width = 1;
   private height = 1;
@@ -83,7 +87,7 @@ export class Stage {
     });
     this.controls.addEventListener("change", () => {
       moved = true;
-      this.screenCache = null;
+      this.invalidateScreen();
       this.resumeFrames(false); // the camera moves: draw now, whatever waits
       this.requestFrame();
     });
@@ -105,7 +109,7 @@ export class Stage {
   private handleContextRestored = (): void => {
     this.contextLost = false;
     this.renderer.setClearColor(this.clearColor, 1);
-    this.screenCache = null;
+    this.invalidateScreen();
     this.onContextRestored();
     this.requestFrame();
   };
@@ -200,7 +204,7 @@ export class Stage {
       this.orthographic.updateProjectionMatrix();
     }
     this.controls.update();
-    this.screenCache = null;
+    this.invalidateScreen();
     this.requestFrame();
   }
 
@@ -225,7 +229,7 @@ export class Stage {
     this.fitted = false;
     this.controls.target.fromArray(s.target);
     this.controls.update();
-    this.screenCache = null;
+    this.invalidateScreen();
     this.requestFrame();
     return true;
   }
@@ -247,7 +251,7 @@ export class Stage {
     o.left = -rx; o.right = rx; o.top = ry; o.bottom = -ry;
     o.updateProjectionMatrix();
     this.points.material.uniforms.pixelRatio.value = this.renderer.getPixelRatio();
-    this.screenCache = null;
+    this.invalidateScreen();
     if (this.fitted) this.resetView(); // a fit for the old shape may not fit the new one
     this.resumeFrames(false); // resizing cleared the canvas: never leave it blank
     this.requestFrame();
@@ -260,7 +264,7 @@ export class Stage {
     if (this.fitted && this.dims === 3) this.resetView();
     this.transitionMs = durationMs;
     this.transitionStart = performance.now();
-    this.screenCache = null;
+    this.invalidateScreen();
     this.requestFrame();
   }
 
@@ -326,10 +330,11 @@ export class Stage {
     if (progress.value < 1) {
       const t = Math.min(1, (performance.now() - this.transitionStart) / this.transitionMs);
       progress.value = t < 1 ? t * t * (3 - 2 * t) : 1; // smoothstep easing
-      this.screenCache = null;
+      this.invalidateScreen();
       if (t < 1) this.requestFrame();
     }
     this.renderer.render(this.scene, this.camera);
+    this.points.drawn();
     this.frames++;
     this.onFrame();
   }
@@ -364,18 +369,43 @@ export class Stage {
     return used;
   }
 
-  /** Screen positions (CSS px, relative to the canvas) of every point; cached per camera. */
+  /** The camera or the layout moved: screen positions are to be computed again. */
+  private invalidateScreen(): void {
+    this.screenCache = null;
+    this.pointMatrix = null;
+  }
+
+  private matrix(): THREE.Matrix4 {
+    this.pointMatrix ??= new THREE.Matrix4().multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
+    return this.pointMatrix;
+  }
+
+  /** Point i's (x, y, clip depth) and view depth into `out` (4 values), as screen()'s loop
+   * computes them for every point: CSS px relative to the canvas, depth Infinity behind the
+   * camera. */
+  private project(i: number, out: Float32Array, v: THREE.Vector3): void {
+    const e = this.matrix().elements;
+    this.points.positionAt(i, v);
+    const w = e[3] * v.x + e[7] * v.y + e[11] * v.z + e[15];
+    const x = (e[0] * v.x + e[4] * v.y + e[8] * v.z + e[12]) / w;
+    const y = (e[1] * v.x + e[5] * v.y + e[9] * v.z + e[13]) / w;
+    const z = (e[2] * v.x + e[6] * v.y + e[10] * v.z + e[14]) / w;
+    out[0] = (x + 1) * (this.width / 2);
+    out[1] = (1 - y) * (this.height / 2);
+    out[2] = w > 0 && z >= -1 && z <= 1 ? z : Infinity; // behind the camera: unpickable
+    out[3] = w; // a perspective camera's w is the view-space depth
+  }
+
+  /** Screen positions (CSS px, relative to the canvas) of every point; cached per camera.
+   * O(N): only what needs every point asks (picking, regions, all labels). */
   private screen(): Float32Array {
     if (this.screenCache) return this.screenCache;
+    this.screenPasses++;
     const n = this.points.count;
     const out = new Float32Array(n * 3);
     if (this.viewDepth.length !== n) this.viewDepth = new Float32Array(n);
     const depth = this.viewDepth;
-    const m = new THREE.Matrix4().multiplyMatrices(
-      this.camera.projectionMatrix,
-      this.camera.matrixWorldInverse,
-    );
-    const e = m.elements;
+    const e = this.matrix().elements;
     const v = new THREE.Vector3();
     const hw = this.width / 2, hh = this.height / 2;
     for (let i = 0; i < n; i++) {
@@ -393,6 +423,24 @@ export class Stage {
     return out;
   }
 
+  private scratch = new Float32Array(4);
+  private scratchVector = new THREE.Vector3();
+
+  /** Point i's (x, y, clip depth) into `out`, as screenPositions() has it: from the cache when
+   * it is valid, else projected alone, so labelling a few points while the camera moves costs
+   * nothing proportional to N. False when i is not a point. */
+  screenPoint(i: number, out: Float32Array): boolean {
+    if (i < 0 || i >= this.points.count) return false;
+    const s = this.screenCache;
+    if (s) {
+      out[0] = s[3 * i]; out[1] = s[3 * i + 1]; out[2] = s[3 * i + 2];
+      return true;
+    }
+    this.project(i, this.scratch, this.scratchVector);
+    out[0] = this.scratch[0]; out[1] = this.scratch[1]; out[2] = this.scratch[2];
+    return true;
+  }
+
   /** Every point's (x, y, z): CSS px relative to the canvas and clip-space depth
    * (Infinity behind the camera). Cached until the camera or the layout moves; read only. */
   screenPositions(): Float32Array {
@@ -407,9 +455,9 @@ export class Stage {
 
   /** Where point i is drawn, in CSS px relative to the canvas; null when off screen. */
   screenPosition(i: number): [number, number] | null {
-    const s = this.screen();
-    if (i < 0 || i >= this.points.count || !isFinite(s[3 * i + 2])) return null;
-    return [s[3 * i], s[3 * i + 1]];
+    const p = new Float32Array(3);
+    if (!this.screenPoint(i, p) || !isFinite(p[2])) return null;
+    return [p[0], p[1]];
   }
 
   /** The point drawn at (x, y) (front-most, as the depth test shows it), else the nearest

@@ -89,6 +89,8 @@ function withViews(patch: Record<string, unknown>): Record<string, unknown> {
 export class ExportServer implements LocalServer {
   private columns = new Map<string, Column>();
   private spaces = new Map<string, VectorSpace>();
+  /** The colour map the exported colours were made with. */
+  private colormap: unknown;
   /** Says things the widget has no place for (e.g. a colouring left out of the export). */
   onNotice: (text: string) => void = () => {};
 
@@ -97,6 +99,7 @@ export class ExportServer implements LocalServer {
     private data: ExportData,
   ) {
     for (const c of data.columns) this.columns.set(c.name, new Column(c));
+    this.colormap = model.get("colormap");
   }
 
   async answer(content: unknown, buffers: DataView[]): Promise<Reply> {
@@ -116,6 +119,11 @@ export class ExportServer implements LocalServer {
   written(names: string[]): void {
     if (names.includes("color_by")) this.recolor();
     if (names.includes("label_by")) this.relabel();
+    // The colours of each column were computed with the map in use at export time.
+    if (names.includes("colormap") && this.model.get("colormap") !== this.colormap) {
+      this.model.setMany({ colormap: this.colormap }, false); // the menu goes back to it
+      this.onNotice(`Another colour map ${OFFLINE}: this export's colours use '${this.colormap}'.`);
+    }
   }
 
   /** One request, as Python's handler of its kind answers it (or why it needs Python). */
@@ -139,6 +147,9 @@ export class ExportServer implements LocalServer {
       }
       case "row":
         return [this.row(request.payload.index), []];
+      case "labels": // the first frame is drawn: the labels of the label column follow
+        this.relabel();
+        return [{}, []];
       case "neighbors":
         return this.neighbors(request.payload);
       case "bookmark":

@@ -20,6 +20,7 @@ export function dataPanel(ctx: Ctx): HTMLElement {
   const embedding = h("select", { class: "nbp-embedding", "aria-label": "Embedding" });
   const labelBy = h("select", { class: "nbp-label-by", "aria-label": "Label by" });
   const colorBy = h("select", { class: "nbp-color-by", "aria-label": "Colour by" });
+  const colormap = h("select", { class: "nbp-colormap", "aria-label": "Colour map", title: "Colour map of numeric columns and computed scores" });
   const legend = h("div", { class: "nbp-legend" });
   const embeddingField = field("Embedding", embedding);
   // Layout fidelity compares each point's k nearest: k beside the menu while it is chosen.
@@ -29,6 +30,8 @@ export function dataPanel(ctx: Ctx): HTMLElement {
   embedding.addEventListener("change", () => write(model, "embedding", embedding.value));
   labelBy.addEventListener("change", () => write(model, "label_by", labelBy.value));
   colorBy.addEventListener("change", () => write(model, "color_by", colorBy.value));
+  colormap.addEventListener("change", () => write(model, "colormap", colormap.value));
+  const colormapField = field("Colour map", colormap);
 
   const update = () => {
     const names: string[] = model.get("embeddings") ?? [];
@@ -46,11 +49,18 @@ export function dataPanel(ctx: Ctx): HTMLElement {
     }
     setOptions(colorBy, [{ value: "", label: "(none)" }, ...options, ...computed], model.get("color_by"));
     fidelityK.hidden = colorBy.value !== COLOR_BY_FIDELITY;
-    renderLegend(legend, (model.get("legend") ?? { kind: "none" }) as Legend);
+    const shown = (model.get("legend") ?? { kind: "none" }) as Legend;
+    renderLegend(legend, shown);
+    // The map's menu matters only while a map colours the points.
+    const current = String(model.get("colormap") ?? "");
+    const maps: string[] = model.get("colormaps") ?? [];
+    const offered = maps.includes(current) || !current ? maps : [...maps, current];
+    setOptions(colormap, offered.map((n) => ({ value: n, label: n })), current);
+    colormapField.hidden = shown.kind !== "numeric";
   };
-  for (const trait of ["embeddings", "embedding", "columns", "label_by", "color_by", "legend", "comparison"]) {
+  for (const trait of ["embeddings", "embedding", "columns", "label_by", "color_by", "legend", "comparison", "colormap", "colormaps"]) {
     ctx.listen(`change:${trait}`, update);
   }
   update();
-  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), colorField, spherizeToggle(ctx), legend, compareControl(ctx));
+  return section("Data", embeddingField, timeline(ctx), field("Label by", labelBy), colorField, colormapField, spherizeToggle(ctx), legend, compareControl(ctx));
 }

@@ -22,12 +22,15 @@ export function renderLegend(container: HTMLElement, legend: Legend): void {
   if (legend.kind === "categorical") {
     for (const e of legend.entries ?? []) rows.push(swatchRow(e.color, String(e.value), e.count));
     if (legend.other) {
-      rows.push(swatchRow(legend.other.color, `${legend.other.values} other values`, legend.other.count));
+      // More values than one-byte colours: the rest share one grey, and the legend says so.
+      const n = legend.other.values.toLocaleString();
+      rows.push(swatchRow(legend.other.color, `+${n} more, in grey`, legend.other.count));
     }
   } else if (legend.kind === "numeric") {
+    // Python samples the stops from the same colour map that coloured the points.
     const stops = (legend.stops ?? []).join(", ");
     rows.push(
-      h("div", { class: "nbp-gradient", style: `background:linear-gradient(to right, ${stops})` }),
+      h("div", { class: "nbp-gradient", title: legend.colormap ?? "", style: `background:linear-gradient(to right, ${stops})` }),
       h(
         "div",
         { class: "nbp-gradient-labels" },

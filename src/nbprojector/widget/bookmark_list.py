@@ -18,6 +18,7 @@ import numpy as np
 from .. import bookmarks as fmt
 from .. import protocol
 from ..bookmarks import BookmarkError, State
+from ..colors import ColormapError, check_colormap
 from ..layout import Layout
 from .annotations import Annotations
 from .projections import Projections
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # the widget that holds the traits; imported for type checkin
 
 #: The view options a bookmark sets, as traits of the widget.
 _OPTIONS = ("embedding", "color_by", "label_by", "spherize", "point_size", "label_size",
-            "image_size", "show_images", "camera")  # fmt: skip
+            "image_size", "show_images", "colormap", "camera")  # fmt: skip
 
 
 class BookmarkList:
@@ -75,6 +76,7 @@ class BookmarkList:
             label_size=float(w.label_size),
             image_size=float(w.image_size),
             show_images=bool(w.show_images),
+            colormap=w.colormap,
             annotations=self._annotations.net(),
         )
         fmt.check_state(state)  # a view that cannot be saved is refused before it is added
@@ -140,6 +142,9 @@ class BookmarkList:
             w.color_by = state.color_by
         if state.label_by in table.columns:
             w.label_by = state.label_by
+        # A map this machine lacks (matplotlib's, without matplotlib) keeps today's.
+        if state.colormap is not None and _known_colormap(state.colormap):
+            w.colormap = state.colormap
         w.spherize = state.spherize
         w.point_size = state.point_size
         w.label_size = state.label_size
@@ -256,3 +261,11 @@ class BookmarkList:
         raise protocol.ProtocolError(
             f"unknown bookmark action {action!r}; use add, restore, rename, delete or load"
         )
+
+
+def _known_colormap(name: str) -> bool:
+    try:
+        check_colormap(name)
+    except ColormapError:
+        return False
+    return True

@@ -64,6 +64,12 @@ class Inspector:
             "row": {str(k): (None if pd.isna(v) else _plain(v)) for k, v in row.items()},
         }
 
+    def handle_labels(self, _payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
+        """The page drew its first frame: send the labels (until now hover and the card
+        asked for rows)."""
+        self._view.send_labels()
+        return {}
+
     # ---------------------------------------------------------------- search
 
     def search(self, query: str, column: str | None, regex: bool) -> np.ndarray:

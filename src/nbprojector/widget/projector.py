@@ -20,6 +20,7 @@ import traitlets as t
 
 from .. import draw_budget, drawn_subset, export, tensorboard, wording
 from ..bundle import STATIC, bundle
+from ..colors import DEFAULT_COLORMAP, ColormapError, check_colormap, colormap_menu
 from ..compute import LocalCompute
 from ..dataset import Dataset
 from ..jobs import Job
@@ -92,8 +93,9 @@ class Projector(anywidget.AnyWidget):
     _css = STATIC / "widget.css"
 
     # Per-point data, as binary buffers (never JSON lists); written by the ViewState.
-    _positions = t.Bytes(b"").tag(sync=True, **BINARY)  # float32 N x 3, normalised
-    _colors = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N x 3
+    _positions = t.Bytes(b"").tag(sync=True, **BINARY)  # uint16 N x dims + header (codec.py)
+    _colors = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 N into _palette, or uint8 N x 3 RGB
+    _palette = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 K x 3 (K <= 256), or empty for RGB
     _labels = t.Bytes(b"").tag(sync=True, **BINARY)  # UTF-8, all labels back to back
     _label_offsets = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32 N + 1
     _visible = t.Bytes(b"").tag(sync=True, **BINARY)  # uint8 per drawn point, or empty for all
@@ -159,6 +161,15 @@ class Projector(anywidget.AnyWidget):
     color_by = t.Unicode("", help="Metadata column that colours the points ('' for none)").tag(
         sync=True
     )
+    colormap = t.Unicode(
+        DEFAULT_COLORMAP,
+        help="Continuous colour map for numeric columns and computed scores: a colorcet name "
+        "('bgy', 'fire', 'kbc', ...; colorcet.palette) or, with matplotlib installed, one of "
+        "its colormaps ('viridis', 'magma', ...)",
+    ).tag(sync=True)
+    colormaps = t.List(
+        t.Unicode(), read_only=True, help="The colour maps the data panel's menu offers"
+    ).tag(sync=True)
     point_size = FiniteFloat(4.0, min=0.5, max=64.0, help="Point size in CSS pixels").tag(
         sync=True
     )
@@ -264,6 +275,7 @@ class Projector(anywidget.AnyWidget):
         self.set_trait("encoders", self._finder.embeddings_with_encoder)
         self.set_trait("columns", describe_columns(data.table))
         self.set_trait("n_points", data.n_points)
+        self.set_trait("colormaps", colormap_menu())
         self._annotations.publish()
         shown = thumbs is not None if show_images is None else show_images
         self._images.use(thumbs, show=shown)
@@ -733,6 +745,7 @@ class Projector(anywidget.AnyWidget):
             color_by="" if self._trust.colouring() else self.color_by,
             label_by=self.label_by,
             bookmarks=list(self._bookmarks.states),
+            colormap=self.colormap,
         )
 
     def save_png(
@@ -813,6 +826,20 @@ class Projector(anywidget.AnyWidget):
     def _color_by_changed(self, _change: dict[str, Any]) -> None:
         self._trust.refresh_colors()  # starts, or stops, colouring by layout fidelity
         if not self._trust.colouring():
+            self._view.show_colors(self.color_by)
+
+    @t.validate("colormap")
+    def _check_colormap(self, proposal: dict[str, Any]) -> str:
+        try:
+            return check_colormap(proposal["value"])
+        except ColormapError as err:
+            raise t.TraitError(str(err)) from None
+
+    @t.observe("colormap")
+    def _colormap_changed(self, _change: dict[str, Any]) -> None:
+        if self._trust.colouring():
+            self._trust.refresh_colors(force=True)
+        else:
             self._view.show_colors(self.color_by)
 
     @t.observe("projection")

@@ -60,6 +60,7 @@ def handlers(
         "resume": projections.handle_resume,  # resume it
         "count": projections.handle_count,  # how many points a custom-panel query matches
         "row": inspector.handle_row,  # one point's metadata row: {index}
+        "labels": inspector.handle_labels,  # first frame drawn: send the labels now
         "search": inspector.handle_search,  # {query, column, regex} -> count, first matches
         "neighbors": inspector.handle_neighbors,  # {index, k, metric, spherize?}
         "isolate": inspector.handle_isolate,  # uint32 indices buffer, or {show_all: true}

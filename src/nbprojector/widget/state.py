@@ -1,10 +1,12 @@
 """The view's state: the dataset, the layouts, isolation and selection.
 
 :class:`ViewState` owns them and is the only code that writes the per-point traits
-(``_positions``, ``_colors``, ``_labels``, ``_label_offsets``, ``_visible``, ``_drawn`` and,
-from Python, ``_selection``) together with the small traits that describe them
-(``projection``, ``legend``). Components read the view through it and change it through its
-methods; see docs/ARCHITECTURE.md.
+(``_positions``, ``_colors``, ``_palette``, ``_labels``, ``_label_offsets``, ``_visible``,
+``_drawn`` and, from Python, ``_selection``) together with the small traits that describe
+them (``projection``, ``legend``). How they are packed is in codec.py and colors.py. The
+labels follow the first display: the page asks for them once it has drawn its first frame,
+so the first message carries positions and colours only. Components read the view through
+it and change it through its methods; see docs/ARCHITECTURE.md.
 
 The draw budget: above ``max_points`` the page draws a sample of the points. The per-point
 traits then hold the drawn points only, in drawn order (ascending point index), and
@@ -21,9 +23,11 @@ import numpy as np
 import pandas as pd
 
 from .. import draw_budget
+from ..codec import encode_positions
+from ..colors import Coloring, color_points, color_scale
 from ..dataset import Dataset
 from ..layout import Layout, visible_mask
-from ..metadata import color_points, color_scale, describe_columns, pack_labels
+from ..metadata import describe_columns, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
 from ..sources import ArraySource, VectorSource
 
@@ -53,10 +57,12 @@ class ViewState:
         # (the sample, or an isolated subset's); None: every point (of the subset).
         self._sample: np.ndarray | None = None
         self._drawn: np.ndarray | None = None
-        # The colours shown, for every point (uint8 N x 3; None: the page's default), kept
-        # so that a new drawn set is coloured without recomputing them.
-        self._colors: np.ndarray | None = None
+        # The colours shown, for every point, kept so that a new drawn set is coloured
+        # without recomputing them.
+        self._coloring: Coloring | None = None
         self._strata_column: str | None = None  # the sample's strata (the colour column)
+        # Labels are sent once the page has drawn its first frame (send_labels).
+        self._labels_wanted = False
 
     # ---------------------------------------------------------------- reading
 
@@ -207,18 +213,19 @@ class ViewState:
             w.set_trait("projection", layout.description)
 
     def _drawn_positions(self, layout: Layout) -> tuple[bytes, np.ndarray | None]:
-        """The drawn points' positions, and which of them the layout places (None: all).
-        A layout fitted on other drawn points has no coordinates (NaN) for the points drawn
-        since: they are sent at 0 and hidden (never a NaN on the wire) until it is rerun."""
+        """The drawn points' positions, encoded, and which of them the layout places (None:
+        all). A layout fitted on other drawn points has no coordinates (NaN) for the points
+        drawn since: they are sent at 0 and hidden (never a NaN on the wire) until it is
+        rerun; the encoding's range is that of the placed points."""
         drawn = self._drawn
         if drawn is None:
-            return layout.positions().tobytes(), None
+            return encode_positions(layout.positions(), layout.dims, layout.rows), None
         placed = np.isfinite(layout.coords[drawn]).all(axis=1)
         if placed.all():
-            return layout.positions(drawn).tobytes(), None
+            return encode_positions(layout.positions(drawn), layout.dims), None
         out = np.zeros((len(drawn), 3), dtype=np.float32)
         out[placed] = layout.positions(drawn[placed])
-        return out.tobytes(), placed
+        return encode_positions(out, layout.dims, np.flatnonzero(placed)), placed
 
     def _visible_bytes(self, placed: np.ndarray | None) -> bytes:
         """The ``_visible`` trait: one flag per drawn slot (empty: all shown)."""
@@ -244,6 +251,9 @@ class ViewState:
             self.show(layout)
 
     def show_labels(self, column: str) -> None:
+        """Label the points by ``column``, once the page has asked for labels."""
+        if not self._labels_wanted:
+            return
         labels = self.table[column]
         data, offsets = pack_labels(labels if self._drawn is None else labels.iloc[self._drawn])
         w = self._widget
@@ -251,25 +261,43 @@ class ViewState:
             w._labels = data
             w._label_offsets = offsets
 
+    def send_labels(self) -> None:
+        """The page drew its first frame: from now on the labels go with the label column."""
+        self._labels_wanted = True
+        self.show_labels(self._widget.label_by)
+
     def show_colors(self, column: str) -> None:
-        colors, legend = color_points(self.table[column] if column else None)
-        self._colors = colors
         w = self._widget
-        with w.hold_sync():
-            w._colors = self._drawn_colors()
-            legend["column"] = column
-            w.set_trait("legend", legend)
+        coloring = color_points(self.table[column] if column else None, w.colormap)
+        self._send_coloring(coloring, column)
 
     def show_score_colors(self, scores: np.ndarray, key: str, caption: str) -> None:
         """Colour the points by ``scores`` in [0, 1] (NaN: not scored), with a legend whose
         ``column`` is ``key`` and whose caption says what the scores mean."""
-        colors, legend = color_scale(scores, 0.0, 1.0)
-        self._colors = colors
+        coloring = color_scale(scores, (0.0, 1.0), self._widget.colormap)
+        coloring.legend["caption"] = caption
+        self._send_coloring(coloring, key)
+
+    def _send_coloring(self, coloring: Coloring, column: str) -> None:
+        self._coloring = coloring
         w = self._widget
         with w.hold_sync():
-            w._colors = self._drawn_colors()
-            legend.update(column=key, caption=caption)
-            w.set_trait("legend", legend)
+            self._send_colors()
+            w.set_trait("legend", {**coloring.legend, "column": column})
+
+    def _send_colors(self) -> None:
+        """The colours of the drawn points (and the palette), unchanged ones not re-sent."""
+        w, coloring = self._widget, self._coloring
+        if coloring is None:
+            return
+        traits = dict(coloring.traits)
+        if self._drawn is not None and traits["_colors"]:
+            per_point = coloring.codes if coloring.codes is not None else coloring.rgb
+            assert per_point is not None
+            traits["_colors"] = per_point[self._drawn].astype(np.uint8).tobytes()
+        for name, value in traits.items():
+            if value != getattr(w, name):  # an unchanged palette is not re-sent
+                setattr(w, name, value)
 
     def table_changed(self, columns: set[str]) -> None:
         """The metadata table changed in ``columns`` (edited, made or removed): redraw what
@@ -289,12 +317,6 @@ class ViewState:
                     self.show_labels(w.label_by)
                 else:
                     w.label_by = str(table.columns[0])
-
-    def _drawn_colors(self) -> bytes:
-        colors = self._colors
-        if colors is None:
-            return b""
-        return (colors if self._drawn is None else colors[self._drawn]).tobytes()
 
     def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:
         """Show only ``rows`` (None: every point) with ``selection`` selected. Layouts
@@ -362,7 +384,7 @@ class ViewState:
             w._drawn = b"" if drawn is None else drawn.astype(np.uint32).tobytes()
             if w.label_by in self.table.columns:
                 self.show_labels(w.label_by)
-            w._colors = self._drawn_colors()
+            self._send_colors()
             w._visible = self._visible_bytes(None)
             layout = self.layouts.get(self.embedding)
             if layout is not None:
