@@ -94,7 +94,7 @@ class StreamedNeighbors:
             self._mean = (total / self._source.shape[0]).astype(np.float32)
         return self._mean
 
-    def _query_vector(self, query: int | np.ndarray) -> tuple[np.ndarray, int | None]:
+    def query_vector(self, query: int | np.ndarray) -> tuple[np.ndarray, int | None]:
         """(the query as a float32 vector in the original space, the point it is or None)."""
         n, d = self._source.shape
         if isinstance(query, int | np.integer) and not isinstance(query, bool):
@@ -126,7 +126,7 @@ class StreamedNeighbors:
         """As :meth:`ExactNeighbors.query <nbprojector.neighbor_backend.ExactNeighbors.query>`,
         with the same results."""
         metric = _check_k_and_metric(k, metric)
-        vector, point = self._query_vector(query)
+        vector, point = self.query_vector(query)
         if rows is not None:
             rows = np.asarray(rows, dtype=np.int64)
             if point is not None:
