@@ -141,15 +141,15 @@ class ChunkRunner:
 
     # ---------------------------------------------------------------- blocks
 
-    def _blocks(self, source: VectorSource, rows: np.ndarray | None, where: Where
-                ) -> list[_Block]:  # fmt: skip
+    def _blocks(self, source: VectorSource, rows: np.ndarray | None, where: Where,
+                rows_per_chunk: int) -> list[_Block]:  # fmt: skip
         n = source.shape[0]
         array = dask_array_of(source) if where != "local" else None
         if array is not None:
             bounds = np.concatenate([[0], np.cumsum(array.chunks[0])]).astype(np.int64)
             spans = [(int(a), int(b), i) for i, (a, b) in enumerate(itertools.pairwise(bounds))]
         else:
-            step = self.rows_per_chunk
+            step = rows_per_chunk
             spans = [(a, min(n, a + step), None) for a in range(0, n, step)]
         blocks = []
         for start, stop, index in spans:
@@ -171,14 +171,16 @@ class ChunkRunner:
         *,
         rows: np.ndarray | None = None,
         progress: BlockProgress | None = None,
+        rows_per_chunk: int | None = None,
     ) -> Where:
         """Call ``fn(block_rows, ids)`` on every block (of ``rows`` only, sorted point
         indices, when given) and ``on_result(ids, result)`` in the kernel as each finishes.
+        ``rows_per_chunk`` overrides the runner's block size (a dask array keeps its own).
         Returns where it ran."""
         if rows is not None:
             rows = np.asarray(rows, dtype=np.int64)
         where = self.where(source)
-        blocks = self._blocks(source, rows, where)
+        blocks = self._blocks(source, rows, where, rows_per_chunk or self.rows_per_chunk)
         if where == "local":
             self._run_local(source, blocks, fn, on_result, progress)
         else:
