@@ -330,6 +330,9 @@ export interface NeighborsResult {
   space: "original" | "spherized";
   /** Whether buffer 2 holds the angles (cosine only). */
   angles: boolean;
+  /** How the list was found: "exact", or an approximate index's name, e.g.
+   * "approximate (IVF-PQ, refined)" (its distances are exact, its points may miss some). */
+  found_by: string;
 }
 
 export interface IsolateResult {

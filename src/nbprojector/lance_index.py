@@ -25,9 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .neighbor_backend import Found
+from .neighbor_backend import Found, NeighborBackend
 from .sources import VectorSource
-from .streamed_neighbors import StreamedNeighbors, _block_nearest, _check_k_and_metric
+from .streamed_neighbors import (
+    StreamedNeighbors,
+    _block_nearest,
+    _check_k_and_metric,
+    query_vector,
+)
 
 #: What a neighbour list found through the index says.
 APPROXIMATE_LABEL = "approximate (IVF-PQ, refined)"
@@ -187,6 +192,21 @@ class _Positions:
         return self._starts[np.searchsorted(self._ids, fragment)] + offset
 
 
+def rows_where(dataset: Any, where: str, positions: _Positions | None = None) -> np.ndarray:
+    """The sorted point indices of the rows of a Lance ``dataset`` that satisfy the SQL
+    filter ``where`` (read with Lance's scanner: only the filtered columns are loaded)."""
+    try:
+        table = dataset.to_table(columns=[], filter=where, with_row_address=True)
+    except Exception as err:  # Lance reports a bad filter as one of several error types
+        reason = re.sub(r",? \S+\.rs:\d+:\d+", "", str(err))  # its Rust source location
+        raise ValueError(
+            f"the filter where={where!r} is not valid for this dataset ({reason}); use SQL "
+            "on its columns, e.g. \"lang = 'en'\""
+        ) from None
+    positions = positions or _Positions(dataset)
+    return np.sort(positions(table.column("_rowaddr").to_numpy()))
+
+
 class LanceIndexNeighbors:
     """Neighbours from a Lance IVF-PQ index with exact distances (see the module docstring).
 
@@ -203,7 +223,7 @@ class LanceIndexNeighbors:
     label = APPROXIMATE_LABEL
 
     def __init__(self, source: VectorSource, dataset: Any, vector_column: str, metric: str,
-                 *, exact_backend: StreamedNeighbors | None = None, nprobes: int = 20,
+                 *, exact_backend: NeighborBackend | None = None, nprobes: int = 20,
                  refine_factor: int = 20) -> None:  # fmt: skip
         self._source = source
         self.dataset = dataset
@@ -219,15 +239,7 @@ class LanceIndexNeighbors:
 
     def rows_where(self, where: str) -> np.ndarray:
         """The sorted point indices whose metadata satisfy the SQL filter ``where``."""
-        try:
-            table = self.dataset.to_table(columns=[], filter=where, with_row_address=True)
-        except Exception as err:  # Lance reports a bad filter as one of several error types
-            reason = re.sub(r",? \S+\.rs:\d+:\d+", "", str(err))  # its Rust source location
-            raise ValueError(
-                f"the filter where={where!r} is not valid for this dataset ({reason}); use SQL "
-                "on its columns, e.g. \"lang = 'en'\""
-            ) from None
-        return np.sort(self._positions(table.column("_rowaddr").to_numpy()))
+        return rows_where(self.dataset, where, self._positions)
 
     def query(
         self,
@@ -253,7 +265,7 @@ class LanceIndexNeighbors:
             return Found(np.empty(0, np.int64), np.empty(0, np.float32),
                          np.empty(0, np.float32) if metric == "cosine" else None, "original",
                          APPROXIMATE_LABEL)  # fmt: skip
-        vector, point = self.exact_backend.query_vector(query)
+        vector, point = query_vector(self._source, query)
         if metric == "cosine" and not vector.any():
             raise ValueError("the query is a zero vector: cosine distance is undefined; "
                              "use metric='euclidean'")  # fmt: skip

@@ -277,6 +277,9 @@ class NeighborsResult(TypedDict):
     space: Literal["original", "spherized"]
     #: Whether buffer 2 holds the angles (cosine only).
     angles: bool
+    #: How the list was found: "exact", or an approximate index's name, e.g.
+    #: "approximate (IVF-PQ, refined)" (its distances are exact, its points may miss some).
+    found_by: str
 
 
 class FidelityPointResult(TypedDict):

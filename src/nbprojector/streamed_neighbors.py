@@ -65,6 +65,28 @@ def _block_nearest(
     return ids[found.indices], found.distances, found.angles_deg
 
 
+def query_vector(source: VectorSource, query: int | np.ndarray) -> tuple[np.ndarray, int | None]:
+    """(the query as a float32 vector in the original space, the point it is or None):
+    a point index (checked, its row read from ``source``) or a vector (checked)."""
+    n, d = source.shape
+    if isinstance(query, int | np.integer) and not isinstance(query, bool):
+        i = int(query)
+        if not 0 <= i < n:
+            raise IndexError(
+                f"query index {i} is out of range: there are {n} points (0..{n - 1})"
+            )
+        return np.asarray(source.take(np.array([i]))[0], dtype=np.float32), i
+    vector = np.asarray(query)
+    if vector.ndim != 1 or vector.shape[0] != d:
+        raise ValueError(f"query vector must be 1-D of length {d}, got shape {vector.shape}")
+    if not np.issubdtype(vector.dtype, np.number) or np.iscomplexobj(vector):
+        raise ValueError(f"query vector must be real numbers, got dtype {vector.dtype}")
+    vector = vector.astype(np.float32)
+    if not np.isfinite(vector).all():
+        raise ValueError("query vector contains NaN or infinite values")
+    return vector, None
+
+
 class StreamedNeighbors:
     """Exact neighbours streamed over the blocks of a source (see the module docstring).
 
@@ -96,23 +118,7 @@ class StreamedNeighbors:
 
     def query_vector(self, query: int | np.ndarray) -> tuple[np.ndarray, int | None]:
         """(the query as a float32 vector in the original space, the point it is or None)."""
-        n, d = self._source.shape
-        if isinstance(query, int | np.integer) and not isinstance(query, bool):
-            i = int(query)
-            if not 0 <= i < n:
-                raise IndexError(
-                    f"query index {i} is out of range: there are {n} points (0..{n - 1})"
-                )
-            return np.asarray(self._source.take(np.array([i]))[0], dtype=np.float32), i
-        vector = np.asarray(query)
-        if vector.ndim != 1 or vector.shape[0] != d:
-            raise ValueError(f"query vector must be 1-D of length {d}, got shape {vector.shape}")
-        if not np.issubdtype(vector.dtype, np.number) or np.iscomplexobj(vector):
-            raise ValueError(f"query vector must be real numbers, got dtype {vector.dtype}")
-        vector = vector.astype(np.float32)
-        if not np.isfinite(vector).all():
-            raise ValueError("query vector contains NaN or infinite values")
-        return vector, None
+        return query_vector(self._source, query)
 
     def query(
         self,

@@ -183,7 +183,7 @@ class Projections:
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
             ctx.progress("computing PCA")
-            result = self._pca_of(embedding, source, rows)
+            result = self._pca_of(embedding, source, rows, ctx.progress)
             ratios = [float(r) for r in result.explained_variance_ratio]
             return result.scores[:, [c - 1 for c in chosen]], {
                 "params": {"components": chosen},
@@ -204,17 +204,19 @@ class Projections:
         source = self._view.data.source(embedding)
         return self._pca_of(embedding, source, layout.rows), chosen
 
-    def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None
+    def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None,
+                on_progress: Callable[[str, float | None], object] | None = None
                 ) -> PCAResult:  # fmt: skip
         key = (embedding, None if rows is None else rows.tobytes())
         if key not in self._pca_cache:
             if len(self._pca_cache) > 8:  # subsets come and go; keep memory bounded
                 self._pca_cache.pop(next(iter(self._pca_cache)))
-            self._pca_cache[key] = self._compute.pca(source, rows)
+            self._pca_cache[key] = self._compute.pca(source, rows, on_progress)
         return self._pca_cache[key]
 
     def _prepare_tsne(self, params: dict[str, Any], n: int) -> Run:
         dims = int(params.pop("dims", params.pop("n_components", 2)))
+        fit_points = params.pop("fit_points", None)
         options = {**tsne_module.TSNE_DEFAULTS, **params}
         options = {k: options[k] for k in ("perplexity", "learning_rate", "n_iter", "seed")}
         _reject_unknown("tsne", {k: v for k, v in params.items() if k not in options})
@@ -243,13 +245,15 @@ class Projections:
                 ctx.check()
                 return False
 
+            record: dict[str, Any] = {}  # fitted / placed, when a sample was fitted
             coords = compute.tsne(
                 source, rows, n_components=dims, on_frame=frame, on_progress=progress,
-                should_stop=should_stop, initial=initial, **options,
+                should_stop=should_stop, initial=initial, fit_points=fit_points,
+                record=record, **options,
             )  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims,
                             "iteration": options["n_iter"],
-                            "pca_first": source.shape[1] > 50, **started}  # fmt: skip
+                            "pca_first": source.shape[1] > 50, **started, **record}  # fmt: skip
 
         run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
         return run
@@ -258,6 +262,7 @@ class Projections:
         if not umap_module.umap_available():
             raise ImportError(umap_module.MISSING_MESSAGE)
         dims = int(params.pop("dims", params.pop("n_components", 2)))
+        fit_points = params.pop("fit_points", None)
         options = {**umap_module.UMAP_DEFAULTS, **params}
         options = {k: options[k] for k in ("n_neighbors", "min_dist", "seed")}
         _reject_unknown("umap", {k: v for k, v in params.items() if k not in options})
@@ -277,9 +282,12 @@ class Projections:
             def frame(epoch: int, layout: np.ndarray) -> bool:
                 return bool(ctx.frame(layout, epoch))  # copies: umap keeps optimising it
 
+            record: dict[str, Any] = {}  # fitted / placed, when a sample was fitted
             coords = compute.umap(source, rows, n_components=dims, on_progress=progress,
-                                  on_frame=frame, initial=initial, **options)  # fmt: skip
-            return coords, {"params": {"dims": dims, **options}, "dims": dims, **started}
+                                  on_frame=frame, initial=initial, fit_points=fit_points,
+                                  record=record, **options)  # fmt: skip
+            return coords, {"params": {"dims": dims, **options}, "dims": dims, **started,
+                            **record}  # fmt: skip
 
         run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
         return run
