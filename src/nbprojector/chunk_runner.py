@@ -145,6 +145,7 @@ class ChunkRunner:
                 rows_per_chunk: int) -> list[_Block]:  # fmt: skip
         n = source.shape[0]
         array = dask_array_of(source) if where != "local" else None
+        spans: list[tuple[int, int, int | None]]
         if array is not None:
             bounds = np.concatenate([[0], np.cumsum(array.chunks[0])]).astype(np.int64)
             spans = [(int(a), int(b), i) for i, (a, b) in enumerate(itertools.pairwise(bounds))]

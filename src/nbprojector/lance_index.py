@@ -284,3 +284,11 @@ class LanceIndexNeighbors:
             vector, int(k), metric, None, point, False,
         )  # fmt: skip
         return Found(ids, distances, angles, "original", APPROXIMATE_LABEL)
+
+    def knn_table(
+        self, k: int, metric: str, *, spherize: bool = False, rows: np.ndarray | None = None,
+        queries: np.ndarray | None = None, check: Callable[[], object] | None = None,
+    ) -> np.ndarray:  # fmt: skip
+        """Exact all-points tables (layout fidelity) come from the exact backend."""
+        return self.exact_backend.knn_table(k, metric, spherize=spherize, rows=rows,
+                                            queries=queries, check=check)  # fmt: skip

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import wording
 from ..align import initial_layout, procrustes_align
-from ..compute import METHODS, Compute, vectors_of
+from ..compute import METHODS, Compute, ProgressHook, vectors_of
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
 from ..projections import tsne as tsne_module
@@ -205,8 +205,7 @@ class Projections:
         return self._pca_of(embedding, source, layout.rows), chosen
 
     def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None,
-                on_progress: Callable[[str, float | None], object] | None = None
-                ) -> PCAResult:  # fmt: skip
+                on_progress: ProgressHook | None = None) -> PCAResult:  # fmt: skip
         key = (embedding, None if rows is None else rows.tobytes())
         if key not in self._pca_cache:
             if len(self._pca_cache) > 8:  # subsets come and go; keep memory bounded
