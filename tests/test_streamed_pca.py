@@ -115,3 +115,20 @@ def test_values_too_large_for_float32_products():
     result = streamed_pca(BlockSource(x), runner=ChunkRunner(rows_per_chunk=700, use_dask=False))
     expected = pca(x)
     assert subspace_angle_deg(result.components[:3], expected.components[:3]) < 1e-3
+
+
+def test_a_cancelled_run_stops_and_the_cluster_stays_usable(vectors, dask_client):
+    from nbprojector.jobs import Cancelled
+
+    source = DaskArraySource(vectors, rows_per_chunk=500)  # 24 blocks, 4 in flight at once
+    seen = []
+
+    def progress(message, fraction):
+        seen.append(fraction)
+        if len(seen) == 3:
+            raise Cancelled("cancelled")
+
+    with pytest.raises(Cancelled):
+        streamed_pca(source, runner=ChunkRunner(dask_client, window=4), on_progress=progress)
+    assert len(seen) == 3  # nothing reported after the stop
+    assert_same_pca(streamed_pca(source, runner=ChunkRunner(dask_client)), pca(vectors))
