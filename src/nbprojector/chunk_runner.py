@@ -202,19 +202,26 @@ class ChunkRunner:
         import dask
 
         array = dask_array_of(source)
+        shared_fn: Any = fn
+        shared_source: Any = source
+        if where == "client":
+            # The function (it may hold a fitted model) and a source that is not a dask array
+            # go to each worker once, not with every block.
+            client = self.client
+            shared_fn = client.scatter(fn, broadcast=True, hash=False)
+            if array is None:
+                shared_source = client.scatter(source, broadcast=True, hash=False)
         if array is not None:
             array = array.rechunk({1: -1})  # whole rows in every block
             delayed_blocks = array.to_delayed().ravel()
-        else:
-            # One key for the source: sent to each worker once, not with every block.
-            shared_source = dask.delayed(source, pure=True, traverse=False)
         tasks = []
         for block in blocks:
             if array is not None:
                 part = delayed_blocks[block.dask_index]
-                tasks.append(dask.delayed(_apply_to_block)(part, block.start, block.ids, fn))
+                tasks.append(dask.delayed(_apply_to_block)(part, block.start, block.ids,
+                                                           shared_fn))  # fmt: skip
             else:
-                tasks.append(dask.delayed(_apply_to_source)(shared_source, block, fn))
+                tasks.append(dask.delayed(_apply_to_source)(shared_source, block, shared_fn))
         if where == "client":
             _run_on_client(self.client, tasks, blocks, on_result, progress, self._window)
         else:
