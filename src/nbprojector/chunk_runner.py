@@ -69,8 +69,8 @@ def active_client(explicit: Any = None) -> Any:
 def dask_array_of(source: VectorSource) -> Any:
     """The source's ``dask.array.Array`` (its ``array`` attribute) or None."""
     array = getattr(source, "array", None)
-    if array is None or not dask_installed():
-        return None
+    if array is None or isinstance(array, np.ndarray) or not dask_installed():
+        return None  # (checked first: an in-memory source never imports Dask)
     import dask.array as da
 
     return array if isinstance(array, da.Array) else None
