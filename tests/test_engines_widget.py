@@ -82,7 +82,7 @@ def test_build_index_then_approximate_lists_labelled(vectors, tmp_path):
                             on_progress=lambda m, f: stages.append(m))  # fmt: skip
     assert summary["kind"] == "ivf_pq" and summary["points"] == N
     assert stages[0].startswith("writing the vectors to Lance")
-    assert any(s.startswith("building the IVF-PQ index") for s in stages)
+    assert "building the IVF-PQ index (20 partitions, 2 sub-vectors) over 4,000 points" in stages
     frame = p.neighbors(3, k=10)
     assert frame.attrs["found_by"] == "approximate (IVF-PQ, refined)"
     exact = p.neighbors(3, k=10, exact=True)

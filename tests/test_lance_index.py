@@ -40,7 +40,9 @@ def cosine_index(data) -> LanceIndexNeighbors:
     stages = []
     build_ivf_pq(source.dataset, "vector", metric="cosine",
                  on_progress=lambda m, f: stages.append(m))  # fmt: skip
-    assert "building the IVF-PQ index: train ivf" in stages
+    assert stages[0] == ("building the IVF-PQ index (141 partitions, 8 sub-vectors) over "
+                         "20,000 points")  # fmt: skip
+    assert stages[-1] == "built the IVF-PQ index"
     exact = StreamedNeighbors(source, ChunkRunner(rows_per_chunk=8_192, use_dask=False))
     return LanceIndexNeighbors(source, source.dataset, "vector", "cosine", exact_backend=exact)
 

@@ -480,8 +480,8 @@ class Projector(anywidget.AnyWidget):
                 other metric, in the spherized space or over isolated points are exact.
             nprobes: partitions searched per query.
             refine_factor: Lance re-ranks ``refine_factor * k`` candidates exactly.
-            on_progress: ``on_progress(message, fraction)`` through the writing and Lance's
-                index stages.
+            on_progress: ``on_progress(message, fraction)`` for each block written, and
+                when the index build starts and ends.
 
         Returns:
             ``{embedding, kind, uri, metric, points}``.
