@@ -28,3 +28,24 @@ def digit_vectors(digits: Bunch) -> np.ndarray:
     vectors = digits.data.astype(np.float32)
     vectors.flags.writeable = False
     return vectors
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A two-worker Dask cluster of separate processes (as a user's LocalCluster or a real
+    cluster would be), shared by the tests that compute on Dask."""
+    distributed = pytest.importorskip(
+        "distributed", reason="Dask is not installed: pip install 'nbprojector[dask]'"
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GiB",
+        dashboard_address=None,
+    )  # fmt: skip
+    # Not the default client: a test that wants one found as "the active client" says so
+    # with ``with dask_client.as_current():``, the others keep computing in the kernel.
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

@@ -75,7 +75,8 @@ def test_neighbors_match_brute_force(p, data, metric, spherize):
     for query in (0, 123, 399):
         frame = p.neighbors(query, k=25, metric=metric)
         check(frame, reference(data, query, 25, metric, spherize, exclude=query), metric)
-        assert frame.attrs == {"metric": metric, "space": "spherized" if spherize else "original"}
+        assert frame.attrs == {"metric": metric, "space": "spherized" if spherize else "original",
+                               "found_by": "exact"}
     vector = data[10] * 0.5 + data[20]
     frame = p.neighbors(vector, k=30, metric=metric)
     check(frame, reference(data, vector, 30, metric, spherize), metric)
@@ -295,7 +296,8 @@ def test_neighbors_request_replies_with_binary_buffers(p, data):
     assert reply["ok"]
     assert reply["result"] == {"index": 3, "count": 5, "metric": "cosine",
                                "space": "original", "angles": True,
-                               "undrawn": {"indices": [], "labels": []}}  # fmt: skip
+                               "undrawn": {"indices": [], "labels": []},
+                               "found_by": "exact"}  # fmt: skip
     frame = p.neighbors(3, k=5)
     np.testing.assert_array_equal(np.frombuffer(buffers[0], np.uint32), frame["index"])
     np.testing.assert_array_equal(np.frombuffer(buffers[1], np.float32), frame["distance"])

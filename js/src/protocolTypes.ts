@@ -353,6 +353,9 @@ export interface NeighborsResult {
   angles: boolean;
   /** The neighbours not drawn. */
   undrawn: Undrawn;
+  /** How the list was found: "exact", or an approximate index's name, e.g.
+   * "approximate (IVF-PQ, refined)" (its distances are exact, its points may miss some). */
+  found_by: string;
 }
 
 export interface IsolateResult {

@@ -23,12 +23,14 @@ from .sources import ArraySource, VectorSource
 
 @dataclass(frozen=True)
 class Found:
-    """Neighbours found: point indices (int64), distances, angles (cosine only), space."""
+    """Neighbours found: point indices (int64), distances, angles (cosine only), space, and
+    how they were found ("exact", or an approximate index's name)."""
 
     indices: np.ndarray
     distances: np.ndarray
     angles_deg: np.ndarray | None
     space: str
+    label: str = "exact"
 
 
 class NeighborBackend(Protocol):

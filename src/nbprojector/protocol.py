@@ -282,6 +282,9 @@ class NeighborsResult(TypedDict):
     angles: bool
     #: The neighbours not drawn.
     undrawn: Undrawn
+    #: How the list was found: "exact", or an approximate index's name, e.g.
+    #: "approximate (IVF-PQ, refined)" (its distances are exact, its points may miss some).
+    found_by: str
 
 
 class FidelityPointResult(TypedDict):

@@ -233,7 +233,7 @@ export class ExportServer implements LocalServer {
     const found = space.query(index, k, metric, this.shown());
     const out: ArrayBufferView[] = [found.indices, found.distances];
     if (found.angles) out.push(found.angles);
-    const result: NeighborsResult = { index, count: found.indices.length, metric, space: spherize ? "spherized" : "original", angles: found.angles !== null, undrawn: NONE_UNDRAWN };
+    const result: NeighborsResult = { index, count: found.indices.length, metric, space: spherize ? "spherized" : "original", angles: found.angles !== null, undrawn: NONE_UNDRAWN, found_by: "exact" };
     return [result, out];
   }
 

@@ -28,6 +28,8 @@ export interface NeighborList {
   metric: Metric;
   /** Where the distances were computed: in the original space or the spherized one. */
   space: NeighborsResult["space"];
+  /** How the list was found: "exact", or an approximate index's name. */
+  foundBy: string;
 }
 
 /** Whether every index of `some` is in the sorted `sorted`. */
@@ -206,6 +208,7 @@ export class InspectState {
           angles: result.angles ? float32s(buffers[2]) : null,
           metric: result.metric,
           space: result.space,
+          foundBy: result.found_by,
         };
         this.pending = false;
         const all = new Uint32Array(indices.length + 1);

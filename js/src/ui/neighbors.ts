@@ -1,6 +1,7 @@
 // Nearest neighbours: k and the metric, then the list for the focused point:
 // label, distance, angle for cosine, and a bar (longer is nearer). The caption says which
-// space the distances were computed in, always.
+// space the distances were computed in, always, and how the list was found (exact, or from
+// an approximate index: then a true neighbour may be missing, though each distance is exact).
 
 import type { Ctx } from "../context";
 import { field, h, section } from "../dom";
@@ -80,6 +81,14 @@ export function neighborsPanel(ctx: Ctx, state: InspectState): HTMLElement {
     const what = `${nb.metric} distance in the ${nb.space} space`;
     caption.textContent = `${nb.indices.length} nearest to ${state.labelOf(nb.focus) || `#${nb.focus}`}: ${what}`;
     caption.title = nb.space === "spherized" ? "Spherize is on (data panel): vectors centred on the mean and scaled to unit norm" : "The vectors as given (spherize is off)";
+    const exact = nb.foundBy === "exact";
+    const foundBy = h("span", {
+      class: "nbp-neighbors-found-by",
+      "data-exact": String(exact),
+      text: ` · ${nb.foundBy}`,
+      title: exact ? "Every point compared with the query: these are the nearest" : "Found with an index: each distance is exact, but a true neighbour may be missing (p.neighbors(i, exact=True) lists the exact ones)",
+    });
+    caption.append(foundBy);
     let max = 0;
     for (let j = 0; j < nb.distances.length; j++) max = Math.max(max, nb.distances[j]);
     list.replaceChildren(

@@ -56,7 +56,7 @@ def _minus(rows: np.ndarray, shift: np.ndarray, buffer: np.ndarray | None) -> np
     return out
 
 
-def _scatter(x: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def scatter_of(x: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sum over rows of (x - shift)^T (x - shift), and of (x - shift), in float64."""
     n, d = x.shape
     scatter = np.zeros((d, d), dtype=np.float64)
@@ -200,48 +200,89 @@ def _complete_basis(components: np.ndarray, real: np.ndarray) -> None:
                 break
 
 
-def _covariance_pca(x: np.ndarray, k: int) -> PCAResult:
-    """PCA of a tall matrix (N >= D) from its D x D covariance."""
-    n, d = x.shape
-    # Centre on a shift close to the mean: the mean of the first rows. When the data sit
-    # close to the origin compared with their spread (most embeddings), one float32 matrix
-    # product of the raw rows, corrected by the mean afterwards, is exact enough and is the
-    # fastest way; otherwise the rows minus the shift go into the product, chunk by chunk,
-    # so that a large offset costs no precision.
-    probe = x[:SHIFT_ROWS].astype(np.float64)
+def choose_shift(probe: np.ndarray) -> np.ndarray:
+    """The float32 point the rows are centred on before the float32 products (from the
+    first rows, ``probe``): zero when the data sit close to the origin compared with their
+    spread, else the probe's mean.
+
+    When the data sit close to the origin (most embeddings), one float32 matrix product of
+    the raw rows, corrected by the mean afterwards, is exact enough and is the fastest way;
+    otherwise the rows minus the shift go into the product, chunk by chunk, so that a large
+    offset costs no precision.
+    """
+    probe = probe[:SHIFT_ROWS].astype(np.float64)
     shift64 = probe.mean(axis=0)
     spread = probe.std(axis=0)
     offset_ratio = np.abs(shift64) / np.where(spread > 0, spread, np.inf)
     offset_ratio[(spread == 0) & (shift64 != 0)] = np.inf
-    shift = np.zeros(d, np.float32) if offset_ratio.max() <= MAX_RAW_OFFSET else shift64
-    shift = shift.astype(np.float32)
-    scatter, total = _scatter(x, shift)
+    if offset_ratio.max() <= MAX_RAW_OFFSET:
+        return np.zeros(probe.shape[1], np.float32)
+    return shift64.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The principal axes found from the scatter of the rows minus a shift.
+
+    Attributes:
+        components: (k, D) float32 unit axes, signs fixed.
+        ratio: (k,) share of the total variance of each.
+        mean: (D,) float32 mean of the rows.
+        correction: (k,) float32, subtracted from ``(rows - shift) @ components.T`` to
+            give the scores of the rows centred on their mean.
+    """
+
+    components: np.ndarray
+    ratio: np.ndarray
+    mean: np.ndarray
+    correction: np.ndarray
+
+
+def axes_from_scatter(
+    scatter: np.ndarray, total: np.ndarray, n: int, shift: np.ndarray, k: int
+) -> Axes:
+    """Principal axes from the float64 sums over ``n`` rows of (x - shift)^T (x - shift)
+    (``scatter``) and of (x - shift) (``total``): covariance, ``eigh``, signs fixed.
+
+    Raises :class:`_Float32Overflow` when the covariance is not finite."""
     offset = total / n  # mean - shift
     mean = shift.astype(np.float64) + offset
     cov = (scatter - n * np.outer(offset, offset)) / max(n - 1, 1)
     if not np.isfinite(cov).all():
         raise _Float32Overflow
-    mean32 = mean.astype(np.float32)
-
     eigvals, eigvecs = np.linalg.eigh(cov)
     order = np.argsort(eigvals)[::-1]
     eigvals = np.clip(eigvals[order], 0.0, None)
     eigvecs = eigvecs[:, order[:k]]
     # Deterministic signs: the largest absolute loading of each component is positive.
     eigvecs = eigvecs * _fix_signs(eigvecs.T)
-
     variance = float(eigvals.sum())
     ratio = eigvals[:k] / variance if variance > 0 else np.zeros(k)
-    components = eigvecs.T.astype(np.float32)
-
-    # Scores of the data minus the shift, corrected by the offset's projection.
-    scores = np.empty((n, k), dtype=np.float32)
     correction = (offset @ eigvecs).astype(np.float32)
+    return Axes(eigvecs.T.astype(np.float32), ratio.astype(np.float64),
+                mean.astype(np.float32), correction)  # fmt: skip
+
+
+def scores_of(rows: np.ndarray, shift: np.ndarray, axes: Axes, out: np.ndarray) -> None:
+    """Write the scores of ``rows`` (float32, centred on the data's mean) into ``out``,
+    chunk by chunk."""
+    n, d = rows.shape
     buffer = np.empty((min(CHUNK_ROWS, n), d), dtype=np.float32) if shift.any() else None
     for start in range(0, n, CHUNK_ROWS):
-        chunk = _minus(x[start : start + CHUNK_ROWS], shift, buffer)
-        np.matmul(chunk, components.T, out=scores[start : start + CHUNK_ROWS])
-    scores -= correction
+        chunk = _minus(rows[start : start + CHUNK_ROWS], shift, buffer)
+        np.matmul(chunk, axes.components.T, out=out[start : start + CHUNK_ROWS])
+    out -= axes.correction
+
+
+def _covariance_pca(x: np.ndarray, k: int) -> PCAResult:
+    """PCA of a tall matrix (N >= D) from its D x D covariance."""
+    n, _d = x.shape
+    shift = choose_shift(x[:SHIFT_ROWS])
+    scatter, total = scatter_of(x, shift)
+    axes = axes_from_scatter(scatter, total, n, shift, k)
+    # Scores of the data minus the shift, corrected by the offset's projection.
+    scores = np.empty((n, k), dtype=np.float32)
+    scores_of(x, shift, axes, scores)
     if not np.isfinite(scores).all():
         raise _Float32Overflow
-    return PCAResult(scores, ratio.astype(np.float64), components, mean32)
+    return PCAResult(scores, axes.ratio, axes.components, axes.mean)

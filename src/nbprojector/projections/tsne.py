@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..jobs import Cancelled
-from .pca import pca
+from .pca import PCAResult, pca
 
 #: From this many points on, 2D t-SNE uses the FFT gradient (openTSNE's own threshold).
 FFT_MIN_POINTS = 10_000
@@ -181,6 +181,7 @@ def tsne(
     gradient: Literal["auto", "fft", "bh"] = "auto",
     n_jobs: int | None = None,
     initial: np.ndarray | None = None,
+    on_fitted: Callable[[Any, PCAResult | None], None] | None = None,
 ) -> np.ndarray:
     """Compute a t-SNE layout of every row of ``vectors``.
 
@@ -211,6 +212,10 @@ def tsne(
         initial: (N, n_components) starting layout (e.g. the layout of another embedding of
             the same points, so that the new one stays comparable), used instead of PCA. It
             is scaled as a whole to openTSNE's starting spread (std 1e-4); its shape is kept.
+        on_fitted: ``on_fitted(embedding, pca)`` once the layout is done, with openTSNE's
+            ``TSNEEmbedding`` (whose ``transform`` places new points on it) and the PCA the
+            vectors were reduced with (None when D <= 50): new points go through
+            ``pca.components`` and ``pca.mean`` first.
 
     Returns:
         (N, n_components) float32 layout.
@@ -250,6 +255,7 @@ def tsne(
     start = None if initial is None else _scaled_start(initial, n, n_components)
 
     # 1. PCA: to 50 dimensions when D > 50, and the initial layout unless one is given.
+    reduced = None
     if d > PCA_DIMS:
         report(f"reducing {d} to {PCA_DIMS} dimensions with PCA")
         reduced = pca(x, n_components=PCA_DIMS)
@@ -330,4 +336,9 @@ def tsne(
     if emit(n_iter, embedding):
         raise Cancelled("t-SNE stopped by on_frame")
 
+    if on_fitted is not None:
+        # New points are optimised with the plain gradient: the wrapper above would count
+        # their iterations as this layout's and send their frames.
+        embedding.gradient_descent_params["negative_gradient_method"] = gradient
+        on_fitted(embedding, reduced)
     return np.array(embedding, dtype=np.float32)

@@ -169,6 +169,7 @@ def umap(
     on_frame: FrameCallback | None = None,
     frame_every: int = 5,
     initial: np.ndarray | None = None,
+    on_fitted: Callable[[Any], None] | None = None,
 ) -> np.ndarray:
     """Compute a UMAP layout of every row of ``vectors`` (euclidean metric).
 
@@ -193,6 +194,8 @@ def umap(
         initial: (N, n_components) starting layout (e.g. the layout of another embedding of
             the same points, so that the new one stays comparable), used instead of the
             spectral initialisation; umap-learn rescales each axis to [0, 10].
+        on_fitted: ``on_fitted(model)`` with the fitted ``umap.UMAP`` once the layout is
+            done (its ``transform`` places new points on it).
 
     Returns:
         (N, n_components) float32 layout.
@@ -264,4 +267,6 @@ def umap(
     finally:
         _hook.report = None
         _warm = True  # compiled (at least in part) even when cancelled or failed
+    if on_fitted is not None:
+        on_fitted(model)
     return np.asarray(layout, dtype=np.float32)

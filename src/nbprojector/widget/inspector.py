@@ -15,8 +15,10 @@ import pandas as pd
 from ipywidgets import CallbackDispatcher
 
 from .. import protocol
+from ..neighbor_backend import Found
 from ..neighbors import METRICS
 from ..search import as_text, match
+from .neighbor_index import NeighborIndexes
 from .projections import Projections
 from .state import ViewState
 
@@ -39,6 +41,8 @@ class Inspector:
         self._view = view
         self._projections = projections
         self._selection_callbacks = CallbackDispatcher()
+        #: The neighbour indexes built (``Projector.build_index``) and the query options.
+        self.indexes = NeighborIndexes(view)
 
     # ---------------------------------------------------------------- selection
 
@@ -105,8 +109,10 @@ class Inspector:
 
     # ---------------------------------------------------------------- neighbours
 
-    def neighbors(self, query: Any, k: int, metric: str) -> pd.DataFrame:
-        indices, distances, angles, space = self.nearest(self._resolve_query(query), k, metric)
+    def neighbors(self, query: Any, k: int, metric: str, *, exact: bool = False,
+                  where: str | None = None) -> pd.DataFrame:  # fmt: skip
+        found = self.found(self._resolve_query(query), k, metric, exact=exact, where=where)
+        indices, distances, angles = found.indices, found.distances, found.angles_deg
         labels = self._view.table[self._widget.label_by].to_numpy()[indices]
         frame = pd.DataFrame(
             {
@@ -116,7 +122,7 @@ class Inspector:
                 "angle": angles if angles is not None else np.full(len(indices), np.nan),
             }
         )
-        frame.attrs.update(metric=metric.lower(), space=space)
+        frame.attrs.update(metric=metric.lower(), space=found.space, found_by=found.label)
         return frame
 
     def _resolve_query(self, query: Any) -> int | np.ndarray:
@@ -167,14 +173,20 @@ class Inspector:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
         """(indices, distances, angles or None, space) of the nearest points shown, in the
         spherized space if ``spherize`` (default: the ``spherize`` trait)."""
+        found = self.found(query, k, metric, spherize)
+        return found.indices, found.distances, found.angles_deg, found.space
+
+    def found(self, query: int | np.ndarray, k: int, metric: str, spherize: bool | None = None,
+              *, exact: bool = False, where: str | None = None) -> Found:  # fmt: skip
+        """The nearest points shown, with how they were found (``Found.label``); ``exact``
+        skips an approximate index, ``where`` filters on the metadata (Lance SQL)."""
         if not isinstance(metric, str) or metric.lower() not in METRICS:
             raise ValueError(
                 f"metric must be one of {', '.join(map(repr, METRICS))}; got {metric!r}"
             )
         in_sphere = bool(self._widget.spherize if spherize is None else spherize)
-        found = self._view.neighbors().query(query, k, metric, spherize=in_sphere,
-                                             rows=self._view.isolated)  # fmt: skip
-        return found.indices, found.distances, found.angles_deg, found.space
+        return self.indexes.query(query, k, metric, spherize=in_sphere,
+                                  rows=self._view.isolated, exact=exact, where=where)  # fmt: skip
 
     def handle_neighbors(
         self, payload: dict[str, Any], _buffers: list[bytes]
@@ -189,7 +201,8 @@ class Inspector:
         spherize = payload.get("spherize")
         if spherize is not None and not isinstance(spherize, bool):
             raise protocol.ProtocolError("'spherize' must be true or false")
-        indices, distances, angles, space = self.nearest(index, k, metric, spherize)
+        found = self.found(index, k, metric, spherize)
+        indices, distances, angles = found.indices, found.distances, found.angles_deg
         buffers = [indices.astype(np.uint32).tobytes(), distances.astype(np.float32).tobytes()]
         if angles is not None:
             buffers.append(angles.astype(np.float32).tobytes())
@@ -197,9 +210,10 @@ class Inspector:
             "index": index,
             "count": len(indices),
             "metric": metric,
-            "space": space,
+            "space": found.space,
             "angles": angles is not None,
             "undrawn": self.undrawn_labels(indices),
+            "found_by": found.label,
         }
         return result, buffers
 

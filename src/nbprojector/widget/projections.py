@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import wording
 from ..align import initial_layout, procrustes_align
-from ..compute import METHODS, Compute, vectors_of
+from ..compute import METHODS, Compute, ProgressHook, vectors_of
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
 from ..projections import tsne as tsne_module
@@ -60,8 +60,6 @@ class _RunState:
     iteration: int | None = None
 
 
-#: What the projection record's ``fitted`` says of a layout fitted on the drawn points only.
-FITTED_ON_DRAWN = "on the drawn points"
 
 
 class Projections:
@@ -93,16 +91,18 @@ class Projections:
             raise ValueError(
                 f"unknown projection method {method!r}; available: {', '.join(METHODS)}"
             )
-        rows, on_drawn = self._view.isolated, False
+        rows = self._view.isolated
         if method in ("tsne", "umap"):
-            # Above the draw budget these fit the drawn points only (PCA and custom
-            # projections cover every point).
-            rows, on_drawn = self._view.fit_rows()
+            drawn, above_budget = self._view.fit_rows()
+            if above_budget:
+                # Above the draw budget: fit the drawn points, then place every other point
+                # shown with the method's own transform (unless told which points to fit).
+                params = {"fit_points": drawn, **params}
         n = self._view.n_points if rows is None else len(rows)
         run = self._prepare[method](dict(params), n)
         if method in _ALIGNED_AFTER:
             run = self._aligned(run)
-        job = self._submit(method, run, rows, on_drawn)
+        job = self._submit(method, run, rows)
         if method in ("pca", "custom"):
             # Exact and fast once computed (custom: one product with the axes, computed
             # above): callers, and isolate's rerun, expect the layout shown now.
@@ -191,7 +191,7 @@ class Projections:
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
             ctx.progress("computing PCA")
-            result = self._pca_of(embedding, source, rows)
+            result = self._pca_of(embedding, source, rows, ctx.progress)
             ratios = [float(r) for r in result.explained_variance_ratio]
             return result.scores[:, [c - 1 for c in chosen]], {
                 "params": {"components": chosen},
@@ -212,17 +212,18 @@ class Projections:
         source = self._view.data.source(embedding)
         return self._pca_of(embedding, source, layout.rows), chosen
 
-    def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None
-                ) -> PCAResult:  # fmt: skip
+    def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None,
+                on_progress: ProgressHook | None = None) -> PCAResult:  # fmt: skip
         key = (embedding, None if rows is None else rows.tobytes())
         if key not in self._pca_cache:
             if len(self._pca_cache) > 8:  # subsets come and go; keep memory bounded
                 self._pca_cache.pop(next(iter(self._pca_cache)))
-            self._pca_cache[key] = self._compute.pca(source, rows)
+            self._pca_cache[key] = self._compute.pca(source, rows, on_progress)
         return self._pca_cache[key]
 
     def _prepare_tsne(self, params: dict[str, Any], n: int) -> Run:
         dims = int(params.pop("dims", params.pop("n_components", 2)))
+        fit_points = params.pop("fit_points", None)
         options = {**tsne_module.TSNE_DEFAULTS, **params}
         options = {k: options[k] for k in ("perplexity", "learning_rate", "n_iter", "seed")}
         _reject_unknown("tsne", {k: v for k, v in params.items() if k not in options})
@@ -251,13 +252,15 @@ class Projections:
                 ctx.check()
                 return False
 
+            record: dict[str, Any] = {}  # fitted / placed, when a sample was fitted
             coords = compute.tsne(
                 source, rows, n_components=dims, on_frame=frame, on_progress=progress,
-                should_stop=should_stop, initial=initial, **options,
+                should_stop=should_stop, initial=initial, fit_points=fit_points,
+                record=record, **options,
             )  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims,
                             "iteration": options["n_iter"],
-                            "pca_first": source.shape[1] > 50, **started}  # fmt: skip
+                            "pca_first": source.shape[1] > 50, **started, **record}  # fmt: skip
 
         run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
         return run
@@ -266,6 +269,7 @@ class Projections:
         if not umap_module.umap_available():
             raise ImportError(umap_module.MISSING_MESSAGE)
         dims = int(params.pop("dims", params.pop("n_components", 2)))
+        fit_points = params.pop("fit_points", None)
         options = {**umap_module.UMAP_DEFAULTS, **params}
         options = {k: options[k] for k in ("n_neighbors", "min_dist", "seed")}
         _reject_unknown("umap", {k: v for k, v in params.items() if k not in options})
@@ -285,9 +289,12 @@ class Projections:
             def frame(epoch: int, layout: np.ndarray) -> bool:
                 return bool(ctx.frame(layout, epoch))  # copies: umap keeps optimising it
 
+            record: dict[str, Any] = {}  # fitted / placed, when a sample was fitted
             coords = compute.umap(source, rows, n_components=dims, on_progress=progress,
-                                  on_frame=frame, initial=initial, **options)  # fmt: skip
-            return coords, {"params": {"dims": dims, **options}, "dims": dims, **started}
+                                  on_frame=frame, initial=initial, fit_points=fit_points,
+                                  record=record, **options)  # fmt: skip
+            return coords, {"params": {"dims": dims, **options}, "dims": dims, **started,
+                            **record}  # fmt: skip
 
         run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
         return run
@@ -314,26 +321,20 @@ class Projections:
 
     # ---------------------------------------------------------------- running
 
-    def _submit(self, method: str, run: Run, rows: np.ndarray | None,
-                on_drawn: bool = False) -> Job:  # fmt: skip
-        """Run ``run`` on ``rows`` in the job runner. ``on_drawn``: ``rows`` are the drawn
-        points only; the other points get no coordinates (NaN), not the previous layout's."""
+    def _submit(self, method: str, run: Run, rows: np.ndarray | None) -> Job:
+        """Run ``run`` on ``rows`` in the job runner (the other points keep the previous
+        layout's coordinates)."""
         view = self._view
         embedding = view.embedding
         source = view.source
         state = _RunState(before=view.layouts.get(embedding))
         total_steps: int | None = getattr(run, "total_steps", None)
-        fill = np.nan if on_drawn else 0.0
 
         def embed(coords: np.ndarray) -> np.ndarray:
-            return embed_subset(coords, rows, None if on_drawn else state.before,
-                                view.n_points, fill)  # fmt: skip
+            return embed_subset(coords, rows, state.before, view.n_points)
 
         def describe(description: dict[str, Any]) -> dict[str, Any]:
-            described = self._describe(method, description, rows)
-            if on_drawn:
-                described["fitted"] = FITTED_ON_DRAWN
-            return described
+            return self._describe(method, description, rows)
 
         def on_frame(frame: np.ndarray, iteration: int) -> None:
             if view.embedding != embedding:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import traitlets as t
 from .. import draw_budget, drawn_subset, export, tensorboard, wording
 from ..bundle import STATIC, bundle
 from ..colors import DEFAULT_COLORMAP, ColormapError, check_colormap, colormap_menu
-from ..compute import LocalCompute
+from ..compute_dask import default_compute
 from ..dataset import Dataset
 from ..jobs import Job
 from ..metadata import describe_columns
@@ -32,6 +33,7 @@ from .cluster_names import ClusterNames
 from .finder import Finder
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
 from .inspector import Inspector
+from .neighbor_index import INDEX_KINDS
 from .projections import Projections
 from .requests import Requests, handlers
 from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
@@ -81,6 +83,13 @@ class Projector(anywidget.AnyWidget):
             (default: its one column of fixed-size lists of numbers or lists of floats).
         memory_budget: bytes one block of rows read from a source that is not in memory
             may take (1 GiB by default); blocks are sized from it.
+        compute: where PCA, t-SNE/UMAP placement and neighbour queries over data that is
+            not in memory run: a ``dask.distributed`` Client (e.g. ``Client(address)``),
+            "dask" (the notebook's active client, else Dask's threads), "local" (this
+            process), or None: Dask when it is installed, else local. Data in memory is
+            computed in the kernel unless a Client is given.
+        index: "ivf_pq" builds an approximate neighbour index at once (see
+            :meth:`build_index`; the embedding must be stored in Lance).
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -240,6 +249,8 @@ class Projector(anywidget.AnyWidget):
         max_points: int = draw_budget.DEFAULT_MAX_POINTS,
         vector_column: str | None = None,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        compute: Any = None,
+        index: str | None = None,
         **kwargs: Any,
     ) -> None:
         max_points = draw_budget.check_max_points(max_points)
@@ -252,8 +263,13 @@ class Projector(anywidget.AnyWidget):
         self._logdir: Any = None
         self._logdir_sprite: Any = None
         # The components exist before any trait is set, so every trait reaction finds them.
+        if index is not None and index not in INDEX_KINDS:
+            raise ValueError(f"index must be one of {', '.join(map(repr, INDEX_KINDS))} or "
+                             f"None, got {index!r}")  # fmt: skip
+        engine = default_compute(compute)
         self._view = ViewState(self, data)
-        self._projections = Projections(self, self._view, LocalCompute())
+        self._view.neighbor_runner = engine.runner
+        self._projections = Projections(self, self._view, engine)
         self._inspector = Inspector(self, self._view, self._projections)
         self._trust = Trust(self, self._view)
         self._finder = Finder(self, self._view, self._projections, self._inspector, encoder)
@@ -285,6 +301,9 @@ class Projector(anywidget.AnyWidget):
         self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
         self.label_by = label_by if label_by is not None else str(data.table.columns[0])
         self.color_by = color_by
+        if index is not None:
+            for name in data.embeddings:
+                self.build_index(embedding=name)
 
     # ---------------------------------------------------------------- data
 
@@ -391,9 +410,10 @@ class Projector(anywidget.AnyWidget):
     def coordinates(self) -> np.ndarray:
         """The current layout as an (N, 2) or (N, 3) float32 array, in projection units.
 
-        Every point has coordinates after PCA and custom projections. t-SNE and UMAP on
-        more points than the draw budget are fitted on the drawn points only (the
-        ``projection`` record says ``fitted: "on the drawn points"``); the others are NaN."""
+        Every point has coordinates. t-SNE and UMAP on more points than the draw budget
+        (or with ``fit_points``) are fitted on the drawn points and place every other point
+        with the method's own ``transform``; the ``projection`` record says how many were
+        fitted and placed."""
         return self._view.layouts[self.embedding].coords.copy()
 
     @property
@@ -474,9 +494,12 @@ class Projector(anywidget.AnyWidget):
         return self._inspector.search(query, column, regex)
 
     def neighbors(
-        self, query: Any, k: int = 10, metric: str = "cosine", *, encode: bool | None = None
-    ) -> pd.DataFrame:
-        """The ``k`` nearest points to ``query``, exact, nearest first.
+        self, query: Any, k: int = 10, metric: str = "cosine", *, encode: bool | None = None,
+        exact: bool = False, where: str | None = None,
+    ) -> pd.DataFrame:  # fmt: skip
+        """The ``k`` nearest points to ``query``, nearest first: exact, or from the index
+        built with :meth:`build_index` (then with exact distances, but possibly missing a
+        true neighbour; ``exact=True`` skips the index).
 
         Args:
             query: a point index (int), a label (a value of the ``label_by`` column, which
@@ -489,16 +512,53 @@ class Projector(anywidget.AnyWidget):
             encode: True encodes ``query`` even when it is a label; False never encodes;
                 None (default) encodes a text that is no point's label when there is an
                 encoder.
+            exact: True: exact neighbours even when an index was built.
+            where: a SQL filter on the metadata columns (``"lang = 'en'"``), run by Lance:
+                the embedding must be stored in Lance or have an index built.
 
         Returns:
             A DataFrame with columns ``index``, ``label``, ``distance`` and ``angle``
             (degrees; NaN for euclidean), ties in distance ordered by index. Its ``attrs``
-            say ``metric`` and ``space`` ("original" or "spherized", see ``spherize``).
+            say ``metric``, ``space`` ("original" or "spherized", see ``spherize``) and
+            ``found_by`` ("exact" or "approximate (IVF-PQ, refined)").
             Once points are isolated, only the points shown are searched.
         """
         if self._finder.wants_encoding(query, encode):
             query = self._finder.encode([query])[0]
-        return self._inspector.neighbors(query, k, metric)
+        return self._inspector.neighbors(query, k, metric, exact=exact, where=where)
+
+    def build_index(
+        self, num_partitions: int | None = None, num_sub_vectors: int | None = None, *,
+        folder: Any = None, metric: str = "cosine", nprobes: int = 20, refine_factor: int = 20,
+        embedding: str | None = None,
+        on_progress: Callable[[str, float | None], object] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Build a Lance IVF-PQ index of an embedding (default: the current one); its
+        neighbour lists then come from the index, re-ranked with exact distances, and say
+        "approximate (IVF-PQ, refined)". Meant for millions of points that are not in
+        memory, where an exact query reads every vector.
+
+        Args:
+            num_partitions: IVF partitions (default about sqrt(N)).
+            num_sub_vectors: PQ sub-vectors, dividing the dimension (default D / 8).
+            folder: a new folder to write the vectors (and scalar metadata, for ``where=``)
+                to as a Lance dataset; needed unless the embedding is stored in Lance,
+                which is indexed in place.
+            metric: the metric the index serves ("cosine" or "euclidean"); queries in the
+                other metric, in the spherized space or over isolated points are exact.
+            nprobes: partitions searched per query.
+            refine_factor: Lance re-ranks ``refine_factor * k`` candidates exactly.
+            on_progress: ``on_progress(message, fraction)`` for each block written, and
+                when the index build starts and ends.
+
+        Returns:
+            ``{embedding, kind, uri, metric, points}``.
+        """
+        return self._inspector.indexes.build(
+            embedding, folder=folder, metric=metric, num_partitions=num_partitions,
+            num_sub_vectors=num_sub_vectors, nprobes=nprobes, refine_factor=refine_factor,
+            on_progress=on_progress,
+        )  # fmt: skip
 
     @property
     def isolated(self) -> np.ndarray | None:
@@ -542,8 +602,7 @@ class Projector(anywidget.AnyWidget):
         """Draw the points ``indices`` (e.g. a neighbour list's) if they are not drawn:
         they are swapped in for drawn points that are neither wanted nor selected, so the
         budget holds (the inspector's "Show these" does the same). Points not shown
-        (isolated away) are left out. A layout fitted on the drawn points only (t-SNE,
-        UMAP above the budget) is rerun to place them. Returns :attr:`drawn`."""
+        (isolated away) are left out. Returns :attr:`drawn`."""
         return self._inspector.show_points(indices)
 
     # ---------------------------------------------------------------- projections

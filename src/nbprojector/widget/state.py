@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import draw_budget
+from ..chunk_runner import ChunkRunner, in_memory
 from ..codec import encode_positions
 from ..colors import Coloring, color_points, color_scale
 from ..dataset import Dataset
@@ -30,6 +31,7 @@ from ..layout import Layout, visible_mask
 from ..metadata import describe_columns, pack_labels
 from ..neighbor_backend import ExactNeighbors, NeighborBackend
 from ..sources import ArraySource, VectorSource
+from ..streamed_neighbors import StreamedNeighbors
 
 if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
     from .projector import Projector
@@ -49,6 +51,9 @@ class ViewState:
         self.layouts: dict[str, Layout] = {}
         self._isolated: np.ndarray | None = None  # sorted indices shown, or None for all
         self._neighbors: dict[str, NeighborBackend] = {}
+        #: Where neighbour queries over a source that is not in memory run (the compute
+        #: engine's runner: a Dask cluster, Dask's threads, or here).
+        self.neighbor_runner: ChunkRunner | None = None
         # The layout the view showed before the last switch of embedding: new layouts are
         # aligned to it (or start from it) while ``align_embeddings`` is on.
         self._previous: tuple[str, Layout] | None = None
@@ -104,11 +109,20 @@ class ViewState:
 
     def neighbors(self, embedding: str | None = None) -> NeighborBackend:
         """The neighbour backend of ``embedding`` (default: the current one), kept while
-        the widget lives."""
+        the widget lives: exact in memory, exact streamed over a source that is not, or the
+        index built for it."""
         name = self.embedding if embedding is None else embedding
         if name not in self._neighbors:
-            self._neighbors[name] = ExactNeighbors(self.data.source(name))
+            source = self.data.source(name)
+            if in_memory(source):
+                self._neighbors[name] = ExactNeighbors(source)
+            else:
+                self._neighbors[name] = StreamedNeighbors(source, self.neighbor_runner)
         return self._neighbors[name]
+
+    def use_neighbors(self, embedding: str, backend: NeighborBackend) -> None:
+        """Answer ``embedding``'s neighbour queries with ``backend`` from now on (an index)."""
+        self._neighbors[embedding] = backend
 
     def reference(self) -> tuple[str, Layout] | None:
         """(name, layout) of the embedding shown before the current one, which a new layout

@@ -1,0 +1,138 @@
+"""Exact PCA over every row of a source that need not fit in memory: two passes over blocks.
+
+Pass 1 sums, per block, the D x D scatter matrix and the column sums of the rows minus a
+shift (float32 products added up in float64, as the in-memory PCA does); the kernel adds
+the blocks' sums and runs ``eigh`` on the D x D covariance. Pass 2 projects each block on
+the components. Each pass is one :class:`~nbprojector.chunk_runner.ChunkRunner` run, so it
+goes to a Dask cluster, Dask's threads or this process alike. The result is the in-memory
+PCA's (same components and scores, up to float rounding): never a randomized SVD, whose
+components drift by degrees on embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .chunk_runner import ChunkRunner
+from .projections.pca import (
+    MAX_COMPONENTS,
+    SHIFT_ROWS,
+    Axes,
+    PCAResult,
+    axes_from_scatter,
+    choose_shift,
+    pca,
+    scatter_of,
+    scores_of,
+)
+from .sources import VectorSource
+from .wording import plural
+
+#: progress(message, fraction)
+Progress = Callable[[str, "float | None"], object]
+
+
+class NonFiniteRowsError(ValueError):
+    """Rows with NaN or infinite values met while streaming over a source."""
+
+
+def _block_sums(rows: np.ndarray, ids: np.ndarray, shift: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, int, int]:  # fmt: skip
+    """(scatter, column sums, count of non-finite rows, first such point or -1)."""
+    finite = np.isfinite(rows).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        return np.zeros(0), np.zeros(0), int(bad.size), int(ids[bad[0]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        scatter, total = scatter_of(rows, shift)
+    if not (np.isfinite(scatter).all() and np.isfinite(total).all()):
+        # float32 products overflowed (values near float32's limit): float64 instead.
+        centred = rows.astype(np.float64) - shift
+        scatter, total = centred.T @ centred, centred.sum(axis=0)
+    return scatter, total, 0, -1
+
+
+def _block_scores(rows: np.ndarray, _ids: np.ndarray, shift: np.ndarray, axes: Axes
+                  ) -> np.ndarray:  # fmt: skip
+    out = np.empty((len(rows), len(axes.components)), dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores_of(rows, shift, axes, out)
+    return out
+
+
+def streamed_pca(
+    source: VectorSource,
+    rows: np.ndarray | None = None,
+    *,
+    runner: ChunkRunner | None = None,
+    n_components: int = MAX_COMPONENTS,
+    on_progress: Progress | None = None,
+) -> PCAResult:
+    """PCA of ``rows`` (sorted point indices; all when None) of ``source``, block by block.
+
+    Args:
+        source: the vectors.
+        rows: the points to fit and score (their scores come in this order).
+        runner: where blocks run (default: the active Dask client, Dask's threads, or here).
+        n_components: components kept (capped at min(D, N)).
+        on_progress: called with a message counting blocks, and the fraction done; it may
+            raise to stop.
+
+    Raises:
+        NonFiniteRowsError: rows with NaN or infinity (their count and the first point).
+    """
+    runner = runner or ChunkRunner()
+    n_total, d = source.shape
+    n = n_total if rows is None else len(rows)
+    k = max(1, min(n_components, d, n))
+    if d > n:  # wide: the Gram path in memory (N < D, so N x D is small)
+        ids = np.arange(n_total) if rows is None else rows
+        return pca(source.take(ids), k)
+    first = np.arange(min(n, SHIFT_ROWS)) if rows is None else rows[:SHIFT_ROWS]
+    shift = choose_shift(source.take(first).astype(np.float32))
+
+    scatter = np.zeros((d, d), dtype=np.float64)
+    total = np.zeros(d, dtype=np.float64)
+    bad_count, bad_first = 0, -1
+
+    def add(_ids: np.ndarray, part: tuple[np.ndarray, np.ndarray, int, int]) -> None:
+        nonlocal scatter, total, bad_count, bad_first
+        block_scatter, block_total, count, first_bad = part
+        if count:
+            bad_count += count
+            bad_first = first_bad if bad_first < 0 else min(bad_first, first_bad)
+        elif bad_count == 0:
+            scatter += block_scatter
+            total += block_total
+
+    def progress_of(what: str) -> Callable[[int, int], object] | None:
+        if on_progress is None:
+            return None
+        return lambda done, blocks: on_progress(
+            f"PCA: {what}, {done:,} of {plural(blocks, 'chunk')}", done / blocks)
+
+    runner.run(source, lambda b, ids: _block_sums(b, ids, shift), add, rows=rows,
+               progress=progress_of("covariance"))  # fmt: skip
+    if bad_count:
+        raise NonFiniteRowsError(
+            f"the vectors have NaN or infinite values in {plural(bad_count, 'row')}, the "
+            f"first at point {bad_first}; drop or fix those rows in the source first"
+        )
+    axes = axes_from_scatter(scatter, total, n, shift, k)
+
+    scores = np.empty((n, k), dtype=np.float32)
+
+    def place(ids: np.ndarray, block_scores: np.ndarray) -> None:
+        positions = ids if rows is None else np.searchsorted(rows, ids)
+        scores[positions] = block_scores
+
+    runner.run(source, lambda b, ids: _block_scores(b, ids, shift, axes), place, rows=rows,
+               progress=progress_of("scores"))  # fmt: skip
+    if not np.isfinite(scores).all():
+        raise ValueError(
+            "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
+            "vectors by a constant before projecting them"
+        )
+    return PCAResult(scores, axes.ratio, axes.components, axes.mean)
