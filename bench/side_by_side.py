@@ -39,6 +39,7 @@ import struct
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,6 +275,7 @@ def run_all(sizes: list[int], runs: int) -> dict[tuple[str, int], list[Run]]:
     from playwright.sync_api import sync_playwright
 
     results: dict[tuple[str, int], list[Run]] = {}
+    failed: set[tuple[str, int]] = set()
     tools = [t for t in TOOLS if t != "jupyter-scatter" or jscatter_installed()]
     with tempfile.TemporaryDirectory(prefix="nbp-sbs-") as tmp, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
@@ -292,12 +294,19 @@ def run_all(sizes: list[int], runs: int) -> dict[tuple[str, int], list[Run]]:
                     for tool in tools:  # interleaved, so a change in load hits both alike
                         print(f"[side_by_side] {tool} {fmt_n(n)} run {r + 1} ...",
                               file=sys.stderr, flush=True)  # fmt: skip
-                        one = measure(context, server, tool, n)
+                        try:
+                            one = measure(context, server, tool, n)
+                        except Exception:  # a failed run must not hide the others
+                            traceback.print_exc()
+                            failed.add((tool, n))
+                            continue
                         print(f"[side_by_side]   {one}", file=sys.stderr, flush=True)
                         results.setdefault((tool, n), []).append(one)
         finally:
             server.stop()
             context.close()
+    for key in failed - results.keys():
+        results[key] = []  # every run failed: the table says so
     return results
 
 
@@ -319,7 +328,10 @@ def table(results: dict[tuple[str, int], list[Run]], sizes: list[int]) -> str:
         for what, fmt in (("first", _s), ("comm_bytes", _b(n)), ("zoom", _ms)):
             a = _median(ours, what) if ours else None
             b = _median(theirs, what) if theirs else None
-            cells += [fmt(a), fmt(b)]
+            cells += [
+                fmt(v) if v is not None else ("failed" if runs == [] else "not installed")
+                for v, runs in ((a, ours), (b, theirs))
+            ]
             if a is None or b is None:
                 cells.append("-")
             elif what == "zoom":
@@ -330,16 +342,16 @@ def table(results: dict[tuple[str, int], list[Run]], sizes: list[int]) -> str:
     return "\n".join(lines)
 
 
-def _s(v: float | None) -> str:
-    return "not installed" if v is None else f"{v:.2f} s"
+def _s(v: float) -> str:
+    return f"{v:.2f} s"
 
 
-def _ms(v: float | None) -> str:
-    return "not installed" if v is None else f"{v * 1000:.0f} ms"
+def _ms(v: float) -> str:
+    return f"{v * 1000:.0f} ms"
 
 
 def _b(n: int):
-    return lambda v: "not installed" if v is None else f"{v / n:.1f}"
+    return lambda v: f"{v / n:.1f}"
 
 
 def rows(results: dict[tuple[str, int], list[Run]], sizes: list[int]) -> list[Row]:
@@ -348,7 +360,11 @@ def rows(results: dict[tuple[str, int], list[Run]], sizes: list[int]) -> list[Ro
     for n in sizes:
         for tool in TOOLS:
             runs = results.get((tool, n))
-            if not runs:
+            if runs == []:
+                out.append(Row(f"side by side: {tool}", f"{fmt_n(n)} points", "failed",
+                               "every run failed (tracebacks on stderr)"))
+                continue  # fmt: skip
+            if runs is None:
                 out.append(Row(f"side by side: {tool}", f"{fmt_n(n)} points", "skipped",
                                "jupyter-scatter is not installed: pip install -e '.[bench]'"))
                 continue  # fmt: skip
