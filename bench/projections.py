@@ -188,7 +188,8 @@ def tsne_row(r: dict[str, Any], n: int, d: int) -> Row:
 
 
 def umap_row(r: dict[str, Any], n: int, d: int, seed: int | None = None) -> Row:
-    layout = phase_time(r, "optimising layout")
+    # The widget's line counts epochs ("epoch 0 / 200") once the layout phase begins.
+    layout = phase_time(r, "optimising layout") or phase_time(r, "epoch ")
     split = (
         f"neighbours + graph + spectral init {fmt_time(layout)}, epochs "
         f"{fmt_time(r['seconds'] - layout)}"
