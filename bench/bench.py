@@ -2,7 +2,7 @@
 timings.
 
     python bench/bench.py [--quick]
-        [--only compute|transport|projections|browser|images|trust|find|bad_input]
+        [--only compute|transport|projections|browser|images|trust|find|bad_input|side_by_side]
 
 Prints one Markdown table and writes it to bench/results/latest.md (git-ignored). See README.md here
 for what each row measures.
@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: sib
 from common import Row, first_line, fmt_time
 
 SECTIONS = (
-    "compute", "transport", "projections", "browser", "images", "trust", "find", "bad_input"
+    "compute", "transport", "projections", "browser", "images", "trust", "find", "bad_input",
+    "side_by_side",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 

@@ -176,6 +176,24 @@ def test_umap_from_the_widget(p):
     epochs = [int(step.group(1)) for step in steps if step]
     assert len(epochs) >= 3 and epochs == sorted(epochs), "the line never counts backwards"
     assert p.progress["message"] == "UMAP done, 500 epochs"
+    # Seeded: reproducible, and nothing says otherwise.
+    assert p.projection["reproducible"] is True and "note" not in p.projection
+    assert "note" not in p.progress
+
+
+def test_umap_without_a_seed_says_it_is_not_reproducible(p):
+    pytest.importorskip("umap")
+    from nbprojector.projections.umap import NOT_REPRODUCIBLE
+
+    notes = []
+    p.observe(lambda c: notes.append(c["new"].get("note")), names="progress")
+    p.project("umap", n_neighbors=10).wait(timeout=300)
+    assert p.projection["params"]["seed"] is None
+    assert p.projection["reproducible"] is False
+    assert p.projection["note"] == NOT_REPRODUCIBLE
+    # From the first progress line to the last, while it runs and when it is done.
+    assert notes and all(note == NOT_REPRODUCIBLE for note in notes)
+    assert p.progress["state"] == "done" and p.progress["note"] == NOT_REPRODUCIBLE
 
 
 def test_methods_offered(p):

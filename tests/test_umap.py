@@ -21,7 +21,9 @@ from nbprojector.jobs import Cancelled
 from nbprojector.projections.umap import (
     MISSING_MESSAGE,
     PARAMS,
+    PHASE_COMPILE,
     PHASE_LAYOUT,
+    PHASE_LOAD_COMPILED,
     PHASE_NEIGHBOURS,
     UMAP_DEFAULTS,
     umap,
@@ -42,6 +44,66 @@ def test_same_seed_same_layout(needs_umap, digit_vectors):
     assert a.shape == (400, 2) and a.dtype == np.float32
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
+
+
+def test_without_a_seed_umap_runs_on_every_core(needs_umap, digit_vectors, monkeypatch):
+    """No seed: umap-learn gets no random_state and every core (n_jobs=-1); a seed: one
+    thread, and the same layout twice (checked above)."""
+    import umap as umap_learn
+
+    made = []
+    original = umap_learn.UMAP.__init__
+
+    def spy(self, *args, **kwargs):
+        made.append(kwargs)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(umap_learn.UMAP, "__init__", spy)
+    x = digit_vectors[:300]
+    umap(x, n_epochs=10)
+    umap(x, n_epochs=10, seed=3)
+    assert (made[0]["random_state"], made[0]["n_jobs"]) == (None, -1)
+    assert (made[1]["random_state"], made[1]["n_jobs"]) == (3, 1)
+    assert UMAP_DEFAULTS["seed"] is None
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True, 2**32])
+def test_a_bad_seed_is_refused(seed):
+    with pytest.raises(ValueError, match=r"UMAP seed must be a whole number from 0 to 2\*\*32"):
+        umap(np.zeros((30, 3), dtype=np.float32), n_neighbors=5, seed=seed)
+
+
+def test_numba_cache_goes_to_a_user_folder_when_unset(needs_umap, tmp_path):
+    """A fresh process without NUMBA_CACHE_DIR: the first UMAP points numba's cache at the
+    user cache folder (writable even where site-packages is not), says it compiles, and fills
+    the cache; a second process says it loads the compiled kernels, and is faster."""
+    code = (
+        "import os, sys, time, numpy as np\n"
+        "from nbprojector.projections.umap import umap, user_numba_cache\n"
+        "phases = []\n"
+        "t = time.perf_counter()\n"
+        "umap(np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32),"
+        " n_neighbors=5, n_epochs=5, seed=0, on_progress=lambda m, f: phases.append(m))\n"
+        "print(time.perf_counter() - t)\n"
+        "print(os.environ['NUMBA_CACHE_DIR'] == str(user_numba_cache()))\n"
+        "print(phases[0])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))
+
+    def run() -> tuple[float, str, str]:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=600, check=True)  # fmt: skip
+        seconds, same, phase = done.stdout.strip().splitlines()[-3:]
+        return float(seconds), same, phase
+
+    first = run()
+    cached = list((tmp_path / "nbprojector" / "numba").rglob("*.nbi"))
+    second = run()
+    assert first[1:] == ("True", PHASE_COMPILE)
+    assert second[1:] == ("True", PHASE_LOAD_COMPILED)
+    assert any("umap" in str(path) for path in cached), cached
+    assert second[0] < first[0] / 2, (first, second)
 
 
 def test_trustworthiness_on_digits(needs_umap, digit_vectors):

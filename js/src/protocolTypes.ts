@@ -466,6 +466,8 @@ export interface Progress {
   n_iter?: number;
   fraction?: number | null;
   error?: string;
+  /** What the user should know about the run, e.g. that it is not reproducible. */
+  note?: string;
 }
 
 /** Where a search by meaning put its query in the layout shown. */

@@ -58,6 +58,8 @@ class Progress(TypedDict):
     n_iter: NotRequired[int]
     fraction: NotRequired[float | None]
     error: NotRequired[str]
+    #: What the user should know about the run, e.g. that it is not reproducible.
+    note: NotRequired[str]
 
 
 class QueryMarker(TypedDict):

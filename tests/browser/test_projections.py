@@ -82,9 +82,16 @@ WATCH_PROGRESS = """([line, root]) => {
 }"""
 
 
+NOT_REPRODUCIBLE = "not reproducible: pass a seed for a reproducible layout"
+
+
 def test_umap_animates_with_an_epoch_counter(nb):
     tab = open_tab(nb, "umap")
     progress = tab.locator(".nbp-progress")
+    note = tab.locator(".nbp-seed-note")
+    # No seed at first: every core, and the tab says the layout will not be reproducible.
+    assert tab.locator("input.nbp-seed").input_value() == ""
+    assert note.is_visible() and note.inner_text() == NOT_REPRODUCIBLE
     nb.page.evaluate(WATCH_PROGRESS, [progress.element_handle(), nb.view.element_handle()])
     start = layout_version(nb)
     tab.locator("button.nbp-run").click()
@@ -93,13 +100,30 @@ def test_umap_animates_with_an_epoch_counter(nb):
         "el => el.dataset.state === 'done'", arg=progress.element_handle(), timeout=300_000
     )
     seen = nb.page.evaluate("() => window.__progress")
-    epochs = [int(m[1]) for s in seen if (m := re.fullmatch(r"epoch (\d+) / 500", s["text"] or ""))]
+    step = re.compile(r"epoch (\d+) / 500 \(" + re.escape(NOT_REPRODUCIBLE) + r"\)")
+    epochs = [int(m[1]) for s in seen if (m := step.fullmatch(s["text"] or ""))]
     assert len(set(epochs)) >= 3 and epochs == sorted(epochs), epochs
     during = {s["layout"] for s in seen if s["state"] == "running"}
     assert len(during) >= 3, "the view showed the layout as it formed"
     assert layout_version(nb) - start >= 3
+    assert progress.inner_text() == f"UMAP done, 500 epochs ({NOT_REPRODUCIBLE})"
     assert nb.py("print(p.projection['method'])").strip() == "umap"
     assert nb.py("print(p.coordinates.shape)").strip() == "(1797, 2)"
+    assert nb.py_json("[p.projection['params']['seed'], p.projection['reproducible']]") == [
+        None, False,
+    ]  # fmt: skip
+    # A seed: the note goes, and the run is reproducible (and says nothing more).
+    tab.locator("input.nbp-seed").fill("3")
+    assert note.is_hidden()
+    tab.locator("button.nbp-run").click()
+    nb.page.wait_for_function(
+        "el => el.dataset.state === 'done' && !el.textContent.includes('not reproducible')",
+        arg=progress.element_handle(), timeout=300_000,
+    )  # fmt: skip
+    assert progress.inner_text() == "UMAP done, 500 epochs"
+    assert nb.py_json("[p.projection['params']['seed'], p.projection['reproducible']]") == [
+        3, True,
+    ]  # fmt: skip
 
 
 def test_custom_axes_from_two_queries(nb):

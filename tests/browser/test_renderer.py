@@ -39,3 +39,51 @@ def test_multisampling_off_in_software_and_on_with_a_gpu(server, browser):
         assert nb.handle("h.count()") == 500
     finally:
         close_notebook(nb)
+
+
+FIRST_FRAME_CELLS = [
+    "import numpy as np\n"
+    "from nbprojector import Projector\n"
+    "p = Projector(np.random.default_rng(0).normal(size=(20_000, 3)).astype(np.float32))\n"
+    "p",
+]
+
+# Before the page's scripts: count the bytes every WebGL buffer upload carries, and note, when
+# the view first says it has drawn a frame, how many frames that is and the canvas's size
+# beside its box's (in device pixels).
+WATCH_FIRST_FRAME = """(() => {
+  const seen = (window.__firstFrame = { uploaded: 0 });
+  for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
+    const bufferData = proto.bufferData;
+    proto.bufferData = function (target, data, ...rest) {
+      if (seen.frames === undefined) seen.uploaded += data?.byteLength ?? 0;
+      return bufferData.call(this, target, data, ...rest);
+    };
+  }
+  new MutationObserver(() => {
+    const el = document.querySelector('.nbprojector[data-ready="1"]');
+    if (!el || seen.frames !== undefined) return;
+    const canvas = el.querySelector('.nbp-canvas canvas');
+    const ratio = window.devicePixelRatio || 1;
+    seen.frames = Number(el.dataset.frames);
+    seen.canvas = [canvas.width, canvas.height];
+    const box = canvas.parentElement;
+    seen.box = [Math.floor(box.clientWidth * ratio), Math.floor(box.clientHeight * ratio)];
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
+})()"""
+
+
+def test_the_first_frame_is_drawn_once_at_the_canvas_size(server, browser):
+    """Nothing is drawn before the view has its size (a frame at the canvas's default
+    300 x 150 would be thrown away, and costs as much as a real one at a million points),
+    and the layout goes to the GPU once (not again as the transition's start)."""
+    server.write_notebook("first_frame.ipynb", FIRST_FRAME_CELLS)
+    nb = open_notebook(browser, server, "first_frame.ipynb", init_script=WATCH_FIRST_FRAME)
+    try:
+        seen = nb.page.evaluate("() => window.__firstFrame")
+        assert seen["frames"] == 1, seen
+        assert seen["canvas"] == seen["box"] and seen["canvas"] != [300, 150], seen
+        positions = 20_000 * 3 * 4  # float32 x, y, z
+        assert positions <= seen["uploaded"] < 1.5 * positions, seen
+    finally:
+        close_notebook(nb)

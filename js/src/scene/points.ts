@@ -106,8 +106,11 @@ export class PointCloud {
     this.target = positions;
     this.previous = previous;
     if (resized) this.resize(n);
-    this.geometry.setAttribute("position", new THREE.BufferAttribute(positions, 3));
-    this.geometry.setAttribute("pprev", new THREE.BufferAttribute(previous, 3));
+    // Not moving: both attributes are one buffer, so the GPU gets the layout once, not twice
+    // (12 MB less to upload before the first frame at a million points).
+    const position = new THREE.BufferAttribute(positions, 3);
+    this.geometry.setAttribute("position", position);
+    this.geometry.setAttribute("pprev", previous === positions ? position : new THREE.BufferAttribute(previous, 3));
     this.material.uniforms.progress.value = animate && !resized ? 0 : 1;
   }
 

@@ -67,6 +67,10 @@ export class Stage {
   private viewDepth = new Float32Array(0);
   private width = 1;
   private height = 1;
+  /** The container has been laid out (a size above zero) and the canvas sized to it. Until
+   * then nothing is drawn: a frame at the canvas's default 300 x 150 would be thrown away at
+   * once, and at a million points it costs as long as the real first frame. */
+  private sized = false;
   /** The camera is where the last fit put it (no drag, wheel or restored view since):
    * a resize or a new layout fits it again, to the new shape of the canvas or the layout. */
   private fitted = true;
@@ -235,9 +239,11 @@ export class Stage {
   }
 
   resize(): void {
-    const w = Math.max(1, this.container.clientWidth);
-    const h = Math.max(1, this.container.clientHeight);
-    if (w === this.width && h === this.height) return;
+    const w = this.container.clientWidth;
+    const h = this.container.clientHeight;
+    if (w < 1 || h < 1) return; // not laid out yet (or hidden): draw when it is
+    if (this.sized && w === this.width && h === this.height) return;
+    this.sized = true;
     this.width = w;
     this.height = h;
     this.renderer.setSize(w, h, true);
@@ -322,6 +328,7 @@ export class Stage {
   private draw(): void {
     this.frameRequested = false;
     if (this.contextLost) return; // drawn again when the context is restored
+    if (!this.sized) return; // resize() asks for the first frame once there is a size
     if (this.deferred) {
       this.frameWanted = true; // asked for before the deferral began
       return;

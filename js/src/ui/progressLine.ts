@@ -10,6 +10,11 @@ export function plural(count: number, word: string, many = `${word}s`): string {
 }
 
 export function progressLine(p: Progress): string {
+  const line = stateLine(p);
+  return p.note && p.state !== "failed" ? `${line} (${p.note})` : line;
+}
+
+function stateLine(p: Progress): string {
   const message = p.message ?? "";
   if (p.state === "failed") return `failed: ${p.error ?? message}`;
   if (p.state === "paused") {

@@ -14,8 +14,18 @@ frame: the shim is called from there); where a umap-learn version names it other
 still work, without intermediate layouts. The hook is per-thread, so other code using umap in
 the same process is unaffected.
 
-What cannot be interrupted: numba's compilation (first call in a process, ~15-35 s; numba's
-on-disk cache shortens it in later processes), the nearest-neighbour search (exact below 4096
+Every core, or reproducible. umap-learn runs its epochs on one thread when given a
+``random_state`` (its parallel epochs are not deterministic). So the default is no seed: the
+layout uses every core and differs from run to run, and the widget says so
+(:data:`NOT_REPRODUCIBLE`); a seed gives the same layout every time, on one thread.
+
+Numba's compilation is cached on disk (umap-learn asks for ``cache=True``), so only the first
+kernel pays it. Numba writes its cache next to umap-learn's sources, or, where site-packages is
+read-only, in a user cache folder; :func:`use_user_numba_cache` sets ``NUMBA_CACHE_DIR`` (when
+the user has not) to one folder that is always writable, so every kernel finds the same cache.
+
+What cannot be interrupted: numba's compilation (first call in a fresh environment, ~15-35 s;
+later kernels load it from the cache), the nearest-neighbour search (exact below 4096
 points, NN-descent above), the fuzzy simplicial set and the spectral initialisation. A cancel
 during those takes effect when the first epoch starts. Each epoch is one numba call, so the
 layout phase stops within one epoch (milliseconds to ~0.5 s at 100k points).
@@ -24,9 +34,11 @@ layout phase stops within one epoch (milliseconds to ~0.5 s at 100k points).
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,8 +54,11 @@ UMAP_DEFAULTS: dict[str, Any] = {
     "n_components": 2,
     "n_neighbors": 15,
     "min_dist": 0.1,
-    "seed": 0,
+    "seed": None,
 }
+
+#: What the widget says about a run without a seed (parallel, so never the same twice).
+NOT_REPRODUCIBLE = "not reproducible: pass a seed for a reproducible layout"
 
 #: Parameters a UI renders; ``min``/``max`` are the UI's range. Python callers may
 #: pass n_neighbors from 2 to min(200, N - 1).
@@ -56,14 +71,16 @@ PARAMS: list[dict[str, Any]] = [
     {"name": "min_dist", "label": "Min distance", "type": "float", "default": 0.1,
      "min": 0.0, "max": 0.99, "step": 0.01,
      "help": "how tightly points may pack together"},
-    {"name": "seed", "label": "Seed", "type": "int", "default": 0, "min": 0,
-     "max": 2**31 - 1},
+    {"name": "seed", "label": "Seed", "type": "int", "default": None, "min": 0,
+     "max": 2**31 - 1,
+     "help": "empty: every core, a different layout each run; a seed: the same layout, one core"},
 ]  # fmt: skip
 
 ProgressCallback = Callable[[str, "float | None"], "bool | None"]
 FrameCallback = Callable[[int, np.ndarray], "bool | None"]
 
-PHASE_COMPILE = "compiling numba kernels (first run in this process, ~30 s)"
+PHASE_COMPILE = "compiling numba kernels (first run, ~30 s; cached for later kernels)"
+PHASE_LOAD_COMPILED = "loading numba kernels compiled by an earlier run"
 PHASE_NEIGHBOURS = "finding nearest neighbours"
 PHASE_LAYOUT = "optimising layout"
 
@@ -71,6 +88,34 @@ PHASE_LAYOUT = "optimising layout"
 _warm = False
 _hook = threading.local()
 _install_lock = threading.Lock()
+
+
+def user_numba_cache() -> Path:
+    """The folder numba's cache goes to unless ``NUMBA_CACHE_DIR`` says otherwise."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "nbprojector" / "numba"
+
+
+def use_user_numba_cache() -> None:
+    """Point ``NUMBA_CACHE_DIR`` at :func:`user_numba_cache` when it is unset and numba is not
+    imported yet (numba reads it once, at import): compiled kernels then outlive the kernel
+    even where site-packages is read-only."""
+    if "NUMBA_CACHE_DIR" in os.environ or "numba" in sys.modules:
+        return
+    folder = user_numba_cache()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # numba falls back to its own locations
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+
+
+def _kernels_cached() -> bool:
+    """Whether numba's cache folder holds umap-learn's compiled kernels already."""
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder:
+        return False
+    return any("umap" in str(path) for path in Path(folder).rglob("*.nbi"))
 
 
 def umap_available() -> bool:
@@ -85,6 +130,7 @@ def validate_params(
     n_neighbors: int = 15,
     min_dist: float = 0.1,
     n_epochs: int | None = None,
+    seed: int | None = None,
 ) -> None:
     """Raise ``ValueError`` with a message a user can act on if a parameter is out of range."""
     if n_components not in (2, 3):
@@ -108,6 +154,12 @@ def validate_params(
         isinstance(n_epochs, bool) or int(n_epochs) != n_epochs or n_epochs < 1
     ):
         raise ValueError(f"UMAP n_epochs must be a whole number >= 1 or None, got {n_epochs!r}")
+    whole = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+    if seed is not None and not (whole and 0 <= seed < 2**32):
+        raise ValueError(
+            f"UMAP seed must be a whole number from 0 to 2**32 - 1, or None for a parallel run "
+            f"that differs each time; got {seed!r}"
+        )
 
 
 EpochReport = Callable[[int, int, "np.ndarray | None"], None]
@@ -163,7 +215,7 @@ def umap(
     n_components: int = 2,
     n_neighbors: int = 15,
     min_dist: float = 0.1,
-    seed: int | None = 0,
+    seed: int | None = None,
     n_epochs: int | None = None,
     on_progress: ProgressCallback | None = None,
     on_frame: FrameCallback | None = None,
@@ -178,8 +230,9 @@ def umap(
         n_components: 2 or 3.
         n_neighbors: neighbourhood size, 2 to min(200, N - 1) (the UI offers 5 to 50).
         min_dist: 0 to 0.99.
-        seed: with a seed the layout is reproducible, and umap-learn then runs single-threaded
-            (its parallel epochs are not deterministic). ``None``: parallel, different each run.
+        seed: ``None`` (the default): every core, a different layout each run. With a seed
+            the layout is reproducible, and umap-learn then runs on one thread (its parallel
+            epochs are not deterministic).
         n_epochs: optimisation epochs; ``None`` lets umap choose (500 below 10k points, else
             200).
         on_progress: ``on_progress(message, fraction)`` at each phase: a compile notice on the
@@ -213,7 +266,7 @@ def umap(
     n = x.shape[0]
     validate_params(
         n, n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
-        n_epochs=n_epochs,
+        n_epochs=n_epochs, seed=seed,
     )  # fmt: skip
     if isinstance(frame_every, bool) or int(frame_every) != frame_every or frame_every < 1:
         raise ValueError(f"UMAP frame_every must be a whole number >= 1, got {frame_every!r}")
@@ -233,15 +286,18 @@ def umap(
             raise Cancelled(f"UMAP cancelled while {message}")
 
     first = not _warm
+    use_user_numba_cache()
+    cached = first and _kernels_cached()
     if first:
-        report(PHASE_COMPILE)
+        report(PHASE_LOAD_COMPILED if cached else PHASE_COMPILE)
     try:
         import umap as umap_learn
     except ImportError as exc:
         raise ImportError(MISSING_MESSAGE) from exc
     _install_epoch_hook()
 
-    report(PHASE_NEIGHBOURS + (" (and compiling numba kernels, first run only)" if first else ""))
+    compiling = " (and compiling numba kernels, first run only)" if first and not cached else ""
+    report(PHASE_NEIGHBOURS + compiling)
 
     def on_epoch(done: int, total: int, layout: np.ndarray | None) -> None:
         report(PHASE_LAYOUT, done / total if total else None)
@@ -255,7 +311,7 @@ def umap(
         n_neighbors=int(n_neighbors),
         min_dist=float(min_dist),
         n_epochs=planned_epochs(n, n_epochs),
-        random_state=seed,
+        random_state=None if seed is None else int(seed),
         init="spectral" if start is None else start,
         # A seed forces one thread in umap-learn anyway; say so instead of having it warn.
         n_jobs=1 if seed is not None else -1,

@@ -150,9 +150,9 @@ class Projections:
                 description = {**description, "aligned_to": name}
             return coords, description
 
-        total_steps = getattr(run, "total_steps", None)  # the progress line's total, kept
-        if total_steps is not None:
-            aligned_run.total_steps = total_steps  # type: ignore[attr-defined]
+        for said in ("total_steps", "note"):  # the progress line's total and note, kept
+            if getattr(run, said, None) is not None:
+                setattr(aligned_run, said, getattr(run, said))
         return aligned_run
 
     def _start_from_reference(self, dims: int) -> tuple[str, np.ndarray] | None:
@@ -274,8 +274,13 @@ class Projections:
         options = {k: options[k] for k in ("n_neighbors", "min_dist", "seed")}
         _reject_unknown("umap", {k: v for k, v in params.items() if k not in options})
         umap_module.validate_params(
-            n, n_components=dims, n_neighbors=options["n_neighbors"], min_dist=options["min_dist"]
-        )
+            n, n_components=dims, n_neighbors=options["n_neighbors"],
+            min_dist=options["min_dist"], seed=options["seed"],
+        )  # fmt: skip
+        # Without a seed umap-learn runs on every core, and no two runs agree.
+        reproducible: dict[str, Any] = {"reproducible": options["seed"] is not None}
+        if options["seed"] is None:
+            reproducible["note"] = umap_module.NOT_REPRODUCIBLE
         compute = self._compute
         start = self._start_from_reference(dims)
 
@@ -294,9 +299,10 @@ class Projections:
                                   on_frame=frame, initial=initial, fit_points=fit_points,
                                   record=record, **options)  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims, **started,
-                            **record}  # fmt: skip
+                            **record, **reproducible}  # fmt: skip
 
         run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
+        run.note = reproducible.get("note")  # type: ignore[attr-defined]  # said while it runs
         return run
 
     def _prepare_custom(self, params: dict[str, Any], n: int) -> Run:
@@ -329,6 +335,9 @@ class Projections:
         source = view.source
         state = _RunState(before=view.layouts.get(embedding))
         total_steps: int | None = getattr(run, "total_steps", None)
+        # A note the progress line carries from start to end (e.g. "not reproducible").
+        said: str | None = getattr(run, "note", None)
+        note: dict[str, str] = {"note": said} if said else {}
 
         def embed(coords: np.ndarray) -> np.ndarray:
             return embed_subset(coords, rows, state.before, view.n_points)
@@ -350,19 +359,19 @@ class Projections:
             said = progress if progress.get("method") == method else {}
             line = said.get("message") or wording.step_line(method, iteration, total_steps)
             self._set_progress("running", method, line, iteration=iteration,
-                               fraction=said.get("fraction"))  # fmt: skip
+                               fraction=said.get("fraction"), **note)  # fmt: skip
 
         def on_progress(message: str, fraction: float | None) -> None:
             if message in LAYOUT_PHASES and fraction is not None and total_steps:
                 done = round(fraction * total_steps)  # "iteration 340 / 750", not the phase
                 message = wording.step_line(method, done, total_steps)
-            self._set_progress("running", method, message, fraction=fraction)
+            self._set_progress("running", method, message, fraction=fraction, **note)
 
         def on_done(result: Outcome) -> None:
             coords, description = result
             view.keep_and_show(embedding, Layout(embed(coords), describe(description), rows))
             steps = description.get("stopped_at") or total_steps
-            self._set_progress("done", method, wording.done_line(method, steps))
+            self._set_progress("done", method, wording.done_line(method, steps), **note)
 
         def on_error(err: BaseException) -> None:
             self._set_progress("failed", method, wording.failed_line(method), error=str(err))
@@ -385,7 +394,7 @@ class Projections:
                 self._set_progress("cancelled", method, wording.cancelled_line(method))
 
         # Said before the job starts, so it can never overwrite the job's own later news.
-        self._set_progress("running", method, wording.starting_line(method))
+        self._set_progress("running", method, wording.starting_line(method), **note)
         job = self._runner.submit(
             lambda ctx: run(ctx, source, rows), on_frame=on_frame, on_progress=on_progress,
             on_done=on_done, on_error=on_error, on_cancel=on_cancel, name=method,

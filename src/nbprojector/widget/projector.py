@@ -615,8 +615,10 @@ class Projector(anywidget.AnyWidget):
           panel; two give 2D, three give 3D. Immediate.
         - ``p.project("tsne", dims=2, perplexity=30, learning_rate="auto", n_iter=750,
           seed=0)``: animated; runs in the background.
-        - ``p.project("umap", dims=2, n_neighbors=15, min_dist=0.1, seed=0)``: background;
-          needs the ``umap`` extra.
+        - ``p.project("umap", dims=2, n_neighbors=15, min_dist=0.1, seed=None)``: background;
+          needs the ``umap`` extra. Without a seed it runs on every core and is not
+          reproducible (``p.projection["note"]`` says so); a seed makes it reproducible, on
+          one core.
         - ``p.project("custom", left="bad", right="good", down=None, up=None,
           column=None, regex=False)``: x from Left to Right (centroid difference in the
           original space), y from Down to Up. The axes come from all points, also while
