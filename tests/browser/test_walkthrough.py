@@ -172,8 +172,8 @@ def test_an_error_goes_once_the_state_it_is_about_changes(nb):
     nb.py("p.project('tsne', perplexity=100, n_iter=60).wait()")
     nb.wait_for("h.dims() === 2")
     set_mode(nb, "navigate")
-    nb.view.locator("input.nbp-k").fill("20")
-    nb.view.locator("input.nbp-k").press("Enter")
+    nb.view.locator("input[aria-label=\"Number of neighbours\"]").fill("20")
+    nb.view.locator("input[aria-label=\"Number of neighbours\"]").press("Enter")
     focus = click_point(nb, 0)
     wait_selection(nb, 21)
     nb.view.locator("button.nbp-isolate", has_text="Isolate 21 points").click()
@@ -188,8 +188,8 @@ def test_an_error_goes_once_the_state_it_is_about_changes(nb):
     nb.view.locator("input.nbp-search").fill("best")
     nb.view.locator(".nbp-search-count", has_text="1 match").wait_for()
     message.wait_for(state="hidden")
-    nb.view.locator("input.nbp-k").fill("100")
-    nb.view.locator("input.nbp-k").press("Enter")
+    nb.view.locator("input[aria-label=\"Number of neighbours\"]").fill("100")
+    nb.view.locator("input[aria-label=\"Number of neighbours\"]").press("Enter")
 
 
 def test_tsne_progress_says_the_iteration_and_pauses_at_it(nb):
