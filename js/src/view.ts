@@ -1,41 +1,39 @@
 // One view of a Projector: the three areas (data and projections | canvas | inspector), the
 // status line, hover and click. Several views of one model work side by side.
 
-import { bytes, decodeColors, decodePositions, Labels, uint32s } from "./codecs";
-import { DrawnPoints } from "./drawnPoints";
+import { bytes, decodeColors, decodePositions, uint32s } from "./codecs";
+import type { Ctx } from "./context";
+import { h } from "./dom";
+import { DrawnTraits } from "./drawnTraits";
+import { Hover } from "./hover";
+import { bindPanelToggle } from "./layoutMemory";
 import type { Model } from "./model";
 import { write } from "./model";
-import type { ClusteringState, FindState, Progress, Projection } from "./protocol";
+import { bindPointer } from "./pointer";
+import type { FindState, Progress, Projection } from "./protocol";
 import type { Rpc } from "./rpc";
-import { ChangeMarks, MARK_PX } from "./scene/changeMarks";
+import { ChangeMarks } from "./scene/changeMarks";
 import { ClusterNameLayer } from "./scene/clusterNames";
-import { type Box, LabelLayer } from "./scene/labels";
+import { LabelLayer } from "./scene/labels";
 import { HIDDEN, HOVERED, NEIGHBOR, SELECTED } from "./scene/points";
 import { QueryMarker } from "./scene/queryMarker";
 import { RegionTool } from "./scene/regions";
 import { SpriteLayer } from "./scene/sprites";
 import { Stage } from "./scene/stage";
+import { testHandle } from "./testHandle";
 import { applyThemeAttributes, watchHostTheme } from "./theme";
-import type { Ctx } from "./context";
+import { editKeys } from "./ui/annotate";
 import { bookmarksPanel } from "./ui/bookmarksPanel";
 import { clustersPanel, editClusterName } from "./ui/clustersPanel";
 import { dataPanel } from "./ui/dataPanel";
 import { displayPanel } from "./ui/display";
-import { h } from "./dom";
-import { InspectState } from "./ui/inspectState";
-import { opOf } from "./selection";
-import { editKeys } from "./ui/annotate";
 import { inspector } from "./ui/inspector";
-import { bindPanelToggle } from "./layoutMemory";
-import { progressLine } from "./ui/progressLine";
+import { InspectState } from "./ui/inspectState";
 import { projectionsPanel } from "./ui/projectionsPanel";
+import { statusText } from "./ui/statusLine";
 import { ViewTools } from "./ui/viewTools";
+import { drawViewLabels } from "./viewLabels";
 
-const CLICK_SLOP_PX = 4;
-/** How long a click's frame may wait for the neighbour list (Python answers 100k x 768 in
- * ~15 ms; 1M x 768 in ~140 ms). */
-const NEIGHBOR_WAIT_MS = 150;
-const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
 const FALLBACK_COLOR: [number, number, number] = [74, 127, 209];
 /** An error says what went wrong with the state shown: once that changes, the error goes.
  * (Python's errors come after their own trait changes on the same channel.) The metadata
@@ -48,15 +46,10 @@ const STATE_EVENTS = [
 export class ProjectorView {
   private root: HTMLElement;
   private stage: Stage;
-  private labelsRaw: [unknown, unknown] = [undefined, undefined];
-  private labelsDecoded = new Labels(new Uint8Array(0), new Uint32Array(0));
-  private tooltip: HTMLElement;
+  private traits: DrawnTraits;
+  private hover: Hover;
   private message: HTMLElement;
   private status: HTMLElement;
-  /** The point hovered in the canvas (a point index; the scene's flags take its slot). */
-  private hovered = -1;
-  private drawnRaw: unknown = undefined;
-  private drawnPoints = new DrawnPoints(new Uint32Array(0));
   private listeners: [string, () => void][] = [];
   private resizeObserver: ResizeObserver;
   private ctx: Ctx;
@@ -74,8 +67,6 @@ export class ProjectorView {
   private contextNotice: HTMLElement;
   /** The notice's Redraw button: rebuild the view (index.ts mounts a new one here). */
   onRedraw: () => void = () => this.stage.requestFrame();
-  /** Where the hover tooltip is, relative to the canvas (null: hidden). */
-  private tooltipBox: Box | null = null;
   /** The listeners that clear the error shown once it is stale. */
   private staleWatch: [string, () => void][] = [];
 
@@ -90,13 +81,13 @@ export class ProjectorView {
       notify: (text, kind = "info", staleOn = STATE_EVENTS) => this.notify(text, kind, staleOn),
       listen: (event, callback) => this.listen(event, callback),
     };
+    this.traits = new DrawnTraits(model);
     const canvasBox = h("div", { class: "nbp-canvas" });
-    this.tooltip = h("div", { class: "nbp-tooltip", hidden: true });
     this.message = h("div", { class: "nbp-message", hidden: true, role: "status" });
     this.status = h("div", { class: "nbp-status" });
     this.inspect = new InspectState(this.ctx);
-    this.inspect.drawnLabelOf = (i) => this.labels.get(this.drawn.slotOf(i));
-    this.inspect.isDrawn = (i) => this.drawn.isDrawn(i);
+    this.inspect.drawnLabelOf = (i) => this.traits.labels.get(this.traits.drawn.slotOf(i));
+    this.inspect.isDrawn = (i) => this.traits.drawn.isDrawn(i);
     const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), clustersPanel(this.ctx), bookmarksPanel(this.ctx));
     const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx, this.inspect));
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
@@ -108,7 +99,8 @@ export class ProjectorView {
     redraw.addEventListener("click", () => this.onRedraw());
     this.contextNotice = h("div", { class: "nbp-context-lost", role: "alert", hidden: true },
       h("span", { text: "This view lost its WebGL context (the browser keeps only a few alive, or the GPU was reset), so nothing is drawn. " }), redraw);
-    const centre = h("div", { class: "nbp-centre" }, canvasBox, this.tooltip, this.message, this.contextNotice);
+    const tooltip = h("div", { class: "nbp-tooltip", hidden: true });
+    const centre = h("div", { class: "nbp-centre" }, canvasBox, tooltip, this.message, this.contextNotice);
     this.root = h("div", { class: "nbprojector" }, toolbar, h("div", { class: "nbp-body" }, left, centre, right), this.status);
     el.append(this.root);
     // Focusable, so a click anywhere in the widget gives it the keys (undo / redo).
@@ -127,6 +119,10 @@ export class ProjectorView {
     this.stage.onCameraChange = () => write(model, "camera", this.stage.getCameraState());
     this.stage.onContextLost = () => (this.contextNotice.hidden = false);
     this.stage.onContextRestored = () => (this.contextNotice.hidden = true);
+    this.hover = new Hover(tooltip, {
+      model, rpc, stage: this.stage, inspect: this.inspect, traits: this.traits, root: this.root,
+      pointSizePx: () => this.pointSizePx(),
+    });
     this.resizeObserver = new ResizeObserver(() => {
       this.stage.resize();
       this.applyTheme(); // attached to the page only now, perhaps: read the host's colours
@@ -142,13 +138,13 @@ export class ProjectorView {
     this.regions = new RegionTool(this.stage, canvasBox, {
       isHidden: this.isHidden,
       pickRadius: () => this.pickRadius(),
-      onSelect: (slots, op) => this.inspect.select(this.drawn.pointsOf(slots), op),
+      onSelect: (slots, op) => this.inspect.select(this.traits.drawn.pointsOf(slots), op),
     });
     toggleLeft.after(this.regions.toolbar);
     this.tools = new ViewTools(this.ctx, { stage: this.stage, labels: this.labelLayer, clusterNames: this.clusterNames, drawLabels: () => this.drawLabels() });
     reset.before(...this.tools.elements);
     this.stopThemeWatch = watchHostTheme(() => this.applyTheme());
-    this.changeMarks = new ChangeMarks(this.stage.points, canvasBox, (i) => this.drawn.slotOf(i));
+    this.changeMarks = new ChangeMarks(this.stage.points, canvasBox, (i) => this.traits.drawn.slotOf(i));
     this.stage.add(this.changeMarks.object);
     this.inspect.onChange(() => {
       if (this.inspect.compared !== this.changeMarks.sets) this.changeMarks.show(this.inspect.compared, this.isHidden);
@@ -157,7 +153,13 @@ export class ProjectorView {
       // For tests and bench/: whose neighbour list is shown ("-1": none).
       this.root.dataset.neighborsOf = String(this.inspect.neighbors?.focus ?? -1);
     });
-    this.bindPointer(this.stage.canvas);
+    bindPointer(this.stage.canvas, {
+      stage: this.stage,
+      regions: this.regions,
+      inspect: this.inspect,
+      pickPoint: (x, y) => this.pickPoint(x, y),
+      hover: (i) => this.hover.set(i),
+    });
 
     this.listen("change:height", () => this.applyHeight());
     this.listen("change:theme", () => this.applyTheme());
@@ -184,7 +186,12 @@ export class ProjectorView {
     this.stage.add(this.queryMarker.object);
     this.listen("change:find", () => this.applyQueryMarker());
     this.inspect.thumbnailOf = (i, px) => this.sprites.thumbnail(i, px);
-    (this.root as any).__nbp = this.testHandle();
+    (this.root as any).__nbp = testHandle({
+      stage: this.stage, rpc, inspect: this.inspect, traits: this.traits, hover: this.hover,
+      queryMarker: this.queryMarker, changeMarks: this.changeMarks, regions: this.regions,
+      labelLayer: this.labelLayer, clusterNames: this.clusterNames, sprites: this.sprites,
+      isHidden: this.isHidden,
+    });
 
     this.applyHeight();
     this.applyTheme();
@@ -275,13 +282,13 @@ export class ProjectorView {
   }
 
   private applyLabels(): void {
-    if (this.hovered >= 0) this.showTooltip(this.hovered);
+    this.hover.refresh();
     this.stage.requestFrame();
   }
 
   private applySelection(): void {
     const points = this.stage.points;
-    const drawn = this.drawn;
+    const drawn = this.traits.drawn;
     const selected = uint32s(this.model.get("_selection"));
     const visible = bytes(this.model.get("_visible"));
     points.clearFlag(SELECTED | HIDDEN | NEIGHBOR | HOVERED);
@@ -300,7 +307,7 @@ export class ProjectorView {
     const focus = drawn.slotOf(this.inspect?.focus ?? -1);
     if (focus >= 0) points.setFlag([focus], SELECTED, true);
     const highlighted = drawn.slotOf(this.inspect?.highlighted ?? -1);
-    for (const s of [drawn.slotOf(this.hovered), highlighted]) if (s >= 0) points.setFlag([s], HOVERED, true);
+    for (const s of [drawn.slotOf(this.hover.point), highlighted]) if (s >= 0) points.setFlag([s], HOVERED, true);
     if (visible.length === points.count) {
       const hidden: number[] = [];
       for (let i = 0; i < visible.length; i++) if (!visible[i]) hidden.push(i);
@@ -317,25 +324,8 @@ export class ProjectorView {
   }
 
   private updateStatus(): void {
-    const n = this.model.get("n_points") ?? 0;
-    const d = this.model.get("n_dims") ?? 0;
-    const p = (this.model.get("projection") ?? {}) as Projection;
+    this.status.textContent = statusText(this.model, this.traits.drawn.points.length);
     const progress = (this.model.get("progress") ?? {}) as Progress;
-    const selected = uint32s(this.model.get("_selection")).length;
-    const drawn = this.drawn.points.length;
-    const parts = [drawn ? `drawing ${drawn.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} points` : `${n.toLocaleString()} points`, `${d} dimensions`];
-    if (p.method) parts.push(`${METHOD_NAMES[p.method] ?? p.method} ${p.dims ?? 3}D`);
-    if (typeof p.aligned_to === "string") parts.push(`aligned to ${p.aligned_to}`);
-    const fidelity = p.fidelity as { k: number; mean: number; chance: number } | undefined;
-    if (fidelity) {
-      const pct = (x: number) => `${+(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
-      parts.push(`keeps ${pct(fidelity.mean)} of ${fidelity.k}-NN (chance ${pct(fidelity.chance)})`);
-    }
-    if (selected) parts.push(`${selected.toLocaleString()} selected`);
-    const visible = bytes(this.model.get("_visible"));
-    if (visible.length) parts.push(`${visible.reduce((a, v) => a + (v ? 1 : 0), 0).toLocaleString()} shown (isolated)`);
-    if (progress.state === "running" || progress.state === "paused" || progress.state === "failed") parts.push(progressLine(progress));
-    this.status.textContent = parts.join(" · ");
     this.root.dataset.running = String(progress.state === "running");
   }
 
@@ -348,7 +338,7 @@ export class ProjectorView {
     }
     // For tests and bench/: "drawn" once a frame has shown the images (else dots, loading...).
     if (this.root.dataset.images !== this.sprites.state) this.root.dataset.images = this.sprites.state;
-    this.placeTooltip(); // follows its point as the camera moves; the labels then avoid it
+    this.hover.place(); // follows its point as the camera moves; the labels then avoid it
     this.drawLabels();
   }
 
@@ -356,44 +346,16 @@ export class ProjectorView {
    * once a frame is drawn, ask Python for the labels (a second view, or a reload, finds them
    * in the state already). Until they arrive, hover asks for the point's row. */
   private askForLabels(): void {
-    if (this.labels.count > 0) return;
+    if (this.traits.labels.count > 0) return;
     this.rpc.request("labels", {}).catch((err: Error) => this.ctx.notify(err.message, "error"));
   }
 
   private drawLabels(): void {
-    const style = getComputedStyle(this.root);
-    // The label layer draws slots (the labels of the drawn points, in drawn order).
-    const drawn = this.drawn;
-    const nb = this.inspect.neighbors;
-    const focus = drawn.slotOf(this.inspect.focus);
-    const highlighted = drawn.slotOf(this.inspect.highlighted);
-    const hovered = drawn.slotOf(this.hovered);
-    this.labelLayer.draw({
-      screen: () => this.stage.screenPositions(),
-      point: (i, out) => this.stage.screenPoint(i, out),
-      labels: this.labels,
-      isHidden: this.isHidden,
-      forced: [focus, highlighted].filter((i) => i >= 0 && i !== hovered),
-      avoid: this.tooltipBox ? [this.tooltipBox] : [],
-      exclude: hovered,
-      groups: [nb ? drawn.slotsOf(nb.indices) : [], drawn.slotsOf(uint32s(this.model.get("_selection")))],
-      all: Boolean(this.model.get("all_labels")),
-      fontPx: this.model.get("label_size") ?? 12,
-      // Labels clear the compared point's marks while they are drawn.
-      offsetPx: Math.max(this.pointSizePx() / 2 + 4, this.changeMarks.drawn ? MARK_PX / 2 + 2 : 0),
-      color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
-      halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
-    });
-    this.clusterNames.draw({
-      // Anchored at a drawn slot; a name whose anchor point is not drawn is not drawn.
-      names: (((this.model.get("clustering") ?? {}) as ClusteringState).names ?? [])
-        .map((c) => ({ ...c, anchor: drawn.slotOf(c.anchor) }))
-        .filter((c) => c.anchor >= 0),
-      point: (i, out) => this.stage.screenPoint(i, out),
-      isHidden: this.isHidden,
-      fontPx: Math.max(16, 1.5 * (this.model.get("label_size") ?? 12)),
-      color: style.getPropertyValue("--nbp-fg").trim() || "#1f1f1f",
-      halo: style.getPropertyValue("--nbp-canvas-bg").trim() || "#ffffff",
+    drawViewLabels({
+      model: this.model, stage: this.stage, inspect: this.inspect, traits: this.traits,
+      hover: this.hover, changeMarks: this.changeMarks, labelLayer: this.labelLayer,
+      clusterNames: this.clusterNames, root: this.root, isHidden: this.isHidden,
+      pointSizePx: () => this.pointSizePx(),
     });
   }
 
@@ -409,204 +371,9 @@ export class ProjectorView {
     return Math.max(6, (this.model.get("point_size") ?? 4) * 1.5);
   }
 
-  private bindPointer(canvas: HTMLCanvasElement): void {
-    let down: { x: number; y: number } | null = null;
-    canvas.addEventListener("pointerdown", (e) => {
-      down = { x: e.offsetX, y: e.offsetY };
-      // A plain press on a point in the navigate mode is often a click: ask for its
-      // neighbours now (region modes press to drag; modifiers never ask for neighbours).
-      const plain = e.button === 0 && opOf(e) === "replace" && this.regions.mode === "navigate";
-      this.inspect.press(plain ? this.pickPoint(e.offsetX, e.offsetY) : -1);
-    });
-    canvas.addEventListener("pointermove", (e) => {
-      if (e.buttons) return; // dragging the camera
-      this.setHovered(this.pickPoint(e.offsetX, e.offsetY));
-    });
-    canvas.addEventListener("pointerleave", () => this.setHovered(-1));
-    canvas.addEventListener("pointerup", (e) => {
-      if (!down) return;
-      const moved = Math.hypot(e.offsetX - down.x, e.offsetY - down.y);
-      down = null;
-      if (moved > CLICK_SLOP_PX || e.button !== 0 || this.regions.dragged) {
-        this.inspect.press(-1); // a drag: the press's early request goes unused
-        return;
-      }
-      const i = this.pickPoint(e.offsetX, e.offsetY);
-      const op = opOf(e);
-      // The view changes once the neighbours are in (within NEIGHBOR_WAIT_MS, else twice).
-      if (i >= 0 && op === "replace") this.stage.deferFrames(NEIGHBOR_WAIT_MS);
-      this.inspect.clickPoint(i, op);
-    });
-  }
-
   /** The point (index) drawn under the canvas pixel (x, y), or -1. */
   private pickPoint(x: number, y: number): number {
-    return this.drawn.pointOf(this.stage.pick(x, y, this.pickRadius(), this.isHidden));
-  }
-
-  /** The drawn points' labels, by slot; rebuilt lazily, as `drawn` is, so that a list redrawn
-   * for a new drawn set (its `_drawn` event may come first) reads labels of the same set. */
-  private get labels(): Labels {
-    const raw: [unknown, unknown] = [this.model.get("_labels"), this.model.get("_label_offsets")];
-    if (raw[0] !== this.labelsRaw[0] || raw[1] !== this.labelsRaw[1]) {
-      this.labelsRaw = raw;
-      this.labelsDecoded = new Labels(bytes(raw[0] as DataView), uint32s(raw[1] as DataView));
-    }
-    return this.labelsDecoded;
-  }
-
-  /** The drawn points (see drawnPoints.ts), rebuilt when `_drawn` changes: read lazily, as
-   * the other per-point traits of the same update may be applied before its own event. */
-  private get drawn(): DrawnPoints {
-    const raw = this.model.get("_drawn");
-    if (raw !== this.drawnRaw) {
-      this.drawnRaw = raw;
-      this.drawnPoints = new DrawnPoints(uint32s(raw));
-    }
-    return this.drawnPoints;
-  }
-
-  private setHovered(i: number): void {
-    if (i !== this.hovered) {
-      // Only the two points' flags change: hovering must not cost O(N) per move.
-      const points = this.stage.points;
-      const was = this.drawn.slotOf(this.hovered);
-      const now = this.drawn.slotOf(i);
-      if (was >= 0 && this.hovered !== this.inspect.highlighted) points.setFlag([was], HOVERED, false);
-      if (now >= 0) points.setFlag([now], HOVERED, true);
-      points.commitState(uint32s(this.model.get("_selection")).length > 0 || this.inspect.focus >= 0, [was, now]);
-      this.hovered = i;
-      this.root.dataset.hovered = String(i);
-      this.stage.requestFrame();
-    }
-    if (i < 0) {
-      this.tooltip.hidden = true;
-      return;
-    }
-    this.showTooltip(i);
-  }
-
-  private showTooltip(i: number): void {
-    const known = this.labels.count > 0;
-    this.tooltip.textContent = (known && this.inspect.labelOf(i)) || `#${i}`;
-    this.tooltip.hidden = false;
-    this.placeTooltip();
-    if (!known) this.labelFromRow(i);
-  }
-
-  /** Before the labels arrive: the hovered point's label from its metadata row. */
-  private labelFromRow(i: number): void {
-    const column = String(this.model.get("label_by") ?? "");
-    this.rpc
-      .request("row", { index: i })
-      .then(({ result }) => {
-        if (this.hovered !== i || this.labels.count > 0) return; // moved on, or labels came
-        const value = result.row[column];
-        if (value !== null && value !== undefined && String(value) !== "") {
-          this.tooltip.textContent = String(value);
-          this.placeTooltip();
-        }
-      })
-      .catch(() => {}); // the tooltip keeps "#i"
-  }
-
-  /** The tooltip sits where the hovered point's label would be (beside the point, enlarged by
-   * the hover), not at the pointer: the labels drawn with each frame know where it is. */
-  private placeTooltip(): void {
-    const slot = this.drawn.slotOf(this.hovered);
-    const p = slot >= 0 && !this.tooltip.hidden ? this.stage.screenPosition(slot) : null;
-    if (!p) {
-      this.tooltipBox = null;
-      return;
-    }
-    const canvas = this.stage.canvas;
-    const w = this.tooltip.offsetWidth, height = this.tooltip.offsetHeight;
-    const offset = this.pointSizePx() + 4; // hovered points are drawn twice as large
-    let x = p[0] + offset;
-    if (x + w > canvas.clientWidth) x = Math.max(0, p[0] - offset - w);
-    const y = Math.max(0, Math.min(p[1] - height / 2, canvas.clientHeight - height));
-    const box = canvas.getBoundingClientRect();
-    const parent = this.tooltip.parentElement!.getBoundingClientRect();
-    this.tooltip.style.left = `${box.left - parent.left + x}px`;
-    this.tooltip.style.top = `${box.top - parent.top + y}px`;
-    this.tooltipBox = { x, y, w, h: height };
-  }
-
-  /** A small handle for tests and debugging: where points are drawn, what is shown. */
-  private testHandle() {
-    return {
-      count: () => this.stage.points.count,
-      dims: () => this.stage.dims,
-      frames: () => this.stage.frames,
-      /** How many times every point's screen position was computed (picking, regions...). */
-      screenPasses: () => this.stage.screenPasses,
-      /** Ask for one more frame (the bench times frames with it). */
-      redraw: () => this.stage.requestFrame(),
-      renderer: () => this.stage.rendererInfo(),
-      camera: () => this.stage.getCameraState(),
-      transitioning: () => this.stage.transitioning,
-      hovered: () => this.hovered,
-      tooltip: () => (this.tooltip.hidden ? null : this.tooltip.textContent),
-      /** How many points have a label on this page (0 until the labels arrive). */
-      labelCount: () => this.labels.count,
-      /** The tooltip's box [x, y, w, h] in canvas CSS px (as labelsPlaced), or null. */
-      tooltipBox: () => (this.tooltipBox && !this.tooltip.hidden ? [this.tooltipBox.x, this.tooltipBox.y, this.tooltipBox.w, this.tooltipBox.h] : null),
-      /** Point i's position on the page (client px), or null when off screen or not drawn. */
-      clientPosition: (i: number) => {
-        const slot = this.drawn.slotOf(i);
-        const p = slot >= 0 ? this.stage.screenPosition(slot) : null;
-        if (!p) return null;
-        const box = this.stage.canvas.getBoundingClientRect();
-        return [box.left + p[0], box.top + p[1]];
-      },
-      positions: () => Array.from(this.stage.points.target),
-      /** The query marker's position on the page (client px), or null when not drawn. */
-      queryMarker: () => {
-        if (!this.queryMarker.visible) return null;
-        const p = this.stage.screenOf(this.queryMarker.object.geometry.getAttribute("position").array);
-        const box = this.stage.canvas.getBoundingClientRect();
-        return [box.left + p[0], box.top + p[1]];
-      },
-      /** Send any request, well formed or not, and report Python's reply (protocol tests). */
-      request: (kind: string, payload: unknown) =>
-        this.rpc.requestUnchecked(kind, payload).then(
-          (r) => ({ ok: true, result: r.result }),
-          (e: Error) => ({ ok: false, error: e.message }),
-        ),
-      /** Every point's [x, y] on the page (client px), NaN when off screen: one call. */
-      clientPositions: () => {
-        const s = this.stage.screenPositions();
-        const box = this.stage.canvas.getBoundingClientRect();
-        const out: number[] = [];
-        for (let i = 0; i < s.length / 3; i++) {
-          const on = isFinite(s[3 * i + 2]);
-          out.push(on ? box.left + s[3 * i] : NaN, on ? box.top + s[3 * i + 1] : NaN);
-        }
-        return out;
-      },
-      focus: () => this.inspect.focus,
-      /** The compared point's neighbours marked in the view, by kind, or null. */
-      changeMarks: () => this.changeMarks.drawn,
-      /** The points drawn (point indices, ascending), or null when every point is. */
-      drawn: () => (this.drawn.sampled ? Array.from(this.drawn.points) : null),
-      neighbors: () => (this.inspect.neighbors ? Array.from(this.inspect.neighbors.indices) : null),
-      highlighted: () => this.inspect.highlighted,
-      hidden: () => {
-        let n = 0;
-        for (let i = 0; i < this.stage.points.count; i++) n += this.isHidden(i) ? 1 : 0;
-        return n;
-      },
-      mode: () => this.regions.mode,
-      lastRegion: () => this.regions.last,
-      /** The labels drawn by the last frame: [index, x, y, w, h] in canvas CSS px. */
-      labelsPlaced: () => this.labelLayer.placed.map((p) => [p.i, p.x, p.y, p.w, p.h]),
-      /** The cluster names drawn by the last frame: {id, name, x, y, w, h} in canvas CSS px. */
-      clusterNames: () => this.clusterNames.placed.map((p) => ({ ...p })),
-      /** Images: {state: "drawn" | "dots" | "loading" | ..., atlases, maxTextureSize, ...}. */
-      images: () => this.sprites.info(),
-      /** Pretend this page's textures are at most `limit` px (null: the GPU's own limit). */
-      setTextureLimit: (limit: number | null) => this.sprites.setLimitOverride(limit),
-    };
+    return this.traits.drawn.pointOf(this.stage.pick(x, y, this.pickRadius(), this.isHidden));
   }
 
   dispose(): void {

@@ -3,16 +3,13 @@
 
 import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
+import { defaultDistance, FIT_DIRECTION, FIT_RADIUS, fitDistance, FOV } from "./cameraFit";
+import { FrameLoop } from "./frameLoop";
 import { pickPoint, type PointLook } from "./picking";
 import { PointCloud } from "./points";
+import { ScreenSpace } from "./screenSpace";
+import { softwareRenderer } from "./softwareRenderer";
 
-const FOV = 45;
-/** Layouts are fitted in [-1, 1]; the camera frames a little more than that. */
-const FIT_RADIUS = 1.15;
-/** A 3D fit keeps the points within this share of each half field of view (dots have a size). */
-const FIT_MARGIN = 0.92;
-/** Where a fitted 3D camera looks from (a direction; its length is fitted). */
-const FIT_DIRECTION = new THREE.Vector3(0.55, 0.35, 0.76).normalize();
 const TRANSITION_MS = 700;
 
 export interface CameraState {
@@ -33,12 +30,8 @@ export class Stage {
   private controls: OrbitControls;
   dims = 3;
   private leftNavigates = true;
-  private frameRequested = false;
-  /** Frames are held back (deferFrames; a timer ends it). */
-  private deferred = false;
-  private deferTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A frame was asked for while frames were held back. */
-  private frameWanted = false;
+  private frameLoop = new FrameLoop(() => this.draw());
+  private screen = new ScreenSpace(this.points, () => this.camera);
   private transitionStart = 0;
   private transitionMs = TRANSITION_MS;
   /** Called after each drawn frame (tests and the status line read it). */
@@ -53,18 +46,12 @@ export class Stage {
   /** Kept for a restored context, whose clear colour three.js resets to black. */
   private clearColor = new THREE.Color(0xffffff);
   frames = 0;
-  /** How many times every point was projected to the screen (tests: not once a frame). */
-  screenPasses = 0;
   /** How points are drawn (sizes, dots or images), for picking; the view sets it. */
   look: () => Omit<PointLook, "perspectiveScale" | "pixelRatio"> = () => ({
     size: this.points.material.uniforms.size.value as number,
     images: false,
     aspect: 1,
   });
-  private screenCache: Float32Array | null = null;
-  /** The camera's projection x view matrix, for projecting single points (null: stale). */
-  private pointMatrix: THREE.Matrix4 | null = null;
-  private viewDepth = new Float32Array(0);
   private width = 1;
   private height = 1;
   /** The container has been laid out (a size above zero) and the canvas sized to it. Until
@@ -148,7 +135,7 @@ export class Stage {
       MIDDLE: THREE.MOUSE.DOLLY,
       RIGHT: THREE.MOUSE.PAN,
     };
-    this.points.material.uniforms.perspectiveScale.value = this.dims === 3 ? this.defaultDistance() : 0;
+    this.points.material.uniforms.perspectiveScale.value = this.dims === 3 ? defaultDistance() : 0;
     if (changed) this.resetView();
   }
 
@@ -158,45 +145,12 @@ export class Stage {
     this.setDims(this.dims);
   }
 
-  private defaultDistance(): number {
-    return FIT_RADIUS / Math.tan(THREE.MathUtils.degToRad(FOV / 2));
-  }
-
-  /** How far from the origin, along FIT_DIRECTION, the perspective camera sees every point
-   * within both its vertical and its horizontal field of view (the horizontal one is the
-   * narrower in a tall canvas): the nearest such distance, point by point. Positions are
-   * clamped to [-1, 1], where finished layouts are fitted: a running frame's far outliers
-   * are meant to be drawn outside. */
-  private fitDistance(): number {
-    const p = this.points.target;
-    const tanV = Math.tan(THREE.MathUtils.degToRad(FOV / 2)) * FIT_MARGIN;
-    const tanH = tanV * this.perspective.aspect;
-    const f = FIT_DIRECTION;
-    const r = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 1, 0), f).normalize();
-    const u = new THREE.Vector3().crossVectors(f, r);
-    const clamp = (v: number) => Math.max(-1, Math.min(1, v));
-    let distance = 0;
-    let any = false;
-    for (let i = 0; i + 2 < p.length; i += 3) {
-      if (!(isFinite(p[i]) && isFinite(p[i + 1]) && isFinite(p[i + 2]))) continue;
-      const x = clamp(p[i]), y = clamp(p[i + 1]), z = clamp(p[i + 2]);
-      // Seen from distance d, the point is at depth d - p.f: it is in view when its
-      // sideways and upward offsets are within tan * depth.
-      const side = Math.abs(x * r.x + y * r.y + z * r.z) / tanH;
-      const rise = Math.abs(x * u.x + y * u.y + z * u.z) / tanV;
-      distance = Math.max(distance, Math.max(side, rise) + x * f.x + y * f.y + z * f.z);
-      any = true;
-    }
-    if (!any) return this.defaultDistance() * Math.max(1, 1 / this.perspective.aspect);
-    return Math.max(distance, 0.1);
-  }
-
   /** Frame the whole layout (the reset-view button). */
   resetView(): void {
     this.fitted = true;
     this.controls.target.set(0, 0, 0);
     if (this.dims === 3) {
-      this.perspective.position.copy(FIT_DIRECTION).multiplyScalar(this.fitDistance());
+      this.perspective.position.copy(FIT_DIRECTION).multiplyScalar(fitDistance(this.points.target, this.perspective.aspect));
       this.perspective.up.set(0, 1, 0);
       this.perspective.zoom = 1;
       this.perspective.updateProjectionMatrix();
@@ -246,6 +200,7 @@ export class Stage {
     this.sized = true;
     this.width = w;
     this.height = h;
+    this.screen.setSize(w, h);
     this.renderer.setSize(w, h, true);
     const aspect = w / h;
     this.perspective.aspect = aspect;
@@ -293,13 +248,7 @@ export class Stage {
   }
 
   requestFrame(): void {
-    if (this.deferred) {
-      this.frameWanted = true;
-      return;
-    }
-    if (this.frameRequested) return;
-    this.frameRequested = true;
-    requestAnimationFrame(() => this.draw());
+    this.frameLoop.request();
   }
 
   /** Draw nothing for up to `ms`, or until resumeFrames(). A click's own frame waits for its
@@ -307,32 +256,19 @@ export class Stage {
    * not queued behind a frame (a software renderer takes ~100 ms to draw 100k points, and
    * the page's main thread waits for it). */
   deferFrames(ms: number): void {
-    this.deferred = true;
-    clearTimeout(this.deferTimer);
-    this.deferTimer = setTimeout(() => this.resumeFrames(false), ms);
+    this.frameLoop.defer(ms);
   }
 
   /** End deferFrames(). With `afterPaint`, the held frame is drawn one animation frame
    * later, so what the caller just put in the page (the neighbour list) is painted first
    * and does not wait for the canvas. */
   resumeFrames(afterPaint = true): void {
-    if (!this.deferred) return;
-    this.deferred = false;
-    clearTimeout(this.deferTimer);
-    if (!this.frameWanted) return;
-    this.frameWanted = false;
-    if (afterPaint) requestAnimationFrame(() => this.requestFrame());
-    else this.requestFrame();
+    this.frameLoop.resume(afterPaint);
   }
 
   private draw(): void {
-    this.frameRequested = false;
     if (this.contextLost) return; // drawn again when the context is restored
     if (!this.sized) return; // resize() asks for the first frame once there is a size
-    if (this.deferred) {
-      this.frameWanted = true; // asked for before the deferral began
-      return;
-    }
     const progress = this.points.material.uniforms.progress;
     if (progress.value < 1) {
       const t = Math.min(1, (performance.now() - this.transitionStart) / this.transitionMs);
@@ -378,86 +314,30 @@ export class Stage {
 
   /** The camera or the layout moved: screen positions are to be computed again. */
   private invalidateScreen(): void {
-    this.screenCache = null;
-    this.pointMatrix = null;
+    this.screen.invalidate();
   }
 
-  private matrix(): THREE.Matrix4 {
-    this.pointMatrix ??= new THREE.Matrix4().multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
-    return this.pointMatrix;
+  /** How many times every point was projected to the screen (tests: not once a frame). */
+  get screenPasses(): number {
+    return this.screen.passes;
   }
-
-  /** Point i's (x, y, clip depth) and view depth into `out` (4 values), as screen()'s loop
-   * computes them for every point: CSS px relative to the canvas, depth Infinity behind the
-   * camera. */
-  private project(i: number, out: Float32Array, v: THREE.Vector3): void {
-    const e = this.matrix().elements;
-    this.points.positionAt(i, v);
-    const w = e[3] * v.x + e[7] * v.y + e[11] * v.z + e[15];
-    const x = (e[0] * v.x + e[4] * v.y + e[8] * v.z + e[12]) / w;
-    const y = (e[1] * v.x + e[5] * v.y + e[9] * v.z + e[13]) / w;
-    const z = (e[2] * v.x + e[6] * v.y + e[10] * v.z + e[14]) / w;
-    out[0] = (x + 1) * (this.width / 2);
-    out[1] = (1 - y) * (this.height / 2);
-    out[2] = w > 0 && z >= -1 && z <= 1 ? z : Infinity; // behind the camera: unpickable
-    out[3] = w; // a perspective camera's w is the view-space depth
-  }
-
-  /** Screen positions (CSS px, relative to the canvas) of every point; cached per camera.
-   * O(N): only what needs every point asks (picking, regions, all labels). */
-  private screen(): Float32Array {
-    if (this.screenCache) return this.screenCache;
-    this.screenPasses++;
-    const n = this.points.count;
-    const out = new Float32Array(n * 3);
-    if (this.viewDepth.length !== n) this.viewDepth = new Float32Array(n);
-    const depth = this.viewDepth;
-    const e = this.matrix().elements;
-    const v = new THREE.Vector3();
-    const hw = this.width / 2, hh = this.height / 2;
-    for (let i = 0; i < n; i++) {
-      this.points.positionAt(i, v);
-      const w = e[3] * v.x + e[7] * v.y + e[11] * v.z + e[15];
-      const x = (e[0] * v.x + e[4] * v.y + e[8] * v.z + e[12]) / w;
-      const y = (e[1] * v.x + e[5] * v.y + e[9] * v.z + e[13]) / w;
-      const z = (e[2] * v.x + e[6] * v.y + e[10] * v.z + e[14]) / w;
-      out[3 * i] = (x + 1) * hw;
-      out[3 * i + 1] = (1 - y) * hh;
-      out[3 * i + 2] = w > 0 && z >= -1 && z <= 1 ? z : Infinity; // behind the camera: unpickable
-      depth[i] = w; // a perspective camera's w is the view-space depth
-    }
-    this.screenCache = out;
-    return out;
-  }
-
-  private scratch = new Float32Array(4);
-  private scratchVector = new THREE.Vector3();
 
   /** Point i's (x, y, clip depth) into `out`, as screenPositions() has it: from the cache when
    * it is valid, else projected alone, so labelling a few points while the camera moves costs
    * nothing proportional to N. False when i is not a point. */
   screenPoint(i: number, out: Float32Array): boolean {
-    if (i < 0 || i >= this.points.count) return false;
-    const s = this.screenCache;
-    if (s) {
-      out[0] = s[3 * i]; out[1] = s[3 * i + 1]; out[2] = s[3 * i + 2];
-      return true;
-    }
-    this.project(i, this.scratch, this.scratchVector);
-    out[0] = this.scratch[0]; out[1] = this.scratch[1]; out[2] = this.scratch[2];
-    return true;
+    return this.screen.point(i, out);
   }
 
   /** Every point's (x, y, z): CSS px relative to the canvas and clip-space depth
    * (Infinity behind the camera). Cached until the camera or the layout moves; read only. */
   screenPositions(): Float32Array {
-    return this.screen();
+    return this.screen.all();
   }
 
   /** Where a position in the points' coordinates is drawn, CSS px relative to the canvas. */
   screenOf(position: ArrayLike<number>): [number, number] {
-    const v = new THREE.Vector3(position[0], position[1], position[2] ?? 0).project(this.camera);
-    return [((v.x + 1) * this.width) / 2, ((1 - v.y) * this.height) / 2];
+    return this.screen.of(position);
   }
 
   /** Where point i is drawn, in CSS px relative to the canvas; null when off screen. */
@@ -470,18 +350,18 @@ export class Stage {
   /** The point drawn at (x, y) (front-most, as the depth test shows it), else the nearest
    * within `slop` px; -1 when none. See picking.ts. */
   pick(x: number, y: number, slop: number, isHidden: (i: number) => boolean): number {
-    const screen = this.screen();
+    const screen = this.screen.all();
     const look: PointLook = {
       ...this.look(),
       perspectiveScale: this.points.material.uniforms.perspectiveScale.value as number,
       pixelRatio: this.renderer.getPixelRatio(),
     };
-    return pickPoint({ screen, viewDepth: this.viewDepth, flags: this.points.allFlags, look }, x, y, slop, isHidden);
+    return pickPoint({ screen, viewDepth: this.screen.viewDepth, flags: this.points.allFlags, look }, x, y, slop, isHidden);
   }
 
   dispose(): void {
     clearTimeout(this.cameraTimer);
-    clearTimeout(this.deferTimer);
+    this.frameLoop.dispose();
     this.controls.dispose();
     this.points.dispose();
     this.canvas.removeEventListener("webglcontextlost", this.handleContextLost);
@@ -492,25 +372,4 @@ export class Stage {
     this.renderer.forceContextLoss();
     this.canvas.remove();
   }
-}
-
-let software: boolean | undefined;
-
-/** Whether this page's WebGL draws without a GPU (SwiftShader, llvmpipe): asked once, from a
- * throwaway context, since multisampling must be chosen before the renderer's own. */
-function softwareRenderer(): boolean {
-  if (software !== undefined) return software;
-  software = false;
-  try {
-    const gl = document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
-    if (gl) {
-      const info = gl.getExtension("WEBGL_debug_renderer_info");
-      const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-      software = /swiftshader|llvmpipe|softpipe|software/i.test(name);
-      gl.getExtension("WEBGL_lose_context")?.loseContext();
-    }
-  } catch {
-    // No answer: keep multisampling.
-  }
-  return software;
 }
