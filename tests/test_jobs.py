@@ -279,7 +279,8 @@ def test_submit_never_waits_and_one_superseded_thread_at_most_runs():
     first = runner.submit(stubborn, name="stubborn")
     started = time.monotonic()
     later = [runner.submit(spin, name=f"later{k}") for k in range(30)]
-    assert time.monotonic() - started < 0.5
+    # Waiting on each old thread took ~1 s a submit (29 s for 30); 3 s allows a loaded machine.
+    assert time.monotonic() - started < 3
     alive = [t for t in threading.enumerate() if t.name.startswith("nbprojector-job-")]
     assert len(alive) <= 2 and first.alive
     assert all(job.state == "cancelled" and job.done for job in later[:-1])

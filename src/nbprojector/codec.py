@@ -54,7 +54,8 @@ def encode_positions(positions: np.ndarray, dims: int, rows: np.ndarray | None =
         lo, hi = float(ranged[:, axis].min()), float(ranged[:, axis].max())
         step = (hi - lo) / LEVELS
         header["offset"][0, axis], header["step"][0, axis] = lo, step
-        levels = (placed[:, axis] - lo) * (1.0 / step if step > 0 else 0.0)  # float64
+        # In float64: float32 would overflow 1 / step for a tiny extent (and 0 * inf is NaN).
+        levels = (placed[:, axis].astype(np.float64) - lo) * (1.0 / step if step > 0 else 0.0)
         levels += 0.5  # then truncation rounds: the values are not negative
         np.clip(levels, 0, LEVELS, out=levels)
         quantised[:, axis] = levels
