@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..colors import colormap_menu
 from ..compute_dask import default_compute
 from ..dataset import Dataset
+from ..metadata import describe_columns
 from .annotations import Annotations
 from .bookmark_list import BookmarkList
 from .cluster_names import ClusterNames
@@ -82,3 +84,16 @@ def assemble(widget: Projector, data: Dataset, encoder: Any, compute: Any) -> Co
     return Components(view, projections, inspector, trust, finder, annotations, cluster_names,
                       bookmarks, images, timeline, snapshots, exports, reactions,
                       requests)  # fmt: skip
+
+
+def publish(widget: Projector, parts: Components) -> None:
+    """Write the panel contents fixed at creation (the data's size, its embeddings and
+    columns, the methods, encoders and colour maps offered) and the table's edit state."""
+    data = parts.view.data
+    widget.set_trait("methods", parts.projections.methods())
+    widget.set_trait("embeddings", list(data.embeddings))
+    widget.set_trait("encoders", parts.finder.embeddings_with_encoder)
+    widget.set_trait("columns", describe_columns(data.table))
+    widget.set_trait("n_points", data.n_points)
+    widget.set_trait("colormaps", colormap_menu())
+    parts.annotations.publish()

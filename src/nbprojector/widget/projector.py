@@ -20,17 +20,17 @@ import traitlets as t
 
 from .. import draw_budget, export, tensorboard
 from ..bundle import STATIC, bundle
-from ..colors import DEFAULT_COLORMAP, colormap_menu
+from ..colors import DEFAULT_COLORMAP
 from ..dataset import Dataset
 from ..jobs import Job
-from ..metadata import describe_columns
 from ..sources import DEFAULT_MEMORY_BUDGET, VectorSource
-from .assembly import assemble
+from .assembly import assemble, publish
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, thumbnails_from_inputs
 from .neighbor_index import INDEX_KINDS
 from .reactions import CHECKED, OBSERVED
 from .snapshot import DEFAULT_TIMEOUT, PendingPNG
 from .timeline import Playback
+from .trait_help import HELP
 from .traits import BINARY, FiniteFloat, default_color_column
 
 
@@ -108,121 +108,47 @@ class Projector(anywidget.AnyWidget):
     _found = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32: search by meaning, nearest first
     _found_distances = t.Bytes(b"").tag(sync=True, **BINARY)  # float32, one per _found
 
-    # Small JSON: panel contents (written by Python).
+    # Small JSON: panel contents (written by Python). Each trait's meaning: trait_help.py.
     n_points = t.Int(0, read_only=True).tag(sync=True)
     n_dims = t.Int(0, read_only=True).tag(sync=True)
     columns: t.List[dict[str, Any]] = t.List(read_only=True).tag(sync=True)
     legend = t.Dict(read_only=True).tag(sync=True)
-    projection = t.Dict(
-        read_only=True, help="Method, parameters and facts of the layout shown"
-    ).tag(sync=True)
-    progress = t.Dict(read_only=True, help="What is running: {state, message, ...}").tag(sync=True)
+    projection = t.Dict(read_only=True, help=HELP["projection"]).tag(sync=True)
+    progress = t.Dict(read_only=True, help=HELP["progress"]).tag(sync=True)
     embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
-    comparison = t.Dict(
-        read_only=True,
-        help="The last comparison asked for in the data panel (compare_embeddings): a, b, k, "
-        "the mean change and the most changed points with their neighbours in a and in b",
-    ).tag(sync=True)
-    compare_embeddings = t.List(
-        t.Unicode(), help="[a, b]: compare these two embeddings' neighbours (the data panel)"
-    ).tag(sync=True)
-    encoders = t.List(
-        t.Unicode(), read_only=True, help="The embeddings that have an encoder (search by meaning)"
-    ).tag(sync=True)
-    find = t.Dict(
-        read_only=True, help="The last search by meaning: {state, message, query, marker...}"
-    ).tag(sync=True)
-    methods = t.Dict(
-        read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
-    ).tag(sync=True)
-    edits = t.Dict(
-        read_only=True,
-        help="The table's edits: {undo, redo (steps available), next_undo, next_redo, editable "
-        "(the columns that take annotations)}",
-    ).tag(sync=True)
-    clustering = t.Dict(
-        read_only=True,
-        help="The last clustering: {state, message, names: [{id, name, size, anchor}]}; each "
-        "name is drawn at its anchor point",
-    ).tag(sync=True)
-    bookmarks: t.List[dict[str, Any]] = t.List(
-        read_only=True, help="One summary per bookmark, in order"
-    ).tag(sync=True)
-    image_manifest = t.Dict(
-        read_only=True,
-        help="How the atlases are laid out: image i is in atlas i // per_atlas, at column "
-        "(i % per_atlas) % columns and row (i % per_atlas) // columns of `cell` pixels; empty "
-        "without images. See thumbnails.Atlases.",
-    ).tag(sync=True)
+    comparison = t.Dict(read_only=True, help=HELP["comparison"]).tag(sync=True)
+    compare_embeddings = t.List(t.Unicode(), help=HELP["compare_embeddings"]).tag(sync=True)
+    encoders = t.List(t.Unicode(), read_only=True, help=HELP["encoders"]).tag(sync=True)
+    find = t.Dict(read_only=True, help=HELP["find"]).tag(sync=True)
+    methods = t.Dict(read_only=True, help=HELP["methods"]).tag(sync=True)
+    edits = t.Dict(read_only=True, help=HELP["edits"]).tag(sync=True)
+    clustering = t.Dict(read_only=True, help=HELP["clustering"]).tag(sync=True)
+    bookmarks: t.List[dict[str, Any]] = t.List(read_only=True, help=HELP["bookmarks"]).tag(
+        sync=True
+    )
+    image_manifest = t.Dict(read_only=True, help=HELP["image_manifest"]).tag(sync=True)
 
     # View options (written by both sides).
-    embedding = t.Unicode(help="The embedding shown, by name").tag(sync=True)
-    label_by = t.Unicode(help="Metadata column shown as labels").tag(sync=True)
-    color_by = t.Unicode("", help="Metadata column that colours the points ('' for none)").tag(
-        sync=True
-    )
-    colormap = t.Unicode(
-        DEFAULT_COLORMAP,
-        help="Continuous colour map for numeric columns and computed scores: a colorcet name "
-        "('bgy', 'fire', 'kbc', ...; colorcet.palette) or, with matplotlib installed, one of "
-        "its colormaps ('viridis', 'magma', ...)",
-    ).tag(sync=True)
-    colormaps = t.List(
-        t.Unicode(), read_only=True, help="The colour maps the data panel's menu offers"
-    ).tag(sync=True)
-    point_size = FiniteFloat(4.0, min=0.5, max=64.0, help="Point size in CSS pixels").tag(
-        sync=True
-    )
-    label_size = FiniteFloat(12.0, min=6.0, max=48.0, help="Label font size in CSS pixels").tag(
-        sync=True
-    )
-    height = t.Int(600, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
-    camera = t.Dict(help="Camera position, target and zoom; empty means fit").tag(sync=True)
-    theme = t.Enum(["auto", "light", "dark"], "auto", help="'auto' follows the notebook").tag(
-        sync=True
-    )
-    spherize = t.Bool(
-        False,
-        help="Compute neighbour distances in the spherized space (centred on the mean, every "
-        "vector scaled to unit norm) instead of the original one. Off unless turned on.",
-    ).tag(sync=True)
-    metric = t.Enum(
-        ["cosine", "euclidean"], "cosine",
-        help="Distance between vectors for the inspector's neighbour lists, the layout "
-        "fidelity colours and the point card, and the data panel's comparison (the "
-        "inspector's Distance menu). Changing it recomputes what is shown.",
-    ).tag(sync=True)  # fmt: skip
-    fidelity_k = t.Int(
-        15, help="Neighbours compared by the layout fidelity colours and the point card "
-        "(the number beside Colour by); at least 1, at most the other points",
-    ).tag(sync=True)  # fmt: skip
-    compare_k = t.Int(
-        10, help="Neighbours compared by the data panel's comparison (the number beside "
-        "Compare); at least 1, at most the other points",
-    ).tag(sync=True)  # fmt: skip
-    align_embeddings = t.Bool(
-        True,
-        help="Keep the map still when switching embeddings: PCA and custom layouts are "
-        "rotated, mirrored and scaled (orthogonal Procrustes) onto the layout of the embedding "
-        "shown before; t-SNE and UMAP start from it. The projection record's 'aligned_to' "
-        "names it. Turning it off or on recomputes the layouts as they are shown.",
-    ).tag(sync=True)
-    all_labels = t.Bool(
-        False, help="Label every point shown that fits without overlapping another label"
-    ).tag(sync=True)
-    show_images = t.Bool(False, help="Draw each point as its image (True) or as a dot (False)").tag(
-        sync=True
-    )
-    image_size = FiniteFloat(
-        28.0, min=4.0, max=128.0, help="Drawn size of an image's longest side, in CSS pixels"
-    ).tag(sync=True)
+    embedding = t.Unicode(help=HELP["embedding"]).tag(sync=True)
+    label_by = t.Unicode(help=HELP["label_by"]).tag(sync=True)
+    color_by = t.Unicode("", help=HELP["color_by"]).tag(sync=True)
+    colormap = t.Unicode(DEFAULT_COLORMAP, help=HELP["colormap"]).tag(sync=True)
+    colormaps = t.List(t.Unicode(), read_only=True, help=HELP["colormaps"]).tag(sync=True)
+    point_size = FiniteFloat(4.0, min=0.5, max=64.0, help=HELP["point_size"]).tag(sync=True)
+    label_size = FiniteFloat(12.0, min=6.0, max=48.0, help=HELP["label_size"]).tag(sync=True)
+    height = t.Int(600, min=200, max=4000, help=HELP["height"]).tag(sync=True)
+    camera = t.Dict(help=HELP["camera"]).tag(sync=True)
+    theme = t.Enum(["auto", "light", "dark"], "auto", help=HELP["theme"]).tag(sync=True)
+    spherize = t.Bool(False, help=HELP["spherize"]).tag(sync=True)
+    metric = t.Enum(["cosine", "euclidean"], "cosine", help=HELP["metric"]).tag(sync=True)
+    fidelity_k = t.Int(15, help=HELP["fidelity_k"]).tag(sync=True)
+    compare_k = t.Int(10, help=HELP["compare_k"]).tag(sync=True)
+    align_embeddings = t.Bool(True, help=HELP["align_embeddings"]).tag(sync=True)
+    all_labels = t.Bool(False, help=HELP["all_labels"]).tag(sync=True)
+    show_images = t.Bool(False, help=HELP["show_images"]).tag(sync=True)
+    image_size = FiniteFloat(28.0, min=4.0, max=128.0, help=HELP["image_size"]).tag(sync=True)
     max_texture_size = t.Int(
-        DEFAULT_MAX_TEXTURE_SIZE,
-        min=MIN_TEXTURE_SIZE,
-        help="Largest atlas side in pixels. The page lowers it to its WebGL MAX_TEXTURE_SIZE "
-        "when that is smaller; lower it yourself to test several atlases. Thumbnails that do "
-        "not fit in one atlas go to more atlases; only a single thumbnail larger than this "
-        "is downscaled (aspect kept, said in image_manifest['downscaled']).",
+        DEFAULT_MAX_TEXTURE_SIZE, min=MIN_TEXTURE_SIZE, help=HELP["max_texture_size"]
     )
 
     def __init__(
@@ -270,13 +196,7 @@ class Projector(anywidget.AnyWidget):
         self._reactions = parts.reactions
         self._requests = parts.requests
         super().__init__(height=height, **kwargs)
-        self.set_trait("methods", self._projections.methods())
-        self.set_trait("embeddings", list(data.embeddings))
-        self.set_trait("encoders", self._finder.embeddings_with_encoder)
-        self.set_trait("columns", describe_columns(data.table))
-        self.set_trait("n_points", data.n_points)
-        self.set_trait("colormaps", colormap_menu())
-        self._annotations.publish()
+        publish(self, parts)
         shown = thumbs is not None if show_images is None else show_images
         self._images.use(thumbs, show=shown)
         self.on_msg(self._on_page_message)

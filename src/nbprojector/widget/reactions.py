@@ -82,7 +82,6 @@ class Reactions:
             "edits": lambda _change: cluster_names.table_changed(),
             "_bookmark_file": lambda change: bookmarks.file_changed(change["new"]),
         }
-        assert set(self._checks) == set(CHECKED) and set(self._reactions) == set(OBSERVED)
 
     def checked(self, trait: str, value: Any) -> Any:
         """``value`` as ``trait`` keeps it; raises ``TraitError`` (the trait keeps its
