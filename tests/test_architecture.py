@@ -121,6 +121,42 @@ def test_pure_code_imports_neither_the_widget_nor_anywidget():
         assert not re.search(r"^\s*(import|from) anywidget\b", text, re.M), module
 
 
+def _widget_private_names() -> set[str]:
+    """The private attributes a Projector sets on itself (its components)."""
+    tree = ast.parse((SRC / "widget" / "projector.py").read_text(encoding="utf-8"))
+    return {
+        node.attr for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Name) and node.value.id == "self"
+        and node.attr.startswith("_")
+    }  # fmt: skip
+
+
+def test_code_outside_the_widget_package_never_reaches_into_a_widget():
+    private = _widget_private_names()
+    assert {"_view", "_bookmarks", "_exports"} <= private
+    reached = [
+        f"{path.relative_to(SRC)}:{node.lineno} {ast.unparse(node)}"
+        for path in _modules().values() if "widget" not in path.relative_to(SRC).parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in private
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    ]  # fmt: skip
+    assert reached == []
+
+
+def test_every_checked_and_observed_trait_has_its_reaction():
+    from nbprojector.widget.reactions import CHECKED, OBSERVED
+
+    traits = Projector.class_traits()
+    assert set(CHECKED) <= set(traits) and set(OBSERVED) <= set(traits)
+    p = Projector(np.eye(4, dtype=np.float32))
+    for name in CHECKED:
+        assert name in p._reactions._checks
+    for name in OBSERVED:
+        assert name in p._reactions._reactions
+
+
 def test_the_registry_serves_exactly_the_protocols_kinds():
     source = inspect.getsource(requests.handlers)
     listed = set(ast.literal_eval(k) for k in _dict_keys(source))

@@ -19,7 +19,7 @@ from nbprojector import Projector
 from nbprojector import bookmarks as bookmark_files
 from nbprojector.bookmarks import BookmarkError
 from nbprojector.strictjson import NonFiniteError
-from nbprojector.tensorboard import LogdirError, write_logdir
+from nbprojector.tensorboard import LogdirError, open_logdir, write_logdir
 
 
 @pytest.fixture
@@ -311,6 +311,20 @@ def test_logdir_bookmarks_are_loaded(tmp_path, x):
     assert [b["name"] for b in p.bookmarks] == ["tb"]
     p.restore_bookmark("tb")
     assert p.selection.tolist() == [3] and p.embedding == "vectors"
+
+
+def test_open_logdir_reads_without_touching_a_widget(tmp_path, x):
+    """open_logdir hands back what it read; from_logdir gives it to the widget's parts."""
+    root = small_logdir(tmp_path, x, bookmarks_path="bookmarks.txt")
+    (root / "bookmarks.txt").write_text(json.dumps([tensorboard_state(selectedPoints=[3])]))
+    opened = open_logdir(root)
+    assert list(opened.logdir.embeddings) == ["vectors"]
+    assert [state.name for state in opened.bookmarks] == ["tb"]
+    assert opened.bookmarks[0].embedding == "vectors"  # TensorBoard's files name none
+    arguments = opened.widget_arguments(Projector, {"label_by": "index"})
+    assert arguments["label_by"] == "index" and "meta" in arguments
+    p = Projector.from_logdir(root)
+    assert [entry.name for entry in p._exports.logdir_entries] == ["vectors"]
 
 
 def test_logdir_damaged_bookmarks_name_the_file(tmp_path, x):

@@ -96,7 +96,7 @@ def test_from_logdir_builds_the_widget(tmp_path, logdir_inputs):
     np.testing.assert_array_equal(p.vectors, x)
     p.embedding = "doubled"
     np.testing.assert_array_equal(p.vectors, 2 * x)
-    assert p._logdir_sprite.single_image_dim == (8, 8)
+    assert p._exports.logdir_sprite.single_image_dim == (8, 8)
     assert p.bookmarks == []  # its bookmarks.json holds none
     only = Projector.from_logdir(tmp_path, tensors=["doubled"])
     assert only.embeddings == ["doubled"]
@@ -196,7 +196,7 @@ def test_round_trip_is_identical(tmp_path, logdir_inputs, tensor_format):
         np.testing.assert_array_equal(widget._view.data.embeddings["logdir_inputs"], x)
         np.testing.assert_array_equal(widget._view.data.embeddings["epoch 10/odd"], odd)
         assert_same_table(widget.metadata, table)
-        np.testing.assert_array_equal(widget._logdir_sprite.thumbnails(N)[..., 0], images)
+        np.testing.assert_array_equal(widget._exports.logdir_sprite.thumbnails(N)[..., 0], images)
 
 
 def test_tensorboards_own_plugin_reads_what_we_write(tmp_path, logdir_inputs):

@@ -58,9 +58,9 @@ from .tensorfiles import (
 from .thumbnails import as_thumbnails
 
 __all__ = [
-    "CONFIG_NAME", "JSON_CONFIG_NAME", "EmbeddingEntry", "Logdir", "LogdirError", "SpriteInfo",
-    "config_entries", "find_configs", "open_logdir", "parse_config", "read_logdir",
-    "save_logdir", "write_logdir",
+    "CONFIG_NAME", "JSON_CONFIG_NAME", "EmbeddingEntry", "Logdir", "LogdirError",
+    "OpenedLogdir", "SpriteInfo", "config_entries", "find_configs", "open_logdir",
+    "parse_config", "read_logdir", "save_logdir", "write_logdir",
 ]  # fmt: skip
 
 
@@ -336,25 +336,35 @@ def _has_config(folder: Path) -> bool:
 # ---------------------------------------------------------------- the widget's two methods
 
 
-def open_logdir(cls: type, path: str | os.PathLike, tensors: Sequence[str] | None = None,
-                *, allow_outside: bool = False, **kwargs: Any) -> Any:  # fmt: skip
-    """``Projector.from_logdir``: read ``path`` (its bookmarks too) and build a ``cls``
-    widget from it."""
+@dataclass
+class OpenedLogdir:
+    """What ``Projector.from_logdir`` makes a widget from: the log dir read and the
+    bookmarks of its ``bookmarks_path`` files."""
+
+    logdir: Logdir
+    bookmarks: list[bookmark_files.State]
+
+    def widget_arguments(self, cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``kwargs`` for ``cls(self.logdir.embeddings, ...)``, with the log dir's metadata
+        and sprite as defaults (the sprite only when ``cls`` takes images)."""
+        arguments = dict(kwargs)
+        arguments.setdefault("meta", self.logdir.metadata)
+        accepted = inspect.signature(cls).parameters
+        sprite = self.logdir.sprite
+        if sprite is not None and "images" in accepted and "single_image_dim" in accepted:
+            arguments.setdefault("images", str(sprite.image_path))
+            arguments.setdefault("single_image_dim", sprite.single_image_dim)
+        return arguments
+
+
+def open_logdir(path: str | os.PathLike, tensors: Sequence[str] | None = None,
+                *, allow_outside: bool = False) -> OpenedLogdir:  # fmt: skip
+    """``Projector.from_logdir``: read ``path`` and its bookmarks (see :func:`read_logdir`)."""
     data = read_logdir(path, tensors, allow_outside=allow_outside)
     n = len(next(iter(data.embeddings.values())))
     states = [state for name, file in data.bookmarks.items()
               for state in _read_bookmarks(file, name, n)]  # fmt: skip
-    kwargs.setdefault("meta", data.metadata)
-    accepted = inspect.signature(cls).parameters
-    if data.sprite is not None and "images" in accepted and "single_image_dim" in accepted:
-        kwargs.setdefault("images", str(data.sprite.image_path))
-        kwargs.setdefault("single_image_dim", data.sprite.single_image_dim)
-    widget = cls(data.embeddings, **kwargs)
-    widget._logdir = data.entries  # where each embedding came from, paths included
-    widget._logdir_sprite = data.sprite  # for to_logdir, and until the widget shows images
-    if states:
-        widget._bookmarks.adopt(states, False)
-    return widget
+    return OpenedLogdir(data, states)
 
 
 def _read_bookmarks(path: Path, embedding: str, n: int) -> list[bookmark_files.State]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from .. import protocol
 from ..encoding import EXACT, NEIGHBOUR_MEAN, Encoder, encode, encoders_for, neighbour_mean
@@ -90,6 +91,25 @@ class Finder:
         return not bool((text.to_numpy() == query).any())
 
     # ---------------------------------------------------------------- searching
+
+    def search_by(self, query: str, column: str | None, regex: bool, by: str,
+                  k: int) -> np.ndarray:  # fmt: skip
+        """``Projector.search``: by meaning here, by text in the inspector."""
+        if by == "meaning":
+            if column is not None or regex:
+                raise ValueError("column and regex apply to by='text' only")
+            return self.search(query, k)
+        if by != "text":
+            raise ValueError(f"by must be 'text' or 'meaning', got {by!r}")
+        return self._inspector.search(query, column, regex)
+
+    def neighbors(self, query: Any, k: int, metric: str, *, encode: bool | None, exact: bool,
+                  where: str | None) -> pd.DataFrame:  # fmt: skip
+        """``Projector.neighbors``: ``query`` encoded when :meth:`wants_encoding` says so,
+        then looked up by the inspector."""
+        if self.wants_encoding(query, encode):
+            query = self.encode([query])[0]
+        return self._inspector.neighbors(query, k, metric, exact=exact, where=where)
 
     def search(self, text: str, k: int, metric: str = "cosine") -> np.ndarray:
         """Encode ``text`` now, select its ``k`` nearest points, mark it; the indices,

@@ -9,7 +9,6 @@ component that owns it (see docs/ARCHITECTURE.md for who owns what).
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,28 +18,20 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from .. import draw_budget, drawn_subset, export, tensorboard, wording
+from .. import draw_budget, export, tensorboard
 from ..bundle import STATIC, bundle
-from ..colors import DEFAULT_COLORMAP, ColormapError, check_colormap, colormap_menu
-from ..compute_dask import default_compute
+from ..colors import DEFAULT_COLORMAP
 from ..dataset import Dataset
 from ..jobs import Job
-from ..metadata import describe_columns
 from ..sources import DEFAULT_MEMORY_BUDGET, VectorSource
-from .annotations import Annotations
-from .bookmark_list import BookmarkList
-from .cluster_names import ClusterNames
-from .finder import Finder
-from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, Images, thumbnails_from_inputs
-from .inspector import Inspector
+from .assembly import assemble, publish
+from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, thumbnails_from_inputs
 from .neighbor_index import INDEX_KINDS
-from .projections import Projections
-from .requests import Requests, handlers
-from .snapshot import DEFAULT_TIMEOUT, PendingPNG, Snapshots
-from .state import ViewState
-from .timeline import Playback, Timeline
+from .reactions import CHECKED, OBSERVED
+from .snapshot import DEFAULT_TIMEOUT, PendingPNG
+from .timeline import Playback
+from .trait_help import HELP
 from .traits import BINARY, FiniteFloat, default_color_column
-from .trust import COLOR_BY_CHANGE, COLOR_BY_FIDELITY, Trust
 
 
 class Projector(anywidget.AnyWidget):
@@ -117,121 +108,47 @@ class Projector(anywidget.AnyWidget):
     _found = t.Bytes(b"").tag(sync=True, **BINARY)  # uint32: search by meaning, nearest first
     _found_distances = t.Bytes(b"").tag(sync=True, **BINARY)  # float32, one per _found
 
-    # Small JSON: panel contents (written by Python).
+    # Small JSON: panel contents (written by Python). Each trait's meaning: trait_help.py.
     n_points = t.Int(0, read_only=True).tag(sync=True)
     n_dims = t.Int(0, read_only=True).tag(sync=True)
     columns: t.List[dict[str, Any]] = t.List(read_only=True).tag(sync=True)
     legend = t.Dict(read_only=True).tag(sync=True)
-    projection = t.Dict(
-        read_only=True, help="Method, parameters and facts of the layout shown"
-    ).tag(sync=True)
-    progress = t.Dict(read_only=True, help="What is running: {state, message, ...}").tag(sync=True)
+    projection = t.Dict(read_only=True, help=HELP["projection"]).tag(sync=True)
+    progress = t.Dict(read_only=True, help=HELP["progress"]).tag(sync=True)
     embeddings = t.List(t.Unicode(), read_only=True).tag(sync=True)
-    comparison = t.Dict(
-        read_only=True,
-        help="The last comparison asked for in the data panel (compare_embeddings): a, b, k, "
-        "the mean change and the most changed points with their neighbours in a and in b",
-    ).tag(sync=True)
-    compare_embeddings = t.List(
-        t.Unicode(), help="[a, b]: compare these two embeddings' neighbours (the data panel)"
-    ).tag(sync=True)
-    encoders = t.List(
-        t.Unicode(), read_only=True, help="The embeddings that have an encoder (search by meaning)"
-    ).tag(sync=True)
-    find = t.Dict(
-        read_only=True, help="The last search by meaning: {state, message, query, marker...}"
-    ).tag(sync=True)
-    methods = t.Dict(
-        read_only=True, help="Projection methods offered, why not, and their parameters' ranges"
-    ).tag(sync=True)
-    edits = t.Dict(
-        read_only=True,
-        help="The table's edits: {undo, redo (steps available), next_undo, next_redo, editable "
-        "(the columns that take annotations)}",
-    ).tag(sync=True)
-    clustering = t.Dict(
-        read_only=True,
-        help="The last clustering: {state, message, names: [{id, name, size, anchor}]}; each "
-        "name is drawn at its anchor point",
-    ).tag(sync=True)
-    bookmarks: t.List[dict[str, Any]] = t.List(
-        read_only=True, help="One summary per bookmark, in order"
-    ).tag(sync=True)
-    image_manifest = t.Dict(
-        read_only=True,
-        help="How the atlases are laid out: image i is in atlas i // per_atlas, at column "
-        "(i % per_atlas) % columns and row (i % per_atlas) // columns of `cell` pixels; empty "
-        "without images. See thumbnails.Atlases.",
-    ).tag(sync=True)
+    comparison = t.Dict(read_only=True, help=HELP["comparison"]).tag(sync=True)
+    compare_embeddings = t.List(t.Unicode(), help=HELP["compare_embeddings"]).tag(sync=True)
+    encoders = t.List(t.Unicode(), read_only=True, help=HELP["encoders"]).tag(sync=True)
+    find = t.Dict(read_only=True, help=HELP["find"]).tag(sync=True)
+    methods = t.Dict(read_only=True, help=HELP["methods"]).tag(sync=True)
+    edits = t.Dict(read_only=True, help=HELP["edits"]).tag(sync=True)
+    clustering = t.Dict(read_only=True, help=HELP["clustering"]).tag(sync=True)
+    bookmarks: t.List[dict[str, Any]] = t.List(read_only=True, help=HELP["bookmarks"]).tag(
+        sync=True
+    )
+    image_manifest = t.Dict(read_only=True, help=HELP["image_manifest"]).tag(sync=True)
 
     # View options (written by both sides).
-    embedding = t.Unicode(help="The embedding shown, by name").tag(sync=True)
-    label_by = t.Unicode(help="Metadata column shown as labels").tag(sync=True)
-    color_by = t.Unicode("", help="Metadata column that colours the points ('' for none)").tag(
-        sync=True
-    )
-    colormap = t.Unicode(
-        DEFAULT_COLORMAP,
-        help="Continuous colour map for numeric columns and computed scores: a colorcet name "
-        "('bgy', 'fire', 'kbc', ...; colorcet.palette) or, with matplotlib installed, one of "
-        "its colormaps ('viridis', 'magma', ...)",
-    ).tag(sync=True)
-    colormaps = t.List(
-        t.Unicode(), read_only=True, help="The colour maps the data panel's menu offers"
-    ).tag(sync=True)
-    point_size = FiniteFloat(4.0, min=0.5, max=64.0, help="Point size in CSS pixels").tag(
-        sync=True
-    )
-    label_size = FiniteFloat(12.0, min=6.0, max=48.0, help="Label font size in CSS pixels").tag(
-        sync=True
-    )
-    height = t.Int(600, min=200, max=4000, help="Widget height in pixels").tag(sync=True)
-    camera = t.Dict(help="Camera position, target and zoom; empty means fit").tag(sync=True)
-    theme = t.Enum(["auto", "light", "dark"], "auto", help="'auto' follows the notebook").tag(
-        sync=True
-    )
-    spherize = t.Bool(
-        False,
-        help="Compute neighbour distances in the spherized space (centred on the mean, every "
-        "vector scaled to unit norm) instead of the original one. Off unless turned on.",
-    ).tag(sync=True)
-    metric = t.Enum(
-        ["cosine", "euclidean"], "cosine",
-        help="Distance between vectors for the inspector's neighbour lists, the layout "
-        "fidelity colours and the point card, and the data panel's comparison (the "
-        "inspector's Distance menu). Changing it recomputes what is shown.",
-    ).tag(sync=True)  # fmt: skip
-    fidelity_k = t.Int(
-        15, help="Neighbours compared by the layout fidelity colours and the point card "
-        "(the number beside Colour by); at least 1, at most the other points",
-    ).tag(sync=True)  # fmt: skip
-    compare_k = t.Int(
-        10, help="Neighbours compared by the data panel's comparison (the number beside "
-        "Compare); at least 1, at most the other points",
-    ).tag(sync=True)  # fmt: skip
-    align_embeddings = t.Bool(
-        True,
-        help="Keep the map still when switching embeddings: PCA and custom layouts are "
-        "rotated, mirrored and scaled (orthogonal Procrustes) onto the layout of the embedding "
-        "shown before; t-SNE and UMAP start from it. The projection record's 'aligned_to' "
-        "names it. Turning it off or on recomputes the layouts as they are shown.",
-    ).tag(sync=True)
-    all_labels = t.Bool(
-        False, help="Label every point shown that fits without overlapping another label"
-    ).tag(sync=True)
-    show_images = t.Bool(False, help="Draw each point as its image (True) or as a dot (False)").tag(
-        sync=True
-    )
-    image_size = FiniteFloat(
-        28.0, min=4.0, max=128.0, help="Drawn size of an image's longest side, in CSS pixels"
-    ).tag(sync=True)
+    embedding = t.Unicode(help=HELP["embedding"]).tag(sync=True)
+    label_by = t.Unicode(help=HELP["label_by"]).tag(sync=True)
+    color_by = t.Unicode("", help=HELP["color_by"]).tag(sync=True)
+    colormap = t.Unicode(DEFAULT_COLORMAP, help=HELP["colormap"]).tag(sync=True)
+    colormaps = t.List(t.Unicode(), read_only=True, help=HELP["colormaps"]).tag(sync=True)
+    point_size = FiniteFloat(4.0, min=0.5, max=64.0, help=HELP["point_size"]).tag(sync=True)
+    label_size = FiniteFloat(12.0, min=6.0, max=48.0, help=HELP["label_size"]).tag(sync=True)
+    height = t.Int(600, min=200, max=4000, help=HELP["height"]).tag(sync=True)
+    camera = t.Dict(help=HELP["camera"]).tag(sync=True)
+    theme = t.Enum(["auto", "light", "dark"], "auto", help=HELP["theme"]).tag(sync=True)
+    spherize = t.Bool(False, help=HELP["spherize"]).tag(sync=True)
+    metric = t.Enum(["cosine", "euclidean"], "cosine", help=HELP["metric"]).tag(sync=True)
+    fidelity_k = t.Int(15, help=HELP["fidelity_k"]).tag(sync=True)
+    compare_k = t.Int(10, help=HELP["compare_k"]).tag(sync=True)
+    align_embeddings = t.Bool(True, help=HELP["align_embeddings"]).tag(sync=True)
+    all_labels = t.Bool(False, help=HELP["all_labels"]).tag(sync=True)
+    show_images = t.Bool(False, help=HELP["show_images"]).tag(sync=True)
+    image_size = FiniteFloat(28.0, min=4.0, max=128.0, help=HELP["image_size"]).tag(sync=True)
     max_texture_size = t.Int(
-        DEFAULT_MAX_TEXTURE_SIZE,
-        min=MIN_TEXTURE_SIZE,
-        help="Largest atlas side in pixels. The page lowers it to its WebGL MAX_TEXTURE_SIZE "
-        "when that is smaller; lower it yourself to test several atlases. Thumbnails that do "
-        "not fit in one atlas go to more atlases; only a single thumbnail larger than this "
-        "is downscaled (aspect kept, said in image_manifest['downscaled']).",
+        DEFAULT_MAX_TEXTURE_SIZE, min=MIN_TEXTURE_SIZE, help=HELP["max_texture_size"]
     )
 
     def __init__(
@@ -259,40 +176,27 @@ class Projector(anywidget.AnyWidget):
         )
         thumbs = thumbnails_from_inputs(images, single_image_dim, data.n_points)
         bundle("widget.js")  # a clear message if the front end was never built
-        # Set by from_logdir: the log dir's entries and sprite.
-        self._logdir: Any = None
-        self._logdir_sprite: Any = None
-        # The components exist before any trait is set, so every trait reaction finds them.
         if index is not None and index not in INDEX_KINDS:
             raise ValueError(f"index must be one of {', '.join(map(repr, INDEX_KINDS))} or "
                              f"None, got {index!r}")  # fmt: skip
-        engine = default_compute(compute)
-        self._view = ViewState(self, data)
-        self._view.neighbor_runner = engine.runner
-        self._projections = Projections(self, self._view, engine)
-        self._inspector = Inspector(self, self._view, self._projections)
-        self._trust = Trust(self, self._view)
-        self._finder = Finder(self, self._view, self._projections, self._inspector, encoder)
-        self._annotations = Annotations(self, self._view)
-        self._cluster_names = ClusterNames(self, self._view, self._annotations)
-        self._bookmarks = BookmarkList(self, self._view, self._projections, self._annotations)
-        self._images = Images(self, data)
-        self._timeline = Timeline(list(data.embeddings), self._show_embedding)
-        self._snapshots = Snapshots(lambda message: self.send(message))
-        self._requests = Requests(
-            handlers(self._projections, self._inspector, self._bookmarks, self._images,
-                     self._snapshots, self._trust, self._finder, self._cluster_names,
-                     self._annotations),
-            lambda content, buffers: self.send(content, buffers),
-        )  # fmt: skip
+        # The components exist before any trait is set, so every trait reaction finds them.
+        parts = assemble(self, data, encoder, compute)
+        self._view = parts.view
+        self._projections = parts.projections
+        self._inspector = parts.inspector
+        self._trust = parts.trust
+        self._finder = parts.finder
+        self._annotations = parts.annotations
+        self._cluster_names = parts.cluster_names
+        self._bookmarks = parts.bookmarks
+        self._images = parts.images
+        self._timeline = parts.timeline
+        self._snapshots = parts.snapshots
+        self._exports = parts.exports
+        self._reactions = parts.reactions
+        self._requests = parts.requests
         super().__init__(height=height, **kwargs)
-        self.set_trait("methods", self._projections.methods())
-        self.set_trait("embeddings", list(data.embeddings))
-        self.set_trait("encoders", self._finder.embeddings_with_encoder)
-        self.set_trait("columns", describe_columns(data.table))
-        self.set_trait("n_points", data.n_points)
-        self.set_trait("colormaps", colormap_menu())
-        self._annotations.publish()
+        publish(self, parts)
         shown = thumbs is not None if show_images is None else show_images
         self._images.use(thumbs, show=shown)
         self.on_msg(self._on_page_message)
@@ -485,13 +389,7 @@ class Projector(anywidget.AnyWidget):
             ValueError: unknown column, empty query, an invalid regular expression, no
                 encoder, or an encoder that fails or returns the wrong shape.
         """
-        if by == "meaning":
-            if column is not None or regex:
-                raise ValueError("column and regex apply to by='text' only")
-            return self._finder.search(query, k)
-        if by != "text":
-            raise ValueError(f"by must be 'text' or 'meaning', got {by!r}")
-        return self._inspector.search(query, column, regex)
+        return self._finder.search_by(query, column, regex, by, k)
 
     def neighbors(
         self, query: Any, k: int = 10, metric: str = "cosine", *, encode: bool | None = None,
@@ -523,9 +421,7 @@ class Projector(anywidget.AnyWidget):
             ``found_by`` ("exact" or "approximate (IVF-PQ, refined)").
             Once points are isolated, only the points shown are searched.
         """
-        if self._finder.wants_encoding(query, encode):
-            query = self._finder.encode([query])[0]
-        return self._inspector.neighbors(query, k, metric, exact=exact, where=where)
+        return self._finder.neighbors(query, k, metric, encode=encode, exact=exact, where=where)
 
     def build_index(
         self, num_partitions: int | None = None, num_sub_vectors: int | None = None, *,
@@ -697,9 +593,6 @@ class Projector(anywidget.AnyWidget):
         """
         return self._timeline.play(names, seconds)
 
-    def _show_embedding(self, name: str) -> None:
-        self.embedding = name
-
     # ---------------------------------------------------------------- bookmarks
 
     def add_bookmark(self, name: str | None = None) -> dict[str, Any]:
@@ -754,7 +647,11 @@ class Projector(anywidget.AnyWidget):
         ``tensors`` picks embeddings by name; paths leading outside the log dir are refused
         unless ``allow_outside=True``; other arguments go to ``Projector``. Needs the
         ``tensorboard`` extra (protobuf schema)."""
-        widget: Projector = tensorboard.open_logdir(cls, path, tensors, **kwargs)
+        opened = tensorboard.open_logdir(
+            path, tensors, allow_outside=kwargs.pop("allow_outside", False)
+        )
+        widget = cls(opened.logdir.embeddings, **opened.widget_arguments(cls, kwargs))
+        widget._exports.opened_from(opened)
         return widget
 
     def to_logdir(self, path: str | Path, **kwargs: Any) -> Path:
@@ -762,13 +659,7 @@ class Projector(anywidget.AnyWidget):
         projector opens; see ``nbprojector.tensorboard.write_logdir`` for the options.
         Above the draw budget only the drawn points are written (renumbered in order), with
         a warning that says so."""
-        data = self._view.data
-        drawn = self._view.drawn
-        if drawn is not None:
-            warnings.warn(_only_drawn("the log dir", len(drawn), self.n_points), stacklevel=2)
-            data = drawn_subset.subset_dataset(data, drawn)
-        written: Path = tensorboard.save_logdir(data, self._logdir_sprite, path, **kwargs)
-        return written
+        return self._exports.to_logdir(path, kwargs)
 
     def to_html(
         self,
@@ -786,28 +677,11 @@ class Projector(anywidget.AnyWidget):
         Above the draw budget only the drawn points are written (renumbered in order; the
         bookmarks of other drawn sets are left out), with a warning that says so.
         """
-        record = self.export_record()
-        drawn = self._view.drawn
-        if drawn is not None:
-            record, dropped = drawn_subset.subset_record(record, drawn)
-            more = f"; {wording.plural(dropped, 'bookmark')} of other drawn points left out"
-            warnings.warn(_only_drawn("the page", len(drawn), self.n_points)
-                          + (more if dropped else ""), stacklevel=2)  # fmt: skip
-        return export.write_html(record, path, title=title,
-                                 max_neighbor_floats=max_neighbor_floats)  # fmt: skip
+        return self._exports.to_html(path, title, max_neighbor_floats)
 
     def export_record(self) -> export.ExportRecord:
         """What the offline export is made of, read from the widget now."""
-        return export.ExportRecord(
-            synced=self.get_state(),
-            data=self._view.data,
-            embedding=self.embedding,
-            # Computed colours (layout fidelity) need Python: the export colours by none.
-            color_by="" if self._trust.colouring() else self.color_by,
-            label_by=self.label_by,
-            bookmarks=list(self._bookmarks.states),
-            colormap=self.colormap,
-        )
+        return self._exports.record()
 
     def save_png(
         self, path: str | Path, scale: float = 2.0, *, timeout: float = DEFAULT_TIMEOUT
@@ -838,135 +712,10 @@ class Projector(anywidget.AnyWidget):
 
     # ---------------------------------------------------------------- trait reactions
 
-    @t.validate("embedding")
-    def _check_embedding(self, proposal: dict[str, Any]) -> str:
-        name: str = proposal["value"]
-        if name not in self._view.data.embeddings:
-            raise t.TraitError(
-                f"unknown embedding {name!r}; choose one of {list(self._view.data.embeddings)}"
-            )
-        return name
+    @t.validate(*CHECKED)
+    def _check_trait(self, proposal: dict[str, Any]) -> Any:
+        return self._reactions.checked(proposal["trait"].name, proposal["value"])
 
-    @t.observe("embedding")
-    def _embedding_changed(self, change: dict[str, Any]) -> None:
-        self._view.embedding_switched(change["old"])
-        self.set_trait("n_dims", self._view.n_dims)
-        if self.embedding in self._view.layouts:
-            self._view.show(self._view.layouts[self.embedding])
-        else:
-            self._projections.show_first_layout()
-
-    @t.observe("align_embeddings")
-    def _align_changed(self, _change: dict[str, Any]) -> None:
-        # Kept layouts were made under the old setting: recompute them when shown, and now
-        # for the one shown when that is cheap (PCA, custom; a t-SNE or UMAP run stays).
-        self._view.forget_other_layouts()
-        if self.projection.get("method") in ("pca", "custom") and "bookmark" not in self.projection:
-            self._projections.rerun()
-
-    @t.validate("label_by", "color_by")
-    def _check_column(self, proposal: dict[str, Any]) -> str:
-        name: str = proposal["value"]
-        if name == "" and proposal["trait"].name == "color_by":
-            return name
-        table = self._view.table
-        if name in (COLOR_BY_FIDELITY, COLOR_BY_CHANGE) and proposal["trait"].name == "color_by":
-            return name
-        if name not in table.columns:
-            raise t.TraitError(
-                f"unknown column {name!r} for {proposal['trait'].name}; "
-                f"choose one of {list(map(str, table.columns))}"
-            )
-        return name
-
-    @t.observe("label_by")
-    def _label_by_changed(self, _change: dict[str, Any]) -> None:
-        self._view.show_labels(self.label_by)
-
-    @t.observe("color_by")
-    def _color_by_changed(self, _change: dict[str, Any]) -> None:
-        self._trust.refresh_colors()  # starts, or stops, colouring by layout fidelity
-        if not self._trust.colouring():
-            self._view.show_colors(self.color_by)
-
-    @t.validate("colormap")
-    def _check_colormap(self, proposal: dict[str, Any]) -> str:
-        try:
-            return check_colormap(proposal["value"])
-        except ColormapError as err:
-            raise t.TraitError(str(err)) from None
-
-    @t.observe("colormap")
-    def _colormap_changed(self, _change: dict[str, Any]) -> None:
-        if self._trust.colouring():
-            self._trust.refresh_colors(force=True)
-        else:
-            self._view.show_colors(self.color_by)
-
-    @t.observe("projection")
-    def _projection_changed(self, _change: dict[str, Any]) -> None:
-        self._trust.refresh_colors()  # fidelity colours follow the layout shown
-        self._finder.relocate()  # the query's marker follows the layout shown
-
-    @t.observe("compare_embeddings")
-    def _compare_embeddings_changed(self, _change: dict[str, Any]) -> None:
-        self._trust.compare_in_background(list(self.compare_embeddings))
-
-    @t.validate("fidelity_k", "compare_k")
-    def _check_k(self, proposal: dict[str, Any]) -> int:
-        k, most = proposal["value"], max(1, self._view.n_points - 1)
-        if not 1 <= k <= most:
-            raise t.TraitError(
-                f"{proposal['trait'].name} must be between 1 and {most} (the other points), "
-                f"got {k}"
-            )
-        return int(k)
-
-    @t.observe("spherize", "metric", "fidelity_k", "compare_k")
-    def _neighbour_settings_changed(self, change: dict[str, Any]) -> None:
-        # What the fidelity colours and the comparison show was computed with the old
-        # settings: compute them again with the new ones.
-        if change["name"] != "compare_k":
-            self._trust.refresh_colors(force=True)
-        if change["name"] != "fidelity_k":
-            self._trust.recompare()
-
-    @t.validate("_selection")
-    def _check_selection(self, proposal: dict[str, Any]) -> bytes:
-        raw = proposal["value"]
-        if len(raw) % 4:
-            raise t.TraitError("selection bytes must be uint32 indices (a multiple of 4 bytes)")
-        indices = np.frombuffer(raw, dtype=np.uint32)
-        if len(indices) and int(indices.max()) >= self._view.n_points:
-            raise t.TraitError(
-                f"selection index {int(indices.max())} >= {self._view.n_points} points"
-            )
-        return bytes(np.unique(indices).astype(np.uint32).tobytes())
-
-    @t.observe("_selection")
-    def _selection_changed(self, _change: dict[str, Any]) -> None:
-        self._inspector.selection_changed()
-
-    @t.validate("show_images")
-    def _check_show_images(self, proposal: dict[str, Any]) -> bool:
-        try:
-            return self._images.check_show(bool(proposal["value"]))
-        except ValueError as err:
-            raise t.TraitError(str(err)) from None
-
-    @t.observe("max_texture_size")
-    def _max_texture_size_changed(self, _change: dict[str, Any]) -> None:
-        self._images.send_atlases()
-
-    @t.observe("edits")
-    def _edits_changed(self, _change: dict[str, Any]) -> None:
-        self._cluster_names.table_changed()  # names drawn are the cluster column's
-
-    @t.observe("_bookmark_file")
-    def _bookmark_file_changed(self, change: dict[str, Any]) -> None:
-        self._bookmarks.file_changed(change["new"])
-
-
-def _only_drawn(what: str, drawn: int, n_points: int) -> str:
-    return (f"{what} holds the drawn points only, {wording.drawing_line(drawn, n_points)} "
-            "(the draw budget, max_points); raise max_points to write more")  # fmt: skip
+    @t.observe(*OBSERVED)
+    def _trait_changed(self, change: dict[str, Any]) -> None:
+        self._reactions.changed(change)
