@@ -49,3 +49,13 @@ def dask_client():
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.fixture(scope="session")
+def big_lance(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The path of a 2M x 128 float32 Lance dataset (1 GB, see big_lance.py), written once
+    for the tests that read it in bounded memory."""
+    pytest.importorskip("lance", reason="Lance is not installed: pip install 'nbprojector[lance]'")
+    from big_lance import write_big_lance
+
+    return write_big_lance(str(tmp_path_factory.mktemp("big") / "big.lance"))

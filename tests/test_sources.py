@@ -266,32 +266,11 @@ print(json.dumps({"growth_mb": after - before, "n": source.shape[0], "hits": int
                   "row0": float(rows[1, 0]), "in_memory": source.in_memory}))
 """.replace("import resource", "import json, resource")
 
-_WRITE_SCRIPT = """
-import sys
-import numpy as np, pyarrow as pa, lance
-n, d, step = 2_000_000, 128, 100_000
 
-def batches():
-    for start in range(0, n, step):
-        rows = np.arange(start, start + step)
-        x = np.random.default_rng(start).normal(size=(step, d)).astype(np.float32)
-        x[:, 0] = rows  # row i starts with i: the reader's order is checked
-        yield pa.record_batch({
-            "word": pa.array(np.char.add("w", rows.astype(str))),
-            "vector": pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), d),
-        })
-
-schema = pa.schema({"word": pa.string(), "vector": pa.list_(pa.float32(), d)})
-lance.write_dataset(pa.RecordBatchReader.from_batches(schema, batches()), sys.argv[1])
-"""
-
-
-def test_a_large_lance_source_opens_and_searches_in_bounded_memory(tmp_path):
+def test_a_large_lance_source_opens_and_searches_in_bounded_memory(big_lance):
     """2M x 128 float32 (a 1 GB matrix) opened, checked for NaN, its metadata read and
     searched: the kernel's peak memory grows by far less than the matrix."""
-    path = str(tmp_path / "big.lance")
-    subprocess.run([sys.executable, "-c", _WRITE_SCRIPT, path], check=True, timeout=600)
-    run = subprocess.run([sys.executable, "-c", textwrap.dedent(_MEMORY_SCRIPT), path],
+    run = subprocess.run([sys.executable, "-c", textwrap.dedent(_MEMORY_SCRIPT), big_lance],
                          timeout=600, capture_output=True, text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]  # the child's traceback, if it failed
     report = json.loads(run.stdout.strip().splitlines()[-1])
