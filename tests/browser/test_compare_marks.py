@@ -83,7 +83,13 @@ def test_a_most_changed_points_neighbours_are_marked_in_their_styles(nb):
     view = nb.view
     comparison = compare_with_k(nb, 5)
     # The control and its k fit the panel (nothing scrolls sideways).
-    assert view.locator(".nbp-left").evaluate("el => el.scrollWidth <= el.clientWidth")
+    overflow = view.locator(".nbp-left").evaluate(
+        """el => el.scrollWidth <= el.clientWidth ? null : [el.scrollWidth, el.clientWidth,
+             [...el.querySelectorAll('*')].filter((c) => c.getBoundingClientRect().right >
+               el.getBoundingClientRect().right + 1).slice(0, 5).map((c) =>
+               c.tagName + '.' + c.className + ' ' + Math.round(c.getBoundingClientRect().width))]"""
+    )
+    assert overflow is None, overflow  # [scroll width, width, what sticks out]
     assert comparison["k"] == 5 and nb.py_json("p.compare_k") == 5
     # A point with neighbours of all three kinds.
     j, point = next((j, c) for j, c in enumerate(comparison["changed"]) if 0 < c["kept"] < 5)
