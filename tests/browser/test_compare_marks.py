@@ -87,7 +87,7 @@ def test_a_most_changed_points_neighbours_are_marked_in_their_styles(nb):
         """el => el.scrollWidth <= el.clientWidth ? null : [el.scrollWidth, el.clientWidth,
              [...el.querySelectorAll('*')].filter((c) => c.getBoundingClientRect().right >
                el.getBoundingClientRect().right + 1).slice(0, 5).map((c) =>
-               c.tagName + '.' + c.className + ' ' + Math.round(c.getBoundingClientRect().width))]"""
+               c.className + ' ' + Math.round(c.getBoundingClientRect().width))]"""
     )
     assert overflow is None, overflow  # [scroll width, width, what sticks out]
     assert comparison["k"] == 5 and nb.py_json("p.compare_k") == 5
