@@ -16,17 +16,16 @@ from .arrow_columns import (
     metadata_frame,
     vector_column_of,
 )
-from .base import check_chunk_rows, rows_within, take_sorted
+from .base import BlockSource, check_chunk_rows, take_sorted
 
 
-class ArrowFileSource:
+class ArrowFileSource(BlockSource):
     """The shared part of a source over an Arrow dataset on disk with a vector column.
 
     Subclasses say how to count rows, scan batches of columns in row order, pick rows and
     read whole columns; this class turns the vector column into float32 blocks.
     """
 
-    in_memory = False
 
     def __init__(
         self, schema: pa.Schema, vector_column: str | None, *, name: str, label: str,
@@ -62,14 +61,6 @@ class ArrowFileSource:
     @property
     def shape(self) -> tuple[int, int]:
         return self._n, self._dims
-
-    @property
-    def dtype(self) -> np.dtype:
-        return np.dtype(np.float32)
-
-    def rows_per_chunk(self, memory_budget: int | None = None) -> int:
-        budget = self.memory_budget if memory_budget is None else memory_budget
-        return rows_within(budget, self._dims, self._n)
 
     def chunks(self, rows_per_chunk: int) -> Iterator[tuple[int, np.ndarray]]:
         check_chunk_rows(rows_per_chunk)

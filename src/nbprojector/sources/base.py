@@ -72,6 +72,27 @@ def rows_within(memory_budget: int, n_dims: int, n_rows: int) -> int:
     return int(min(max(1, n_rows), max(1, memory_budget // per_row)))
 
 
+class BlockSource:
+    """What every source outside the kernel's memory shares: float32 blocks sized from
+    ``memory_budget``. A subclass sets ``memory_budget`` and gives ``shape``."""
+
+    in_memory = False
+    memory_budget: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.float32)
+
+    def rows_per_chunk(self, memory_budget: int | None = None) -> int:
+        budget = self.memory_budget if memory_budget is None else memory_budget
+        n, d = self.shape
+        return rows_within(budget, d, n)
+
+
 def check_memory_budget(memory_budget: object) -> int:
     """``memory_budget`` as an int of bytes, or a SourceError saying what it must be."""
     if isinstance(memory_budget, bool) or not isinstance(memory_budget, (int, np.integer)):

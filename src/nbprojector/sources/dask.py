@@ -9,17 +9,16 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from .base import DEFAULT_MEMORY_BUDGET, SourceError, check_chunk_rows, rows_within, take_sorted
+from .base import DEFAULT_MEMORY_BUDGET, BlockSource, SourceError, check_chunk_rows, take_sorted
 
 
-class DaskSource:
+class DaskSource(BlockSource):
     """Vectors in a 2-D Dask array (points x dimensions).
 
     Attributes:
         array: the Dask array, as float32 (a lazy cast when it held another type).
     """
 
-    in_memory = False
 
     def __init__(
         self, data: Any, *, name: str = "embedding", memory_budget: int = DEFAULT_MEMORY_BUDGET
@@ -49,14 +48,6 @@ class DaskSource:
     def shape(self) -> tuple[int, int]:
         n, d = self.array.shape
         return int(n), int(d)
-
-    @property
-    def dtype(self) -> np.dtype:
-        return np.dtype(np.float32)
-
-    def rows_per_chunk(self, memory_budget: int | None = None) -> int:
-        budget = self.memory_budget if memory_budget is None else memory_budget
-        return rows_within(budget, self.shape[1], self.shape[0])
 
     def non_finite_rows(self) -> np.ndarray:
         """Rows holding NaN or an infinity, found on Dask's workers: only one boolean per

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import zarr
 
-from .base import DEFAULT_MEMORY_BUDGET, SourceError, check_chunk_rows, rows_within, take_sorted
+from .base import DEFAULT_MEMORY_BUDGET, BlockSource, SourceError, check_chunk_rows, take_sorted
 
 
 def _open_array(data: Any, label: str) -> Any:
@@ -26,14 +26,13 @@ def _open_array(data: Any, label: str) -> Any:
     )
 
 
-class ZarrSource:
+class ZarrSource(BlockSource):
     """Vectors in a 2-D Zarr array (points x dimensions).
 
     Attributes:
         array: the ``zarr.Array``.
     """
 
-    in_memory = False
 
     def __init__(
         self, data: Any, *, name: str = "embedding", memory_budget: int = DEFAULT_MEMORY_BUDGET
@@ -63,14 +62,6 @@ class ZarrSource:
     def shape(self) -> tuple[int, int]:
         n, d = self.array.shape
         return int(n), int(d)
-
-    @property
-    def dtype(self) -> np.dtype:
-        return np.dtype(np.float32)
-
-    def rows_per_chunk(self, memory_budget: int | None = None) -> int:
-        budget = self.memory_budget if memory_budget is None else memory_budget
-        return rows_within(budget, self.shape[1], self.shape[0])
 
     def chunks(self, rows_per_chunk: int) -> Iterator[tuple[int, np.ndarray]]:
         check_chunk_rows(rows_per_chunk)
