@@ -22,7 +22,7 @@ from typing import Any
 import browser_neighbours
 import numpy as np
 from common import Row, attempt, fmt_n, fmt_time
-from pages import CELLS, clear_card, harness, open_timed
+from pages import CELLS, clear_card, harness, launch_chromium, open_timed
 
 ROUND_TRIPS = 20
 
@@ -214,13 +214,7 @@ def run(quick: bool) -> list[Row]:
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="nbp-bench-") as tmp, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(Path(tmp) / "profile"),
-            executable_path=harness.CHROMIUM,
-            headless=True,
-            args=harness.CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
+        context = launch_chromium(pw, Path(tmp))
         server = harness.JupyterServer(Path(tmp) / "stock")
         try:
             # Warm-up, not reported: the first page fills Chromium's cache with JupyterLab.

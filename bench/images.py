@@ -86,17 +86,14 @@ def first_frame_row(context: Any, server: Any, harness: Any, n: int) -> Row:
 
 
 def browser_rows(n: int) -> list[Row]:
-    from pages import harness  # the browser harness, and where Chromium is
+    from pages import harness, launch_chromium  # the browser harness and its Chromium
     if not Path(harness.CHROMIUM).exists():
         return [Row("images: first frame", "-", "skipped", f"no Chromium at {harness.CHROMIUM}")]
     from playwright.sync_api import sync_playwright
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="nbp-bench-") as tmp, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(Path(tmp) / "profile"), executable_path=harness.CHROMIUM, headless=True,
-            args=harness.CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
-        )  # fmt: skip
+        context = launch_chromium(pw, Path(tmp))
         server = harness.JupyterServer(Path(tmp) / "stock")
         try:
             # Warm-up, not reported: fills Chromium's cache with JupyterLab.

@@ -55,6 +55,15 @@ HOOK = """([ready, also]) => {
   });
 }"""
 
+def launch_chromium(pw: Any, folder: Path) -> Any:
+    """Headless Chromium (the tests' build and flags) with a fresh profile in ``folder``,
+    its window the size every browser row is measured in."""
+    return pw.chromium.launch_persistent_context(
+        str(folder / "profile"), executable_path=harness.CHROMIUM, headless=True,
+        args=harness.CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+    )  # fmt: skip
+
+
 def open_marked(context: Any, server: Any, name: str, also: str | None = None) -> tuple[Any, dict]:
     """harness.open_notebook, with HOOK installed: (notebook, the page's time marks in ms)."""
     server.shutdown_kernels()

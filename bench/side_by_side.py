@@ -47,7 +47,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: siblings import
 
 from common import Row, fmt_n
-from pages import RUN_TIMEOUT_MS, harness
+from pages import RUN_TIMEOUT_MS, harness, launch_chromium
 
 TOOLS = ("nbprojector", "jupyter-scatter")
 WIDGET_MARK = "# the widget cell"
@@ -278,13 +278,7 @@ def run_all(sizes: list[int], runs: int) -> dict[tuple[str, int], list[Run]]:
     failed: set[tuple[str, int]] = set()
     tools = [t for t in TOOLS if t != "jupyter-scatter" or jscatter_installed()]
     with tempfile.TemporaryDirectory(prefix="nbp-sbs-") as tmp, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(Path(tmp) / "profile"),
-            executable_path=harness.CHROMIUM,
-            headless=True,
-            args=harness.CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
+        context = launch_chromium(pw, Path(tmp))
         server = harness.JupyterServer(Path(tmp) / "server")
         try:
             for tool in tools:  # warm-up, not reported: fills Chromium's cache, imports once

@@ -221,6 +221,16 @@ class Notebook:
             .evaluate(f"(el, arg) => {{ const h = el.__nbp; return {expression}; }}", arg)
         )
 
+    def page_positions(self) -> np.ndarray:
+        """Where the view puts every point (its target positions), (N, 3) float32."""
+        return np.array(self.handle("h.positions()"), dtype=np.float32).reshape(-1, 3)
+
+    def python_positions(self) -> np.ndarray:
+        """The positions Python sent (``_positions`` decoded as the page decodes them)."""
+        out = self.py("from nbprojector.codec import decode_positions\n"
+                      "print(decode_positions(p._positions).ravel().tolist())")
+        return np.array(json.loads(out), dtype=np.float32).reshape(-1, 3)
+
     def wait_for(self, expression: str, arg: Any = None, timeout: float = 60_000) -> None:
         self.page.wait_for_function(
             f"(arg) => {{ const el = document.querySelector('{READY}'); if (!el) return false;"

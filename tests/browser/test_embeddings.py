@@ -29,15 +29,6 @@ CELLS = [
 nb = notebook_fixture("embeddings.ipynb", CELLS)
 
 
-def drawn(nb) -> np.ndarray:
-    """Where the view puts every point (its target positions), (N, 3)."""
-    return np.array(nb.handle("h.positions()"), dtype=np.float32).reshape(-1, 3)
-
-
-def python_positions(nb) -> np.ndarray:
-    out = nb.py("from nbprojector.codec import decode_positions\n"
-                "print(decode_positions(p._positions).ravel().tolist())")
-    return np.array(json.loads(out), dtype=np.float32).reshape(-1, 3)
 
 
 def switch(nb, name: str, dims: int) -> None:
@@ -57,28 +48,28 @@ def test_selector_lists_the_embeddings(nb):
 
 def test_switching_changes_the_layout_and_back(nb):
     nb.settle()
-    raw = drawn(nb)
-    np.testing.assert_array_equal(raw, python_positions(nb))
+    raw = nb.page_positions()
+    np.testing.assert_array_equal(raw, nb.python_positions())
     switch(nb, "mixed", 24)
     assert nb.py("print(p.embedding)").strip() == "mixed"
-    mixed = drawn(nb)
+    mixed = nb.page_positions()
     assert np.abs(mixed - raw).max() > 0.05, "the layout must change with the embedding"
-    np.testing.assert_array_equal(mixed, python_positions(nb))
+    np.testing.assert_array_equal(mixed, nb.python_positions())
     switch(nb, "raw", 64)
     assert nb.py("print(p.embedding)").strip() == "raw"
-    np.testing.assert_array_equal(drawn(nb), raw)  # its own layout, kept
+    np.testing.assert_array_equal(nb.page_positions(), raw)  # its own layout, kept
 
 
 def test_each_embedding_keeps_its_projection(nb):
     nb.py("p.embedding = 'mixed'; p.project('pca', components=(1, 2))")
     nb.wait_for("h.dims() === 2")
     nb.settle()
-    mixed_2d = drawn(nb)
+    mixed_2d = nb.page_positions()
     switch(nb, "raw", 64)
     assert nb.handle("h.dims()") == 3  # raw still shows its 3D PCA
     switch(nb, "mixed", 24)
     assert nb.handle("h.dims()") == 2
-    np.testing.assert_array_equal(drawn(nb), mixed_2d)
+    np.testing.assert_array_equal(nb.page_positions(), mixed_2d)
     assert nb.py("print(p.projection['params']['components'])").strip() == "[1, 2]"
 
 
@@ -98,4 +89,4 @@ def test_python_switch_updates_the_selector(nb):
     )
     nb.view.locator(".nbp-status", has_text="24 dimensions").wait_for()
     nb.settle()
-    np.testing.assert_array_equal(drawn(nb), python_positions(nb))
+    np.testing.assert_array_equal(nb.page_positions(), nb.python_positions())

@@ -4,7 +4,6 @@ unaligned ones, and ``play_embeddings`` drives the same view from Python."""
 
 from __future__ import annotations
 
-import json
 from itertools import pairwise
 
 import numpy as np
@@ -37,14 +36,6 @@ nb = notebook_fixture("timeline.ipynb", CELLS)
 NAMES = ["epoch 1", "epoch 2", "epoch 3"]
 
 
-def drawn(nb) -> np.ndarray:
-    return np.array(nb.handle("h.positions()"), dtype=np.float32).reshape(-1, 3)
-
-
-def python_positions(nb) -> np.ndarray:
-    out = nb.py("from nbprojector.codec import decode_positions\n"
-                "print(decode_positions(p._positions).ravel().tolist())")
-    return np.array(json.loads(out), dtype=np.float32).reshape(-1, 3)
 
 
 def layout_version(nb) -> int:
@@ -82,12 +73,12 @@ def test_timeline_is_shown_with_several_embeddings(nb):
 
 def test_slider_steps_and_aligned_layouts_move_less(nb):
     status = nb.view.locator(".nbp-status")
-    aligned = [drawn(nb)]
+    aligned = [nb.page_positions()]
     for previous, name in pairwise(NAMES):
         click_slider(nb, name)
         assert f"aligned to {previous}" in status.inner_text()
-        aligned.append(drawn(nb))
-        np.testing.assert_array_equal(aligned[-1], python_positions(nb))
+        aligned.append(nb.page_positions())
+        np.testing.assert_array_equal(aligned[-1], nb.python_positions())
     assert nb.py_json("p.projection['aligned_to']") == "epoch 2"
 
     # Unaligned is one click away: the layout shown is recomputed as it comes.
@@ -98,12 +89,12 @@ def test_slider_steps_and_aligned_layouts_move_less(nb):
     nb.settle()
     assert "aligned to" not in status.inner_text()
     click_slider(nb, "epoch 1")
-    unaligned = [drawn(nb)]
+    unaligned = [nb.page_positions()]
     for name in NAMES[1:]:
         click_slider(nb, name)
         assert "aligned to" not in status.inner_text()
-        unaligned.append(drawn(nb))
-        np.testing.assert_array_equal(unaligned[-1], python_positions(nb))
+        unaligned.append(nb.page_positions())
+        np.testing.assert_array_equal(unaligned[-1], nb.python_positions())
     assert movement(aligned) < 0.5 * movement(unaligned), (movement(aligned),
                                                            movement(unaligned))  # fmt: skip
     nb.view.locator("input.nbp-align").click()
@@ -145,7 +136,7 @@ def test_play_button_animates_through_the_embeddings(nb):
     assert play.inner_text() == "Play"  # it stops after the last
     assert nb.eventually("p.embedding", "epoch 3") == "epoch 3"
     nb.settle()
-    np.testing.assert_array_equal(drawn(nb), python_positions(nb))
+    np.testing.assert_array_equal(nb.page_positions(), nb.python_positions())
 
 
 def test_play_embeddings_from_python_moves_the_view(nb):
@@ -154,4 +145,4 @@ def test_play_embeddings_from_python_moves_the_view(nb):
     nb.settle()
     assert nb.py_json("[pb.wait(10), pb.shown]") == [True, ["epoch 1", "epoch 2"]]
     assert nb.view.locator("input.nbp-timeline").input_value() == "1"
-    np.testing.assert_array_equal(drawn(nb), python_positions(nb))
+    np.testing.assert_array_equal(nb.page_positions(), nb.python_positions())
