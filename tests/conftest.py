@@ -59,3 +59,13 @@ def big_lance(tmp_path_factory: pytest.TempPathFactory) -> str:
     from big_lance import write_big_lance
 
     return write_big_lance(str(tmp_path_factory.mktemp("big") / "big.lance"))
+
+
+@pytest.fixture(scope="session")
+def big_text_lance(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The path of a Lance corpus of 2M chunks with 200 bytes of text each (see
+    big_lance.py), written once."""
+    pytest.importorskip("lance", reason="Lance is not installed: pip install 'nbprojector[lance]'")
+    from big_lance import write_big_text_lance
+
+    return write_big_text_lance(str(tmp_path_factory.mktemp("big_text") / "text.lance"))

@@ -516,7 +516,9 @@ export interface ClusteringState {
 /** One entry of the widget's ``columns`` trait. */
 export interface Column {
   name: string;
-  kind: "numeric" | "categorical";
+  /** "text": a column of a Lance or Parquet source left on disk (too many distinct values
+   * to colour by); its ``unique`` is a lower bound. */
+  kind: "numeric" | "categorical" | "text";
   unique: number;
 }
 

@@ -5,18 +5,23 @@ Validation happens here, at the boundary, so every later step can trust the arra
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .metadata import load_metadata
+from .search import as_text, match, match_blocks
 from .sources import ArraySource, VectorSource, open_source, source_kind
 from .sources.base import DEFAULT_MEMORY_BUDGET, check_finite, check_memory_budget
 from .wording import plural
+
+if TYPE_CHECKING:  # Arrow is an extra: imported by the Lance and Parquet sources only
+    from .sources.disk_text import DiskText
 
 #: Rows checked at a time for NaN / infinity, so the check needs no N x D boolean copy.
 _CHECK_ROWS = 65_536
@@ -115,6 +120,9 @@ class Dataset:
     images: np.ndarray | None = None
     #: Bytes a reader may spend on one block of rows of a source that is not in memory.
     memory_budget: int = DEFAULT_MEMORY_BUDGET
+    #: The text columns of a Lance or Parquet source left on disk (too many distinct values
+    #: to hold), read by rows or by blocks; their names follow the table's columns.
+    on_disk: DiskText | None = None
 
     @classmethod
     def from_inputs(
@@ -150,13 +158,83 @@ class Dataset:
                 f"all embeddings must describe the same points, but their lengths differ: {counts}"
             )
         n = next(iter(counts.values()))
+        on_disk = None
         if meta is None:
-            meta = _metadata_of_sources(embeddings.values())
-        return cls(embeddings, load_metadata(meta, n), memory_budget=budget)
+            meta, on_disk = _metadata_of_sources(embeddings.values())
+        return cls(embeddings, load_metadata(meta, n), memory_budget=budget, on_disk=on_disk)
 
     @property
     def n_points(self) -> int:
         return len(self.table)
+
+    # Metadata columns, wherever they are: held in ``table`` or left on disk.
+    @property
+    def columns(self) -> list[str]:
+        """Every metadata column: the table's, then those left on disk."""
+        disk = [] if self.on_disk is None else self.on_disk.names
+        return [str(c) for c in self.table.columns] + [c for c in disk if c not in self.table]
+
+    def has_column(self, column: object) -> bool:
+        return column in self.table.columns or self.is_on_disk(column)
+
+    def is_on_disk(self, column: object) -> bool:
+        """Whether ``column`` is text left on disk (read by rows, never whole)."""
+        return (
+            self.on_disk is not None and column in self.on_disk and column not in self.table
+        )
+
+    def text_on_disk(self) -> dict[str, int]:
+        """Each column left on disk and the distinct values counted before it was (a lower
+        bound of how many it has)."""
+        if self.on_disk is None:
+            return {}
+        return {c: self.on_disk.distinct_seen[c] for c in self.columns if self.is_on_disk(c)}
+
+    def values(self, column: str, rows: np.ndarray) -> pd.Series:
+        """Column ``column`` at ``rows`` (int indices, any order), indexed 0..len(rows)-1."""
+        if self.is_on_disk(column):
+            assert self.on_disk is not None
+            return self.on_disk.take(column, rows)
+        return self.table[column].iloc[np.asarray(rows, dtype=np.int64)].reset_index(drop=True)
+
+    def rows(self, rows: np.ndarray) -> pd.DataFrame:
+        """Every column at ``rows``, in :attr:`columns` order, indexed 0..len(rows)-1."""
+        picked = np.asarray(rows, dtype=np.int64)
+        frame = self.table.iloc[picked].reset_index(drop=True)
+        disk = [c for c in self.columns if self.is_on_disk(c)]
+        if disk:
+            assert self.on_disk is not None
+            read = self.on_disk.take_rows(picked, disk)
+            frame = pd.concat([frame, read], axis=1)
+        return frame
+
+    def held(self) -> Dataset:
+        """This dataset with its columns left on disk read into the table (for an export
+        of every point, which writes them all anyway); itself when none is on disk."""
+        if self.on_disk is None:
+            return self
+        table = self.rows(np.arange(self.n_points))
+        return dataclasses.replace(self, table=table, on_disk=None)
+
+    def matches(self, column: str, query: str, *, regex: bool = False) -> np.ndarray:
+        """(N,) bool: which points' ``column`` holds ``query`` (see :func:`search.match`);
+        a column on disk is searched a block at a time."""
+        if self.is_on_disk(column):
+            assert self.on_disk is not None
+            return match_blocks(self.on_disk.blocks(column), self.n_points, query, regex=regex)
+        return match(self.table[column], query, regex=regex)
+
+    def rows_labelled(self, column: str, label: str) -> np.ndarray:
+        """The points whose ``column`` reads exactly ``label`` (as the inspector shows it)."""
+        if self.is_on_disk(column):
+            assert self.on_disk is not None
+            found = [
+                start + np.flatnonzero(as_text(values)[0].to_numpy() == label)
+                for start, values in self.on_disk.blocks(column)
+            ]
+            return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+        text, _missing = as_text(self.table[column])
+        return np.flatnonzero(text.to_numpy() == label)
 
     def source(self, name: str) -> VectorSource:
         """The vectors of embedding ``name``, read through the source interface."""
@@ -188,11 +266,16 @@ def _open(value: Any, label: str, vector_column: str | None, budget: int) -> Vec
     return source
 
 
-def _metadata_of_sources(sources: Iterable[VectorSource]) -> pd.DataFrame | None:
-    """The first source's own scalar columns (Lance, Parquet), or None when none has any."""
+def _metadata_of_sources(sources: Iterable[VectorSource]
+                         ) -> tuple[pd.DataFrame | None, DiskText | None]:  # fmt: skip
+    """The first source's own scalar columns (Lance, Parquet): those held in memory and the
+    text left on disk; (None, None) when no source has any."""
     for source in sources:
         read = getattr(source, "metadata", None)
-        table = read() if callable(read) else None
-        if table is not None:
-            return table
-    return None
+        found = read() if callable(read) else None
+        if found is not None:
+            table, on_disk = found
+            if table is None:  # every column stays on disk: the index is the table's
+                table = pd.DataFrame({"index": np.arange(source.shape[0])})
+            return table, on_disk
+    return None, None

@@ -23,7 +23,7 @@ def subset_dataset(data: Dataset, drawn: np.ndarray) -> Dataset:
     return Dataset(
         {name: ArraySource(np.ascontiguousarray(source.take(drawn), dtype=np.float32))
          for name, source in data.embeddings.items()},
-        data.table.iloc[drawn].reset_index(drop=True),
+        data.rows(drawn),  # the columns left on disk too, read for these rows
         None if data.images is None else data.images[drawn],
     )
 

@@ -189,12 +189,21 @@ def _table_from_dict(meta: Mapping, n_points: int) -> pd.DataFrame:
     return table
 
 
-def describe_columns(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """What the data panel lists: each column's name, kind and number of distinct values."""
-    return [
+def describe_columns(
+    table: pd.DataFrame, text_on_disk: Mapping[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """What the data panel lists: each column's name, kind and number of distinct values;
+    then the text columns left on disk (``text_on_disk``: name -> distinct values counted
+    before the column was left there, a lower bound), of kind ``text``."""
+    held = [
         {"name": name, "kind": column_kind(table[name]), "unique": int(table[name].nunique())}
         for name in table.columns
     ]
+    disk = [
+        {"name": str(name), "kind": "text", "unique": int(seen)}
+        for name, seen in (text_on_disk or {}).items()
+    ]
+    return held + disk
 
 
 def label_strings(values: pd.Series) -> list[str]:
@@ -212,27 +221,42 @@ def pack_labels(values: pd.Series) -> tuple[bytes, bytes]:
     """One UTF-8 buffer of all labels, plus uint32 offsets (N + 1): no per-point JSON.
 
     Only the distinct values are turned into text and encoded (a category column of a
-    million points has a handful); the per-point buffer is then gathered with numpy.
+    million points has a handful); the buffer is their encodings joined in point order by
+    one C-level join, so it costs the labels' bytes once (gathering it byte by byte with
+    numpy took 8 bytes of index per byte of text: 1 GB for 200,000 labels of 600 bytes).
     """
+    packed = _arrow_packed(values)
+    if packed is not None:
+        return packed
     codes, uniques = pd.factorize(values, sort=False)
     strings = label_strings(pd.Series(uniques, dtype=values.dtype))
     strings.append("")  # code -1 (missing) picks this empty label
-    joined = "".join(strings)
-    if joined.isascii():  # the common case: one character is one byte, no per-value encode
-        buffer = joined.encode("ascii")
-        unique_lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    else:
-        encoded = [s.encode("utf-8") for s in strings]
-        buffer = b"".join(encoded)
-        unique_lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    unique_starts = np.zeros(len(strings), dtype=np.int64)
-    np.cumsum(unique_lengths[:-1], out=unique_starts[1:])
+    encoded = np.empty(len(strings), dtype=object)
+    encoded[:] = [s.encode("utf-8") for s in strings]
+    unique_lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     lengths = unique_lengths[codes]  # -1 indexes the appended empty label
     offsets = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     if offsets[-1] >= 2**32:
         raise MetadataError("labels exceed 4 GB of text; label by a shorter column")
-    # Byte j of point i comes from byte (j - offsets[i]) of its unique value's text.
-    source = np.repeat(unique_starts[codes] - offsets[:-1], lengths) + np.arange(offsets[-1])
-    data = np.frombuffer(buffer, dtype=np.uint8)[source].tobytes()
+    data = b"".join(encoded[codes])
     return data, offsets.astype(np.uint32).tobytes()
+
+
+def _arrow_packed(values: pd.Series) -> tuple[bytes, bytes] | None:
+    """Arrow-backed text already is one UTF-8 buffer with offsets: those, with missing
+    values as empty labels (no Python string made); None for any other column."""
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa  # present: the column is Arrow-backed
+    import pyarrow.compute as pc
+
+    text = pc.fill_null(pa.chunked_array(pa.array(values)).combine_chunks(), "")
+    if text.offset:
+        return None  # a slice of a bigger array: the general path
+    width = np.int32 if pa.types.is_string(text.type) else np.int64  # large_string: int64
+    offsets = np.frombuffer(text.buffers()[1], width, count=len(text) + 1)
+    first, last = int(offsets[0]), int(offsets[-1])
+    data = bytes(memoryview(text.buffers()[2])[first:last]) if last > first else b""
+    return data, (offsets - first).astype(np.uint32).tobytes()

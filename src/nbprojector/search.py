@@ -11,11 +11,13 @@ no query can hang the kernel and there is no Python loop over points in this mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from . import regex_match
 from .regex_match import Pattern, compile_pattern, find
 
 EMPTY_QUERY = "empty query: type some text to search for"
@@ -82,13 +84,41 @@ def match(
         RegexTooSlowError: a regular expression search ran past its time limit (a
             ``ValueError`` too).
     """
+    return _match(values, query, compile_query(query, regex=regex), regex_match.TIME_LIMIT_S)
+
+
+def match_blocks(
+    blocks: Iterable[tuple[int, pd.Series]], n: int, query: str, *, regex: bool = False
+) -> np.ndarray:
+    """:func:`match` over a column read a block at a time: ``blocks`` yields (start,
+    values) covering rows 0..n-1, so the column is never whole in memory. The answers are
+    :func:`match`'s, block by block; a regular expression gets the same time limit over all
+    blocks together as over a whole column (reading the blocks not counted).
+
+    Returns:
+        (n,) bool array; missing values are always False.
+    """
     pattern = compile_query(query, regex=regex)
+    hits = np.zeros(n, dtype=bool)
+    left = regex_match.TIME_LIMIT_S  # read now: a test may change it
+    compile_s = 0.0 if pattern is None else pattern.compile_s
+    for number, (start, values) in enumerate(blocks):
+        # find counts the compile time against its limit: once, so later blocks get it back.
+        limit = left if number == 0 else left + compile_s
+        began = time.perf_counter()
+        hits[start : start + len(values)] = _match(values, query, pattern, limit)
+        left -= time.perf_counter() - began + (compile_s if number == 0 else 0.0)
+    return hits
+
+
+def _match(values: pd.Series | np.ndarray | Sequence[object], query: str,
+           pattern: Pattern | None, time_limit: float) -> np.ndarray:  # fmt: skip
     text, missing = as_text(values)
     if len(text) == 0:
         return np.zeros(0, dtype=bool)
     if pattern is None:
         hits = text.str.contains(query, case=False, regex=False, na=False)
     else:
-        return find(pattern, text.where(~missing, "")) & ~missing
+        return find(pattern, text.where(~missing, ""), time_limit=time_limit) & ~missing
     # pandas may hand back a read-only view of its own buffer: build a new array.
     return hits.to_numpy(dtype=bool, na_value=False) & ~missing

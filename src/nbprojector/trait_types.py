@@ -121,7 +121,9 @@ class Column(TypedDict):
     """One entry of the widget's ``columns`` trait."""
 
     name: str
-    kind: Literal["numeric", "categorical"]
+    #: "text": a column of a Lance or Parquet source left on disk (too many distinct values
+    #: to colour by); its ``unique`` is a lower bound.
+    kind: Literal["numeric", "categorical", "text"]
     unique: int
 
 

@@ -38,16 +38,17 @@ export function dataPanel(ctx: Ctx): HTMLElement {
     setOptions(embedding, names.map((n) => ({ value: n, label: n })), model.get("embedding"));
     embeddingField.hidden = names.length < 2;
     const columns: Column[] = model.get("columns") ?? [];
-    const options = columns.map((c) => ({
-      value: c.name,
-      label: `${c.name} (${c.kind === "numeric" ? "numeric" : `${c.unique} values`})`,
-    }));
+    const described = (c: Column) =>
+      c.kind === "numeric" ? "numeric" : c.kind === "text" ? `text, over ${(c.unique - 1).toLocaleString("en-US")} values` : `${c.unique} values`;
+    const options = columns.map((c) => ({ value: c.name, label: `${c.name} (${described(c)})` }));
     setOptions(labelBy, options, model.get("label_by"));
     const computed = [{ value: COLOR_BY_FIDELITY, label: "layout fidelity (computed)" }];
     if ((model.get("comparison") ?? {}).state === "done") {
       computed.push({ value: COLOR_BY_CHANGE, label: "neighbour change (computed)" });
     }
-    setOptions(colorBy, [{ value: "", label: "(none)" }, ...options, ...computed], model.get("color_by"));
+    // Text left on disk has too many values to colour by: it labels and is searched only.
+    const colourable = options.filter((_o, i) => columns[i].kind !== "text");
+    setOptions(colorBy, [{ value: "", label: "(none)" }, ...colourable, ...computed], model.get("color_by"));
     fidelityK.hidden = colorBy.value !== COLOR_BY_FIDELITY;
     const shown = (model.get("legend") ?? { kind: "none" }) as Legend;
     renderLegend(legend, shown);

@@ -134,7 +134,7 @@ def metadata_columns(schema: pa.Schema, vector_column: str) -> list[str]:
     return names
 
 
-def _text_dtype() -> pd.StringDtype:
+def text_dtype() -> pd.StringDtype:
     """pandas' Arrow-backed text dtype: pandas 3's default ``str`` (missing values NaN, as
     the rest of the widget sees text), ``string[pyarrow]`` before pandas 3."""
     if int(pd.__version__.split(".")[0]) >= 3:
@@ -144,7 +144,7 @@ def _text_dtype() -> pd.StringDtype:
 
 def metadata_frame(table: pa.Table) -> pd.DataFrame:
     """``table``'s columns as a DataFrame: numbers as numpy columns, text Arrow-backed."""
-    text = _text_dtype()
+    text = text_dtype()
     columns = []
     for field, column in zip(table.schema, table.columns, strict=True):
         if pa.types.is_dictionary(field.type):

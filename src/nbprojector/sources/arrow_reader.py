@@ -13,10 +13,10 @@ from .arrow_columns import (
     first_row_dims,
     fixed_dims,
     metadata_columns,
-    metadata_frame,
     vector_column_of,
 )
 from .base import BlockSource, check_chunk_rows, take_sorted
+from .disk_text import DiskText, read_metadata
 
 
 class ArrowFileSource(BlockSource):
@@ -85,11 +85,28 @@ class ArrowFileSource(BlockSource):
             rows, self._n, self._dims, self.label, read_sorted, self.rows_per_chunk()
         )
 
-    # Metadata.
-    def metadata(self) -> pd.DataFrame | None:
-        """The source's scalar columns (numbers, booleans, text; not the vectors) as a
-        DataFrame with one row per vector, or None when it has none."""
+    # Metadata, and the reads it is made of.
+    @property
+    def schema(self) -> pa.Schema:
+        return self._schema
+
+    def scan(self, columns: list[str], rows_per_batch: int) -> Iterable[pa.RecordBatch]:
+        """Batches of ``columns``, every row once, in row order."""
+        return self._batches(columns, rows_per_batch)
+
+    def take_columns(self, rows: np.ndarray, columns: list[str]) -> pa.Table:
+        """``columns`` at ``rows`` (sorted unique indices), in that order."""
+        return self._take_table(rows, columns)
+
+    def read_columns(self, columns: list[str]) -> pa.Table:
+        """Whole columns (small ones: numbers, booleans), every row in order."""
+        return self._read_columns(columns)
+
+    def metadata(self) -> tuple[pd.DataFrame | None, DiskText | None] | None:
+        """The source's scalar columns (numbers, booleans, text; not the vectors), one row
+        per vector: those held in memory, and the text columns left on disk (see
+        :mod:`.disk_text`); None when it has no scalar column."""
         names = metadata_columns(self._schema, self.vector_column)
         if not names:
             return None
-        return metadata_frame(self._read_columns(names))
+        return read_metadata(self, names)

@@ -33,12 +33,24 @@ class Annotations:
     # ---------------------------------------------------------------- Python API
 
     def annotate(self, indices: Any, column: Any, value: Any) -> None:
+        self._check_not_on_disk(column)
         self._changed(self._edits.annotate(indices, column, value))
 
     def set_column(self, column: str, values: Any, action: str = "set column") -> None:
         """Set a whole column (made when missing) as one undo step: for code that derives a
         column from the data, e.g. cluster names."""
+        self._check_not_on_disk(column)
         self._changed(self._edits.set_column(column, values, action))
+
+    def _check_not_on_disk(self, column: Any) -> None:
+        """A text column left on disk is read from the source's files, never written: an
+        edit there would be a second copy of the column in memory."""
+        if isinstance(column, str) and self._view.data.is_on_disk(column):
+            raise AnnotationError(
+                f"column {column!r} stays on disk in the source (it has too many distinct "
+                "values to hold) and is not editable; annotate a new column (e.g. "
+                f"{column + ' (edited)'!r})"
+            )
 
     def undo(self) -> None:
         self._changed(self._edits.undo())

@@ -93,7 +93,7 @@ def publish(widget: Projector, parts: Components) -> None:
     widget.set_trait("methods", parts.projections.methods())
     widget.set_trait("embeddings", list(data.embeddings))
     widget.set_trait("encoders", parts.finder.embeddings_with_encoder)
-    widget.set_trait("columns", describe_columns(data.table))
+    widget.set_trait("columns", describe_columns(data.table, data.text_on_disk()))
     widget.set_trait("n_points", data.n_points)
     widget.set_trait("colormaps", colormap_menu())
     parts.annotations.publish()

@@ -140,7 +140,7 @@ class BookmarkList:
         # Columns the data lacks (a bookmark from another table) keep today's choice.
         if state.color_by == "" or state.color_by in table.columns:
             w.color_by = state.color_by
-        if state.label_by in table.columns:
+        if view.data.has_column(state.label_by):
             w.label_by = state.label_by
         # A map this machine lacks (matplotlib's, without matplotlib) keeps today's.
         if state.colormap is not None and _known_colormap(state.colormap):

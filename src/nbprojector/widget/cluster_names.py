@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # the widget that holds the traits; imported for type checkin
 COLUMN = "cluster"
 #: Clustering the original vectors (HDBSCAN in D dimensions) is offered up to this many points.
 MAX_ORIGINAL_POINTS = 20_000
+#: Clusters are named from at most this many rows' text of a column left on disk.
+NAMING_SAMPLE = 20_000
 SPACES = ("layout", "original")
 
 
@@ -135,7 +137,7 @@ class ClusterNames:
                     "isolate fewer points"
                 )
             coords = view.source.take(rows)
-        values = None if column is None else view.table[column].iloc[rows].reset_index(drop=True)
+        values = None if column is None else _naming_values(view, column, rows)
         n = view.n_points
 
         def work() -> tuple[np.ndarray, Clustering, str]:
@@ -148,14 +150,13 @@ class ClusterNames:
         return work
 
     def _naming_column(self, column: str | None) -> str | None:
-        table = self._view.table
+        data = self._view.data
         if column is None:  # the labels shown, unless they are the clusters themselves
             column = self._widget.label_by
             return None if column == self._column else column
-        if column not in table.columns:
+        if not data.has_column(column):
             raise ClusterError(
-                f"unknown column {column!r} to name clusters by; choose one of "
-                f"{list(map(str, table.columns))}"
+                f"unknown column {column!r} to name clusters by; choose one of {data.columns}"
             )
         return column
 
@@ -174,7 +175,7 @@ class ClusterNames:
 
     def _target_column(self) -> str:
         """``cluster``, or ``cluster (2)`` ... when a column of that name is not ours."""
-        taken = set(map(str, self._view.table.columns))
+        taken = set(self._view.data.columns)
         name, k = COLUMN, 1
         while name in taken and name != self._column:  # ours (or none): written over
             k += 1
@@ -208,3 +209,16 @@ class ClusterNames:
 
     def _set(self, state: str, message: str, **extra: Any) -> None:
         self._widget.set_trait("clustering", {"state": state, "message": message, **extra})
+
+
+def _naming_values(view: ViewState, column: str, rows: np.ndarray) -> pd.Series:
+    """``column`` at ``rows``, the values the clusters are named from. A text column left on
+    disk is read for a seeded sample of ``NAMING_SAMPLE`` rows only (the others missing,
+    which naming skips): class-based TF-IDF needs the common terms of a cluster, which a
+    sample finds, not every member's text."""
+    if not view.data.is_on_disk(column) or len(rows) <= NAMING_SAMPLE:
+        return view.data.values(column, rows)
+    picked = np.sort(np.random.default_rng(0).choice(len(rows), NAMING_SAMPLE, replace=False))
+    values = pd.Series(np.full(len(rows), None, dtype=object), dtype=object)
+    values.iloc[picked] = view.data.values(column, rows[picked]).to_numpy(dtype=object)
+    return values

@@ -7,6 +7,7 @@ Above the draw budget only the drawn points are written (renumbered in order, by
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,8 @@ class Exports:
             warnings.warn(_only_drawn("the log dir", len(drawn), self._view.n_points),
                           stacklevel=3)  # fmt: skip
             data = drawn_subset.subset_dataset(data, drawn)
+        else:
+            data = data.held()
         written: Path = tensorboard.save_logdir(data, self.logdir_sprite, path, **options)
         return written
 
@@ -64,6 +67,8 @@ class Exports:
             more = f"; {wording.plural(dropped, 'bookmark')} of other drawn points left out"
             warnings.warn(_only_drawn("the page", len(drawn), self._view.n_points)
                           + (more if dropped else ""), stacklevel=3)  # fmt: skip
+        else:  # every point is written: the text of the columns left on disk too
+            record = dataclasses.replace(record, data=record.data.held())
         return export.write_html(record, path, title=title,
                                  max_neighbor_floats=max_neighbor_floats)  # fmt: skip
 

@@ -21,7 +21,6 @@ from ..encoding import EXACT, NEIGHBOUR_MEAN, Encoder, encode, encoders_for, nei
 from ..jobs import JobRunner
 from ..layout import normalize_point
 from ..neighbors import METRICS
-from ..search import as_text
 from .inspector import MAX_PAGE_K, Inspector
 from .projections import Projections
 from .state import ViewState
@@ -87,8 +86,7 @@ class Finder:
             return bool(encode)
         if not isinstance(query, str) or self._view.embedding not in self._encoders:
             return False
-        text, _missing = as_text(self._view.table[self._widget.label_by])
-        return not bool((text.to_numpy() == query).any())
+        return len(self._view.data.rows_labelled(self._widget.label_by, query)) == 0
 
     # ---------------------------------------------------------------- searching
 

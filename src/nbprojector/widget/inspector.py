@@ -17,7 +17,7 @@ from ipywidgets import CallbackDispatcher
 from .. import protocol
 from ..neighbor_backend import Found
 from ..neighbors import METRICS
-from ..search import as_text, match
+from ..search import as_text
 from .neighbor_index import NeighborIndexes
 from .projections import Projections
 from .state import ViewState
@@ -53,16 +53,23 @@ class Inspector:
         self._selection_callbacks(self._view.selection)
 
     def selected_metadata(self) -> pd.DataFrame:
-        selected = self._view.selection
-        rows = self._view.table.iloc[selected].copy()
-        rows.index = pd.Index(selected, name=None)
+        return self.metadata_rows(self._view.selection)
+
+    def metadata_rows(self, indices: np.ndarray) -> pd.DataFrame:
+        """Every column at ``indices`` (checked), indexed by point."""
+        n = self._view.n_points
+        if len(indices) and (indices.min() < 0 or indices.max() >= n):
+            raise IndexError(f"point indices must be in 0..{n - 1}, got min "
+                             f"{indices.min()} and max {indices.max()}")  # fmt: skip
+        rows = self._view.data.rows(indices)
+        rows.index = pd.Index(indices, name=None)
         return rows
 
     # ---------------------------------------------------------------- the metadata card
 
     def handle_row(self, payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
         index = protocol.payload_int(payload, "index", 0, self._view.n_points - 1)
-        row = self._view.table.iloc[index]
+        row = self._view.data.rows(np.array([index])).iloc[0]
         return {
             "index": index,
             "row": {str(k): (None if pd.isna(v) else _plain(v)) for k, v in row.items()},
@@ -77,13 +84,11 @@ class Inspector:
     # ---------------------------------------------------------------- search
 
     def search(self, query: str, column: str | None, regex: bool) -> np.ndarray:
-        table = self._view.table
+        data = self._view.data
         column = self._widget.label_by if column is None else column
-        if column not in table.columns:
-            raise ValueError(
-                f"unknown column {column!r}; choose one of {list(map(str, table.columns))}"
-            )
-        hits = match(table[column], query, regex=regex)
+        if not data.has_column(column):
+            raise ValueError(f"unknown column {column!r}; choose one of {data.columns}")
+        hits = data.matches(column, query, regex=regex)
         shown = self._view.shown_mask()
         if shown is not None:
             hits &= shown
@@ -113,7 +118,7 @@ class Inspector:
                   where: str | None = None) -> pd.DataFrame:  # fmt: skip
         found = self.found(self._resolve_query(query), k, metric, exact=exact, where=where)
         indices, distances, angles = found.indices, found.distances, found.angles_deg
-        labels = self._view.table[self._widget.label_by].to_numpy()[indices]
+        labels = self._view.data.values(self._widget.label_by, indices).to_numpy()
         frame = pd.DataFrame(
             {
                 "index": indices,
@@ -153,8 +158,7 @@ class Inspector:
 
     def _index_of_label(self, label: str) -> int:
         label_by = self._widget.label_by
-        text, _missing = as_text(self._view.table[label_by])
-        hits = np.flatnonzero(text.to_numpy() == label)
+        hits = self._view.data.rows_labelled(label_by, label)
         if len(hits) == 0:
             raise ValueError(
                 f"no point has the label {label!r} in column {label_by!r}; pass an index "
@@ -254,7 +258,7 @@ class Inspector:
         if drawn is None or len(indices) == 0:
             return {"indices": [], "labels": []}
         missing = indices[~np.isin(indices, drawn)]
-        text, _missing = as_text(self._view.table[self._widget.label_by].iloc[missing])
+        text, _missing = as_text(self._view.data.values(self._widget.label_by, missing))
         return {"indices": missing.tolist(), "labels": text.fillna("").tolist()}
 
     # ---------------------------------------------------------------- isolation

@@ -23,7 +23,6 @@ from ..layout import Layout, embed_subset
 from ..projections import tsne as tsne_module
 from ..projections import umap as umap_module
 from ..projections.pca import MAX_COMPONENTS, PCAResult
-from ..search import match
 from ..sources import VectorSource
 from .state import ViewState
 
@@ -306,8 +305,13 @@ class Projections:
         return run
 
     def _prepare_custom(self, params: dict[str, Any], n: int) -> Run:
-        table = self._view.table
+        table, data = self._view.table, self._view.data
         column = params.pop("column", None) or self._widget.label_by
+        if data.is_on_disk(column):
+            raise ValueError(
+                f"column {column!r} stays on disk (text with too many distinct values to "
+                "hold); custom axes need a column held in memory: choose another column"
+            )
         if column not in table.columns:
             raise ValueError(f"unknown column {column!r}; choose one of {list(table.columns)}")
         fields = {k: params.pop(k, None) for k in ("left", "right", "down", "up")}
@@ -453,16 +457,15 @@ class Projections:
     def handle_count(self, payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
         """How many points a query matches (the custom panel's live counts), among ALL points:
         the custom axes come from all of them, also while a subset is isolated."""
-        table = self._view.table
+        data = self._view.data
         column = payload.get("column") or self._widget.label_by
-        if column not in table.columns:
+        if not data.has_column(column):
             raise ValueError(f"unknown column {column!r}")
         query = payload.get("query")
         if not isinstance(query, str):
             raise ValueError("'query' must be a string")
-        values = table[column]
-        return {"count": int(match(values, query, regex=bool(payload.get("regex"))).sum()),
-                "of": self._view.n_points}  # fmt: skip
+        found = data.matches(column, query, regex=bool(payload.get("regex")))
+        return {"count": int(found.sum()), "of": self._view.n_points}
 
 
 #: Methods whose layout is aligned to the previous embedding's after it is computed (t-SNE

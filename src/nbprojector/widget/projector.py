@@ -203,7 +203,7 @@ class Projector(anywidget.AnyWidget):
         color_by = color_by if color_by is not None else default_color_column(data)
         self._view.start_budget(max_points, color_by)  # before the first layout is drawn
         self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
-        self.label_by = label_by if label_by is not None else str(data.table.columns[0])
+        self.label_by = label_by if label_by is not None else data.columns[0]
         self.color_by = color_by
         if index is not None:
             for name in data.embeddings:
@@ -228,8 +228,16 @@ class Projector(anywidget.AnyWidget):
     @property
     def metadata(self) -> pd.DataFrame:
         """The metadata table, one row per point, with the annotations made (not a copy:
-        change it through :meth:`annotate`)."""
+        change it through :meth:`annotate`). The text columns of a Lance or Parquet source
+        with too many distinct values to hold stay on disk and are not in it: read their
+        rows with :meth:`metadata_rows`."""
         return self._view.table
+
+    def metadata_rows(self, indices: Any) -> pd.DataFrame:
+        """Every metadata column (those left on disk too) at the points ``indices``,
+        indexed by point."""
+        rows = np.asarray(indices, dtype=np.int64).reshape(-1)
+        return self._inspector.metadata_rows(rows)
 
     # ---------------------------------------------------------------- annotations
 

@@ -104,11 +104,15 @@ class Reactions:
     def _check_column(self, trait: str, name: str) -> str:
         if trait == "color_by" and name in ("", COLOR_BY_FIDELITY, COLOR_BY_CHANGE):
             return name
-        table = self._view.table
-        if name not in table.columns:
+        data = self._view.data
+        if not data.has_column(name):
             raise t.TraitError(
-                f"unknown column {name!r} for {trait}; "
-                f"choose one of {list(map(str, table.columns))}"
+                f"unknown column {name!r} for {trait}; choose one of {data.columns}"
+            )
+        if trait == "color_by" and data.is_on_disk(name):
+            raise t.TraitError(
+                f"column {name!r} is text with too many distinct values to colour by (it "
+                "stays on disk); colour by a column with fewer values, or label by it"
             )
         return name
 

@@ -268,8 +268,12 @@ class ViewState:
         """Label the points by ``column``, once the page has asked for labels."""
         if not self._labels_wanted:
             return
-        labels = self.table[column]
-        data, offsets = pack_labels(labels if self._drawn is None else labels.iloc[self._drawn])
+        # The drawn points' labels only: a text column left on disk is read for those rows.
+        if self._drawn is None and not self.data.is_on_disk(column):
+            labels = self.table[column]
+        else:
+            labels = self.data.values(column, self.drawn_or_all())
+        data, offsets = pack_labels(labels)
         w = self._widget
         with w.hold_sync():
             w._labels = data
@@ -318,7 +322,7 @@ class ViewState:
         shows them. A colour or label column that is gone falls back to none / the first."""
         w, table = self._widget, self.table
         with w.hold_sync():
-            w.set_trait("columns", describe_columns(table))
+            w.set_trait("columns", describe_columns(table, self.data.text_on_disk()))
             # Only the columns that changed matter: colours computed from something else
             # (layout fidelity, neighbour change) are not columns and stay as they are.
             if w.color_by in columns:
@@ -327,10 +331,10 @@ class ViewState:
                 else:
                     w.color_by = ""
             if w.label_by in columns:
-                if w.label_by in table.columns:
+                if self.data.has_column(w.label_by):
                     self.show_labels(w.label_by)
                 else:
-                    w.label_by = str(table.columns[0])
+                    w.label_by = self.data.columns[0]
 
     def set_isolation(self, rows: np.ndarray | None, selection: bytes) -> None:
         """Show only ``rows`` (None: every point) with ``selection`` selected. Layouts
@@ -396,7 +400,7 @@ class ViewState:
         w = self._widget
         with w.hold_sync():
             w._drawn = b"" if drawn is None else drawn.astype(np.uint32).tobytes()
-            if w.label_by in self.table.columns:
+            if self.data.has_column(w.label_by):
                 self.show_labels(w.label_by)
             self._send_colors()
             w._visible = self._visible_bytes(None)

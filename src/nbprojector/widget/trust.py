@@ -116,7 +116,7 @@ class Trust:
         change; a column of the same name wins)."""
         color_by = self._widget.color_by
         computed = (COLOR_BY_FIDELITY, COLOR_BY_CHANGE)
-        return color_by in computed and color_by not in self._view.table.columns
+        return color_by in computed and not self._view.data.has_column(color_by)
 
     def _show_change_colors(self) -> None:
         """Colour by the neighbour change of the last comparison (grey before one)."""
@@ -318,7 +318,7 @@ class Trust:
             for name in (a, b)
         ]
         change = neighbour_change(tables[0], tables[1])
-        label = self._view.table[self._widget.label_by].to_numpy()[rows]
+        label = self._view.data.values(self._widget.label_by, rows).to_numpy()
         columns = {"index": rows, "label": label, "change": change.change,
                    "kept": change.kept, "gained": change.gained, "lost": change.lost}  # fmt: skip
         frame = pd.DataFrame(columns)
