@@ -5,6 +5,7 @@ data in memory."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -145,7 +146,7 @@ def _request(p: Projector, kind: str, payload: dict) -> tuple[dict, list]:
 def _labels(p: Projector) -> list[str]:
     _request(p, "labels", {})  # as the page asks, once it has drawn
     offsets = np.frombuffer(p._label_offsets, np.uint32)
-    return [p._labels[a:b].decode() for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    return [p._labels[a:b].decode() for a, b in itertools.pairwise(offsets)]
 
 
 @pytest.mark.parametrize("kind", KINDS)
