@@ -203,3 +203,18 @@ def test_exports_write_the_text_on_disk(written, small_limits, tmp_path):
     first = int(p.drawn[0])
     assert tsv[1].split("\t")[3] == f"note {first}: the " + \
         ["cat", "Dog", "fish", "ÉLAN", "bird"][first % 5] + f" ate {first * 7 % 101} seeds"
+
+
+def test_labels_of_arrow_text_are_packed_from_its_buffers_as_any_text_is():
+    from nbprojector.metadata import pack_labels
+    from nbprojector.sources.arrow_columns import text_dtype
+
+    chunks = pa.chunked_array([pa.array(["a", None, "héllo"], pa.large_string()),
+                               pa.array(["x", "", "é\n", "zz"], pa.large_string()).slice(1)])
+    arrow = pd.Series(chunks.to_pandas(types_mapper=lambda _kind: text_dtype()))
+    assert len(pa.chunked_array(pa.array(arrow)).chunks) == 2  # two chunks, one sliced
+    for values in (arrow, arrow.iloc[2:], arrow.iloc[:0]):
+        assert pack_labels(values) == pack_labels(values.astype(object))
+    data, offsets = pack_labels(arrow)
+    assert data == "ahélloé\nzz".encode() and np.frombuffer(offsets, np.uint32).tolist() == \
+        [0, 1, 1, 7, 7, 10, 12]  # fmt: skip

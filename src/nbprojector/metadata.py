@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .colors import column_kind
+from .colors import column_kind, distinct_count
 
 
 class MetadataError(ValueError):
@@ -196,7 +196,7 @@ def describe_columns(
     then the text columns left on disk (``text_on_disk``: name -> distinct values counted
     before the column was left there, a lower bound), of kind ``text``."""
     held = [
-        {"name": name, "kind": column_kind(table[name]), "unique": int(table[name].nunique())}
+        {"name": name, "kind": column_kind(table[name]), "unique": distinct_count(table[name])}
         for name in table.columns
     ]
     disk = [
@@ -252,11 +252,17 @@ def _arrow_packed(values: pd.Series) -> tuple[bytes, bytes] | None:
     import pyarrow as pa  # present: the column is Arrow-backed
     import pyarrow.compute as pc
 
-    text = pc.fill_null(pa.chunked_array(pa.array(values)).combine_chunks(), "")
-    if text.offset:
-        return None  # a slice of a bigger array: the general path
-    width = np.int32 if pa.types.is_string(text.type) else np.int64  # large_string: int64
-    offsets = np.frombuffer(text.buffers()[1], width, count=len(text) + 1)
-    first, last = int(offsets[0]), int(offsets[-1])
-    data = bytes(memoryview(text.buffers()[2])[first:last]) if last > first else b""
-    return data, (offsets - first).astype(np.uint32).tobytes()
+    column = pa.chunked_array(pa.array(values))
+    pieces, lengths = [], [np.zeros(1, dtype=np.int64)]
+    for chunk in column.chunks:  # each chunk's bytes as they are: joined once, below
+        text = pc.fill_null(chunk, "")
+        width = np.int32 if pa.types.is_string(text.type) else np.int64  # large: int64
+        offsets = np.frombuffer(text.buffers()[1], width, count=text.offset + len(text) + 1)
+        offsets = offsets[text.offset :].astype(np.int64)
+        if len(text):
+            pieces.append(memoryview(text.buffers()[2])[offsets[0] : offsets[-1]])
+        lengths.append(np.diff(offsets))
+    ends = np.cumsum(np.concatenate(lengths))
+    if ends[-1] >= 2**32:
+        raise MetadataError("labels exceed 4 GB of text; label by a shorter column")
+    return b"".join(pieces), ends.astype(np.uint32).tobytes()

@@ -32,9 +32,10 @@ if TYPE_CHECKING:  # the reader whose files hold the columns
 MAX_HELD_VALUES = 32_767
 #: Rows sampled at open to size the blocks of text read at a time.
 _SAMPLE_ROWS = 1024
-#: A block of text exists a few times over while it is searched (Arrow's buffers, pandas'
-#: view of them, the joined text RE2 reads): a block holds the budget split by this.
-_COPIES_PER_TEXT_BLOCK = 4
+#: A block of text exists several times over while it is read and searched (Lance's
+#: reader alone peaked at 3x the text it returned; then Arrow's buffers, pandas' view, the
+#: joined text RE2 reads): a block holds the budget split by this.
+_COPIES_PER_TEXT_BLOCK = 8
 _MIN_BLOCK_ROWS = 1024
 #: And at most this many: counting a block's distinct values hashes all of them (a column
 #: of unique values is left on disk after one such block, having hashed this many).
@@ -95,8 +96,8 @@ class DiskText:
         if not parts:
             schema = pa.schema([(c, pa.string()) for c in columns])
             parts = [schema.empty_table()]
-        table = pa.concat_tables(parts).combine_chunks()
-        table = pa.table([_plain_text(c) for c in table.columns], names=columns)
+        table = pa.concat_tables(parts)  # chunks kept: pandas reads them as they are
+        table = pa.table([_decoded(c) for c in table.columns], names=columns)
         if len(unique) != len(picked) or not np.array_equal(unique, picked):
             table = table.take(pa.array(inverse.reshape(-1), type=pa.int64()))
         return metadata_frame(table)
@@ -109,6 +110,13 @@ class DiskText:
             values = pd.Series(_plain_text(batch.column(0)).to_pandas(types_mapper=_text_map))
             yield start, values
             start += len(values)
+
+
+def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column read by rows, dictionaries decoded, its chunks left as they are."""
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
 
 
 def _text_map(kind: pa.DataType) -> object:

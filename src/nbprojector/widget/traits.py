@@ -8,8 +8,8 @@ from typing import Any
 
 import traitlets as t
 
+from ..colors import column_kind, distinct_count
 from ..dataset import Dataset
-from ..metadata import column_kind
 
 
 def bytes_from_page(value: Any, _widget: Any) -> bytes:
@@ -35,10 +35,10 @@ def default_color_column(data: Dataset) -> str:
     table = data.table
     for column in table.columns:
         values = table[column]
-        if column_kind(values) == "categorical" and 1 < values.nunique() <= 50:
+        if column_kind(values) == "categorical" and 1 < distinct_count(values) <= 50:
             return str(column)
     for column in table.columns:
         values = table[column]
-        if column != "index" and 1 < values.nunique() <= 50:
+        if column != "index" and 1 < distinct_count(values) <= 50:
             return str(column)
     return ""
