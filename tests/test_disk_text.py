@@ -218,3 +218,13 @@ def test_labels_of_arrow_text_are_packed_from_its_buffers_as_any_text_is():
     data, offsets = pack_labels(arrow)
     assert data == "ahélloé\nzz".encode() and np.frombuffer(offsets, np.uint32).tolist() == \
         [0, 1, 1, 7, 7, 10, 12]  # fmt: skip
+
+
+def test_exports_of_every_point_read_the_whole_text_column(written, small_limits, tmp_path):
+    p = Projector(written["parquet"], memory_budget=BUDGET)  # every point drawn
+    out = p.to_logdir(tmp_path / "logs")
+    tsv = (out.parent / "metadata.tsv").read_text(encoding="utf-8").splitlines()
+    assert tsv[0].split("\t") == ["id", "lang", "score", "text"] and len(tsv) == N + 1
+    assert tsv[1 + 2399].split("\t")[3] == "note 2399: the bird ate 27 seeds"
+    page = p.to_html(tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "note 2399: the bird ate 27 seeds" in page
