@@ -228,3 +228,15 @@ def test_exports_of_every_point_read_the_whole_text_column(written, small_limits
     assert tsv[1 + 2399].split("\t")[3] == "note 2399: the bird ate 27 seeds"
     page = p.to_html(tmp_path / "page.html").read_text(encoding="utf-8")
     assert "note 2399: the bird ate 27 seeds" in page
+
+
+def test_a_regex_search_of_text_on_disk_keeps_the_time_limit(written, small_limits,
+                                                            monkeypatch):  # fmt: skip
+    from nbprojector import regex_match
+
+    p = _open(written, "lance")
+    monkeypatch.setattr(regex_match, "TIME_LIMIT_S", 0.0)
+    with pytest.raises(regex_match.RegexTooSlowError, match="took longer than"):
+        p.search("seeds$", column="text", regex=True)
+    monkeypatch.setattr(regex_match, "TIME_LIMIT_S", 1.0)  # over all blocks together
+    assert len(p.search("seeds$", column="text", regex=True)) == N - 4
