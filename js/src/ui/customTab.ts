@@ -71,7 +71,9 @@ export function customTab(ctx: Ctx): Tab {
 
   const update = () => {
     const columns: Column[] = model.get("columns") ?? [];
-    setOptions(column, columns.map((c) => ({ value: c.name, label: c.name })), column.value || model.get("label_by"));
+    // Custom axes read a whole column: text left on disk is not offered.
+    const held = columns.filter((c) => c.kind !== "text");
+    setOptions(column, held.map((c) => ({ value: c.name, label: c.name })), column.value || model.get("label_by"));
   };
   ctx.listen("change:columns", update);
   update();
