@@ -89,8 +89,17 @@ def in_memory(source: VectorSource) -> bool:
 class _Block:
     start: int
     stop: int
-    ids: np.ndarray  # the point indices read from [start, stop)
+    picked: np.ndarray | None  # the point indices read from [start, stop); None: all
     dask_index: int | None = None  # the block of the source's dask array, when it has one
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The point indices read. Made when asked for, for a block of every row: all the
+        blocks of a pass exist at once, and their indices held up front were 8 bytes a
+        point (80 MB over 10M rows)."""
+        if self.picked is None:
+            return np.arange(self.start, self.stop, dtype=np.int64)
+        return self.picked
 
 
 class ChunkRunner:
@@ -155,9 +164,10 @@ class ChunkRunner:
         blocks = []
         for start, stop, index in spans:
             if rows is None:
-                ids = np.arange(start, stop, dtype=np.int64)
-            else:
-                ids = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)]
+                if stop > start:
+                    blocks.append(_Block(start, stop, None, index))
+                continue
+            ids = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)]
             if ids.size:
                 blocks.append(_Block(start, stop, ids.astype(np.int64), index))
         return blocks
