@@ -3,7 +3,8 @@ a clustered N x 128 float32 dataset stored as Lance on disk (10M rows: 5 GB).
 
     python bench/beyond.py                 # N = 10,000,000 (5 GB on disk; hours on 2 cores)
     python bench/beyond.py --quick         # N = 1,000,000, smaller fit and placement
-    python bench/beyond.py --only open     # one section again (open,pca,exact,index,placement)
+    python bench/beyond.py --only open     # one section again (of open,pca,exact,index,query,
+                                           # placement; query reuses the index built)
     python bench/beyond.py --n 2000000 --fit 50000 --place 200000 --folder /data/beyond
 
 Rows: writing the data (once, reused), open -> first frame in JupyterLab and Chromium beside
@@ -168,33 +169,41 @@ def bench_partitions(n: int) -> int:
     return min(default_partitions(n), 1_024)
 
 
-def index_rows(source: LanceBlocks, n: int, queries: int, partitions: int) -> list[Row]:
-    """The index is built with no cluster running in this process (see README.md)."""
-    start = time.perf_counter()
-    build_ivf_pq(source.dataset, "vector", metric="cosine", num_partitions=partitions)
-    build = time.perf_counter() - start
-    rows = [Row("IVF-PQ index build (Lance)", shape(n, D), fmt_time(build),
-                f"{partitions:,} partitions (sqrt(N) would be {default_partitions(n):,}), "
-                f"{D // 8} sub-vectors, cosine")]  # fmt: skip
-    log(f"index built in {build:.0f} s")
-    exact = StreamedNeighbors(source, ChunkRunner(use_dask=False, rows_per_chunk=262_144))
-    index = LanceIndexNeighbors(source, source.dataset, "vector", "cosine", exact_backend=exact)
-    picks = np.random.default_rng(1).choice(n, queries, replace=False)
-    index.query(int(picks[0]), 100, "cosine")  # warm: opens the index files
-    latencies, found = [], []
-    for q in picks:
+def index_rows(source: LanceBlocks, n: int, queries: int, partitions: int | None,
+               refines: list[int]) -> list[Row]:  # fmt: skip
+    """Build the index (unless ``partitions`` is None: the dataset's index is reused), then
+    time queries and their recall@100 for each refine factor. No cluster runs in this
+    process meanwhile (see README.md)."""
+    rows = []
+    if partitions is not None:
         start = time.perf_counter()
-        found.append(index.query(int(q), 100, "cosine").indices)
-        latencies.append(time.perf_counter() - start)
+        build_ivf_pq(source.dataset, "vector", metric="cosine", num_partitions=partitions)
+        build = time.perf_counter() - start
+        rows.append(Row("IVF-PQ index build (Lance)", shape(n, D), fmt_time(build),
+                        f"{partitions:,} partitions (sqrt(N) would be "
+                        f"{default_partitions(n):,}), {D // 8} sub-vectors, cosine"))  # fmt: skip
+        log(f"index built in {build:.0f} s")
+    picks = np.random.default_rng(1).choice(n, queries, replace=False)
     log("exact neighbours of the queries (one pass)")
     truth = cosine_truth(source, picks, 100)
-    recalls = [len(np.intersect1d(f, t)) / 100 for f, t in zip(found, truth, strict=True)]
-    latency, recall = statistics.median(latencies), float(np.mean(recalls))
-    met = "met" if latency <= 0.1 and recall >= 0.95 else "not met"
-    rows.append(Row("click -> list from the index (k=100, 20 probes, refine x20)", shape(n, D),
-                    fmt_time(latency),
-                    f"median of {queries}; recall@100 {recall:.3f} (min {min(recalls):.2f}) "
-                    f"against exact; distances exact; target 100 ms and 0.95: {met}"))  # fmt: skip
+    exact = StreamedNeighbors(source, ChunkRunner(use_dask=False, rows_per_chunk=262_144))
+    for refine in refines:
+        index = LanceIndexNeighbors(source, source.dataset, "vector", "cosine",
+                                    exact_backend=exact, refine_factor=refine)  # fmt: skip
+        index.query(int(picks[0]), 100, "cosine")  # warm: opens the index files
+        latencies, recalls = [], []
+        for q, true in zip(picks, truth, strict=True):
+            start = time.perf_counter()
+            found = index.query(int(q), 100, "cosine").indices
+            latencies.append(time.perf_counter() - start)
+            recalls.append(len(np.intersect1d(found, true)) / 100)
+        latency, recall = statistics.median(latencies), float(np.mean(recalls))
+        met = "met" if latency <= 0.1 and recall >= 0.95 else "not met"
+        rows.append(Row(f"click -> list from the index (k=100, {index.nprobes} probes, "
+                        f"refine x{refine})", shape(n, D), fmt_time(latency),
+                        f"median of {queries}; recall@100 {recall:.3f} (min "
+                        f"{min(recalls):.2f}) against exact; distances exact; target 100 ms "
+                        f"and 0.95: {met}"))  # fmt: skip
     return rows
 
 
@@ -240,7 +249,7 @@ def placement_rows(fit: int, place: int | None, seconds: float) -> list[Row]:
     return rows
 
 
-SECTIONS = ("open", "pca", "exact", "index", "placement")
+SECTIONS = ("open", "pca", "exact", "index", "query", "placement")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="placing time per method when --place is not given (120)")
     parser.add_argument("--partitions", type=int, help="IVF partitions (sqrt(N), at most 1,024)")
     parser.add_argument("--queries", type=int, default=20, help="index queries timed")
+    parser.add_argument("--refine", default="20,100",
+                        help="refine factors the index queries are timed with (20,100)")
     parser.add_argument("--folder", type=Path, help="where the Lance dataset is kept")
     args = parser.parse_args(argv)
     only = SECTIONS if args.only is None else tuple(args.only.split(","))
@@ -284,9 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += open_rows(source.uri, n, D)
     if "pca" in only or "exact" in only:
         rows += cluster_rows(source, n, only)
-    if "index" in only:
+    if "index" in only or "query" in only:  # query: reuse the index the dataset has
         log("the index")
-        rows += index_rows(source, n, args.queries, partitions)
+        rows += index_rows(source, n, args.queries, partitions if "index" in only else None,
+                           [int(r) for r in args.refine.split(",")])  # fmt: skip
     if "placement" in only:
         log("placement")
         rows += placement_rows(fit, place, args.place_seconds)
@@ -297,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
                                       f" --place-seconds {args.place_seconds:g}")  # fmt: skip
     if "index" in only:
         command += f" --partitions {partitions}"
+    if "index" in only or "query" in only:
+        command += f" --refine {args.refine}"
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     text = (
         f"{table(rows)}\n\n`{command}` on {stamp}, {fmt_time(time.perf_counter() - begin)} in "

@@ -41,7 +41,7 @@ def test_only_names_the_unknown_section(capsys):
     with pytest.raises(SystemExit):
         beyond.main(["--only", "open,pcaa"])
     err = capsys.readouterr().err
-    assert "unknown section(s) pcaa" in err and "open,pca,exact,index,placement" in err
+    assert "unknown section(s) pcaa" in err and "open,pca,exact,index,query,placement" in err
 
 
 def test_placing_stops_at_the_count_or_the_time_limit():
