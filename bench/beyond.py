@@ -264,8 +264,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="placing time per method when --place is not given (120)")
     parser.add_argument("--partitions", type=int, help="IVF partitions (sqrt(N), at most 1,024)")
     parser.add_argument("--queries", type=int, default=20, help="index queries timed")
-    parser.add_argument("--refine", default="20,100",
-                        help="refine factors the index queries are timed with (20,100)")
+    parser.add_argument("--refine", default="20,70,100",
+                        help="refine factors the index queries are timed with (20,70,100)")
     parser.add_argument("--folder", type=Path, help="where the Lance dataset is kept")
     args = parser.parse_args(argv)
     only = SECTIONS if args.only is None else tuple(args.only.split(","))
