@@ -302,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     if "placement" in only:
         log("placement")
         rows += placement_rows(fit, place, args.place_seconds)
-    command = "python bench/beyond.py" + (" --quick" if args.quick else "") + f" --n {n}"
+    command = "python bench/beyond.py" + (" --quick" if args.quick else "")
+    command += f" --n {n}" if set(only) - {"placement"} else ""  # placement's data is its own
     command += "" if args.only is None else f" --only {args.only}"
     if "placement" in only:
         command += f" --fit {fit}" + (f" --place {place}" if place else
