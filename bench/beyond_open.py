@@ -1,0 +1,171 @@
+"""Open -> first frame of a Lance source beside an in-memory matrix, and the kernel's peak RSS.
+
+``beyond.py --only open`` runs this: in JupyterLab in headless Chromium (the browser tests'
+server and flags), each in a fresh kernel,
+
+- ``Projector(emb)`` for an in-memory ``min(N, 1M) x 128`` float32 matrix (the same clustered
+  rows as the Lance dataset's first ones, made in an earlier cell, which is not timed), and
+- ``Projector("/path/to/clustered.lance")`` with the default draw budget and memory budget,
+
+each timed from the widget cell's start to the first frame with points on screen (the
+side-by-side bench's detection: ``side_by_side.WATCH_FIRST_POINTS``). Then, in the same
+kernel, one neighbour query (``p.neighbors(1, k=100)``: exact, streamed over every row of a
+source) and the kernel's peak resident memory (``VmHWM`` of ``/proc/self/status``, read
+inside the kernel), against its resident memory after the imports.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common import Row, fmt_n, fmt_time, shape
+from pages import harness, launch_chromium
+from side_by_side import KEEP_DRAWING_BUFFER, SEEN, WATCH_FIRST_POINTS, WIDGET_MARK
+
+# Opening 10M rows reads every one of them three times (the NaN check, then PCA's two
+# passes) on two shared cores: minutes, not seconds.
+FIRST_POINTS_TIMEOUT_MS = 3_600_000
+
+IMPORTS_CELL = (
+    "import time\n"
+    "import numpy as np\n"
+    "from nbprojector import Projector\n"
+    "def status(key):  # bytes, from the kernel's /proc/self/status\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith(key + ':'):\n"
+    "            return int(line.split()[1]) * 1024\n"
+    "rss_after_imports = status('VmRSS')\n"
+)
+# The in-memory matrix: the same rows as beyond.clustered_block(0, n) (100 Gaussian clusters).
+MATRIX_CELL = (
+    "centres = np.random.default_rng(0).normal(size=(100, 128)).astype(np.float32) * 3\n"
+    "rng = np.random.default_rng([0, 0])\n"
+    "labels = rng.integers(0, 100, {n})\n"
+    "emb = centres[labels] + rng.standard_normal(({n}, 128), dtype=np.float32)\n"
+    "del labels\n"
+)
+# A cell before the widget's: Dask's two-worker cluster, which the source's passes then use.
+CLUSTER_CELL = (
+    "from distributed import Client, LocalCluster\n"
+    "client = Client(LocalCluster(n_workers=2, threads_per_worker=1, memory_limit='2GiB',\n"
+    "                             dashboard_address=None))\n"
+)
+QUERY_AND_MEMORY = (
+    "t0 = time.perf_counter()\n"
+    "found = p.neighbors(1, k=100)\n"
+    "query_s = time.perf_counter() - t0\n"
+    "import json\n"
+    "print(json.dumps({'query_s': query_s, 'n_points': p.n_points, 'drawn': len(p.drawn),\n"
+    "                  'rss_after_imports': rss_after_imports, 'peak': status('VmHWM'),\n"
+    "                  'rss': status('VmRSS')}))\n"
+)
+
+
+@dataclass
+class Opened:
+    """One widget in one fresh kernel."""
+
+    first: float  # seconds, widget cell start -> first points on screen
+    query: float  # seconds, one p.neighbors(1, k=100) after the first frame
+    n_points: int
+    drawn: int
+    rss_after_imports: int  # bytes
+    peak: int  # bytes, the kernel's VmHWM after the open and the query
+    rss: int  # bytes, VmRSS at the end
+
+
+def open_once(context: Any, server: Any, name: str, cells: list[str]) -> Opened:
+    """Run ``cells`` (the last is the widget cell) in a fresh kernel and time its first frame."""
+    notebook = server.write_notebook(name, cells)
+    server.shutdown_kernels()
+    page = context.new_page()
+    page.set_default_timeout(FIRST_POINTS_TIMEOUT_MS)
+    page.add_init_script(KEEP_DRAWING_BUFFER)
+    try:
+        page.goto(f"{server.url}/lab/tree/{notebook}?reset")
+        page.wait_for_function("() => window.jupyterapp !== undefined")
+        page.evaluate(
+            "async () => { const a = window.jupyterapp; await a.started; await a.restored; }"
+        )
+        watching = page.evaluate_handle(WATCH_FIRST_POINTS, WIDGET_MARK)
+        page.evaluate(harness.RUN_ALL)
+        try:
+            page.wait_for_function("() => window.__sbs.first !== undefined",
+                                   timeout=FIRST_POINTS_TIMEOUT_MS)  # fmt: skip
+        except Exception as err:
+            raise RuntimeError(f"no points seen for {name}: {page.evaluate(SEEN)}") from err
+        marks = page.evaluate("() => window.__sbs")
+        watching.dispose()
+        nb = harness.Notebook(page, server)
+        measured = json.loads(nb.py(QUERY_AND_MEMORY).strip().splitlines()[-1])
+    finally:
+        harness.close_notebook(harness.Notebook(page, server))
+    return Opened(first=(marks["first"] - marks["cell"]) / 1000, query=measured["query_s"],
+                  n_points=measured["n_points"], drawn=measured["drawn"],
+                  rss_after_imports=measured["rss_after_imports"], peak=measured["peak"],
+                  rss=measured["rss"])  # fmt: skip
+
+
+def log(message: str) -> None:
+    print(f"[beyond open] {message}", file=sys.stderr, flush=True)
+
+
+def open_rows(uri: str, n: int, d: int) -> list[Row]:
+    """The rows: the in-memory matrix's first frame, the Lance source's, and its memory."""
+    from playwright.sync_api import sync_playwright
+
+    m = min(n, 1_000_000)
+    widget = f"{WIDGET_MARK}\np = Projector({{}})\np"
+    with tempfile.TemporaryDirectory(prefix="nbp-beyond-") as tmp, sync_playwright() as pw:
+        context = launch_chromium(pw, Path(tmp))
+        server = harness.JupyterServer(Path(tmp) / "server")
+        try:
+            log("warm-up (1,000 points in memory, not reported)")
+            in_memory = [IMPORTS_CELL, MATRIX_CELL.format(n=1_000), widget.format("emb")]
+            open_once(context, server, "warm.ipynb", in_memory)
+            log(f"in memory, {fmt_n(m)} x {d}")
+            in_memory[1] = MATRIX_CELL.format(n=m)
+            memory = open_once(context, server, "in_memory.ipynb", in_memory)
+            log(f"  {memory}")
+            log(f"Lance, {fmt_n(n)} x {d}")
+            cells = [IMPORTS_CELL, widget.format(repr(uri))]
+            lance = open_once(context, server, "lance.ipynb", cells)
+            log(f"  {lance}")
+            log(f"Lance, {fmt_n(n)} x {d}, a 2-worker LocalCluster active")
+            cells = [IMPORTS_CELL, CLUSTER_CELL, widget.format(repr(uri))]
+            on_cluster = open_once(context, server, "lance_cluster.ipynb", cells)
+            log(f"  {on_cluster}")
+        finally:
+            server.stop()
+            context.close()
+    gb = 1e9
+    ratio = lance.first / memory.first
+    return [
+        Row("open -> first frame: in-memory matrix, Projector(emb)", shape(m, d),
+            fmt_time(memory.first),
+            f"{fmt_n(memory.drawn)} drawn; kernel peak RSS {memory.peak / gb:.2f} GB (the "
+            f"matrix and the cell making it included; {memory.rss_after_imports / gb:.2f} GB "
+            f"after the imports); p.neighbors(1, k=100) {fmt_time(memory.query)}"),
+        Row("open -> first frame: Lance on disk, Projector(path)", shape(n, d),
+            fmt_time(lance.first),
+            f"{fmt_n(lance.drawn)} of {fmt_n(lance.n_points)} drawn (default max_points and "
+            f"memory_budget); {ratio:.1f}x the in-memory {fmt_n(m)} (target at most 2x: "
+            f"{'met' if ratio <= 2 else 'not met'})"),
+        Row("kernel peak RSS: open (NaN check, PCA over all rows), one exact neighbour query",
+            shape(n, d), f"{lance.peak / gb:.2f} GB",
+            f"VmHWM of the kernel ({lance.rss_after_imports / gb:.2f} GB after the imports, "
+            f"{lance.rss / gb:.2f} GB at the end); target at most 2.5 GB for the "
+            f"{n * d * 4 / gb:.1f} GB source: {'met' if lance.peak <= 2.5 * gb else 'not met'};"
+            f" p.neighbors(1, k=100) streamed over every row {fmt_time(lance.query)}"),
+        Row("open -> first frame: Lance on disk, a 2-worker LocalCluster active",
+            shape(n, d), fmt_time(on_cluster.first),
+            f"the same, with Client(LocalCluster(2 workers x 1 thread)) made in an earlier "
+            f"cell (not timed): {on_cluster.first / memory.first:.1f}x the in-memory "
+            f"{fmt_n(m)}; kernel peak RSS {on_cluster.peak / gb:.2f} GB (the workers are other"
+            f" processes); p.neighbors(1, k=100) {fmt_time(on_cluster.query)}"),
+    ]  # fmt: skip
