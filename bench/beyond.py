@@ -160,13 +160,10 @@ def cosine_truth(source: LanceBlocks, picks: np.ndarray, k: int) -> list[np.ndar
 
 
 def bench_partitions(n: int) -> int:
-    """IVF partitions for the bench: Lance's advice (about sqrt(N)) up to 1,024. k-means
-    costs grow with partitions squared (its training sample is 256 rows a partition) and
-    assigning every row with N x partitions: at 500k, 707 partitions took 57 s on two shared
-    cores, so sqrt(10M) = 3,162 would take hours there; 1,024 (about 10k rows each at 10M)
-    with the same 20 probes keeps the build under half an hour and the probes' share of
-    the rows at 2%."""
-    return min(default_partitions(n), 1_024)
+    """IVF partitions for the bench: the widget's default (Lance's advice, about sqrt(N),
+    capped at 1,024: k-means costs grow with partitions squared and sqrt(10M) = 3,162
+    would take hours on two shared cores)."""
+    return default_partitions(n)
 
 
 def index_rows(source: LanceBlocks, n: int, queries: int, partitions: int | None,

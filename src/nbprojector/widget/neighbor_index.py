@@ -37,7 +37,7 @@ class NeighborIndexes:
     def build(
         self, embedding: str | None = None, *, folder: Any = None, metric: str = "cosine",
         num_partitions: int | None = None, num_sub_vectors: int | None = None,
-        nprobes: int = 20, refine_factor: int = 20,
+        nprobes: int = 20, refine_factor: int = 70,
         on_progress: Callable[[str, float | None], object] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """See ``Projector.build_index``."""

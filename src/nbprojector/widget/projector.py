@@ -433,7 +433,7 @@ class Projector(anywidget.AnyWidget):
 
     def build_index(
         self, num_partitions: int | None = None, num_sub_vectors: int | None = None, *,
-        folder: Any = None, metric: str = "cosine", nprobes: int = 20, refine_factor: int = 20,
+        folder: Any = None, metric: str = "cosine", nprobes: int = 20, refine_factor: int = 70,
         embedding: str | None = None,
         on_progress: Callable[[str, float | None], object] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
