@@ -14,6 +14,7 @@ export const HIDDEN = 8;
 const vertexShader = /* glsl */ `
 attribute vec3 pcolor;
 uniform float size;
+uniform vec3 background;
 varying vec3 vColor;
 
 ${pointCommon}
@@ -23,23 +24,23 @@ void main() {
   gl_PointSize = pointSize(size, pt);
   layerDepth(pt);
   if (pt.hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
-  vColor = pcolor;
+  vColor = mix(background, pcolor, vAlpha); // faded here, once a point, not once a pixel
 }
 `;
 
+// Software WebGL runs this for every pixel of every point: a squared radius (no square root),
+// no branch but the discard, the colour already faded by the vertex shader.
 const fragmentShader = /* glsl */ `
 uniform vec3 background;
 varying vec3 vColor;
-varying float vAlpha;
 varying float vRing;
 
 void main() {
   vec2 c = gl_PointCoord - vec2(0.5);
-  float r = length(c);
-  if (r > 0.5) discard;
-  vec3 color = vColor;
-  if (vRing > 0.5 && r > 0.36) color = vec3(1.0) - background; // an outline in the text colour
-  gl_FragColor = vec4(mix(background, color, vAlpha), 1.0);
+  float r2 = dot(c, c);
+  if (r2 > 0.25) discard; // outside the round dot (radius 0.5)
+  // Selected and hovered points: an outline past radius 0.36 in the text colour.
+  gl_FragColor = vec4(mix(vColor, vec3(1.0) - background, vRing * step(0.1296, r2)), 1.0);
 }
 `;
 
