@@ -56,6 +56,8 @@ export class PointCloud {
   private state = new Uint8Array(0);
   /** The whole flag buffer awaits its upload (a range must not narrow it). */
   private wholeStatePending = false;
+  /** Counts flag changes (the motion sample rescans the flags when it moves on). */
+  flagsVersion = 0;
 
   constructor() {
     this.material = new THREE.ShaderMaterial({
@@ -128,6 +130,7 @@ export class PointCloud {
   /** Set or clear one flag on many points; the caller then calls commitState(). */
   setFlag(indices: ArrayLike<number>, bit: number, on: boolean): void {
     const s = this.state;
+    this.flagsVersion++;
     for (let j = 0; j < indices.length; j++) {
       const i = indices[j];
       if (i >= 0 && i < s.length) s[i] = on ? s[i] | bit : s[i] & ~bit;
@@ -136,6 +139,7 @@ export class PointCloud {
 
   clearFlag(bit: number): void {
     const s = this.state;
+    this.flagsVersion++;
     for (let i = 0; i < s.length; i++) s[i] &= ~bit;
   }
 
@@ -172,6 +176,7 @@ export class PointCloud {
   private resize(n: number): void {
     this.count = n;
     this.state = new Uint8Array(n);
+    this.flagsVersion++;
     this.geometry.setAttribute("pstate", new THREE.BufferAttribute(this.state, 1));
     this.geometry.setDrawRange(0, n);
   }
