@@ -36,11 +36,16 @@ def sample_size(n: int, budget: int) -> int:
     return int((hashes < min(1.0, budget / n) * 2.0**32).sum())
 
 
-def wheel(nb, delta: int, times: int) -> list[int]:
-    """Turn the wheel over the canvas centre `times` times; how many points each frame drew
-    while it turned (read from the page after each turn)."""
+def to_centre(nb) -> None:
+    """The pointer over the canvas centre (a hover there picks the point under it)."""
     box = nb.view.locator("canvas").first.bounding_box()
     nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    nb.settle()
+
+
+def wheel(nb, delta: int, times: int) -> list[int]:
+    """Turn the wheel where the pointer is `times` times; how many points each frame drew
+    while it turned (read from the page after each turn)."""
     drawn = []
     for _ in range(times):
         frames = nb.handle("h.frames()")
@@ -54,10 +59,10 @@ def test_moving_draws_the_sample_and_the_selection_then_rest_draws_all(nb, tmp_p
     nb.py(f"p.selection = {SELECTED}")
     nb.eventually("len(p.selection)", len(SELECTED))
     nb.handle(f"h.setMotionBudget({BUDGET})")
-    nb.settle()
+    to_centre(nb)
     assert nb.handle("h.drawnLastFrame()") == N
     before = nb.canvas_pixels()
-    scans = nb.handle("h.motionScans()")
+    scans, passes = nb.handle("h.motionScans()"), nb.handle("h.screenPasses()")
 
     moving = wheel(nb, -100, 4)
     # Every frame while the wheel turns: the sample, and the selected and hovered points
@@ -65,8 +70,10 @@ def test_moving_draws_the_sample_and_the_selection_then_rest_draws_all(nb, tmp_p
     emphasised = set(SELECTED) | ({nb.handle("h.hovered()")} - {-1})
     assert moving == [sample_size(N, BUDGET) + len(emphasised)] * 4, moving
     Image.fromarray(nb.canvas_pixels()).save(tmp_path / "moving.png")
-    # The flags were read once for the whole move, not once a frame.
+    # The flags were read once for the whole move, not once a frame, and no frame projected
+    # every point to the screen.
     assert nb.handle("h.motionScans()") == scans + 1
+    assert nb.handle("h.screenPasses()") == passes
     # At rest: every point again, without another turn of the wheel.
     nb.wait_for(f"!h.cameraMoving() && h.drawnLastFrame() === {N}", timeout=10_000)
     assert nb.handle("h.camera()")["zoom"] > 1.1
@@ -82,7 +89,7 @@ def test_moving_draws_the_sample_and_the_selection_then_rest_draws_all(nb, tmp_p
 
 def test_below_the_budget_and_when_code_moves_the_camera_every_point_is_drawn(nb):
     nb.handle("h.setMotionBudget(null)")  # the page's own: 250,000 on a software renderer
-    nb.settle()
+    to_centre(nb)
     assert wheel(nb, -100, 3) == [N] * 3  # fewer points than the budget: all of them
     nb.handle(f"h.setMotionBudget({BUDGET})")
     nb.wait_for("!h.cameraMoving()", timeout=10_000)
