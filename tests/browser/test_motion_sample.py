@@ -98,3 +98,25 @@ def test_below_the_budget_and_when_code_moves_the_camera_every_point_is_drawn(nb
     nb.settle()
     assert nb.handle("h.camera()")["zoom"] == 1
     assert nb.handle("h.drawnLastFrame()") == N
+
+
+def test_a_drag_draws_the_sample_and_holding_still_draws_all(nb):
+    """A drag (in 2D it pans; in 3D the same controls rotate) draws the sample while the
+    pointer moves, and every point once it stops moving, the button still held."""
+    nb.py("p.selection = []")
+    nb.eventually("len(p.selection)", 0)
+    nb.handle(f"h.setMotionBudget({BUDGET})")
+    to_centre(nb)
+    box = nb.view.locator("canvas").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    nb.page.mouse.down()
+    drawn = []
+    for step in range(1, 5):
+        frames = nb.handle("h.frames()")
+        nb.page.mouse.move(x + 15 * step, y + 10 * step)
+        nb.wait_for(f"h.frames() > {frames}")
+        drawn.append(nb.handle("h.drawnLastFrame()"))
+    assert max(drawn) < N / 4, drawn  # the sample (and a hovered point, if any)
+    nb.wait_for(f"!h.cameraMoving() && h.drawnLastFrame() === {N}", timeout=10_000)
+    nb.page.mouse.up()
+    assert nb.handle("h.camera()")["position"][0] < 0  # it panned (the view moved right)
