@@ -5,6 +5,7 @@ import type { DrawnTraits } from "./drawnTraits";
 import type { Hover } from "./hover";
 import type { Rpc } from "./rpc";
 import type { ChangeMarks } from "./scene/changeMarks";
+import { MOTION_SAMPLE } from "./scene/motionSample";
 import type { ClusterNameLayer } from "./scene/clusterNames";
 import type { LabelLayer } from "./scene/labels";
 import type { QueryMarker } from "./scene/queryMarker";
@@ -37,6 +38,16 @@ export function testHandle(v: ViewParts) {
     frames: () => stage.frames,
     /** How many times every point's screen position was computed (picking, regions...). */
     screenPasses: () => stage.screenPasses,
+    /** How many points the last frame drew: all of them, or the sample while the camera moves. */
+    drawnLastFrame: () => stage.drawnLastFrame,
+    /** The user is moving the camera (frames may draw the motion sample until it rests). */
+    cameraMoving: () => stage.cameraMoving,
+    /** Point counts above `budget` are drawn by a sample while the camera moves (null: the
+     * renderer's own choice). How many times the flags were scanned for emphasised points. */
+    setMotionBudget: (budget: number | null) => {
+      stage.motion.budget = budget ?? (stage.rendererInfo().software ? MOTION_SAMPLE : Infinity);
+    },
+    motionScans: () => stage.motion.scans,
     /** Ask for one more frame (the bench times frames with it). */
     redraw: () => stage.requestFrame(),
     renderer: () => stage.rendererInfo(),

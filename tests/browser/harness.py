@@ -240,8 +240,9 @@ class Notebook:
         )
 
     def settle(self) -> None:
-        """Wait until no transition is running and a frame has been drawn after it."""
-        self.wait_for("!h.transitioning()")
+        """Wait until no transition is running, the camera is at rest (the full frame, not the
+        sample drawn while it moves), and a frame has been drawn after it."""
+        self.wait_for("!h.transitioning() && !h.cameraMoving()")
         frames = self.handle("h.frames()")
         self.page.wait_for_timeout(50)
         self.wait_for(f"h.frames() >= {frames}")

@@ -14,6 +14,7 @@ export const HIDDEN = 8;
 const vertexShader = /* glsl */ `
 attribute vec3 pcolor;
 uniform float size;
+uniform vec3 background;
 varying vec3 vColor;
 
 ${pointCommon}
@@ -23,23 +24,23 @@ void main() {
   gl_PointSize = pointSize(size, pt);
   layerDepth(pt);
   if (pt.hidden > 0.5) gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume
-  vColor = pcolor;
+  vColor = mix(background, pcolor, vAlpha); // faded here, once a point, not once a pixel
 }
 `;
 
+// Software WebGL runs this for every pixel of every point: a squared radius (no square root),
+// no branch but the discard, the colour already faded by the vertex shader.
 const fragmentShader = /* glsl */ `
 uniform vec3 background;
 varying vec3 vColor;
-varying float vAlpha;
 varying float vRing;
 
 void main() {
   vec2 c = gl_PointCoord - vec2(0.5);
-  float r = length(c);
-  if (r > 0.5) discard;
-  vec3 color = vColor;
-  if (vRing > 0.5 && r > 0.36) color = vec3(1.0) - background; // an outline in the text colour
-  gl_FragColor = vec4(mix(background, color, vAlpha), 1.0);
+  float r2 = dot(c, c);
+  if (r2 > 0.25) discard; // outside the round dot (radius 0.5)
+  // Selected and hovered points: an outline past radius 0.36 in the text colour.
+  gl_FragColor = vec4(mix(vColor, vec3(1.0) - background, vRing * step(0.1296, r2)), 1.0);
 }
 `;
 
@@ -55,6 +56,8 @@ export class PointCloud {
   private state = new Uint8Array(0);
   /** The whole flag buffer awaits its upload (a range must not narrow it). */
   private wholeStatePending = false;
+  /** Counts flag changes (the motion sample rescans the flags when it moves on). */
+  flagsVersion = 0;
 
   constructor() {
     this.material = new THREE.ShaderMaterial({
@@ -127,6 +130,7 @@ export class PointCloud {
   /** Set or clear one flag on many points; the caller then calls commitState(). */
   setFlag(indices: ArrayLike<number>, bit: number, on: boolean): void {
     const s = this.state;
+    this.flagsVersion++;
     for (let j = 0; j < indices.length; j++) {
       const i = indices[j];
       if (i >= 0 && i < s.length) s[i] = on ? s[i] | bit : s[i] & ~bit;
@@ -135,6 +139,7 @@ export class PointCloud {
 
   clearFlag(bit: number): void {
     const s = this.state;
+    this.flagsVersion++;
     for (let i = 0; i < s.length; i++) s[i] &= ~bit;
   }
 
@@ -171,6 +176,7 @@ export class PointCloud {
   private resize(n: number): void {
     this.count = n;
     this.state = new Uint8Array(n);
+    this.flagsVersion++;
     this.geometry.setAttribute("pstate", new THREE.BufferAttribute(this.state, 1));
     this.geometry.setDrawRange(0, n);
   }

@@ -5,12 +5,15 @@ import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import { defaultDistance, FIT_DIRECTION, FIT_RADIUS, fitDistance, FOV } from "./cameraFit";
 import { FrameLoop } from "./frameLoop";
+import { MOTION_SAMPLE, MotionSample } from "./motionSample";
 import { pickPoint, type PointLook } from "./picking";
 import { PointCloud } from "./points";
 import { ScreenSpace } from "./screenSpace";
 import { softwareRenderer } from "./softwareRenderer";
 
 const TRANSITION_MS = 700;
+/** The camera is at rest once the user has not moved it for this long: the full frame. */
+const REST_MS = 300;
 
 export interface CameraState {
   dims: number;
@@ -31,6 +34,13 @@ export class Stage {
   dims = 3;
   private leftNavigates = true;
   private frameLoop = new FrameLoop(() => this.draw());
+  /** What a software renderer draws while the user moves the camera. */
+  readonly motion = new MotionSample(this.points);
+  /** The user is moving the camera (a drag, a wheel turn), until REST_MS pass without a move. */
+  private moving = false;
+  private restTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How many points the last frame drew (the dots, or the motion sample). */
+  drawnLastFrame = 0;
   private screen = new ScreenSpace(this.points, () => this.camera);
   private transitionStart = 0;
   private transitionMs = TRANSITION_MS;
@@ -69,20 +79,28 @@ export class Stage {
     this.renderer.setPixelRatio(window.devicePixelRatio || 1);
     this.canvas = this.renderer.domElement;
     container.appendChild(this.canvas);
-    this.scene.add(this.points.object);
+    this.scene.add(this.points.object, ...this.motion.objects);
+    // A GPU draws a million points in a few milliseconds: only software draws the sample.
+    if (softwareRenderer()) this.motion.budget = MOTION_SAMPLE;
     this.controls = new OrbitControls(this.perspective, this.canvas);
     let moved = false; // between a press and its release: a plain click moves nothing
+    let gesture = false; // the user's: a camera set by code (a bookmark, a fit) is not motion
     this.controls.addEventListener("start", () => {
       moved = false;
+      gesture = true;
       this.fitted = false;
     });
     this.controls.addEventListener("change", () => {
       moved = true;
+      if (gesture) this.startMotion();
       this.invalidateScreen();
       this.resumeFrames(false); // the camera moves: draw now, whatever waits
       this.requestFrame();
     });
-    this.controls.addEventListener("end", () => moved && this.onCameraChange());
+    this.controls.addEventListener("end", () => {
+      gesture = false;
+      if (moved) this.onCameraChange();
+    });
     this.canvas.addEventListener("wheel", () => this.onCameraChangeSoon(), { passive: true });
     // three.js listens too: it allows the restore and, once restored, rebuilds its GPU
     // objects from the scene on the next render. Nothing asks for that render but us.
@@ -109,6 +127,27 @@ export class Stage {
   rendererInfo(): { software: boolean; antialias: boolean } {
     const attributes = this.renderer.getContext().getContextAttributes();
     return { software: softwareRenderer(), antialias: Boolean(attributes?.antialias) };
+  }
+
+  /** The camera moves by the user's hand: frames draw the motion sample until it rests. */
+  private startMotion(): void {
+    this.moving = true;
+    this.armRest();
+  }
+
+  /** Rest comes REST_MS after the last move, or after the last frame drawn while moving: a
+   * frame slower than REST_MS (a loaded machine) must not end the motion while moves wait. */
+  private armRest(): void {
+    clearTimeout(this.restTimer);
+    this.restTimer = setTimeout(() => {
+      this.moving = false;
+      if (this.motion.applies()) this.requestFrame(); // the full frame
+    }, REST_MS);
+  }
+
+  /** Whether the user is moving the camera (frames then may draw the motion sample). */
+  get cameraMoving(): boolean {
+    return this.moving;
   }
 
   get camera(): THREE.PerspectiveCamera | THREE.OrthographicCamera {
@@ -276,7 +315,13 @@ export class Stage {
       this.invalidateScreen();
       if (t < 1) this.requestFrame();
     }
+    const sampled = this.moving && this.motion.applies();
+    this.drawnLastFrame = sampled ? this.motion.show(true) : this.points.count;
     this.renderer.render(this.scene, this.camera);
+    if (sampled) {
+      this.motion.show(false);
+      this.armRest();
+    }
     this.points.drawn();
     this.frames++;
     this.onFrame();
@@ -361,9 +406,11 @@ export class Stage {
 
   dispose(): void {
     clearTimeout(this.cameraTimer);
+    clearTimeout(this.restTimer);
     this.frameLoop.dispose();
     this.controls.dispose();
     this.points.dispose();
+    this.motion.dispose();
     this.canvas.removeEventListener("webglcontextlost", this.handleContextLost);
     this.canvas.removeEventListener("webglcontextrestored", this.handleContextRestored);
     this.renderer.dispose();
