@@ -27,7 +27,7 @@ CELLS = [
 nb = notebook_fixture("three_million.ipynb", CELLS)
 
 
-def test_three_million_points_are_drawn_picked_and_labelled(nb):
+def test_three_million_points_are_drawn_picked_and_labelled(nb, tmp_path):
     nb.settle()
     # Every point is drawn, on the page and as Python sees it.
     assert nb.handle("h.count()") == N
@@ -43,9 +43,8 @@ def test_three_million_points_are_drawn_picked_and_labelled(nb):
 
     # The far point is where Python's layout puts it, and the pointer over it picks it.
     page_xyz = nb.handle(f"h.positions().slice({3 * TARGET}, {3 * TARGET + 3})")
-    sent = nb.py_json(
-        f"__import__('nbprojector.codec').codec.decode_positions(p._positions)[{TARGET}].tolist()"
-    )
+    nb.py("from nbprojector.codec import decode_positions")
+    sent = nb.py_json(f"decode_positions(p._positions)[{TARGET}].tolist()")
     assert np.allclose(page_xyz, sent, atol=1e-6)
     x, y = nb.handle(f"h.clientPosition({TARGET})")
     nb.page.mouse.move(x, y)
@@ -57,6 +56,7 @@ def test_three_million_points_are_drawn_picked_and_labelled(nb):
     card = nb.view.locator(".nbp-card")
     card.locator("dd").first.wait_for()
     assert f"p{TARGET}" in card.inner_text()
+    nb.page.screenshot(path=str(tmp_path / "three_million.png"))
     assert nb.handle("h.focus()") == TARGET
     selected = nb.eventually(f"int({TARGET} in set(p.selection.tolist()))", 1, timeout=30)
     assert selected == 1
