@@ -3,12 +3,14 @@ changes nothing and says why."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from nbprojector import Projector
-from nbprojector.annotations import AnnotationError, TableEdits
+from nbprojector.annotations import NUMBER, TEXT, AnnotationError, TableEdits, column_kind_of
 from nbprojector.colors import color_points
 
 
@@ -147,6 +149,47 @@ def test_net_edits_put_back_on_the_data_as_loaded():
     pd.testing.assert_frame_equal(t, wanted)
     edits.undo()  # putting back is one undo step
     assert t["name"].iloc[2] == "other" and t["topic"].iloc[4] == "billing"
+
+
+@pytest.mark.parametrize(
+    ("series", "kind"),
+    [
+        (pd.Series(["a", None, "b"], dtype=object), TEXT),
+        (pd.Series([None, np.nan], dtype=object), TEXT),  # nothing present yet: text
+        (pd.Series([], dtype=object), TEXT),
+        (pd.Series(np.array(["x", "y"])), TEXT),  # pandas' own string column
+        (pd.Series(["x", None], dtype="string"), TEXT),
+        (pd.Series(["a", 1], dtype=object), None),  # text mixed with numbers
+        (pd.Series(["a", b"bytes"], dtype=object), None),
+        (pd.Series([1.5, np.nan]), NUMBER),
+        (pd.Series([1, 2]), None),  # whole numbers that came with the data
+        (pd.Series(["a", "b"], dtype="category"), None),
+        (pd.Series([True, False]), None),
+    ],
+)
+def test_which_columns_hold_annotations(series, kind):
+    assert column_kind_of(series) == kind
+
+
+def test_a_million_distinct_labels_are_typed_as_text():
+    """Typing a column looks at its values in one vectorised pass (a Python loop over a
+    million distinct labels took seconds on the way to the first frame)."""
+    labels = pd.Series(np.char.add("w", np.arange(1_000_000).astype(str)), dtype=object)
+    python_calls = 0
+
+    def count(_frame, event, _arg):
+        nonlocal python_calls
+        python_calls += event == "call"  # a Python function or generator step, not C
+
+    sys.setprofile(count)
+    try:
+        kind = column_kind_of(labels)
+    finally:
+        sys.setprofile(None)
+    assert kind == TEXT
+    assert python_calls < 10_000  # not one Python step per value
+    labels.iloc[-1] = 7
+    assert column_kind_of(labels) is None
 
 
 # ------------------------------------------------------------------ the widget

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import traitlets
@@ -172,3 +174,29 @@ def test_float_traits_refuse_non_finite_values(p, trait, value):
     with pytest.raises(traitlets.TraitError, match=trait):
         setattr(p, trait, value)
     assert getattr(p, trait) == before
+
+
+def sent_labels(p) -> list[str]:
+    """The labels the page holds, decoded as the page decodes them."""
+    data, offsets = bytes(p._labels), np.frombuffer(p._label_offsets, np.uint32)
+    return [data[a:b].decode("utf-8") for a, b in itertools.pairwise(offsets)]
+
+
+def test_labels_changed_before_the_page_asks_arrive_as_they_are_then():
+    """The labels travel only once the page has drawn its first frame; a label edited, a
+    column added and the label column switched before then are what the page gets."""
+    xy = np.random.default_rng(1).normal(size=(6, 2)).astype(np.float32)
+    p = Projector(xy, {"word": np.array(["a", "b", "c", "d", "e", "f"]), "n": np.arange(6)})
+    p.sent = []
+    p.send = lambda content, buffers=None: p.sent.append((content, buffers))
+    p.annotate([1, 4], "word", "edited")
+    p.annotate([0], "note", "new")
+    p.label_by = "note"
+    assert p._labels == b"" and p._label_offsets == b""  # nothing sent yet
+    assert ask(p, {"id": "l", "kind": "labels", "payload": {}})["ok"]
+    assert sent_labels(p) == ["new", "", "", "", "", ""]
+    p.label_by = "word"  # and after they arrived, they follow every change
+    assert sent_labels(p) == ["a", "edited", "c", "d", "edited", "f"]
+    p.annotate([2], "word", "late")
+    assert sent_labels(p)[2] == "late"
+    p.close()

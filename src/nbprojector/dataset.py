@@ -98,11 +98,14 @@ def _complex_error(name: str) -> EmbeddingError:
 
 
 def _non_finite_rows(matrix: np.ndarray) -> np.ndarray:
-    bad = [
-        start + np.flatnonzero(~np.isfinite(matrix[start : start + _CHECK_ROWS]).all(axis=1))
-        for start in range(0, len(matrix), _CHECK_ROWS)
-    ]
-    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
+    bad = [np.empty(0, dtype=np.int64)]
+    for start in range(0, len(matrix), _CHECK_ROWS):
+        finite = np.isfinite(matrix[start : start + _CHECK_ROWS])
+        # One reduction over the whole block is ~10x faster than one per row (axis=1 of a
+        # narrow matrix); rows are looked at only in a block that holds a bad value.
+        if not finite.all():
+            bad.append(start + np.flatnonzero(~finite.all(axis=1)))
+    return np.concatenate(bad)
 
 
 @dataclass

@@ -200,7 +200,7 @@ class Projector(anywidget.AnyWidget):
         shown = thumbs is not None if show_images is None else show_images
         self._images.use(thumbs, show=shown)
         self.on_msg(self._on_page_message)
-        color_by = color_by if color_by is not None else default_color_column(data)
+        color_by = color_by if color_by is not None else default_color_column(self.columns)
         self._view.start_budget(max_points, color_by)  # before the first layout is drawn
         self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
         self.label_by = label_by if label_by is not None else data.columns[0]

@@ -8,9 +8,6 @@ from typing import Any
 
 import traitlets as t
 
-from ..colors import column_kind, distinct_count
-from ..dataset import Dataset
-
 
 def bytes_from_page(value: Any, _widget: Any) -> bytes:
     """Binary traits written by the page arrive as memoryview; traitlets wants bytes."""
@@ -30,15 +27,15 @@ class FiniteFloat(t.Float):  # type: ignore[type-arg]
         return number
 
 
-def default_color_column(data: Dataset) -> str:
-    """The first categorical column with 2 to 50 values, else any such column, else none."""
-    table = data.table
-    for column in table.columns:
-        values = table[column]
-        if column_kind(values) == "categorical" and 1 < distinct_count(values) <= 50:
-            return str(column)
-    for column in table.columns:
-        values = table[column]
-        if column != "index" and 1 < distinct_count(values) <= 50:
-            return str(column)
+def default_color_column(columns: list[dict[str, Any]]) -> str:
+    """The first categorical column with 2 to 50 values, else any such column, else none.
+
+    ``columns`` is the data panel's description of the table (``describe_columns``): each
+    column's kind and number of distinct values, counted once for both."""
+    for column in columns:
+        if column["kind"] == "categorical" and 1 < column["unique"] <= 50:
+            return str(column["name"])
+    for column in columns:
+        if column["name"] != "index" and 1 < column["unique"] <= 50:
+            return str(column["name"])
     return ""
