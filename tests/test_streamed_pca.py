@@ -104,7 +104,7 @@ def test_far_from_the_origin_keeps_precision(vectors):
 def test_nan_rows_are_counted_and_the_first_named(vectors):
     broken = vectors.copy()
     broken[[7_001, 9_500, 11_000], 3] = np.nan
-    with pytest.raises(NonFiniteRowsError, match=r"3 rows, the first at point 7001"):
+    with pytest.raises(NonFiniteRowsError, match=r"3 rows, the first at row 7001"):
         streamed_pca(BlockSource(broken), runner=ChunkRunner(rows_per_chunk=2_000,
                                                              use_dask=False))  # fmt: skip
 

@@ -14,8 +14,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..wording import plural
-
 #: The memory a reader may spend on one block of rows when none is given: 1 GiB.
 DEFAULT_MEMORY_BUDGET = 1 << 30
 #: A block of rows read from disk briefly exists several times over (the reader's pages and
@@ -149,26 +147,3 @@ def take_sorted(
 def non_finite_rows(block: np.ndarray) -> np.ndarray:
     """Row positions of ``block`` holding NaN or an infinity."""
     return np.flatnonzero(~np.isfinite(block).all(axis=1))
-
-
-def check_finite(source: VectorSource, memory_budget: int) -> None:
-    """One pass over ``source``'s blocks (or the source's own ``non_finite_rows()``): a
-    SourceError with the count of rows holding NaN or infinite values and the first of
-    them, as the in-memory check says it."""
-    own_check = getattr(source, "non_finite_rows", None)
-    if callable(own_check):  # the source finds them where it lives (Dask: on its workers)
-        bad = np.asarray(own_check(), dtype=np.int64)
-        count, first = len(bad), int(bad[0]) if len(bad) else -1
-    else:
-        count, first = 0, -1
-        for start, block in source.chunks(source.rows_per_chunk(memory_budget)):
-            bad = non_finite_rows(block)
-            if len(bad) and first < 0:
-                first = start + int(bad[0])
-            count += len(bad)
-    if count:
-        raise SourceError(
-            f"{source.name} has NaN or infinite values in {plural(count, 'row')}, the first "
-            f"at row {first}; "
-            "drop or impute those rows in the source before opening it"
-        )
