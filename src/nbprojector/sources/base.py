@@ -136,12 +136,16 @@ def take_sorted(
     picked = as_rows(rows, n_rows, name)
     if len(picked) == 0:
         return np.empty((0, n_dims), dtype=np.float32)
-    unique, inverse = np.unique(picked, return_inverse=True)
-    blocks = [read_sorted(unique[i : i + max_rows]) for i in range(0, len(unique), max_rows)]
-    read = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    if len(unique) == len(picked) and np.array_equal(unique, picked):
-        return read
-    return read[inverse.reshape(-1)]
+    # Rows already sorted and unique (the points drawn, a block's ids) skip the sort.
+    in_order = bool(np.all(picked[1:] > picked[:-1]))
+    unique, inverse = (picked, None) if in_order else np.unique(picked, return_inverse=True)
+    if len(unique) <= max_rows:
+        read = read_sorted(unique)
+    else:  # block by block into one array: no second copy of every block at the end
+        read = np.empty((len(unique), n_dims), dtype=np.float32)
+        for i in range(0, len(unique), max_rows):
+            read[i : i + max_rows] = read_sorted(unique[i : i + max_rows])
+    return read if inverse is None else read[inverse.reshape(-1)]
 
 
 def non_finite_rows(block: np.ndarray) -> np.ndarray:
