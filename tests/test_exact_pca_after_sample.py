@@ -176,3 +176,18 @@ def test_in_memory_matrices_keep_their_pca_at_once():
     assert "exact" not in p.projection and "fitted" not in p.projection
     assert p.progress.get("state") != "running"
     np.testing.assert_array_equal(p.coordinates, pca(x, 3).scores)
+
+
+def test_other_components_of_the_exact_pca_need_one_more_pass_not_two(tmp_path, gate):
+    """The exact PCA keeps its axes, not every point's ten scores (the layout holds the
+    ones shown): other components are scored by one more read of the rows."""
+    opened, reads = gate
+    x = _vectors()
+    p = _open(_write(x, tmp_path / "v.lance"))
+    opened.set()
+    p.coordinates  # noqa: B018  # the exact PCA is done
+    reads.clear()
+    p.project("pca", components=(2, 4))
+    assert len(reads) == N // BLOCK_ROWS  # the scores pass alone
+    expected = pca(x, 4).scores[:, [1, 3]]
+    np.testing.assert_allclose(p.coordinates, expected, atol=1e-3 * np.abs(expected).max())

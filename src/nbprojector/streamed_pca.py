@@ -144,18 +144,48 @@ def streamed_pca(
     if bad_count:
         raise non_finite_error(source, bad_count, bad_first)
     axes = axes_from_scatter(scatter, total, n, shift, k)
+    scores = _scores_pass(source, rows, shift, axes, runner, progress_of("scores"))
+    return PCAResult(scores, axes.ratio, axes.components, axes.mean)
 
-    scores = np.empty((n, k), dtype=np.float32)
+
+def streamed_scores(
+    source: VectorSource,
+    rows: np.ndarray | None,
+    fitted: PCAResult,
+    *,
+    runner: ChunkRunner | None = None,
+    on_progress: Progress | None = None,
+) -> PCAResult:
+    """``fitted`` (the axes of a PCA of ``rows``, kept without its scores) with the scores
+    of ``rows`` again: the scores pass alone, one read of the rows instead of two."""
+    k = len(fitted.components)
+    mean = fitted.mean.astype(np.float32)
+    axes = Axes(fitted.components, fitted.explained_variance_ratio, mean,
+                np.zeros(k, dtype=np.float32))  # fmt: skip
+    progress = None
+    if on_progress is not None:
+        progress = lambda done, blocks: on_progress(  # noqa: E731
+            f"PCA: scores, {done:,} of {plural(blocks, 'chunk')}", done / blocks)
+    scores = _scores_pass(source, rows, mean, axes, runner or ChunkRunner(), progress)
+    return PCAResult(scores, fitted.explained_variance_ratio, fitted.components, fitted.mean)
+
+
+def _scores_pass(source: VectorSource, rows: np.ndarray | None, shift: np.ndarray, axes: Axes,
+                 runner: ChunkRunner, progress: Callable[[int, int], object] | None
+                 ) -> np.ndarray:  # fmt: skip
+    """The scores of ``rows`` (all when None) on ``axes``, block by block."""
+    n = source.shape[0] if rows is None else len(rows)
+    scores = np.empty((n, len(axes.components)), dtype=np.float32)
 
     def place(ids: np.ndarray, block_scores: np.ndarray) -> None:
         positions = ids if rows is None else np.searchsorted(rows, ids)
         scores[positions] = block_scores
 
     runner.run(source, lambda b, ids: _block_scores(b, ids, shift, axes), place, rows=rows,
-               progress=progress_of("scores"))  # fmt: skip
+               progress=progress)  # fmt: skip
     if not np.isfinite(scores).all():
         raise ValueError(
             "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
             "vectors by a constant before projecting them"
         )
-    return PCAResult(scores, axes.ratio, axes.components, axes.mean)
+    return scores

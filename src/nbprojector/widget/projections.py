@@ -247,10 +247,13 @@ class Projections:
                 on_progress: ProgressHook | None = None, scores: bool = True
                 ) -> PCAResult:  # fmt: skip
         """The PCA of ``rows``, cached; of a source outside memory only the axes are kept
-        (the layout holds the scores shown), so asking for ``scores`` computes it again."""
+        (the layout holds the scores shown), so asking for ``scores`` reads the rows once
+        more to score them on the kept axes."""
         key = _pca_key(embedding, rows)
         cached = self._pca_cache.get(key)
-        if cached is None or (scores and len(cached.scores) == 0):
+        if cached is not None and scores and len(cached.scores) == 0:
+            self._pca_cache[key] = self._compute.pca(source, rows, on_progress, fitted=cached)
+        elif cached is None:
             if len(self._pca_cache) > 8:  # subsets come and go; keep memory bounded
                 self._pca_cache.pop(next(iter(self._pca_cache)))
             self._pca_cache[key] = self._compute.pca(source, rows, on_progress)
