@@ -85,9 +85,9 @@ def test_the_drawn_sample_is_drawn_first_then_the_exact_pca_replaces_it(tmp_path
     record = p.projection
     assert record["method"] == "pca" and record["exact"] is False
     assert record["fitted"] == BUDGET == len(drawn)
-    assert record["note"] == (f"PCA fitted on the {BUDGET} drawn points; exact PCA over all "
-                              f"{N:,} running")  # fmt: skip
-    assert p.progress["state"] == "running" and p.progress["message"].startswith(record["note"])
+    assert record["note"] == f"PCA fitted on the {BUDGET} drawn points"
+    running = f"{record['note']}; exact PCA over all {N:,} running"
+    assert p.progress["state"] == "running" and p.progress["message"].startswith(running)
     sample_positions = decode_positions(p._positions)
     assert len(sample_positions) == BUDGET and np.isfinite(sample_positions).all()
     fitted = pca(x[drawn], 3).scores
@@ -98,8 +98,8 @@ def test_the_drawn_sample_is_drawn_first_then_the_exact_pca_replaces_it(tmp_path
     coords = p.coordinates  # waits for the exact pass
     blocks = N // BLOCK_ROWS
     assert len(reads) == 1 + 2 * blocks  # the shift's first rows, then every row twice
-    assert f"{record['note']}: covariance, 3 of {blocks} chunks" in lines
-    assert f"{record['note']}: scores, {blocks} of {blocks} chunks" in lines
+    assert f"{running}: covariance, 3 of {blocks} chunks" in lines
+    assert f"{running}: scores, {blocks} of {blocks} chunks" in lines
     exact = pca(x, 3).scores
     assert coords.shape == (N, 3) and np.isfinite(coords).all()
     assert _max_angle_deg(coords, exact) < 1e-3

@@ -25,9 +25,14 @@ from ..layout import Layout
 Run = Callable[[Any, Any, "np.ndarray | None"], tuple[np.ndarray, dict[str, Any]]]
 
 
-def sample_note(fitted: int, total: int) -> str:
-    """What the record and the progress line say while the exact PCA runs."""
-    return f"PCA fitted on the {fitted:,} drawn points; exact PCA over all {total:,} running"
+def sample_note(fitted: int) -> str:
+    """What the record of the layout fitted on the drawn points says."""
+    return f"PCA fitted on the {fitted:,} drawn points"
+
+
+def running_line(fitted: int, total: int) -> str:
+    """What the progress line says while the exact PCA runs."""
+    return f"{sample_note(fitted)}; exact PCA over all {total:,} running"
 
 
 def exact_note(total: int) -> str:
@@ -37,9 +42,9 @@ def exact_note(total: int) -> str:
 
 def sample_description(description: dict[str, Any], fitted: int, total: int
                        ) -> dict[str, Any]:  # fmt: skip
-    """The record of the layout fitted on the ``fitted`` drawn points."""
-    return {**description, "fitted": fitted, "exact": False,
-            "note": sample_note(fitted, total)}  # fmt: skip
+    """The record of the layout fitted on the ``fitted`` drawn points (of ``total``)."""
+    return {**description, "fitted": fitted, "of": total, "exact": False,
+            "note": sample_note(fitted)}  # fmt: skip
 
 
 class _Prefixed:
@@ -59,7 +64,7 @@ class _Prefixed:
 def exact_run(run: Run, fitted: int, total: int) -> Run:
     """``run`` (the PCA of every point) with the progress lines and record of the exact
     pass that replaces a layout fitted on ``fitted`` drawn points."""
-    prefix = sample_note(fitted, total)
+    prefix = running_line(fitted, total)
 
     def exact(ctx: Any, source: Any, rows: np.ndarray | None) -> tuple[np.ndarray, dict]:
         coords, description = run(_Prefixed(ctx, prefix), source, rows)
