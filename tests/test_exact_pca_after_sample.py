@@ -191,3 +191,30 @@ def test_other_components_of_the_exact_pca_need_one_more_pass_not_two(tmp_path, 
     assert len(reads) == N // BLOCK_ROWS  # the scores pass alone
     expected = pca(x, 4).scores[:, [1, 3]]
     np.testing.assert_allclose(p.coordinates, expected, atol=1e-3 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("kind", ["parquet", "zarr", "dask"])
+def test_other_sources_find_nan_rows_among_the_undrawn_in_the_exact_pass(tmp_path, kind):
+    x = _vectors()
+    probe = Projector(x, max_points=BUDGET)
+    bad = np.setdiff1d(np.arange(N), probe.drawn)[[3, 4]]
+    x[bad, 0] = np.inf
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        emb: object = tmp_path / "v.parquet"
+        vectors = pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), D)
+        pq.write_table(pa.table({"vector": vectors}), emb, row_group_size=500)
+    elif kind == "zarr":
+        zarr = pytest.importorskip("zarr")
+        emb = zarr.create_array(tmp_path / "v.zarr", shape=x.shape, dtype="float32",
+                                chunks=(500, D))  # fmt: skip
+        emb[:] = x  # type: ignore[index]
+    else:
+        da = pytest.importorskip("dask.array")
+        emb = da.from_array(x, chunks=(500, D))
+    p = Projector(emb, max_points=BUDGET)  # the drawn rows are finite: it opens
+    assert p.projection["exact"] is False
+    with pytest.raises(SourceError, match=f"in 2 rows, the first at row {bad[0]}"):
+        p.coordinates  # noqa: B018
+    assert p.progress["state"] == "failed"
