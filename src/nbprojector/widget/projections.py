@@ -10,7 +10,7 @@ never fight over the view (see docs/ARCHITECTURE.md, "Requests").
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from .. import wording
 from ..align import initial_layout, procrustes_align
 from ..chunk_runner import in_memory
-from ..compute import METHODS, Compute, ProgressHook, vectors_of
+from ..compute import METHODS, Compute, vectors_of
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
 from ..projections import tsne as tsne_module
@@ -27,6 +27,7 @@ from ..projections.pca import MAX_COMPONENTS, PCAResult
 from ..search import match
 from ..sources import VectorSource
 from . import exact_pca
+from .pca_cache import PCACache
 from .state import ViewState
 
 # The optimisation phase's progress messages, shown as the step reached instead.
@@ -72,7 +73,7 @@ class Projections:
         self._view = view
         self._compute = compute
         self._runner = JobRunner()
-        self._pca_cache: dict[tuple[str, bytes | None], PCAResult] = {}
+        self._pca = PCACache(compute)
         self._run: _RunState | None = None
         self._exact = exact_pca.PendingExact()  # behind a layout fitted on the drawn points
         # Each method's parameter check; it returns the run to start.
@@ -218,12 +219,10 @@ class Projections:
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
             ctx.progress("computing PCA")
-            result = self._pca_of(embedding, source, rows, ctx.progress)
+            result = self._pca.get(embedding, source, rows, ctx.progress)
             ratios = [float(r) for r in result.explained_variance_ratio]
             coords = result.scores[:, [c - 1 for c in chosen]]
-            if not in_memory(source):  # the layout keeps these scores: the cache, the axes
-                self._pca_cache[_pca_key(embedding, rows)] = replace(result,
-                                                                     scores=result.scores[:0])
+            self._pca.keep_axes_only(embedding, source, rows)  # the layout keeps the scores
             return coords, {
                 "params": {"components": chosen},
                 "dims": len(chosen),
@@ -241,23 +240,7 @@ class Projections:
             return None
         chosen = [int(c) for c in layout.description.get("params", {}).get("components", [])]
         source = self._view.data.source(embedding)
-        return self._pca_of(embedding, source, layout.rows, scores=False), chosen
-
-    def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None,
-                on_progress: ProgressHook | None = None, scores: bool = True
-                ) -> PCAResult:  # fmt: skip
-        """The PCA of ``rows``, cached; of a source outside memory only the axes are kept
-        (the layout holds the scores shown), so asking for ``scores`` reads the rows once
-        more to score them on the kept axes."""
-        key = _pca_key(embedding, rows)
-        cached = self._pca_cache.get(key)
-        if cached is not None and scores and len(cached.scores) == 0:
-            self._pca_cache[key] = self._compute.pca(source, rows, on_progress, fitted=cached)
-        elif cached is None:
-            if len(self._pca_cache) > 8:  # subsets come and go; keep memory bounded
-                self._pca_cache.pop(next(iter(self._pca_cache)))
-            self._pca_cache[key] = self._compute.pca(source, rows, on_progress)
-        return self._pca_cache[key]
+        return self._pca.get(embedding, source, layout.rows, scores=False), chosen
 
     def _prepare_tsne(self, params: dict[str, Any], n: int) -> Run:
         dims = int(params.pop("dims", params.pop("n_components", 2)))
@@ -520,10 +503,6 @@ def _initial_rows(start: tuple[str, np.ndarray] | None, rows: np.ndarray | None,
     name, coords = start
     initial = initial_layout(coords if rows is None else coords[rows], dims)
     return (None, {}) if initial is None else (initial, {"aligned_to": name})
-
-
-def _pca_key(embedding: str, rows: np.ndarray | None) -> tuple[str, bytes | None]:
-    return embedding, None if rows is None else rows.tobytes()
 
 
 def _reject_unknown(method: str, params: dict[str, Any]) -> None:
