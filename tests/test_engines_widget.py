@@ -56,7 +56,7 @@ def test_a_source_not_in_memory_streams_its_neighbours_and_pca(vectors, monkeypa
     np.testing.assert_array_equal(frame["distance"].to_numpy(), truth.distances)
     assert frame.attrs["found_by"] == "exact"
     source.taken = 0
-    p._projections._pca_cache.clear()  # computed from the matrix when the widget opened
+    p._projections._pca._results.clear()  # computed from the matrix when the widget opened
     p.project("pca", components=(1, 2))
     assert source.taken >= 2 * N  # two passes read through the source, not the matrix
     np.testing.assert_allclose(np.abs(p.coordinates), np.abs(expected[:, :2]),

@@ -289,7 +289,10 @@ def test_an_array_source_given_is_checked_as_its_matrix(data):
     assert p.vectors is x  # still not a copy
 
 
-def test_a_dask_source_is_checked_for_nan_on_its_workers(data, monkeypatch):
+def test_a_dask_source_is_not_read_at_open_and_its_nan_rows_are_found_by_the_pca(data,
+                                                                               monkeypatch):
+    """Opening reads no block (no separate NaN pass); the first layout's PCA, which reads
+    every row when every point is drawn, counts the non-finite rows and names the first."""
     from nbprojector.sources.dask import DaskSource
 
     x, _ = data
@@ -303,10 +306,10 @@ def test_a_dask_source_is_checked_for_nan_on_its_workers(data, monkeypatch):
         return original(self, rows_per_chunk)
 
     monkeypatch.setattr(DaskSource, "chunks", counting)
+    Dataset.from_inputs(da.from_array(bad, chunks=(100, D)))
+    assert pulled == []  # opening read nothing
     with pytest.raises(ValueError, match="in 2 rows, the first at row 5"):
-        Dataset.from_inputs(da.from_array(bad, chunks=(100, D)))
-    Dataset.from_inputs(da.from_array(x, chunks=(100, D)))
-    assert pulled == []  # no block of vectors came to the kernel to be checked
+        Projector(da.from_array(bad, chunks=(100, D)))
 
 
 @pytest.mark.parametrize("kind", ["lance", "parquet-file", "zarr"])

@@ -9,7 +9,7 @@ from engine_sources import BlockSource, DaskArraySource, LanceVectorSource, clus
 
 from nbprojector.chunk_runner import ChunkRunner
 from nbprojector.projections.pca import pca
-from nbprojector.streamed_pca import NonFiniteRowsError, streamed_pca
+from nbprojector.streamed_pca import NonFiniteRowsError, streamed_pca, streamed_scores
 
 
 def subspace_angle_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -104,7 +104,7 @@ def test_far_from_the_origin_keeps_precision(vectors):
 def test_nan_rows_are_counted_and_the_first_named(vectors):
     broken = vectors.copy()
     broken[[7_001, 9_500, 11_000], 3] = np.nan
-    with pytest.raises(NonFiniteRowsError, match=r"3 rows, the first at point 7001"):
+    with pytest.raises(NonFiniteRowsError, match=r"3 rows, the first at row 7001"):
         streamed_pca(BlockSource(broken), runner=ChunkRunner(rows_per_chunk=2_000,
                                                              use_dask=False))  # fmt: skip
 
@@ -132,3 +132,23 @@ def test_a_cancelled_run_stops_and_the_cluster_stays_usable(vectors, dask_client
         streamed_pca(source, runner=ChunkRunner(dask_client, window=4), on_progress=progress)
     assert len(seen) == 3  # nothing reported after the stop
     assert_same_pca(streamed_pca(source, runner=ChunkRunner(dask_client)), pca(vectors))
+
+
+@pytest.mark.parametrize("picked", [False, True])
+def test_scores_on_kept_axes_are_the_pca_scores_in_one_pass(vectors, picked):
+    """A PCA kept without its scores is scored again by one read of the rows."""
+    rows = np.arange(0, len(vectors), 3) if picked else None
+    source = BlockSource(vectors)
+    runner = ChunkRunner(rows_per_chunk=2_000, use_dask=False)
+    full = streamed_pca(source, rows, runner=runner)
+    kept = type(full)(full.scores[:0], full.explained_variance_ratio, full.components, full.mean)
+    passes: list[str] = []
+    again = streamed_scores(source, rows, kept, runner=runner,
+                            on_progress=lambda message, _: passes.append(message))  # fmt: skip
+    expected = pca(vectors if rows is None else vectors[rows]).scores
+    np.testing.assert_allclose(again.scores, expected, atol=2e-4 * np.abs(expected).max())
+    np.testing.assert_allclose(again.scores, full.scores, atol=2e-4 * np.abs(expected).max())
+    n = len(vectors) if rows is None else len(rows)
+    blocks = -(-len(vectors) // 2_000)
+    assert len(passes) == blocks and all("scores" in m for m in passes)  # one pass
+    assert again.components is full.components and len(again.scores) == n

@@ -24,7 +24,7 @@ from .projections import tsne as tsne_module
 from .projections import umap as umap_module
 from .projections.pca import MAX_COMPONENTS, PCAResult, pca
 from .sources import ArraySource, VectorSource
-from .streamed_pca import streamed_pca
+from .streamed_pca import streamed_pca, streamed_scores
 
 #: The projection methods, in the order the panel offers them.
 METHODS = ("pca", "tsne", "umap", "custom")
@@ -50,9 +50,11 @@ class Compute(Protocol):
         ...
 
     def pca(self, source: VectorSource, rows: np.ndarray | None,
-            on_progress: ProgressHook | None = None) -> PCAResult:  # fmt: skip
+            on_progress: ProgressHook | None = None,
+            fitted: PCAResult | None = None) -> PCAResult:  # fmt: skip
         """PCA of ``rows`` (all when None), the first ``MAX_COMPONENTS`` components;
-        ``on_progress`` counts the blocks read when the source is not in memory."""
+        ``on_progress`` counts the blocks read when the source is not in memory. With
+        ``fitted`` (the same PCA kept without its scores) only the scores are computed."""
         ...
 
     def tsne(
@@ -127,7 +129,11 @@ class LocalCompute:
         return not in_memory(source) or self.runner.where(source) == "client"
 
     def pca(self, source: VectorSource, rows: np.ndarray | None,
-            on_progress: ProgressHook | None = None) -> PCAResult:  # fmt: skip
+            on_progress: ProgressHook | None = None,
+            fitted: PCAResult | None = None) -> PCAResult:  # fmt: skip
+        if self._streams(source) and fitted is not None:
+            return streamed_scores(source, rows, fitted, runner=self.runner,
+                                   on_progress=on_progress)  # fmt: skip
         if self._streams(source):
             return streamed_pca(source, rows, runner=self.runner, on_progress=on_progress)
         return pca(vectors_of(source, rows), MAX_COMPONENTS)

@@ -17,7 +17,7 @@ import pandas as pd
 from .metadata import load_metadata
 from .search import as_text, match, match_blocks
 from .sources import ArraySource, VectorSource, open_source, source_kind
-from .sources.base import DEFAULT_MEMORY_BUDGET, check_finite, check_memory_budget
+from .sources.base import DEFAULT_MEMORY_BUDGET, check_memory_budget
 from .wording import plural
 
 if TYPE_CHECKING:  # Arrow is an extra: imported by the Lance and Parquet sources only
@@ -245,8 +245,9 @@ class Dataset:
 
 
 def _open(value: Any, label: str, vector_column: str | None, budget: int) -> VectorSource:
-    """An in-memory matrix validated as an :class:`ArraySource`; any other source opened,
-    with its sizes checked and its rows checked for NaN in one pass over its blocks."""
+    """An in-memory matrix validated as an :class:`ArraySource`; any other source opened
+    and its sizes checked. Its rows are not read here: NaN and infinity are found when they
+    are read, the drawn rows by the first layout, every row by the exact PCA's first pass."""
     if isinstance(value, ArraySource):
         value = value.array  # checked as any matrix is (not copied)
     kind = source_kind(value)
@@ -265,7 +266,6 @@ def _open(value: Any, label: str, vector_column: str | None, budget: int) -> Vec
         raise EmbeddingError(
             f"{label} has {plural(d, 'dimension')}; a projection needs at least 2"
         )
-    check_finite(source, budget)
     return source
 
 

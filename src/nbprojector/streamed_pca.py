@@ -6,7 +6,11 @@ the blocks' sums and runs ``eigh`` on the D x D covariance. Pass 2 projects each
 the components. Each pass is one :class:`~nbprojector.chunk_runner.ChunkRunner` run, so it
 goes to a Dask cluster, Dask's threads or this process alike. The result is the in-memory
 PCA's (same components and scores, up to float rounding): never a randomized SVD, whose
-components drift by degrees on embeddings.
+components drift by degrees on embeddings. Picked rows (e.g. the points drawn) whose matrix
+fits the source's memory budget are read once and fitted in memory instead.
+
+Rows with NaN or infinity are found in the first pass (there is no separate check when a
+source is opened): a :class:`NonFiniteRowsError` counts them and names the first.
 """
 
 from __future__ import annotations
@@ -28,14 +32,30 @@ from .projections.pca import (
     scores_of,
 )
 from .sources import VectorSource
+from .sources.base import SourceError, non_finite_rows
 from .wording import plural
 
 #: progress(message, fraction)
 Progress = Callable[[str, "float | None"], object]
 
 
-class NonFiniteRowsError(ValueError):
+#: Picked rows are read whole when their float32 matrix, this many times over (the matrix
+#: and the in-memory PCA's centred copy), fits the source's memory budget.
+_COPIES_IN_MEMORY = 2
+
+
+class NonFiniteRowsError(SourceError):
     """Rows with NaN or infinite values met while streaming over a source."""
+
+
+def non_finite_error(source: VectorSource, count: int, first: int) -> NonFiniteRowsError:
+    """The error for ``count`` rows of ``source`` holding NaN or infinity, ``first`` the
+    first of them."""
+    named = getattr(source, "label", source.name)  # the file or array, where it has one
+    return NonFiniteRowsError(
+        f"{named} has NaN or infinite values in {plural(count, 'row')}, the first at "
+        f"row {first}; drop or impute those rows in the source before opening it"
+    )
 
 
 def _block_sums(rows: np.ndarray, ids: np.ndarray, shift: np.ndarray
@@ -87,9 +107,15 @@ def streamed_pca(
     n_total, d = source.shape
     n = n_total if rows is None else len(rows)
     k = max(1, min(n_components, d, n))
-    if d > n:  # wide: the Gram path in memory (N < D, so N x D is small)
+    budget = getattr(source, "memory_budget", 0)
+    if d > n or (rows is not None and n * d * 4 * _COPIES_IN_MEMORY <= budget):
+        # Wide (N < D, so N x D is small: the Gram path), or picked rows that fit: one read.
         ids = np.arange(n_total) if rows is None else rows
-        return pca(source.take(ids), k)
+        matrix = source.take(ids)
+        bad = non_finite_rows(matrix)
+        if len(bad):
+            raise non_finite_error(source, len(bad), int(ids[bad[0]]))
+        return pca(matrix, k)
     first = np.arange(min(n, SHIFT_ROWS)) if rows is None else rows[:SHIFT_ROWS]
     shift = choose_shift(source.take(first).astype(np.float32))
 
@@ -116,23 +142,50 @@ def streamed_pca(
     runner.run(source, lambda b, ids: _block_sums(b, ids, shift), add, rows=rows,
                progress=progress_of("covariance"))  # fmt: skip
     if bad_count:
-        raise NonFiniteRowsError(
-            f"the vectors have NaN or infinite values in {plural(bad_count, 'row')}, the "
-            f"first at point {bad_first}; drop or fix those rows in the source first"
-        )
+        raise non_finite_error(source, bad_count, bad_first)
     axes = axes_from_scatter(scatter, total, n, shift, k)
+    scores = _scores_pass(source, rows, shift, axes, runner, progress_of("scores"))
+    return PCAResult(scores, axes.ratio, axes.components, axes.mean)
 
-    scores = np.empty((n, k), dtype=np.float32)
+
+def streamed_scores(
+    source: VectorSource,
+    rows: np.ndarray | None,
+    fitted: PCAResult,
+    *,
+    runner: ChunkRunner | None = None,
+    on_progress: Progress | None = None,
+) -> PCAResult:
+    """``fitted`` (the axes of a PCA of ``rows``, kept without its scores) with the scores
+    of ``rows`` again: the scores pass alone, one read of the rows instead of two."""
+    k = len(fitted.components)
+    mean = fitted.mean.astype(np.float32)
+    axes = Axes(fitted.components, fitted.explained_variance_ratio, mean,
+                np.zeros(k, dtype=np.float32))  # fmt: skip
+    progress = None
+    if on_progress is not None:
+        progress = lambda done, blocks: on_progress(  # noqa: E731
+            f"PCA: scores, {done:,} of {plural(blocks, 'chunk')}", done / blocks)
+    scores = _scores_pass(source, rows, mean, axes, runner or ChunkRunner(), progress)
+    return PCAResult(scores, fitted.explained_variance_ratio, fitted.components, fitted.mean)
+
+
+def _scores_pass(source: VectorSource, rows: np.ndarray | None, shift: np.ndarray, axes: Axes,
+                 runner: ChunkRunner, progress: Callable[[int, int], object] | None
+                 ) -> np.ndarray:  # fmt: skip
+    """The scores of ``rows`` (all when None) on ``axes``, block by block."""
+    n = source.shape[0] if rows is None else len(rows)
+    scores = np.empty((n, len(axes.components)), dtype=np.float32)
 
     def place(ids: np.ndarray, block_scores: np.ndarray) -> None:
         positions = ids if rows is None else np.searchsorted(rows, ids)
         scores[positions] = block_scores
 
     runner.run(source, lambda b, ids: _block_scores(b, ids, shift, axes), place, rows=rows,
-               progress=progress_of("scores"))  # fmt: skip
+               progress=progress)  # fmt: skip
     if not np.isfinite(scores).all():
         raise ValueError(
             "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
             "vectors by a constant before projecting them"
         )
-    return PCAResult(scores, axes.ratio, axes.components, axes.mean)
+    return scores

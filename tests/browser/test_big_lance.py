@@ -57,6 +57,10 @@ def loneliest_drawn_point(nb) -> tuple[int, list[float], float]:
 
 
 def test_a_2m_point_lance_source_draws_its_budget_and_shows_undrawn_neighbours(nb, tmp_path):
+    # The drawn sample's PCA comes first; wait for the exact PCA that replaces it, so the
+    # points clicked below stay where they were found.
+    assert nb.py("print(p.coordinates.shape)").strip() == f"({N}, 3)"
+    assert nb.py_json("p.projection['note']") == f"PCA over all {N:,} points (exact)"
     nb.settle()
     status = nb.view.locator(".nbp-status").inner_text()
     assert f"drawing {BUDGET:,} of {N:,} points" in status

@@ -14,8 +14,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..wording import plural
-
 #: The memory a reader may spend on one block of rows when none is given: 1 GiB.
 DEFAULT_MEMORY_BUDGET = 1 << 30
 #: A block of rows read from disk briefly exists several times over (the reader's pages and
@@ -138,37 +136,18 @@ def take_sorted(
     picked = as_rows(rows, n_rows, name)
     if len(picked) == 0:
         return np.empty((0, n_dims), dtype=np.float32)
-    unique, inverse = np.unique(picked, return_inverse=True)
-    blocks = [read_sorted(unique[i : i + max_rows]) for i in range(0, len(unique), max_rows)]
-    read = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    if len(unique) == len(picked) and np.array_equal(unique, picked):
-        return read
-    return read[inverse.reshape(-1)]
+    # Rows already sorted and unique (the points drawn, a block's ids) skip the sort.
+    in_order = bool(np.all(picked[1:] > picked[:-1]))
+    unique, inverse = (picked, None) if in_order else np.unique(picked, return_inverse=True)
+    if len(unique) <= max_rows:
+        read = read_sorted(unique)
+    else:  # block by block into one array: no second copy of every block at the end
+        read = np.empty((len(unique), n_dims), dtype=np.float32)
+        for i in range(0, len(unique), max_rows):
+            read[i : i + max_rows] = read_sorted(unique[i : i + max_rows])
+    return read if inverse is None else read[inverse.reshape(-1)]
 
 
 def non_finite_rows(block: np.ndarray) -> np.ndarray:
     """Row positions of ``block`` holding NaN or an infinity."""
     return np.flatnonzero(~np.isfinite(block).all(axis=1))
-
-
-def check_finite(source: VectorSource, memory_budget: int) -> None:
-    """One pass over ``source``'s blocks (or the source's own ``non_finite_rows()``): a
-    SourceError with the count of rows holding NaN or infinite values and the first of
-    them, as the in-memory check says it."""
-    own_check = getattr(source, "non_finite_rows", None)
-    if callable(own_check):  # the source finds them where it lives (Dask: on its workers)
-        bad = np.asarray(own_check(), dtype=np.int64)
-        count, first = len(bad), int(bad[0]) if len(bad) else -1
-    else:
-        count, first = 0, -1
-        for start, block in source.chunks(source.rows_per_chunk(memory_budget)):
-            bad = non_finite_rows(block)
-            if len(bad) and first < 0:
-                first = start + int(bad[0])
-            count += len(bad)
-    if count:
-        raise SourceError(
-            f"{source.name} has NaN or infinite values in {plural(count, 'row')}, the first "
-            f"at row {first}; "
-            "drop or impute those rows in the source before opening it"
-        )

@@ -49,12 +49,6 @@ class DaskSource(BlockSource):
         n, d = self.array.shape
         return int(n), int(d)
 
-    def non_finite_rows(self) -> np.ndarray:
-        """Rows holding NaN or an infinity, found on Dask's workers: only one boolean per
-        row comes back to the kernel, not the blocks."""
-        finite = da.isfinite(self.array).all(axis=1).compute()
-        return np.flatnonzero(~np.asarray(finite))
-
     def chunks(self, rows_per_chunk: int) -> Iterator[tuple[int, np.ndarray]]:
         check_chunk_rows(rows_per_chunk)
         for start in range(0, self.shape[0], rows_per_chunk):

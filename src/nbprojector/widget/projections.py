@@ -17,13 +17,16 @@ import numpy as np
 
 from .. import wording
 from ..align import initial_layout, procrustes_align
-from ..compute import METHODS, Compute, ProgressHook, vectors_of
+from ..chunk_runner import in_memory
+from ..compute import METHODS, Compute, vectors_of
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
 from ..projections import tsne as tsne_module
 from ..projections import umap as umap_module
 from ..projections.pca import MAX_COMPONENTS, PCAResult
 from ..sources import VectorSource
+from . import exact_pca
+from .pca_cache import PCACache
 from .state import ViewState
 
 # The optimisation phase's progress messages, shown as the step reached instead.
@@ -69,8 +72,9 @@ class Projections:
         self._view = view
         self._compute = compute
         self._runner = JobRunner()
-        self._pca_cache: dict[tuple[str, bytes | None], PCAResult] = {}
+        self._pca = PCACache(compute)
         self._run: _RunState | None = None
+        self._exact = exact_pca.PendingExact()  # behind a layout fitted on the drawn points
         # Each method's parameter check; it returns the run to start.
         self._prepare: dict[str, Callable[[dict[str, Any], int], Run]] = {
             "pca": self._prepare_pca,
@@ -118,11 +122,35 @@ class Projections:
         # Aligned to a 2D layout, the new one is 2D too (a 3D PCA could not be aligned to it).
         reference = view.reference()
         flat = reference is not None and reference[1].dims == 2 and min(view.n_dims, n) >= 2
-        run = self._aligned(self._prepare_pca({"components": (1, 2)} if flat else {}, n))
+        params = {"components": (1, 2)} if flat else {}
+        drawn = view.drawn
+        if rows is None and drawn is not None and not in_memory(view.source):
+            self._show_sample_then_exact(params, drawn)
+            return
+        run = self._aligned(self._prepare_pca(params, n))
         coords, description = run(_Context(), view.source, rows)
         full = embed_subset(coords, rows, None, view.n_points)
         view.keep_and_show(view.embedding, Layout(full, self._describe("pca", description, rows),
                                                   rows))  # fmt: skip
+
+    def _show_sample_then_exact(self, params: dict[str, Any], drawn: np.ndarray) -> None:
+        """The PCA fitted on the ``drawn`` points shown now (the other points have no
+        coordinates yet), the exact PCA over every point started in the background to
+        replace it (see :mod:`.exact_pca`)."""
+        view, n = self._view, self._view.n_points
+        sample = self._aligned(self._prepare_pca(dict(params), len(drawn)))
+        coords, description = sample(_Context(), view.source, drawn)
+        record = exact_pca.sample_description(self._describe("pca", description, drawn),
+                                              len(drawn), n)  # fmt: skip
+        layout = Layout(embed_subset(coords, drawn, None, n, fill=np.nan), record, drawn)
+        view.keep_and_show(view.embedding, layout)
+        run = exact_pca.exact_run(self._aligned(self._prepare_pca(params, n)), len(drawn), n)
+        self._exact.watch(self._submit("pca", run, None), layout)
+
+    def settle(self) -> None:
+        """Wait for the exact PCA that will replace the layout shown, if one is running
+        (see :meth:`.exact_pca.PendingExact.settle`)."""
+        self._exact.settle(self._view.layouts.get(self._view.embedding))
 
     def cancel(self) -> None:
         """Stop the running projection (at once); the layout before it is put back."""
@@ -190,9 +218,11 @@ class Projections:
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
             ctx.progress("computing PCA")
-            result = self._pca_of(embedding, source, rows, ctx.progress)
+            result = self._pca.get(embedding, source, rows, ctx.progress)
             ratios = [float(r) for r in result.explained_variance_ratio]
-            return result.scores[:, [c - 1 for c in chosen]], {
+            coords = result.scores[:, [c - 1 for c in chosen]]
+            self._pca.keep_axes_only(embedding, source, rows)  # the layout keeps the scores
+            return coords, {
                 "params": {"components": chosen},
                 "dims": len(chosen),
                 "variance": ratios,
@@ -209,16 +239,7 @@ class Projections:
             return None
         chosen = [int(c) for c in layout.description.get("params", {}).get("components", [])]
         source = self._view.data.source(embedding)
-        return self._pca_of(embedding, source, layout.rows), chosen
-
-    def _pca_of(self, embedding: str, source: VectorSource, rows: np.ndarray | None,
-                on_progress: ProgressHook | None = None) -> PCAResult:  # fmt: skip
-        key = (embedding, None if rows is None else rows.tobytes())
-        if key not in self._pca_cache:
-            if len(self._pca_cache) > 8:  # subsets come and go; keep memory bounded
-                self._pca_cache.pop(next(iter(self._pca_cache)))
-            self._pca_cache[key] = self._compute.pca(source, rows, on_progress)
-        return self._pca_cache[key]
+        return self._pca.get(embedding, source, layout.rows, scores=False), chosen
 
     def _prepare_tsne(self, params: dict[str, Any], n: int) -> Run:
         dims = int(params.pop("dims", params.pop("n_components", 2)))
@@ -342,6 +363,8 @@ class Projections:
         # A note the progress line carries from start to end (e.g. "not reproducible").
         said: str | None = getattr(run, "note", None)
         note: dict[str, str] = {"note": said} if said else {}
+        starting: str = getattr(run, "starting_line", None) or wording.starting_line(method)
+        finished: str | None = getattr(run, "done_line", None)
 
         def embed(coords: np.ndarray) -> np.ndarray:
             return embed_subset(coords, rows, state.before, view.n_points)
@@ -375,7 +398,8 @@ class Projections:
             coords, description = result
             view.keep_and_show(embedding, Layout(embed(coords), describe(description), rows))
             steps = description.get("stopped_at") or total_steps
-            self._set_progress("done", method, wording.done_line(method, steps), **note)
+            line = finished or wording.done_line(method, steps)
+            self._set_progress("done", method, line, **note)
 
         def on_error(err: BaseException) -> None:
             self._set_progress("failed", method, wording.failed_line(method), error=str(err))
@@ -398,7 +422,7 @@ class Projections:
                 self._set_progress("cancelled", method, wording.cancelled_line(method))
 
         # Said before the job starts, so it can never overwrite the job's own later news.
-        self._set_progress("running", method, wording.starting_line(method), **note)
+        self._set_progress("running", method, starting, **note)
         job = self._runner.submit(
             lambda ctx: run(ctx, source, rows), on_frame=on_frame, on_progress=on_progress,
             on_done=on_done, on_error=on_error, on_cancel=on_cancel, name=method,

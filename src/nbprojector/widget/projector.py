@@ -325,7 +325,14 @@ class Projector(anywidget.AnyWidget):
         Every point has coordinates. t-SNE and UMAP on more points than the draw budget
         (or with ``fit_points``) are fitted on the drawn points and place every other point
         with the method's own ``transform``; the ``projection`` record says how many were
-        fitted and placed."""
+        fitted and placed.
+
+        A source outside memory (Lance, Parquet, Zarr, Dask) above the draw budget is first
+        shown with the PCA fitted on the drawn points while the exact PCA over every point
+        runs: this waits for that exact PCA, and raises its error (rows with NaN or
+        infinity) when it failed. Once it was cancelled, the drawn points' coordinates are
+        given and the others are NaN."""
+        self._projections.settle()
         return self._view.layouts[self.embedding].coords.copy()
 
     @property

@@ -1,0 +1,100 @@
+"""The first layout of a source outside the kernel's memory: sample now, exact after.
+
+Reading every row of a 10M-row source takes minutes, so its first layout is the PCA fitted
+on the points drawn (their rows only), shown at once. The exact PCA over every row then runs
+in the background as any projection does (progress counting chunks, cancellable): its first
+pass sums the mean and scatter and also finds rows with NaN or infinity, its second scores
+every row. When it ends its layout replaces the sample's; when it fails (non-finite rows)
+the error shows where projection errors show and the sample's layout stays.
+
+``p.coordinates`` promises every point at full precision, so while the exact PCA runs it
+waits for it (:meth:`PendingExact.settle`), and raises its error when it failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..jobs import Cancelled, Job
+from ..layout import Layout
+
+#: run(ctx, source, rows) -> (coords, description), as ``Projections`` prepares it.
+Run = Callable[[Any, Any, "np.ndarray | None"], tuple[np.ndarray, dict[str, Any]]]
+
+
+def sample_note(fitted: int) -> str:
+    """What the record of the layout fitted on the drawn points says."""
+    return f"PCA fitted on the {fitted:,} drawn points"
+
+
+def running_line(fitted: int, total: int) -> str:
+    """What the progress line says while the exact PCA runs."""
+    return f"{sample_note(fitted)}; exact PCA over all {total:,} running"
+
+
+def exact_note(total: int) -> str:
+    """What the record says once the exact PCA is shown."""
+    return f"PCA over all {total:,} points (exact)"
+
+
+def sample_description(description: dict[str, Any], fitted: int, total: int
+                       ) -> dict[str, Any]:  # fmt: skip
+    """The record of the layout fitted on the ``fitted`` drawn points (of ``total``)."""
+    return {**description, "fitted": fitted, "of": total, "exact": False,
+            "note": sample_note(fitted)}  # fmt: skip
+
+
+class _Prefixed:
+    """A job's context whose progress lines say that the sample is shown meanwhile."""
+
+    def __init__(self, ctx: Any, prefix: str) -> None:
+        self._ctx = ctx
+        self._prefix = prefix
+
+    def progress(self, message: str, fraction: float | None = None) -> Any:
+        return self._ctx.progress(f"{self._prefix}: {message.removeprefix('PCA: ')}", fraction)
+
+    def __getattr__(self, name: str) -> Any:  # check, frame: the job's own
+        return getattr(self._ctx, name)
+
+
+def exact_run(run: Run, fitted: int, total: int) -> Run:
+    """``run`` (the PCA of every point) with the progress lines and record of the exact
+    pass that replaces a layout fitted on ``fitted`` drawn points."""
+    prefix = running_line(fitted, total)
+
+    def exact(ctx: Any, source: Any, rows: np.ndarray | None) -> tuple[np.ndarray, dict]:
+        coords, description = run(_Prefixed(ctx, prefix), source, rows)
+        return coords, {**description, "exact": True, "note": exact_note(total)}
+
+    exact.starting_line = prefix  # type: ignore[attr-defined]  # said before it starts
+    exact.done_line = exact_note(total)  # type: ignore[attr-defined]
+    return exact
+
+
+class PendingExact:
+    """The exact PCA running behind a layout fitted on the drawn points, for those who
+    need its result (``p.coordinates``)."""
+
+    def __init__(self) -> None:
+        self._job: Job | None = None
+        self._sample: Layout | None = None
+
+    def watch(self, job: Job, sample: Layout) -> None:
+        """``job`` computes the layout that replaces ``sample``."""
+        self._job, self._sample = job, sample
+
+    def settle(self, shown: Layout | None) -> None:
+        """When ``shown`` is the sample layout, wait for the exact PCA replacing it; its
+        error (rows with NaN or infinity) is raised here too. A cancelled exact PCA (or one
+        superseded by another projection) leaves nothing to wait for."""
+        job = self._job
+        if job is None or shown is None or shown is not self._sample:
+            return
+        try:
+            job.wait()
+        except Cancelled:
+            return
