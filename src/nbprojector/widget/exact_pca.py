@@ -66,7 +66,7 @@ def exact_run(run: Run, fitted: int, total: int) -> Run:
     pass that replaces a layout fitted on ``fitted`` drawn points."""
     prefix = running_line(fitted, total)
 
-    def exact(ctx: Any, source: Any, rows: np.ndarray | None) -> tuple[np.ndarray, dict]:
+    def exact(ctx: Any, source: Any, rows: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any]]:
         coords, description = run(_Prefixed(ctx, prefix), source, rows)
         return coords, {**description, "exact": True, "note": exact_note(total)}
 
