@@ -22,6 +22,7 @@ from nbprojector.compute import LocalCompute  # noqa: E402
 from nbprojector.projections.pca import pca  # noqa: E402
 from nbprojector.sources import SourceError  # noqa: E402
 from nbprojector.sources.lance import LanceSource  # noqa: E402
+from nbprojector.widget import exact_pca  # noqa: E402
 
 N, D, BUDGET = 3_000, 16, 400
 BLOCK_ROWS = 200  # the exact pass reads 15 blocks, twice
@@ -218,3 +219,36 @@ def test_other_sources_find_nan_rows_among_the_undrawn_in_the_exact_pass(tmp_pat
     with pytest.raises(SourceError, match=f"in 2 rows, the first at row {bad[0]}"):
         p.coordinates  # noqa: B018
     assert p.progress["state"] == "failed"
+
+
+def test_the_exact_pass_starts_reading_once_the_page_has_drawn(tmp_path, monkeypatch):
+    """Reading every row beside the page's first frame would slow that frame: the exact
+    pass waits for the page to say it drew (its request for the labels)."""
+    monkeypatch.setattr(exact_pca, "START_WITHOUT_PAGE", 60.0)
+    reads: list[int] = []
+    original = LanceSource.take
+
+    def counted(self, rows):
+        if threading.current_thread() is not threading.main_thread():
+            reads.append(len(rows))
+        return original(self, rows)
+
+    monkeypatch.setattr(LanceSource, "take", counted)
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    time.sleep(1.0)
+    assert reads == [] and p.progress["state"] == "running"  # waiting for the page
+    p._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])  # the page drew
+    deadline = time.monotonic() + 60
+    while p.progress["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert p.progress["state"] == "done" and p.projection["exact"] is True
+    assert len(reads) == 1 + 2 * (N // BLOCK_ROWS)
+
+
+def test_with_no_page_the_exact_pass_starts_after_a_while(tmp_path, monkeypatch):
+    monkeypatch.setattr(exact_pca, "START_WITHOUT_PAGE", 0.5)
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    deadline = time.monotonic() + 60
+    while p.progress["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert p.progress["state"] == "done" and p.projection["exact"] is True

@@ -9,10 +9,16 @@ the error shows where projection errors show and the sample's layout stays.
 
 ``p.coordinates`` promises every point at full precision, so while the exact PCA runs it
 waits for it (:meth:`PendingExact.settle`), and raises its error when it failed.
+
+The exact pass starts reading once the page has drawn its first frame (or Python asks for
+its result, or :data:`START_WITHOUT_PAGE` seconds pass with no page): reading and scoring
+every row on the same cores would otherwise slow the first frame it follows.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +26,10 @@ import numpy as np
 
 from ..jobs import Cancelled, Job
 from ..layout import Layout
+
+#: Seconds the exact pass waits for the page's first frame before it starts anyway (a widget
+#: never displayed, or a front end that does not say when it drew).
+START_WITHOUT_PAGE = 10.0
 
 #: run(ctx, source, rows) -> (coords, description), as ``Projections`` prepares it.
 Run = Callable[[Any, Any, "np.ndarray | None"], tuple[np.ndarray, dict[str, Any]]]
@@ -61,12 +71,16 @@ class _Prefixed:
         return getattr(self._ctx, name)
 
 
-def exact_run(run: Run, fitted: int, total: int) -> Run:
+def exact_run(run: Run, fitted: int, total: int, start: threading.Event) -> Run:
     """``run`` (the PCA of every point) with the progress lines and record of the exact
-    pass that replaces a layout fitted on ``fitted`` drawn points."""
+    pass that replaces a layout fitted on ``fitted`` drawn points; it begins once ``start``
+    is set or :data:`START_WITHOUT_PAGE` seconds have passed."""
     prefix = running_line(fitted, total)
 
     def exact(ctx: Any, source: Any, rows: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any]]:
+        deadline = time.monotonic() + START_WITHOUT_PAGE
+        while not start.wait(0.05) and time.monotonic() < deadline:
+            ctx.check()  # cancellable while it waits
         coords, description = run(_Prefixed(ctx, prefix), source, rows)
         return coords, {**description, "exact": True, "note": exact_note(total)}
 
@@ -82,10 +96,16 @@ class PendingExact:
     def __init__(self) -> None:
         self._job: Job | None = None
         self._sample: Layout | None = None
+        #: Set when the exact pass may start reading (see the module's docstring).
+        self.start = threading.Event()
 
     def watch(self, job: Job, sample: Layout) -> None:
         """``job`` computes the layout that replaces ``sample``."""
         self._job, self._sample = job, sample
+
+    def release(self) -> None:
+        """The page has drawn its first frame: the exact pass may start reading."""
+        self.start.set()
 
     def settle(self, shown: Layout | None) -> None:
         """When ``shown`` is the sample layout, wait for the exact PCA replacing it; its
@@ -94,6 +114,7 @@ class PendingExact:
         job = self._job
         if job is None or shown is None or shown is not self._sample:
             return
+        self.release()  # asked for now: no reason to wait for the page
         try:
             job.wait()
         except Cancelled:

@@ -77,8 +77,9 @@ class Inspector:
 
     def handle_labels(self, _payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:
         """The page drew its first frame: send the labels (until now hover and the card
-        asked for rows)."""
+        asked for rows), and let an exact PCA waiting behind the first layout start."""
         self._view.send_labels()
+        self._projections.first_frame_drawn()
         return {}
 
     # ---------------------------------------------------------------- search

@@ -144,8 +144,13 @@ class Projections:
                                               len(drawn), n)  # fmt: skip
         layout = Layout(embed_subset(coords, drawn, None, n, fill=np.nan), record, drawn)
         view.keep_and_show(view.embedding, layout)
-        run = exact_pca.exact_run(self._aligned(self._prepare_pca(params, n)), len(drawn), n)
+        run = exact_pca.exact_run(self._aligned(self._prepare_pca(params, n)), len(drawn), n,
+                                  self._exact.start)  # fmt: skip
         self._exact.watch(self._submit("pca", run, None), layout)
+
+    def first_frame_drawn(self) -> None:
+        """The page has drawn: an exact PCA waiting behind the first layout may start."""
+        self._exact.release()
 
     def settle(self) -> None:
         """Wait for the exact PCA that will replace the layout shown, if one is running
