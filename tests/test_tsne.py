@@ -208,3 +208,16 @@ def test_neighbours_on_the_top_50_principal_components_with_30_annoy_trees(
 def test_a_bad_pca_dims_is_refused(pca_dims, small):
     with pytest.raises(ValueError, match="t-SNE pca_dims must be a whole number >= n_components"):
         tsne(small, pca_dims=pca_dims)
+
+
+def test_the_readme_states_the_neighbour_defaults():
+    """The README's projection section names the defaults the code uses."""
+    from pathlib import Path
+
+    from nbprojector.projections import umap as umap_module
+    from nbprojector.projections.tsne import ANNOY_TREES, PCA_DIMS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert PCA_DIMS == umap_module.PCA_DIMS
+    assert f"(`pca_dims={PCA_DIMS}`, both methods)" in readme
+    assert f"**Annoy with {ANNOY_TREES} trees** for t-SNE" in readme
