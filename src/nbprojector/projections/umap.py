@@ -22,8 +22,8 @@ layout uses every core and differs from run to run, and the widget says so
 The neighbour graph from the top principal components. Above ``PCA_DIMS`` dimensions the
 vectors are reduced to their first ``PCA_DIMS`` principal components (exact PCA,
 :func:`~nbprojector.projections.pca.pca`) before umap-learn sees them, as scanpy and
-openTSNE's documented pipelines do: NN-descent then compares 50 numbers instead of D, and
-nearest neighbours barely change (measured on 768-d embeddings, see the README).
+openTSNE's documented pipelines do: NN-descent then compares 50 numbers instead of D (the
+README gives what this was measured to save and to change in the neighbour graph).
 ``pca_dims=None`` opts out and builds the graph on the vectors as they are.
 
 Numba's compilation is cached on disk (umap-learn asks for ``cache=True``), so only the first
