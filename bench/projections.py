@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -59,8 +60,15 @@ def reset_peak() -> tuple[int, bool]:
     return now["VmRSS"], now["VmHWM"] <= now["VmRSS"] * 1.01
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far, all threads (numba's, openTSNE's)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def through_widget(method: str, x: Any, **params: Any) -> dict[str, Any]:
-    """``Projector(x).project(method)`` until done: time, phases, frames, bytes, memory."""
+    """``Projector(x).project(method)`` until done: time (wall and CPU), phases, frames,
+    bytes, memory."""
     from transport import Recorder
 
     from nbprojector import Projector
@@ -78,12 +86,16 @@ def through_widget(method: str, x: Any, **params: Any) -> dict[str, Any]:
     p.observe(on_progress, names="progress")
     recorder = Recorder(p)
     rss, reset = reset_peak()
+    cpu = cpu_seconds()
     start = time.perf_counter()
     p.project(method, **params).wait()
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
     sent = [m for m in recorder.messages if "_positions" in m[1]]
     return {
         "seconds": seconds,
+        "cpu": cpu,
+        "load": os.getloadavg()[0],
         "frames": [t - start for t in frames],
         "phases": [(t - start, m) for t, m in phases],
         "messages": len(sent),
@@ -101,7 +113,7 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
         import openTSNE  # noqa: F401  (imported before the run: its memory is not the run's)
 
         x, _ = blobs(job["n"], job["d"])
-        return through_widget("tsne", x, n_iter=N_ITER)
+        return through_widget("tsne", x, n_iter=N_ITER, **job.get("params", {}))
     if kind == "sklearn-tsne":
         from sklearn.manifold import TSNE
 
@@ -125,7 +137,7 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"import": time.perf_counter() - start, "runs": []}
         for n, d in [TINY, *job["sizes"]]:
             x, _ = blobs(n, d)
-            out["runs"].append(through_widget("umap", x))  # no seed: every core
+            out["runs"].append(through_widget("umap", x, **job.get("params", {})))  # every core
             if job.get("seeded") == [n, d]:  # the same with a seed: reproducible, one thread
                 out["seeded"] = through_widget("umap", x, seed=0)
             del x
@@ -160,6 +172,12 @@ def phase_time(r: dict[str, Any], prefix: str) -> float | None:
     return next((t for t, m in r["phases"] if m.startswith(prefix)), None)
 
 
+def cpu_note(r: dict[str, Any]) -> str:
+    """The run's CPU time beside its wall time: on a shared machine the wall time grows with
+    the load, the CPU time says how much work the run did."""
+    return f"CPU {fmt_time(r['cpu'])} (all threads), load average {r['load']:.1f}"
+
+
 def streaming_note(r: dict[str, Any]) -> str:
     frames = r["frames"]
     first = fmt_time(frames[0]) if frames else "never"
@@ -182,7 +200,7 @@ def tsne_row(r: dict[str, Any], n: int, d: int) -> Row:
         "t-SNE (nbprojector: Projector.project('tsne'), streaming on)",
         shape(n, d),
         fmt_time(r["seconds"]),
-        f"job end to end (project() to wait()); {split}; {streaming_note(r)}; "
+        f"job end to end (project() to wait()); {cpu_note(r)}; {split}; {streaming_note(r)}; "
         f"{memory_note(r, n)}; state {r['final_progress']}",
     )
 
@@ -205,7 +223,8 @@ def umap_row(r: dict[str, Any], n: int, d: int, seed: int | None = None) -> Row:
         f"UMAP (nbprojector: Projector.project('umap'{'' if seed is None else ', seed=0'}))",
         shape(n, d),
         fmt_time(r["seconds"]),
-        f"after the compile row, same process; n_neighbors 15, min_dist 0.1, {how}; "
+        f"after the compile row, same process; {cpu_note(r)}; n_neighbors 15, min_dist 0.1, "
+        f"graph on the top 50 principal components; {how}; "
         f"{split}; {streaming_note(r)} ({r['all_messages']} "
         f"messages in all, progress included); {memory_note(r, n)}",
     )

@@ -164,3 +164,62 @@ def test_defaults_and_params_agree_with_the_signature():
     for spec in PARAMS:
         assert spec["default"] == TSNE_DEFAULTS[spec["name"]]
         assert {"name", "label", "type", "default"} <= spec.keys()
+
+
+def _neighbour_searches(monkeypatch) -> list[tuple[str, np.ndarray, dict | None]]:
+    """Records each neighbour index openTSNE builds: (its class, the data, its knn_kwargs)."""
+    from openTSNE import nearest_neighbors
+
+    seen: list[tuple[str, np.ndarray, dict | None]] = []
+    for name in ("Annoy", "Sklearn"):
+        cls = getattr(nearest_neighbors, name)
+
+        def spy(self, data, *args, _original=cls.__init__, _name=name, **kwargs):
+            seen.append((_name, np.array(data), kwargs.get("knn_kwargs")))
+            _original(self, data, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__init__", spy)
+    return seen
+
+
+def test_neighbours_on_the_top_50_principal_components_with_30_annoy_trees(
+    digit_vectors, monkeypatch
+):
+    """The documented defaults: above 50 dimensions the neighbours are searched among the
+    first 50 PCA scores (pca_dims=None: all dimensions), with Annoy's 30 trees from 1,000
+    points on and exactly below."""
+    from nbprojector.projections.pca import pca
+    from nbprojector.projections.tsne import ANNOY_TREES, PCA_DIMS
+
+    seen = _neighbour_searches(monkeypatch)
+    tsne(digit_vectors, n_iter=10)  # 1797 x 64
+    tsne(digit_vectors, n_iter=10, pca_dims=None)
+    tsne(digit_vectors[:500], n_iter=10)
+    assert (PCA_DIMS, ANNOY_TREES, TSNE_DEFAULTS["pca_dims"]) == (50, 30, 50)
+    assert [(name, kwargs) for name, _, kwargs in seen] == [
+        ("Annoy", {"n_trees": 30}), ("Annoy", {"n_trees": 30}), ("Sklearn", None),
+    ]  # fmt: skip
+    np.testing.assert_array_equal(seen[0][1], pca(digit_vectors, 50).scores)
+    np.testing.assert_array_equal(seen[1][1], digit_vectors)
+    assert seen[2][1].shape == (500, 50)
+
+
+@pytest.mark.parametrize("pca_dims", [1, 2.5, True, "50"])
+def test_a_bad_pca_dims_is_refused(pca_dims, small):
+    with pytest.raises(ValueError, match="t-SNE pca_dims must be a whole number >= n_components"):
+        tsne(small, pca_dims=pca_dims)
+
+
+def test_the_readme_states_the_neighbour_defaults():
+    """The README's projection section names the defaults the code uses."""
+    from pathlib import Path
+
+    from nbprojector.projections import umap as umap_module
+    from nbprojector.projections.tsne import ANNOY_TREES, PCA_DIMS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert PCA_DIMS == umap_module.PCA_DIMS
+    assert f"t-SNE's default, `pca_dims={PCA_DIMS}`" in readme
+    assert umap_module.UMAP_DEFAULTS["pca_dims"] is None
+    assert f"UMAP on request, `pca_dims={umap_module.PCA_DIMS}`" in readme
+    assert f"**Annoy with {ANNOY_TREES} trees** for t-SNE" in readme

@@ -21,6 +21,7 @@ from nbprojector.jobs import Cancelled
 from nbprojector.projections.umap import (
     MISSING_MESSAGE,
     PARAMS,
+    PCA_DIMS,
     PHASE_COMPILE,
     PHASE_LAYOUT,
     PHASE_LOAD_COMPILED,
@@ -118,12 +119,18 @@ def test_3d(needs_umap, digit_vectors):
 def test_progress_phases_and_epoch_fractions(needs_umap, digit_vectors):
     events: list[tuple[str, float | None]] = []
     umap(digit_vectors[:300], n_epochs=40, on_progress=lambda m, f: events.append((m, f)))
-    messages = [m for m, _ in events]
+    messages = [m for m, _ in events if m not in (PHASE_COMPILE, PHASE_LOAD_COMPILED)]
     assert messages[0].startswith(PHASE_NEIGHBOURS)
     fractions = [f for m, f in events if m == PHASE_LAYOUT]
     assert len(fractions) == 41  # before each epoch, and once at the end
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert fractions == sorted(fractions)
+    events.clear()
+    umap(digit_vectors[:300], n_epochs=5, pca_dims=50,
+         on_progress=lambda m, f: events.append((m, f)))  # fmt: skip
+    messages = [m for m, _ in events if m not in (PHASE_COMPILE, PHASE_LOAD_COMPILED)]
+    assert messages[0] == "reducing 64 to 50 dimensions with PCA"  # digits have 64
+    assert messages[1].startswith(PHASE_NEIGHBOURS)
 
 
 def test_cancel_stops_within_an_epoch(needs_umap, digit_vectors):
@@ -194,6 +201,9 @@ def test_epoch_hook_passes_through_outside_umap(needs_umap):
         ({"n_epochs": 0}, "n_epochs must be a whole number >= 1"),
         ({"frame_every": 0}, "frame_every must be a whole number >= 1"),
         ({"frame_every": 2.5}, "frame_every must be a whole number >= 1"),
+        ({"pca_dims": 1}, r"pca_dims must be a whole number >= n_components \(2\)"),
+        ({"pca_dims": 10.5}, "pca_dims must be a whole number"),
+        ({"pca_dims": True}, "pca_dims must be a whole number"),
     ],
 )
 def test_bad_parameters_have_clear_errors(kwargs, message):
@@ -244,3 +254,51 @@ def test_module_imports_without_umap():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=120, check=True)  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+def _graph_input(monkeypatch) -> list[np.ndarray]:
+    """Records the matrix umap-learn's fit is given (what its neighbour graph is built on)."""
+    import umap as umap_learn
+
+    seen: list[np.ndarray] = []
+    original = umap_learn.UMAP.fit_transform
+
+    def spy(self, x, *args, **kwargs):
+        seen.append(np.array(x))
+        return original(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(umap_learn.UMAP, "fit_transform", spy)
+    return seen
+
+
+def test_the_graph_is_built_on_the_top_50_principal_components(
+    needs_umap, digit_vectors, monkeypatch
+):
+    """With pca_dims=50, above 50 dimensions umap-learn sees the first 50 PCA scores; by
+    default (pca_dims=None) the vectors as they are; 50 dimensions or fewer are never
+    reduced."""
+    from nbprojector.projections.pca import pca
+
+    seen = _graph_input(monkeypatch)
+    x = digit_vectors[:300]  # 64 dimensions
+    umap(x, n_epochs=5, seed=0, pca_dims=PCA_DIMS)
+    umap(x, n_epochs=5, seed=0)
+    umap(x[:, :50], n_epochs=5, seed=0, pca_dims=PCA_DIMS)
+    umap(x, n_epochs=5, seed=0, pca_dims=20)
+    assert PCA_DIMS == 50 and UMAP_DEFAULTS["pca_dims"] is None
+    np.testing.assert_array_equal(seen[0], pca(x, 50).scores)
+    np.testing.assert_array_equal(seen[1], x)
+    np.testing.assert_array_equal(seen[2], x[:, :50])
+    assert seen[3].shape == (300, 20)
+
+
+def test_reduced_runs_stay_reproducible_and_report_their_pca(needs_umap, digit_vectors):
+    x = digit_vectors[:400]
+    fitted: list[tuple[object, object]] = []
+    a = umap(x, seed=7, n_epochs=30, pca_dims=50,
+             on_fitted=lambda model, reduced: fitted.append(reduced))  # fmt: skip
+    b = umap(x, seed=7, n_epochs=30, pca_dims=50)
+    np.testing.assert_array_equal(a, b)
+    umap(x, seed=7, n_epochs=30, pca_dims=None,
+         on_fitted=lambda model, reduced: fitted.append(reduced))  # fmt: skip
+    assert fitted[0].components.shape == (50, 64) and fitted[1] is None

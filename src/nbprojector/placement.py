@@ -82,11 +82,15 @@ def tsne_placer(embedding: Any, reduction: PCAResult | None) -> BlockFunction:
     return place
 
 
-def umap_placer(model: Any) -> BlockFunction:
+def umap_placer(model: Any, reduction: PCAResult | None) -> BlockFunction:
     """A block function placing rows on a fitted umap-learn model."""
 
     def place(rows: np.ndarray, _ids: np.ndarray) -> np.ndarray:
-        return np.asarray(model.transform(rows), dtype=np.float32)
+        x = rows
+        if reduction is not None:  # the PCA the fitted points went through
+            x = (rows - reduction.mean) @ reduction.components.T
+        placed = model.transform(np.ascontiguousarray(x, dtype=np.float32))
+        return np.asarray(placed, dtype=np.float32)
 
     return place
 

@@ -16,9 +16,12 @@ Steps and what can be interrupted:
 
 1. PCA to 50 dimensions when D > 50 (:func:`~nbprojector.projections.pca.pca`), as openTSNE
    and every t-SNE guide recommend; it also gives the initial layout (PCA init, as openTSNE).
+   ``pca_dims=None`` opts out (the neighbours are then searched in all D dimensions).
 2. Affinities: approximate nearest neighbours (Annoy, seeded; exact below 1000 points) and
-   perplexity calibration. Not interruptible; ``on_progress`` / ``on_frame(0, ...)`` are checked
-   right before and after it.
+   perplexity calibration. Annoy builds ``ANNOY_TREES`` trees instead of openTSNE's 50:
+   measured on 50,000 x 768 reduced to 50, a third less CPU time for the neighbour search
+   at 99.0% recall of the exact 90 neighbours (50 trees: 99.9%). Not interruptible;
+   ``on_progress`` / ``on_frame(0, ...)`` are checked right before and after it.
 3. Optimisation: ``should_stop`` is polled every iteration (free), ``on_frame`` every
    ``frame_every`` iterations; either stops the run promptly and :class:`Cancelled` is raised.
 """
@@ -40,6 +43,12 @@ FFT_MIN_POINTS = 10_000
 #: Dimensions kept by the PCA step before t-SNE.
 PCA_DIMS = 50
 
+#: Annoy trees for the neighbour search (openTSNE builds 50; see the module docstring).
+ANNOY_TREES = 30
+
+#: Below this many points the neighbours are exact (openTSNE's own threshold).
+EXACT_NEIGHBOURS_BELOW = 1_000
+
 #: Early-exaggeration length: a third of the iterations, at most openTSNE's 250.
 EARLY_EXAGGERATION_MAX_ITER = 250
 EARLY_EXAGGERATION = 12.0
@@ -50,6 +59,7 @@ TSNE_DEFAULTS: dict[str, Any] = {
     "learning_rate": "auto",
     "n_iter": 750,
     "seed": 0,
+    "pca_dims": PCA_DIMS,
 }
 
 #: Parameters a UI renders. ``min``/``max`` are the UI's range (what TensorBoard offers, widened
@@ -92,6 +102,7 @@ def validate_params(
     learning_rate: float | str = "auto",
     n_iter: int = 750,
     frame_every: int = 10,
+    pca_dims: int | None = PCA_DIMS,
 ) -> None:
     """Raise ``ValueError`` with a message a user can act on if a parameter is out of range."""
     if n_components not in (2, 3):
@@ -122,6 +133,12 @@ def validate_params(
         raise ValueError(f"t-SNE n_iter must be a whole number >= 1, got {n_iter!r}")
     if isinstance(frame_every, bool) or int(frame_every) != frame_every or frame_every < 1:
         raise ValueError(f"t-SNE frame_every must be a whole number >= 1, got {frame_every!r}")
+    whole = isinstance(pca_dims, (int, np.integer)) and not isinstance(pca_dims, bool)
+    if pca_dims is not None and not (whole and pca_dims >= n_components):
+        raise ValueError(
+            f"t-SNE pca_dims must be a whole number >= n_components ({n_components}), or None "
+            f"to search neighbours in all dimensions; got {pca_dims!r}"
+        )
 
 
 def _n_threads() -> int:
@@ -182,6 +199,7 @@ def tsne(
     n_jobs: int | None = None,
     initial: np.ndarray | None = None,
     on_fitted: Callable[[Any, PCAResult | None], None] | None = None,
+    pca_dims: int | None = PCA_DIMS,
 ) -> np.ndarray:
     """Compute a t-SNE layout of every row of ``vectors``.
 
@@ -216,6 +234,9 @@ def tsne(
             ``TSNEEmbedding`` (whose ``transform`` places new points on it) and the PCA the
             vectors were reduced with (None when D <= 50): new points go through
             ``pca.components`` and ``pca.mean`` first.
+        pca_dims: above this many dimensions the vectors are reduced to their first
+            ``pca_dims`` principal components before the neighbour search (default 50, the
+            field's standard practice); ``None`` searches all D dimensions.
 
     Returns:
         (N, n_components) float32 layout.
@@ -238,6 +259,7 @@ def tsne(
         learning_rate=learning_rate,
         n_iter=n_iter,
         frame_every=frame_every,
+        pca_dims=pca_dims,
     )
     if gradient not in ("auto", "fft", "bh"):
         raise ValueError(f"t-SNE gradient must be 'auto', 'fft' or 'bh', got {gradient!r}")
@@ -256,9 +278,9 @@ def tsne(
 
     # 1. PCA: to 50 dimensions when D > 50, and the initial layout unless one is given.
     reduced = None
-    if d > PCA_DIMS:
-        report(f"reducing {d} to {PCA_DIMS} dimensions with PCA")
-        reduced = pca(x, n_components=PCA_DIMS)
+    if pca_dims is not None and d > pca_dims:
+        report(f"reducing {d} to {pca_dims} dimensions with PCA")
+        reduced = pca(x, n_components=int(pca_dims))
         x = reduced.scores
         init_scores = reduced.scores
     elif initial is None:
@@ -272,7 +294,8 @@ def tsne(
     aff = affinity.PerplexityBasedNN(
         x,
         perplexity=float(perplexity),
-        method="auto",
+        method="exact" if n < EXACT_NEIGHBOURS_BELOW else "annoy",
+        knn_kwargs=None if n < EXACT_NEIGHBOURS_BELOW else {"n_trees": ANNOY_TREES},
         # Annoy seeds each build thread apart: with a seed, the neighbour graph (and so the
         # layout) is the same from run to run on one machine, and may differ on a machine
         # with another number of cores. One thread would make it portable at twice the time.

@@ -250,7 +250,8 @@ class Projections:
         dims = int(params.pop("dims", params.pop("n_components", 2)))
         fit_points = params.pop("fit_points", None)
         options = {**tsne_module.TSNE_DEFAULTS, **params}
-        options = {k: options[k] for k in ("perplexity", "learning_rate", "n_iter", "seed")}
+        options = {k: options[k] for k in ("perplexity", "learning_rate", "n_iter", "seed",
+                                           "pca_dims")}  # fmt: skip
         _reject_unknown("tsne", {k: v for k, v in params.items() if k not in options})
         tsne_module.validate_params(
             n,
@@ -258,6 +259,7 @@ class Projections:
             perplexity=options["perplexity"],
             learning_rate=options["learning_rate"],
             n_iter=options["n_iter"],
+            pca_dims=options["pca_dims"],
         )
         compute = self._compute
         start = self._start_from_reference(dims)
@@ -285,7 +287,8 @@ class Projections:
             )  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims,
                             "iteration": options["n_iter"],
-                            "pca_first": source.shape[1] > 50, **started, **record}  # fmt: skip
+                            "pca_first": _reduced_first(options["pca_dims"], source),
+                            **started, **record}  # fmt: skip
 
         run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
         return run
@@ -296,11 +299,11 @@ class Projections:
         dims = int(params.pop("dims", params.pop("n_components", 2)))
         fit_points = params.pop("fit_points", None)
         options = {**umap_module.UMAP_DEFAULTS, **params}
-        options = {k: options[k] for k in ("n_neighbors", "min_dist", "seed")}
+        options = {k: options[k] for k in ("n_neighbors", "min_dist", "seed", "pca_dims")}
         _reject_unknown("umap", {k: v for k, v in params.items() if k not in options})
         umap_module.validate_params(
             n, n_components=dims, n_neighbors=options["n_neighbors"],
-            min_dist=options["min_dist"], seed=options["seed"],
+            min_dist=options["min_dist"], seed=options["seed"], pca_dims=options["pca_dims"],
         )  # fmt: skip
         # Without a seed umap-learn runs on every core, and no two runs agree.
         reproducible: dict[str, Any] = {"reproducible": options["seed"] is not None}
@@ -324,6 +327,7 @@ class Projections:
                                   on_frame=frame, initial=initial, fit_points=fit_points,
                                   record=record, **options)  # fmt: skip
             return coords, {"params": {"dims": dims, **options}, "dims": dims, **started,
+                            "pca_first": _reduced_first(options["pca_dims"], source),
                             **record, **reproducible}  # fmt: skip
 
         run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
@@ -511,6 +515,11 @@ def _initial_rows(start: tuple[str, np.ndarray] | None, rows: np.ndarray | None,
     name, coords = start
     initial = initial_layout(coords if rows is None else coords[rows], dims)
     return (None, {}) if initial is None else (initial, {"aligned_to": name})
+
+
+def _reduced_first(pca_dims: int | None, source: VectorSource) -> bool:
+    """Whether a t-SNE or UMAP run reduces the vectors with PCA before its neighbour graph."""
+    return pca_dims is not None and source.shape[1] > pca_dims
 
 
 def _reject_unknown(method: str, params: dict[str, Any]) -> None:
