@@ -252,3 +252,69 @@ def test_with_no_page_the_exact_pass_starts_after_a_while(tmp_path, monkeypatch)
     while p.progress["state"] == "running" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert p.progress["state"] == "done" and p.projection["exact"] is True
+
+
+def _wait_done(p: Projector) -> None:
+    deadline = time.monotonic() + 60
+    while p.progress["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_switching_embeddings_during_the_exact_pass_finishes_both(tmp_path, gate):
+    """Showing a second source stops the first one's exact pass; its sample is neither
+    aligned to (it has no place for the undrawn points) nor left for good: shown again, its
+    exact pass starts again."""
+    opened, _ = gate
+    x = _vectors()
+    y = x @ np.random.default_rng(3).normal(size=(D, D)).astype(np.float32)
+    runner = ChunkRunner(rows_per_chunk=BLOCK_ROWS, use_dask=False)
+    p = Projector({"a": _write(x, tmp_path / "a.lance"), "b": _write(y, tmp_path / "b.lance")},
+                  max_points=BUDGET, compute=LocalCompute(runner))  # fmt: skip
+    assert p.projection["exact"] is False
+    p.embedding = "b"  # a's exact pass is superseded while it waits at the gate
+    opened.set()
+    exact_b = pca(y, 3).scores
+    assert _max_angle_deg(p.coordinates, exact_b) < 1e-3
+    assert p.projection["exact"] is True and "aligned_to" not in p.projection
+    p.embedding = "a"  # its sample again: the exact pass runs again
+    assert p.projection["exact"] is False
+    assert _max_angle_deg(p.coordinates, pca(x, 3).scores) < 1e-3
+    assert p.projection["exact"] is True
+
+
+def test_an_in_memory_embedding_beside_a_sample_is_shown(tmp_path, gate):
+    x = _vectors()
+    runner = ChunkRunner(rows_per_chunk=BLOCK_ROWS, use_dask=False)
+    p = Projector({"disk": _write(x, tmp_path / "a.lance"), "memory": x * 2},
+                  max_points=BUDGET, compute=LocalCompute(runner))  # fmt: skip
+    p.embedding = "memory"  # was: aligning to the sample's NaN rows raised here
+    assert p.embedding == "memory" and np.isfinite(p.coordinates).all()
+
+
+def test_show_these_during_the_exact_pass_fits_the_drawn_points_again(tmp_path, gate):
+    """Drawing more points while the sample is shown fits the sample again (one read of the
+    drawn rows) and restarts the exact pass, rather than a blocking exact PCA."""
+    opened, reads = gate
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    undrawn = np.setdiff1d(np.arange(N), p.drawn)[:5]
+    p.show_points(undrawn)  # returns while the exact pass still waits at the gate
+    assert reads == [] and p.projection["exact"] is False  # no exact PCA waited for
+    assert p.projection["fitted"] == BUDGET  # swapped in for other drawn points
+    assert np.isin(undrawn, p.drawn).all()
+    assert len(decode_positions(p._positions)) == BUDGET
+    opened.set()
+    assert np.isfinite(p.coordinates).all() and p.projection["exact"] is True
+
+
+def test_reading_coordinates_from_the_exact_pass_own_thread_does_not_wait_for_itself(tmp_path):
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    seen: list[bool] = []
+
+    def on_progress(change):
+        if change["new"].get("state") == "running" and not seen:
+            seen.append(bool(np.isnan(p.coordinates).any()))  # the sample's, at once
+
+    p.observe(on_progress, "progress")
+    p._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])  # the page drew
+    _wait_done(p)
+    assert p.progress["state"] == "done" and seen == [True]

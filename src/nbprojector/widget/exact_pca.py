@@ -107,12 +107,20 @@ class PendingExact:
         """The page has drawn its first frame: the exact pass may start reading."""
         self.start.set()
 
+    def running_for(self, sample: Layout) -> bool:
+        """Whether an exact PCA is still under way to replace ``sample``."""
+        return self._job is not None and self._sample is sample and not self._job.done
+
     def settle(self, shown: Layout | None) -> None:
         """When ``shown`` is the sample layout, wait for the exact PCA replacing it; its
         error (rows with NaN or infinity) is raised here too. A cancelled exact PCA (or one
-        superseded by another projection) leaves nothing to wait for."""
+        superseded by another projection) leaves nothing to wait for, and neither does a
+        call from the exact PCA's own thread (an observer of its progress), which would
+        wait for itself."""
         job = self._job
         if job is None or shown is None or shown is not self._sample:
+            return
+        if threading.current_thread() is job._thread:
             return
         self.release()  # asked for now: no reason to wait for the page
         try:

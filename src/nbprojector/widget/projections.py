@@ -115,7 +115,9 @@ class Projections:
     def show_first_layout(self) -> None:
         """PCA of an embedding shown for the first time, computed here and now: it must not
         go through the job runner, where it would cancel a projection running on another
-        embedding."""
+        embedding. The one exception is a source outside memory above the draw budget: its
+        exact PCA is a background job, which stops a projection running on another
+        embedding (as choosing a projection does)."""
         view = self._view
         rows = view.isolated
         n = view.n_points if rows is None else len(rows)
@@ -144,9 +146,23 @@ class Projections:
                                               len(drawn), n)  # fmt: skip
         layout = Layout(embed_subset(coords, drawn, None, n, fill=np.nan), record, drawn)
         view.keep_and_show(view.embedding, layout)
-        run = exact_pca.exact_run(self._aligned(self._prepare_pca(params, n)), len(drawn), n,
+        self._start_exact(params, layout)
+
+    def _start_exact(self, params: dict[str, Any], sample: Layout) -> None:
+        """The exact PCA over every point, in the background, to replace ``sample``."""
+        n = self._view.n_points
+        run = exact_pca.exact_run(self._aligned(self._prepare_pca(dict(params), n)),
+                                  int(sample.description["fitted"]), n,
                                   self._exact.start)  # fmt: skip
-        self._exact.watch(self._submit("pca", run, None), layout)
+        self._exact.watch(self._submit("pca", run, None), sample)
+
+    def show_kept(self, layout: Layout) -> None:
+        """Show a layout kept for the embedding switched to; a drawn-sample PCA whose exact
+        pass was stopped (another embedding was shown meanwhile) gets it started again."""
+        self._view.show(layout)
+        if layout.description.get("exact") is False and not self._exact.running_for(layout):
+            params = {"components": layout.description.get("params", {}).get("components")}
+            self._start_exact({k: v for k, v in params.items() if v is not None}, layout)
 
     def first_frame_drawn(self) -> None:
         """The page has drawn: an exact PCA waiting behind the first layout may start."""
@@ -161,10 +177,18 @@ class Projections:
         """Stop the running projection (at once); the layout before it is put back."""
         self._runner.cancel()
 
-    def rerun(self) -> Job:
-        """Run the current projection again (after isolating or showing all)."""
+    def rerun(self) -> Job | None:
+        """Run the current projection again (after isolating, showing all or drawing more
+        points). A PCA fitted on the drawn points of a source outside memory is fitted again
+        on the points drawn now, and its exact pass restarted: not a blocking exact PCA."""
         current = dict(self._widget.projection)
-        return self.project(current.get("method", "pca"), dict(current.get("params", {})))
+        params = dict(current.get("params", {}))
+        view = self._view
+        if (current.get("exact") is False and view.isolated is None
+                and view.drawn is not None and not in_memory(view.source)):  # fmt: skip
+            self._show_sample_then_exact(params, view.drawn)
+            return None
+        return self.project(current.get("method", "pca"), params)
 
     def _aligned(self, run: Run) -> Run:
         """``run`` with its layout aligned (orthogonal Procrustes) to the layout of the

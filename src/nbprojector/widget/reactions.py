@@ -153,7 +153,7 @@ class Reactions:
         view.embedding_switched(change["old"])
         self._widget.set_trait("n_dims", view.n_dims)
         if name in view.layouts:
-            view.show(view.layouts[name])
+            self._projections.show_kept(view.layouts[name])
         else:
             self._projections.show_first_layout()
 

@@ -129,9 +129,13 @@ class ViewState:
         of the current embedding is aligned to; None when alignment is off or there is none."""
         if not self._widget.align_embeddings or self._previous is None:
             return None
-        if self._previous[0] == self.embedding:
+        name, kept = self._previous
+        if name == self.embedding:
             return None
-        return self._previous
+        layout = self.layouts.get(name, kept)  # its newest layout (an exact pass may have ended)
+        if not np.isfinite(layout.coords).all():
+            return None  # a drawn sample's PCA: the other points have no place to align to
+        return name, layout
 
     @property
     def isolated(self) -> np.ndarray | None:
