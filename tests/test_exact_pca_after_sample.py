@@ -318,3 +318,18 @@ def test_reading_coordinates_from_the_exact_pass_own_thread_does_not_wait_for_it
     p._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])  # the page drew
     _wait_done(p)
     assert p.progress["state"] == "done" and seen == [True]
+
+
+def test_nan_rows_met_while_placing_points_are_named(tmp_path):
+    """A t-SNE started before the exact pass found the NaN rows fits on the drawn points
+    and meets them while placing the others: the error names the source and the row."""
+    x = _vectors()
+    probe = Projector(x, max_points=BUDGET)
+    bad = np.setdiff1d(np.arange(N), probe.drawn)[7]
+    x[bad, 0] = np.nan
+    p = _open(_write(x, tmp_path / "nan.lance"))
+    job = p.project("tsne", n_iter=250, seed=0)  # supersedes the exact pass
+    with pytest.raises(SourceError) as err:
+        job.wait()
+    assert "nan.lance" in str(err.value) and f"in row {bad}" in str(err.value)
+    assert "drop or impute" in str(err.value)

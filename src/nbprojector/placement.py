@@ -19,6 +19,7 @@ from .chunk_runner import BlockFunction, ChunkRunner
 from .jobs import Cancelled
 from .projections.pca import PCAResult
 from .sources import VectorSource
+from .streamed_pca import NonFiniteRowsError
 from .wording import plural
 
 #: Points fitted by default when a source is not in memory (t-SNE of 100k points takes
@@ -123,7 +124,20 @@ def place_rest(
             on_progress(f"placing the other {rest.size:,} points, {done:,} of "
                         f"{plural(blocks, 'chunk')}", done / blocks)  # fmt: skip
 
-    runner.run(source, placer, put, rows=rest, progress=progress, rows_per_chunk=PLACE_ROWS)
+    named = getattr(source, "label", source.name)  # the file or array, where it has one
+
+    def checked(rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """The placer, after the rows are checked: a source's NaN rows are first met here
+        when its exact PCA did not run to the end."""
+        finite = np.isfinite(rows).all(axis=1)
+        if not finite.all():
+            raise NonFiniteRowsError(
+                f"{named} has NaN or infinite values in row {int(ids[np.argmin(finite)])}; "
+                "drop or impute those rows in the source before opening it"
+            )
+        return placer(rows, ids)
+
+    runner.run(source, checked, put, rows=rest, progress=progress, rows_per_chunk=PLACE_ROWS)
     return layout
 
 
