@@ -9,24 +9,24 @@ never fight over the view (see docs/ARCHITECTURE.md, "Requests").
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import wording
-from ..align import initial_layout, procrustes_align
+from ..align import procrustes_align
 from ..chunk_runner import in_memory
-from ..compute import METHODS, Compute, vectors_of
+from ..compute import METHODS, Compute
 from ..jobs import Job, JobRunner
 from ..layout import Layout, embed_subset
 from ..projections import tsne as tsne_module
 from ..projections import umap as umap_module
-from ..projections.pca import MAX_COMPONENTS, PCAResult
+from ..projections.pca import PCAResult
 from ..sources import VectorSource
 from . import exact_pca
 from .pca_cache import PCACache
+from .run_preparation import Outcome, Run, RunPreparation
 from .state import ViewState
 
 # The optimisation phase's progress messages, shown as the step reached instead.
@@ -34,9 +34,6 @@ LAYOUT_PHASES = {tsne_module.PHASE_LAYOUT, umap_module.PHASE_LAYOUT}
 
 if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
     from .projector import Projector
-
-#: (coordinates of the rows run on, what the ``projection`` trait says about them)
-Outcome = tuple[np.ndarray, dict[str, Any]]
 
 
 class _Context:
@@ -46,9 +43,6 @@ class _Context:
     def progress(self, message: str, fraction: float | None = None) -> bool:
         return False
 
-
-#: A prepared run: computes the layout of ``rows`` of a source.
-Run = Callable[[Any, VectorSource, "np.ndarray | None"], Outcome]
 
 
 @dataclass
@@ -76,12 +70,8 @@ class Projections:
         self._run: _RunState | None = None
         self._exact = exact_pca.PendingExact()  # behind a layout fitted on the drawn points
         # Each method's parameter check; it returns the run to start.
-        self._prepare: dict[str, Callable[[dict[str, Any], int], Run]] = {
-            "pca": self._prepare_pca,
-            "tsne": self._prepare_tsne,
-            "umap": self._prepare_umap,
-            "custom": self._prepare_custom,
-        }
+        self._runs = RunPreparation(widget, view, compute, self._pca)
+        self._prepare = self._runs.by_method
 
     def methods(self) -> dict[str, dict[str, Any]]:
         return self._compute.methods()
@@ -129,7 +119,7 @@ class Projections:
         if rows is None and drawn is not None and not in_memory(view.source):
             self._show_sample_then_exact(params, drawn)
             return
-        run = self._aligned(self._prepare_pca(params, n))
+        run = self._aligned(self._runs.pca(params, n))
         coords, description = run(_Context(), view.source, rows)
         full = embed_subset(coords, rows, None, view.n_points)
         view.keep_and_show(view.embedding, Layout(full, self._describe("pca", description, rows),
@@ -140,7 +130,7 @@ class Projections:
         coordinates yet), the exact PCA over every point started in the background to
         replace it (see :mod:`.exact_pca`)."""
         view, n = self._view, self._view.n_points
-        sample = self._aligned(self._prepare_pca(dict(params), len(drawn)))
+        sample = self._aligned(self._runs.pca(dict(params), len(drawn)))
         coords, description = sample(_Context(), view.source, drawn)
         record = exact_pca.sample_description(self._describe("pca", description, drawn),
                                               len(drawn), n)  # fmt: skip
@@ -151,7 +141,7 @@ class Projections:
     def _start_exact(self, params: dict[str, Any], sample: Layout) -> None:
         """The exact PCA over every point, in the background, to replace ``sample``."""
         n = self._view.n_points
-        run = exact_pca.exact_run(self._aligned(self._prepare_pca(dict(params), n)),
+        run = exact_pca.exact_run(self._aligned(self._runs.pca(dict(params), n)),
                                   int(sample.description["fitted"]), n,
                                   self._exact.start)  # fmt: skip
         self._exact.watch(self._submit("pca", run, None), sample)
@@ -211,55 +201,6 @@ class Projections:
                 setattr(aligned_run, said, getattr(run, said))
         return aligned_run
 
-    def _start_from_reference(self, dims: int) -> tuple[str, np.ndarray] | None:
-        """(name, coordinates of every point) of the previous embedding's layout, when a
-        t-SNE or UMAP run of ``dims`` dimensions should start from it."""
-        reference = self._view.reference()
-        if reference is None or reference[1].dims != dims:
-            return None
-        return reference[0], reference[1].coords
-
-    # ---------------------------------------------------------------- preparing runs
-    # Each check validates parameters at once (so errors raise in the caller's cell) and
-    # returns run(ctx, source, rows) -> (coords, description).
-
-    def _prepare_pca(self, params: dict[str, Any], n: int) -> Run:
-        components = params.pop("components", None)
-        _reject_unknown("pca", params)
-        dims = self._view.n_dims
-        if components is None:
-            components = tuple(range(1, min(3, dims, n) + 1))
-        components = tuple(components)
-        if len(components) not in (2, 3):
-            raise ValueError(f"choose 2 or 3 components, got {len(components)}: {components}")
-        available = min(MAX_COMPONENTS, dims, n)
-        for c in components:
-            integer = isinstance(c, (int, np.integer)) and not isinstance(c, bool)
-            if not integer or not 1 <= c <= available:
-                raise ValueError(
-                    f"component {c!r} is out of range: choose from 1 to {available} "
-                    "(components are numbered from 1)"
-                )
-        if len(set(components)) != len(components):
-            raise ValueError(f"components must differ, got {components}")
-        chosen = [int(c) for c in components]
-        embedding = self._view.embedding
-
-        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
-            ctx.progress("computing PCA")
-            result = self._pca.get(embedding, source, rows, ctx.progress)
-            ratios = [float(r) for r in result.explained_variance_ratio]
-            coords = result.scores[:, [c - 1 for c in chosen]]
-            self._pca.keep_axes_only(embedding, source, rows)  # the layout keeps the scores
-            return coords, {
-                "params": {"components": chosen},
-                "dims": len(chosen),
-                "variance": ratios,
-                "variance_shown": float(sum(ratios[c - 1] for c in chosen)),
-            }
-
-        return run
-
     def pca_of_layout(self, embedding: str) -> tuple[PCAResult, list[int]] | None:
         """The PCA behind ``embedding``'s layout and the components it shows (numbered from
         1), or None when that layout is not a finished PCA."""
@@ -269,119 +210,6 @@ class Projections:
         chosen = [int(c) for c in layout.description.get("params", {}).get("components", [])]
         source = self._view.data.source(embedding)
         return self._pca.get(embedding, source, layout.rows, scores=False), chosen
-
-    def _prepare_tsne(self, params: dict[str, Any], n: int) -> Run:
-        dims = int(params.pop("dims", params.pop("n_components", 2)))
-        fit_points = params.pop("fit_points", None)
-        options = {**tsne_module.TSNE_DEFAULTS, **params}
-        options = {k: options[k] for k in ("perplexity", "learning_rate", "n_iter", "seed",
-                                           "pca_dims")}  # fmt: skip
-        _reject_unknown("tsne", {k: v for k, v in params.items() if k not in options})
-        tsne_module.validate_params(
-            n,
-            n_components=dims,
-            perplexity=options["perplexity"],
-            learning_rate=options["learning_rate"],
-            n_iter=options["n_iter"],
-            pca_dims=options["pca_dims"],
-        )
-        compute = self._compute
-        start = self._start_from_reference(dims)
-
-        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
-            initial, started = _initial_rows(start, rows, dims)
-
-            def frame(iteration: int, embedding: np.ndarray) -> bool:
-                ctx.frame(embedding, iteration)
-                return False
-
-            def progress(message: str, fraction: float | None) -> bool:
-                ctx.progress(message, fraction)
-                return False
-
-            def should_stop() -> bool:
-                ctx.check()
-                return False
-
-            record: dict[str, Any] = {}  # fitted / placed, when a sample was fitted
-            coords = compute.tsne(
-                source, rows, n_components=dims, on_frame=frame, on_progress=progress,
-                should_stop=should_stop, initial=initial, fit_points=fit_points,
-                record=record, **options,
-            )  # fmt: skip
-            return coords, {"params": {"dims": dims, **options}, "dims": dims,
-                            "iteration": options["n_iter"],
-                            "pca_first": _reduced_first(options["pca_dims"], source),
-                            **started, **record}  # fmt: skip
-
-        run.total_steps = options["n_iter"]  # type: ignore[attr-defined]  # the progress line's total
-        return run
-
-    def _prepare_umap(self, params: dict[str, Any], n: int) -> Run:
-        if not umap_module.umap_available():
-            raise ImportError(umap_module.MISSING_MESSAGE)
-        dims = int(params.pop("dims", params.pop("n_components", 2)))
-        fit_points = params.pop("fit_points", None)
-        options = {**umap_module.UMAP_DEFAULTS, **params}
-        options = {k: options[k] for k in ("n_neighbors", "min_dist", "seed", "pca_dims")}
-        _reject_unknown("umap", {k: v for k, v in params.items() if k not in options})
-        umap_module.validate_params(
-            n, n_components=dims, n_neighbors=options["n_neighbors"],
-            min_dist=options["min_dist"], seed=options["seed"], pca_dims=options["pca_dims"],
-        )  # fmt: skip
-        # Without a seed umap-learn runs on every core, and no two runs agree.
-        reproducible: dict[str, Any] = {"reproducible": options["seed"] is not None}
-        if options["seed"] is None:
-            reproducible["note"] = umap_module.NOT_REPRODUCIBLE
-        compute = self._compute
-        start = self._start_from_reference(dims)
-
-        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
-            initial, started = _initial_rows(start, rows, dims)
-
-            def progress(message: str, fraction: float | None) -> bool:
-                ctx.progress(message, fraction)
-                return False
-
-            def frame(epoch: int, layout: np.ndarray) -> bool:
-                return bool(ctx.frame(layout, epoch))  # copies: umap keeps optimising it
-
-            record: dict[str, Any] = {}  # fitted / placed, when a sample was fitted
-            coords = compute.umap(source, rows, n_components=dims, on_progress=progress,
-                                  on_frame=frame, initial=initial, fit_points=fit_points,
-                                  record=record, **options)  # fmt: skip
-            return coords, {"params": {"dims": dims, **options}, "dims": dims, **started,
-                            "pca_first": _reduced_first(options["pca_dims"], source),
-                            **record, **reproducible}  # fmt: skip
-
-        run.total_steps = umap_module.planned_epochs(n)  # type: ignore[attr-defined]
-        run.note = reproducible.get("note")  # type: ignore[attr-defined]  # said while it runs
-        return run
-
-    def _prepare_custom(self, params: dict[str, Any], n: int) -> Run:
-        table, data = self._view.table, self._view.data
-        column = params.pop("column", None) or self._widget.label_by
-        if data.is_on_disk(column):
-            raise ValueError(
-                f"column {column!r} stays on disk (text with too many distinct values to "
-                "hold); custom axes need a column held in memory: choose another column"
-            )
-        if column not in table.columns:
-            raise ValueError(f"unknown column {column!r}; choose one of {list(table.columns)}")
-        fields = {k: params.pop(k, None) for k in ("left", "right", "down", "up")}
-        regex = bool(params.pop("regex", False))
-        _reject_unknown("custom", params)
-        # The axes come from ALL points, also while a subset is isolated (only the points
-        # shown are laid out); computed now, so a field that matches nothing fails at once.
-        axes, counts = self._compute.custom_axes(self._view.source, table[column],
-                                                 regex=regex, fields=fields)  # fmt: skip
-
-        def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
-            coords = axes.project(vectors_of(source, rows))
-            params_out = {"column": column, "regex": regex, **fields}
-            return coords, {"params": params_out, "dims": 2, "counts": counts}
-
-        return run
 
     # ---------------------------------------------------------------- running
 
@@ -528,25 +356,3 @@ class Projections:
 #: Methods whose layout is aligned to the previous embedding's after it is computed (t-SNE
 #: and UMAP start from that layout instead).
 _ALIGNED_AFTER = ("pca", "custom")
-
-
-def _initial_rows(start: tuple[str, np.ndarray] | None, rows: np.ndarray | None, dims: int
-                  ) -> tuple[np.ndarray | None, dict[str, Any]]:  # fmt: skip
-    """The starting layout of ``rows`` taken from ``start`` (None when unusable), and what
-    the projection record says about it."""
-    if start is None:
-        return None, {}
-    name, coords = start
-    initial = initial_layout(coords if rows is None else coords[rows], dims)
-    return (None, {}) if initial is None else (initial, {"aligned_to": name})
-
-
-def _reduced_first(pca_dims: int | None, source: VectorSource) -> bool:
-    """Whether a t-SNE or UMAP run reduces the vectors with PCA before its neighbour graph."""
-    return pca_dims is not None and source.shape[1] > pca_dims
-
-
-def _reject_unknown(method: str, params: dict[str, Any]) -> None:
-    if params:
-        what = "parameter" if len(params) == 1 else "parameters"
-        raise ValueError(f"unknown {what} for {method}: {', '.join(sorted(params))}")
