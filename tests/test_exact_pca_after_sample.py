@@ -49,15 +49,17 @@ def _write(x: np.ndarray, path) -> str:
 
 
 @pytest.fixture
-def gate(monkeypatch):
-    """Reads off the kernel's main thread (the background exact pass) wait until the
-    event is set; the main thread (the drawn sample) reads at once."""
+def gate(monkeypatch, tmp_path):
+    """Reads off the kernel's main thread (the background exact pass) of this test's
+    sources wait until the event is set; the main thread (the drawn sample) reads at once.
+    Other sources (an earlier test's widget may still be reading its own) are left alone."""
     opened = threading.Event()
     reads: list[int] = []
     original = LanceSource.take
+    mine = str(tmp_path)
 
     def gated(self, rows):
-        if threading.current_thread() is not threading.main_thread():
+        if threading.current_thread() is not threading.main_thread() and mine in self.uri:
             assert opened.wait(60), "the test never opened the gate"
             reads.append(len(rows))
         return original(self, rows)
