@@ -47,3 +47,25 @@ def test_robust_fit_of_an_isolated_subset_fits_only_its_rows():
     rows = np.arange(5, 1000)  # the outliers are hidden
     positions = normalize_positions(coords, rows, robust=True)
     assert spread(positions, rows) > 1.8 and np.isfinite(positions).all()
+
+
+def test_float32_coordinates_are_placed_as_float64_arithmetic_places_them():
+    """float32 layouts are centred and scaled in float32 (no float64 copy of a million
+    points); the result is float64 arithmetic's, to float32 rounding."""
+    rng = np.random.default_rng(1)
+    coords = (rng.normal(size=(5000, 3)) * 1e4 + 3e5).astype(np.float32)
+    expected = coords.astype(np.float64)
+    lo, hi = expected.min(axis=0), expected.max(axis=0)
+    expected = (expected - (lo + hi) / 2) / ((hi - lo).max() / 2)
+    placed = normalize_positions(coords)
+    np.testing.assert_allclose(placed, expected, atol=1e-6)
+    assert np.abs(placed).max() <= 1.0 + 1e-6
+
+
+def test_float32_coordinates_near_its_limit_still_fit():
+    """Coordinates near float32's largest value: their span overflows float32, so they are
+    placed in float64, and every position is finite and fitted."""
+    coords = np.array([[-3e38, 0.0], [3e38, 1.0], [0.0, -2e38]], dtype=np.float32)
+    placed = normalize_positions(coords)
+    assert np.isfinite(placed).all()
+    np.testing.assert_allclose(placed[:2, 0], [-1.0, 1.0], atol=1e-6)

@@ -43,6 +43,9 @@ ROBUST_PERCENTILES = (1.0, 99.0)
 ROBUST_MIN_POINTS = 100
 # How far (in view half-widths) a robustly framed frame's outliers may be drawn.
 ROBUST_CLAMP = 8.0
+# float32 coordinates are centred and scaled in float32 while centre and extent stay below
+# this (their differences then cannot overflow); beyond it, in float64.
+_FLOAT32_SAFE = 1e30
 
 
 def normalize_positions(
@@ -69,10 +72,15 @@ def normalize_positions(
     if len(fitted) == 0:
         return out
     centre, scale = _fit(fitted, robust)
-    placed = (chosen - centre) * scale
+    placed = out[:, :dims]
+    if chosen.dtype == np.float32 and np.abs(centre).max() < _FLOAT32_SAFE and scale > 1 / _FLOAT32_SAFE:
+        # In place in float32: no (N, dims) float64 temporaries on the way to the page.
+        np.subtract(chosen, centre.astype(np.float32), out=placed)
+        placed *= np.float32(scale)
+    else:  # float64 input, or float32 near its limits (their difference may overflow it)
+        placed[:] = (chosen - centre) * scale
     if robust:  # far outliers of a running frame stay a few view widths out, and finite
-        placed = np.clip(placed, -ROBUST_CLAMP, ROBUST_CLAMP)
-    out[:, :dims] = placed
+        np.clip(placed, -ROBUST_CLAMP, ROBUST_CLAMP, out=placed)
     if not np.isfinite(out).all():  # never send the page a NaN: it would draw nothing
         bad = int(np.flatnonzero(~np.isfinite(chosen).all(axis=1))[0])
         row = bad if drawn is None else int(drawn[bad])

@@ -204,33 +204,27 @@ def _series_of(values: Any) -> pd.Series:
         and values.dtype.isnative
     ):
         dtype = pd.Series(values[:0]).dtype  # what pandas makes of numpy text here
-        if (
-            isinstance(dtype, pd.StringDtype)
-            and dtype.storage == "pyarrow"
-            and not _has_inner_nul(values)
-        ):
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
             import pyarrow as pa  # pandas' own storage for this dtype: installed with it
 
-            return pd.Series(pd.array(pa.array(values, type=pa.large_string()), dtype=dtype))
+            text = pa.array(values, type=pa.large_string())
+            if not _cut_at_inner_nul(values, text):
+                return pd.Series(pd.array(text, dtype=dtype))
     return pd.Series(values).reset_index(drop=True)
 
 
-def _has_inner_nul(values: np.ndarray) -> bool:
-    """Whether a value of a numpy text array holds U+0000 before its last character
-    (pyarrow would cut it there; numpy pads every value with U+0000, which is no text)."""
-    if values.dtype.itemsize <= 4:
+def _cut_at_inner_nul(values: np.ndarray, text: Any) -> bool:
+    """Whether pyarrow cut a value of the numpy text array ``values`` short when it made
+    ``text``: it stops at a U+0000 inside a value (numpy pads every value with U+0000, which
+    is no text). A value keeps all its characters exactly when none follows a U+0000, so the
+    characters pyarrow kept add up to the count of non-NUL code points only then."""
+    import pyarrow.compute as pc
+
+    if values.dtype.itemsize == 0:
         return False
-    for start in range(0, len(values), _NUL_CHECK_ROWS):
-        block = np.ascontiguousarray(values[start : start + _NUL_CHECK_ROWS])
-        codes = block.view(np.uint32).reshape(-1, values.dtype.itemsize // 4)
-        nul = codes == 0
-        if (nul[:, :-1] & ~nul[:, 1:]).any():
-            return True
-    return False
-
-
-#: Rows of a text array checked at a time for U+0000 (bounded memory for long labels).
-_NUL_CHECK_ROWS = 65_536
+    kept = pc.sum(pc.utf8_length(text)).as_py() or 0
+    codes = np.ascontiguousarray(values).view(np.uint32)
+    return int(kept) != int(np.count_nonzero(codes))
 
 
 def describe_columns(

@@ -7,7 +7,7 @@
 // overlap, the one drawn on top is the same as in the full frame.
 
 import * as THREE from "three";
-import { HIDDEN, HOVERED, NEIGHBOR, type PointCloud, SELECTED } from "./points";
+import { HIDDEN, HOVERED, NEIGHBOR, type PointCloud, SELECTED, unbounded } from "./points";
 
 /** Points drawn while the camera moves, on a software renderer. */
 export const MOTION_SAMPLE = 250_000;
@@ -36,6 +36,8 @@ export class MotionSample {
 
   constructor(private points: PointCloud) {
     this.emphasised.setIndex(this.emphasisedIndex);
+    unbounded(this.sample);
+    unbounded(this.emphasised);
     this.objects = [this.sample, this.emphasised].map((g) => {
       const object = new THREE.Points(g, points.material);
       object.frustumCulled = false;

@@ -44,6 +44,13 @@ void main() {
 }
 `;
 
+/** Gives a point geometry a bounding sphere that is never computed: three.js would
+ * otherwise walk every point to find one before the first frame (to order the scene's
+ * objects by distance; a point cloud is never culled, frustumCulled = false). */
+export function unbounded(geometry: THREE.BufferGeometry): void {
+  geometry.boundingSphere = new THREE.Sphere(new THREE.Vector3(), Infinity);
+}
+
 export class PointCloud {
   readonly object: THREE.Points;
   readonly material: THREE.ShaderMaterial;
@@ -74,6 +81,7 @@ export class PointCloud {
     });
     this.object = new THREE.Points(this.geometry, this.material);
     this.object.frustumCulled = false;
+    unbounded(this.geometry);
   }
 
   /** Current drawn position of point i, mid-transition included. */

@@ -196,15 +196,18 @@ class Projector(anywidget.AnyWidget):
         self._reactions = parts.reactions
         self._requests = parts.requests
         super().__init__(height=height, **kwargs)
-        publish(self, parts)
-        shown = thumbs is not None if show_images is None else show_images
-        self._images.use(thumbs, show=shown)
-        self.on_msg(self._on_page_message)
-        color_by = color_by if color_by is not None else default_color_column(self.columns)
-        self._view.start_budget(max_points, color_by)  # before the first layout is drawn
-        self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
-        self.label_by = label_by if label_by is not None else data.columns[0]
-        self.color_by = color_by
+        # Everything the first frame needs goes to the page in one message, not one per
+        # trait: the page draws once the cell's output arrives, after all of them.
+        with self.hold_sync():
+            publish(self, parts)
+            shown = thumbs is not None if show_images is None else show_images
+            self._images.use(thumbs, show=shown)
+            self.on_msg(self._on_page_message)
+            color_by = color_by if color_by is not None else default_color_column(self.columns)
+            self._view.start_budget(max_points, color_by)  # before the first layout is drawn
+            self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
+            self.label_by = label_by if label_by is not None else data.columns[0]
+            self.color_by = color_by
         if index is not None:
             for name in data.embeddings:
                 self.build_index(embedding=name)

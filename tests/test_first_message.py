@@ -1,0 +1,60 @@
+"""What the page gets when a Projector is made: the comm's opening state, then ONE update
+with everything the first frame needs (positions, colours, legend, labels chosen), not a
+message per trait: the page draws once the cell's output arrives, after all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import comm
+import numpy as np
+import pytest
+from comm.base_comm import BaseComm
+
+from nbprojector import Projector
+
+
+class RecordingComm(BaseComm):
+    """A comm with no kernel behind it that keeps every message it would publish."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.sent: list[tuple[str, dict, list]] = []
+        super().__init__(**kwargs)
+
+    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
+                    buffers: Any = None, **keys: Any) -> None:  # fmt: skip
+        self.sent.append((msg_type, data or {}, list(buffers or [])))
+
+
+@pytest.fixture
+def comms(monkeypatch: pytest.MonkeyPatch) -> list[RecordingComm]:
+    made: list[RecordingComm] = []
+
+    def create(**kwargs: Any) -> RecordingComm:
+        made.append(RecordingComm(**kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(comm, "create_comm", create)
+    return made
+
+
+def test_a_new_projector_sends_its_first_frame_in_one_update(comms):
+    rng = np.random.default_rng(0)
+    names = np.array([f"group {i}" for i in range(5)])[rng.integers(0, 5, 500)]
+    p = Projector(rng.normal(size=(500, 8)).astype(np.float32), {"group": names},
+                  color_by="group")  # fmt: skip
+    widget = next(c for c in comms if c.comm_id == p.model_id)
+    kinds = [kind for kind, _, _ in widget.sent]
+    assert kinds == ["comm_open", "comm_msg"], kinds
+    _, update, buffers = widget.sent[1]
+    assert update["method"] == "update"
+    state = update["state"]
+    for key in ("legend", "projection", "color_by", "label_by"):
+        assert key in state, f"{key} is not in the first update"
+    assert state["color_by"] == "group"
+    # The positions and colours travel as binary buffers, in the same message.
+    binary = {path[0]: len(buffers[i]) for i, path in enumerate(update["buffer_paths"])}
+    assert binary["_positions"] >= 500 * 3 * 2 and binary["_colors"] >= 500, binary
+    # Later changes are sent as they happen.
+    p.point_size = 6.0
+    assert widget.sent[-1][0] == "comm_msg" and widget.sent[-1][1]["state"] == {"point_size": 6.0}
