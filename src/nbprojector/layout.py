@@ -73,7 +73,8 @@ def normalize_positions(
         return out
     centre, scale = _fit(fitted, robust)
     placed = out[:, :dims]
-    if chosen.dtype == np.float32 and np.abs(centre).max() < _FLOAT32_SAFE and scale > 1 / _FLOAT32_SAFE:
+    in_float32 = np.abs(centre).max() < _FLOAT32_SAFE and scale > 1 / _FLOAT32_SAFE
+    if chosen.dtype == np.float32 and in_float32:
         # In place in float32: no (N, dims) float64 temporaries on the way to the page.
         np.subtract(chosen, centre.astype(np.float32), out=placed)
         placed *= np.float32(scale)
