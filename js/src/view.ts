@@ -124,8 +124,9 @@ export class ProjectorView {
       pointSizePx: () => this.pointSizePx(),
     });
     this.resizeObserver = new ResizeObserver(() => {
-      this.stage.resize();
       this.applyTheme(); // attached to the page only now, perhaps: read the host's colours
+      // After layout, before paint: the frame drawn here is in this paint.
+      this.stage.resize(true);
     });
     this.resizeObserver.observe(canvasBox);
     this.labelLayer = new LabelLayer(canvasBox);

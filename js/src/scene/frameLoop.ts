@@ -3,6 +3,7 @@
 
 export class FrameLoop {
   private frameRequested = false;
+  private animationFrame: number | undefined;
   /** Frames are held back (defer; a timer ends it). */
   private deferred = false;
   private deferTimer: ReturnType<typeof setTimeout> | undefined;
@@ -19,7 +20,24 @@ export class FrameLoop {
     }
     if (this.frameRequested) return;
     this.frameRequested = true;
-    requestAnimationFrame(() => this.tick());
+    this.animationFrame = requestAnimationFrame(() => this.tick());
+  }
+
+  /** Draw at once rather than at the next animation frame; a frame already asked for is
+   * this one. Held-back frames stay held (drawn when they resume). */
+  drawNow(): void {
+    if (this.deferred) {
+      this.frameWanted = true;
+      return;
+    }
+    this.cancelRequest();
+    this.draw();
+  }
+
+  private cancelRequest(): void {
+    if (this.animationFrame !== undefined) cancelAnimationFrame(this.animationFrame);
+    this.animationFrame = undefined;
+    this.frameRequested = false;
   }
 
   /** Draw nothing for up to `ms`, or until resume(). */
@@ -43,6 +61,7 @@ export class FrameLoop {
 
   private tick(): void {
     this.frameRequested = false;
+    this.animationFrame = undefined;
     if (this.deferred) {
       this.frameWanted = true; // asked for before the deferral began
       return;
@@ -52,5 +71,6 @@ export class FrameLoop {
 
   dispose(): void {
     clearTimeout(this.deferTimer);
+    this.cancelRequest();
   }
 }

@@ -9,7 +9,7 @@ import { MOTION_SAMPLE, MotionSample } from "./motionSample";
 import { pickPoint, type PointLook } from "./picking";
 import { PointCloud } from "./points";
 import { ScreenSpace } from "./screenSpace";
-import { softwareRenderer } from "./softwareRenderer";
+import { softwareRenderer, takeSpareContext } from "./softwareRenderer";
 
 const TRANSITION_MS = 700;
 /** The camera is at rest once the user has not moved it for this long: the full frame. */
@@ -75,13 +75,16 @@ export class Stage {
   constructor(private container: HTMLElement) {
     // Multisampling costs a software renderer (no GPU) most of a frame: on SwiftShader,
     // 100k points took ~160 ms a frame with it and ~90 ms without. Left off there.
-    this.renderer = new THREE.WebGLRenderer({ antialias: !softwareRenderer(), preserveDrawingBuffer: true });
+    const software = softwareRenderer();
+    this.renderer = new THREE.WebGLRenderer({
+      antialias: !software, preserveDrawingBuffer: true, ...(software ? takeSpareContext() : {}),
+    });
     this.renderer.setPixelRatio(window.devicePixelRatio || 1);
     this.canvas = this.renderer.domElement;
     container.appendChild(this.canvas);
     this.scene.add(this.points.object, ...this.motion.objects);
     // A GPU draws a million points in a few milliseconds: only software draws the sample.
-    if (softwareRenderer()) this.motion.budget = MOTION_SAMPLE;
+    if (software) this.motion.budget = MOTION_SAMPLE;
     this.controls = new OrbitControls(this.perspective, this.canvas);
     let moved = false; // between a press and its release: a plain click moves nothing
     let gesture = false; // the user's: a camera set by code (a bookmark, a fit) is not motion
@@ -231,7 +234,10 @@ export class Stage {
     return true;
   }
 
-  resize(): void {
+  /** Fit the canvas to its container. `drawNow`: draw the frame at once, not at the next
+   * animation frame; a ResizeObserver calls it after layout and before paint, so the frame is
+   * in this paint (the first frame of a view comes one frame sooner). */
+  resize(drawNow = false): void {
     const w = this.container.clientWidth;
     const h = this.container.clientHeight;
     if (w < 1 || h < 1) return; // not laid out yet (or hidden): draw when it is
@@ -254,7 +260,8 @@ export class Stage {
     this.invalidateScreen();
     if (this.fitted) this.resetView(); // a fit for the old shape may not fit the new one
     this.resumeFrames(false); // resizing cleared the canvas: never leave it blank
-    this.requestFrame();
+    if (drawNow) this.frameLoop.drawNow();
+    else this.requestFrame();
   }
 
   setPositions(positions: Float32Array, animate: boolean, durationMs = TRANSITION_MS): void {
