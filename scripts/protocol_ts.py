@@ -1,5 +1,5 @@
 """Write the page's protocol types (js/src/protocolTypes.ts) from src/nbprojector/protocol.py
-and trait_types.py.
+(the request table), protocol_types.py (the messages) and trait_types.py (the JSON traits).
 
     python scripts/protocol_ts.py           # rewrite js/src/protocolTypes.ts
     python scripts/protocol_ts.py --stdout  # print what it would write
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "js" / "src" / "protocolTypes.ts"
 sys.path.insert(0, str(ROOT / "src"))
 
-from nbprojector import protocol, trait_types  # noqa: E402
+from nbprojector import protocol, protocol_types, trait_types  # noqa: E402
 
 #: The modules whose types the page gets, in this order.
-MODULES = (protocol, trait_types)
+MODULES = (protocol_types, trait_types)
 
 HEADER = """\
 // The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
@@ -180,8 +180,8 @@ def generate() -> str:
         + "] as const;\n"
     )
     out.append(
-        f"\nexport const METHODS = {json.dumps(list(protocol.METHODS))} as const;\n"
-        f"export const METRICS = {json.dumps(list(protocol.METRICS))} as const;\n"
+        f"\nexport const METHODS = {json.dumps(list(protocol_types.METHODS))} as const;\n"
+        f"export const METRICS = {json.dumps(list(protocol_types.METRICS))} as const;\n"
     )
     for declaration in writer.declared.values():
         out.append("\n" + declaration)

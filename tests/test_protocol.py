@@ -153,7 +153,7 @@ def test_payload_int_checks_the_range_the_data_gives():
 
 def test_protocol_module_is_strictly_typed():
     mypy = pytest.importorskip("mypy.api")
-    names = ("protocol.py", "typed_json.py", "trait_types.py")
+    names = ("protocol.py", "protocol_types.py", "typed_json.py", "trait_types.py")
     files = [str(ROOT / "src" / "nbprojector" / name) for name in names]
     out, err, status = mypy.run(["--strict", "--follow-imports=silent", *files])
     assert status == 0, out + err
