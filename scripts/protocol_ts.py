@@ -31,8 +31,9 @@ from nbprojector import protocol, protocol_types, trait_types  # noqa: E402
 MODULES = (protocol_types, trait_types)
 
 HEADER = """\
-// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
-// trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
+// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py,
+// protocol_types.py and trait_types.py by scripts/protocol_ts.py: do not edit; change those
+// and run it again.
 """
 
 PRIMITIVES = {str: "string", int: "number", float: "number", bool: "boolean",

@@ -1,5 +1,5 @@
 // The request / reply protocol with Python. Its kinds, payloads, results, buffers and commands
-// are generated from src/nbprojector/protocol.py (protocolTypes.ts); the envelopes and the
+// are generated from src/nbprojector/protocol.py and protocol_types.py (protocolTypes.ts); the envelopes and the
 // shapes of the traits the page reads are here.
 
 export * from "./protocolTypes";

@@ -1,5 +1,6 @@
-// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py and
-// trait_types.py by scripts/protocol_ts.py: do not edit; change those and run it again.
+// The page <-> Python protocol's types, generated from src/nbprojector/protocol.py,
+// protocol_types.py and trait_types.py by scripts/protocol_ts.py: do not edit; change those
+// and run it again.
 
 export const KINDS = ["project", "cancel", "pause", "resume", "row", "labels", "count", "search", "neighbors", "isolate", "show_points", "bookmark", "snapshot", "atlas", "fidelity_point", "find", "cluster", "annotate", "edit"] as const;
 export type Kind = (typeof KINDS)[number];
