@@ -188,3 +188,23 @@ def test_methods_trait_carries_the_tabs_parameter_ranges(method):
             assert spec["min"] <= spec["default"] <= spec["max"]
     if method == "tsne":
         assert (params["n_iter"]["min"], params["n_iter"]["max"]) == (10, 5000)
+
+
+def test_every_method_written_for_the_projector_is_bound_in_its_class_body():
+    """The public methods are functions of these modules that the class body binds by name;
+    one written there and never bound would be missing from the widget."""
+    from nbprojector.widget import projector_methods, projector_saving
+
+    for module in (projector_methods, projector_saving):
+        written = {name for name, value in vars(module).items()
+                   if inspect.isfunction(value) and value.__module__ == module.__name__
+                   and not name.startswith("_")}  # fmt: skip
+        assert written, module.__name__
+        for name in written:
+            assert Projector.__dict__.get(name) is getattr(module, name), name
+
+
+def test_no_widget_module_is_past_the_line_limit():
+    long = {path.name: n for path in sorted((SRC / "widget").glob("*.py"))
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 500}  # fmt: skip
+    assert not long, f"split these modules (lines over 500): {long}"

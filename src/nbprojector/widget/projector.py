@@ -1,15 +1,15 @@
-"""The Projector widget: the synced traits and the public Python API.
+"""The Projector widget: the synced traits, its construction and the state it holds.
 
 Python owns the data and every computation; the page owns drawing and interaction.
 Per-point data travels as binary buffers (the ``_positions``, ``_colors``, ``_labels`` ...
 traits below), never JSON lists. Each public method is a few lines handing the work to the
-component that owns it (see docs/ARCHITECTURE.md for who owns what).
+component that owns it (see docs/ARCHITECTURE.md for who owns what); they are written in
+projector_methods.py and projector_saving.py and bound in the class body below, so that this
+file reads as the list of the widget's traits, properties and methods.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +18,16 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from .. import draw_budget, export, tensorboard
+from .. import draw_budget, tensorboard
 from ..bundle import STATIC, bundle
 from ..colors import DEFAULT_COLORMAP
 from ..dataset import Dataset
-from ..jobs import Job
 from ..sources import DEFAULT_MEMORY_BUDGET, VectorSource
+from . import projector_methods, projector_saving
 from .assembly import assemble, publish
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, thumbnails_from_inputs
 from .neighbor_index import INDEX_KINDS
 from .reactions import CHECKED, OBSERVED
-from .snapshot import DEFAULT_TIMEOUT, PendingPNG
-from .timeline import Playback
 from .trait_help import HELP
 from .traits import BINARY, FiniteFloat, default_color_column
 
@@ -212,6 +210,24 @@ class Projector(anywidget.AnyWidget):
             for name in data.embeddings:
                 self.build_index(embedding=name)
 
+    # ---------------------------------------------------------------- opening a log dir
+
+    @classmethod
+    def from_logdir(
+        cls, path: str | Path, *, tensors: list[str] | None = None, **kwargs: Any
+    ) -> Projector:
+        """Open a TensorBoard log dir (its ``projector_config.pbtxt`` files, one per run) or a
+        standalone projector ``.json`` config, with its ``bookmarks_path`` files as bookmarks;
+        ``tensors`` picks embeddings by name; paths leading outside the log dir are refused
+        unless ``allow_outside=True``; other arguments go to ``Projector``. Needs the
+        ``tensorboard`` extra (protobuf schema)."""
+        opened = tensorboard.open_logdir(
+            path, tensors, allow_outside=kwargs.pop("allow_outside", False)
+        )
+        widget = cls(opened.logdir.embeddings, **opened.widget_arguments(cls, kwargs))
+        widget._exports.opened_from(opened)
+        return widget
+
     # ---------------------------------------------------------------- data
 
     @property
@@ -236,38 +252,7 @@ class Projector(anywidget.AnyWidget):
         rows with :meth:`metadata_rows`."""
         return self._view.table
 
-    def metadata_rows(self, indices: Any) -> pd.DataFrame:
-        """Every metadata column (those left on disk too) at the points ``indices``,
-        indexed by point."""
-        rows = np.asarray(indices, dtype=np.int64).reshape(-1)
-        return self._inspector.metadata_rows(rows)
-
     # ---------------------------------------------------------------- annotations
-
-    def annotate(self, indices: Any, column: str, value: Any) -> None:
-        """Give the points ``indices`` the ``value`` in metadata column ``column``.
-
-        Args:
-            indices: point indices (e.g. ``p.selection``).
-            column: a new column (made, missing for the other points) or an editable one:
-                one made by annotations, or a text column of the data.
-            value: text or a number (as the column holds), or None to clear.
-
-        Colours, legend, labels and search show the change at once; :meth:`undo` takes it
-        back. Raises :class:`~nbprojector.annotations.AnnotationError` (a ValueError) for
-        indices out of range, a value of the wrong kind, or a column that is not editable;
-        nothing changes then.
-        """
-        self._annotations.annotate(indices, column, value)
-
-    def undo(self) -> None:
-        """Take back the last edit of the metadata (every step is kept; ValueError when
-        there is nothing to undo)."""
-        self._annotations.undo()
-
-    def redo(self) -> None:
-        """Make the last undone edit again (until a new edit is made)."""
-        self._annotations.redo()
 
     @property
     def annotations(self) -> pd.DataFrame:
@@ -278,48 +263,11 @@ class Projector(anywidget.AnyWidget):
 
     # ---------------------------------------------------------------- clusters
 
-    def cluster(
-        self,
-        column: str | None = None,
-        *,
-        space: str = "layout",
-        naming: str = "auto",
-        min_cluster_size: int | None = None,
-        min_samples: int | None = None,
-    ) -> pd.DataFrame:
-        """Find the clusters of the points shown (HDBSCAN; above the draw budget, of the
-        points drawn), name them, and draw the names.
-
-        Each point's cluster name goes into the metadata column ``cluster`` ("unclustered"
-        for noise and for points not shown), so colour, search and isolate work on it;
-        :meth:`undo` takes it back. Run it again after a new layout or an isolate.
-
-        Args:
-            column: the metadata column that names the clusters (default: ``label_by``):
-                free text by the terms most specific to each cluster (class-based TF-IDF),
-                categories by their most frequent value.
-            space: "layout" (the coordinates shown) or "original" (the embedding's
-                vectors; up to 20,000 points).
-            naming: "auto", "terms" or "category": how ``column`` names the clusters.
-            min_cluster_size: the smallest cluster (default: 0.5% of the points, at least 5).
-            min_samples: HDBSCAN's density smoothing (default: min(min_cluster_size, 10)).
-
-        Returns:
-            :attr:`clusters`.
-        """
-        options = {"naming": naming, "min_cluster_size": min_cluster_size,
-                   "min_samples": min_samples}  # fmt: skip
-        return self._cluster_names.run(column, space, options)
-
     @property
     def clusters(self) -> pd.DataFrame:
         """The last clustering: one row per cluster with ``id``, ``name``, ``size``,
         ``top_terms`` and ``centre`` (mean position in the space clustered)."""
         return self._cluster_names.table()
-
-    def rename_cluster(self, cluster_id: int, name: str) -> None:
-        """Rename a cluster: in the ``cluster`` column and on the map (one undo step)."""
-        self._cluster_names.rename(cluster_id, name)
 
     @property
     def coordinates(self) -> np.ndarray:
@@ -344,12 +292,6 @@ class Projector(anywidget.AnyWidget):
         Not a copy: do not modify (use :meth:`set_images`)."""
         return self._images.thumbnails
 
-    def set_images(self, images: Any, single_image_dim: tuple[int, int] | None = None) -> None:
-        """Give the points images (anything ``Projector(images=...)`` takes), or remove them
-        with None. Shows them (``show_images = True``) when given."""
-        thumbs = thumbnails_from_inputs(images, single_image_dim, self.n_points)
-        self._images.use(thumbs, show=thumbs is not None)
-
     # ---------------------------------------------------------------- selection
 
     @property
@@ -361,141 +303,13 @@ class Projector(anywidget.AnyWidget):
     def selection(self, indices: Any) -> None:
         self._view.select(indices)
 
-    def on_selection(self, callback: Any, *, remove: bool = False) -> None:
-        """Call ``callback(indices)`` whenever the selection changes.
-
-        Fires for clicks, regions and searches in the page and for assignments from Python;
-        ``indices`` is the new selection (sorted int64). An exception in a callback is shown
-        and does not stop the others. ``remove=True`` unregisters ``callback``.
-        """
-        self._inspector.on_selection(callback, remove)
-
-    def selected_metadata(self) -> pd.DataFrame:
-        """The metadata rows of the selected points, indexed by point index."""
-        return self._inspector.selected_metadata()
-
     # ---------------------------------------------------------------- inspector
-
-    def search(
-        self,
-        query: str,
-        column: str | None = None,
-        regex: bool = False,
-        *,
-        by: str = "text",
-        k: int = 100,
-    ) -> np.ndarray:
-        """Select every point whose ``column`` contains ``query`` and return their indices;
-        with ``by="meaning"``, select the ``k`` points nearest to the encoded ``query``.
-
-        Args:
-            query: text to find, case-insensitive; with ``regex=True`` an RE2 regular
-                expression (no backreferences or lookaround; linear time, so no pattern
-                hangs) searched anywhere in the value (anchor it with ``^`` / ``$``).
-            column: the metadata column to search (default: the ``label_by`` column).
-            regex: treat ``query`` as a regular expression.
-            by: "text" (match the column's values) or "meaning" (encode ``query`` with the
-                embedding's encoder and find its nearest points by cosine distance; the
-                query is drawn as a marker in the layout, see :attr:`find`).
-            k: how many points ``by="meaning"`` finds.
-
-        Returns:
-            Sorted int64 indices of the matches (only points shown, once isolated); with
-            ``by="meaning"`` the ``k`` nearest, nearest first. They become the selection.
-
-        Raises:
-            ValueError: unknown column, empty query, an invalid regular expression, no
-                encoder, or an encoder that fails or returns the wrong shape.
-        """
-        return self._finder.search_by(query, column, regex, by, k)
-
-    def neighbors(
-        self, query: Any, k: int = 10, metric: str = "cosine", *, encode: bool | None = None,
-        exact: bool = False, where: str | None = None,
-    ) -> pd.DataFrame:  # fmt: skip
-        """The ``k`` nearest points to ``query``, nearest first: exact, or from the index
-        built with :meth:`build_index` (then with exact distances, but possibly missing a
-        true neighbour; ``exact=True`` skips the index).
-
-        Args:
-            query: a point index (int), a label (a value of the ``label_by`` column, which
-                must name exactly one point), a vector of the embedding's dimension, or a
-                text that is no point's label, which the embedding's encoder turns into a
-                vector. An index or label leaves that point itself out of the result.
-            k: how many neighbours; more than there are points gives all of them.
-            metric: "cosine" (distance 1 - cosine similarity, plus the angle in degrees)
-                or "euclidean".
-            encode: True encodes ``query`` even when it is a label; False never encodes;
-                None (default) encodes a text that is no point's label when there is an
-                encoder.
-            exact: True: exact neighbours even when an index was built.
-            where: a SQL filter on the metadata columns (``"lang = 'en'"``), run by Lance:
-                the embedding must be stored in Lance or have an index built.
-
-        Returns:
-            A DataFrame with columns ``index``, ``label``, ``distance`` and ``angle``
-            (degrees; NaN for euclidean), ties in distance ordered by index. Its ``attrs``
-            say ``metric``, ``space`` ("original" or "spherized", see ``spherize``) and
-            ``found_by`` ("exact" or "approximate (IVF-PQ, refined)").
-            Once points are isolated, only the points shown are searched.
-        """
-        return self._finder.neighbors(query, k, metric, encode=encode, exact=exact, where=where)
-
-    def build_index(
-        self, num_partitions: int | None = None, num_sub_vectors: int | None = None, *,
-        folder: Any = None, metric: str = "cosine", nprobes: int = 20, refine_factor: int = 70,
-        embedding: str | None = None,
-        on_progress: Callable[[str, float | None], object] | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
-        """Build a Lance IVF-PQ index of an embedding (default: the current one); its
-        neighbour lists then come from the index, re-ranked with exact distances, and say
-        "approximate (IVF-PQ, refined)". Meant for millions of points that are not in
-        memory, where an exact query reads every vector.
-
-        Args:
-            num_partitions: IVF partitions (default about sqrt(N)).
-            num_sub_vectors: PQ sub-vectors, dividing the dimension (default D / 8).
-            folder: a new folder to write the vectors (and scalar metadata, for ``where=``)
-                to as a Lance dataset; needed unless the embedding is stored in Lance,
-                which is indexed in place.
-            metric: the metric the index serves ("cosine" or "euclidean"); queries in the
-                other metric, in the spherized space or over isolated points are exact.
-            nprobes: partitions searched per query.
-            refine_factor: Lance re-ranks ``refine_factor * k`` candidates exactly.
-            on_progress: ``on_progress(message, fraction)`` for each block written, and
-                when the index build starts and ends.
-
-        Returns:
-            ``{embedding, kind, uri, metric, points}``.
-        """
-        return self._inspector.indexes.build(
-            embedding, folder=folder, metric=metric, num_partitions=num_partitions,
-            num_sub_vectors=num_sub_vectors, nprobes=nprobes, refine_factor=refine_factor,
-            on_progress=on_progress,
-        )  # fmt: skip
 
     @property
     def isolated(self) -> np.ndarray | None:
         """Indices of the points shown after :meth:`isolate`, or None when all are shown."""
         rows = self._view.isolated
         return None if rows is None else rows.copy()
-
-    def isolate(self, indices: Any = None) -> np.ndarray:
-        """Show only ``indices`` (default: the selection) and rerun the projection on them.
-
-        The selection keeps those of its points that are shown (isolating a clicked point's
-        neighbourhood keeps it and its neighbours selected); indices never change, so labels,
-        colours, images and neighbour lists stay right. Returns the sorted indices shown.
-
-        Raises:
-            ValueError: nothing to isolate, or the current projection cannot run on these
-                points (e.g. t-SNE's perplexity needs more of them); nothing changes then.
-        """
-        return self._inspector.isolate(indices)
-
-    def show_all(self) -> None:
-        """Undo :meth:`isolate`: show every point and rerun the projection on all of them."""
-        self._inspector.show_all()
 
     # ---------------------------------------------------------------- the draw budget
 
@@ -512,216 +326,40 @@ class Projector(anywidget.AnyWidget):
         per-point data follows this order."""
         return self._view.drawn_or_all().copy()
 
-    def show_points(self, indices: Any) -> np.ndarray:
-        """Draw the points ``indices`` (e.g. a neighbour list's) if they are not drawn:
-        they are swapped in for drawn points that are neither wanted nor selected, so the
-        budget holds (the inspector's "Show these" does the same). Points not shown
-        (isolated away) are left out. Returns :attr:`drawn`."""
-        return self._inspector.show_points(indices)
-
-    # ---------------------------------------------------------------- projections
-
-    def project(self, method: str = "pca", **params: Any) -> Job:
-        """Compute and show a projection of the current embedding (on the isolated points
-        only, while some are isolated).
-
-        - ``p.project("pca", components=(1, 2))``: components numbered from 1, as in the
-          panel; two give 2D, three give 3D. Immediate.
-        - ``p.project("tsne", dims=2, perplexity=30, learning_rate="auto", n_iter=750,
-          seed=0)``: animated; runs in the background.
-        - ``p.project("umap", dims=2, n_neighbors=15, min_dist=0.1, seed=None)``: background;
-          needs the ``umap`` extra. Without a seed it runs on every core and is not
-          reproducible (``p.projection["note"]`` says so); a seed makes it reproducible, on
-          one core.
-        - ``p.project("custom", left="bad", right="good", down=None, up=None,
-          column=None, regex=False)``: x from Left to Right (centroid difference in the
-          original space), y from Down to Up. The axes come from all points, also while
-          some are isolated; the points shown are laid out. Immediate.
-
-        A newer call supersedes a running one (without waiting for it). Parameter errors
-        raise here, at once.
-
-        Returns:
-            A :class:`~nbprojector.jobs.Job`: ``.wait()`` blocks until the layout is shown
-            and raises the run's error if it failed; ``.cancel()``, ``.pause()``,
-            ``.resume()``; ``.state``.
-        """
-        return self._projections.project(method, params)
-
-    def cancel_projection(self) -> None:
-        """Stop the running projection; the layout before it is put back."""
-        self._projections.cancel()
-
-    # ---------------------------------------------------------------- trust
-
-    def fidelity(self, k: int | None = None, metric: str | None = None) -> pd.Series:
-        """How faithful the layout shown is, point by point: the share of each point's ``k``
-        nearest neighbours in the original space (``metric``, spherized when ``spherize``
-        is on) that are also among its ``k`` nearest in the layout (euclidean). ``k`` and
-        ``metric`` default to the view's ``fidelity_k`` (15) and ``metric`` (cosine).
-
-        1 means the map keeps the point's neighbourhood, 0 that none of it is left; a
-        random map scores about k / (N - 1) (``attrs["chance"]``). Above 200,000 points
-        only a fixed sample of anchor points is scored and the others are NaN
-        (``attrs["sampled"]``). Exact; takes a pass over the vectors per point scored.
-
-        Returns:
-            A float32 Series indexed by point (the points the layout was computed on).
-            Its ``attrs`` and ``projection["fidelity"]`` hold ``k``, ``mean`` (Q_NX(k)),
-            ``chance``, ``anchors``, ``sampled``, ``metric`` and ``space``.
-        """
-        return self._trust.fidelity(
-            self.fidelity_k if k is None else k, self.metric if metric is None else metric
-        )
-
-    def compare(
-        self, a: str, b: str, k: int | None = None, metric: str | None = None
-    ) -> pd.DataFrame:
-        """How much each point's ``k`` nearest neighbours differ between embeddings ``a``
-        and ``b`` of the same points (each searched in its own space, with ``metric``,
-        spherized when ``spherize`` is on). ``k`` and ``metric`` default to the view's
-        ``compare_k`` (10) and ``metric`` (cosine).
-
-        Returns:
-            A DataFrame with ``index``, ``label``, ``change`` (1 - Jaccard of the two
-            neighbour sets: 0 same, 1 nothing shared), ``kept`` (in both), ``gained``
-            (only in ``b``) and ``lost`` (only in ``a``), most changed first. Once points
-            are isolated, only they are compared.
-        """
-        return self._trust.compare(
-            a, b, self.compare_k if k is None else k, self.metric if metric is None else metric
-        )
-
-    # ---------------------------------------------------------------- timeline
-
-    def play_embeddings(self, names: list[str] | None = None, seconds: float = 2.0) -> Playback:
-        """Show the embeddings one after another, as the timeline's play button does.
-
-        Args:
-            names: the embeddings, in the order to show them (default: all, in order).
-            seconds: how long each stays before the next (more than 0, at most 3600).
-
-        Returns:
-            A :class:`~nbprojector.widget.timeline.Playback` at once (the steps run in the
-            background): ``.wait()`` blocks until the last is shown, ``.stop()`` ends it,
-            ``.shown`` lists those shown. A new call stops the playback before it.
-
-        Raises:
-            ValueError: an unknown name, no names, or seconds out of range.
-        """
-        return self._timeline.play(names, seconds)
-
-    # ---------------------------------------------------------------- bookmarks
-
-    def add_bookmark(self, name: str | None = None) -> dict[str, Any]:
-        """Save the current view (projection and its coordinates, camera, selection,
-        isolation, spherize, colour and label choices, sizes, images or dots) as a bookmark.
-
-        Args:
-            name: defaults to "State n". Names are unique: an existing name gets " (2)".
-
-        Returns:
-            The new bookmark's summary (as in :attr:`bookmarks`).
-        """
-        return self._bookmarks.add(name)
-
-    def restore_bookmark(self, which: str | int) -> dict[str, Any]:
-        """Put a bookmark's view back exactly (by name, or by position in the list). All
-        or nothing: if any part cannot be applied, the view stays as it was."""
-        return self._bookmarks.restore(which)
-
-    def rename_bookmark(self, which: str | int, name: str) -> None:
-        """Give a bookmark a new (unique, non-empty) name."""
-        self._bookmarks.rename(which, name)
-
-    def delete_bookmark(self, which: str | int) -> None:
-        """Remove a bookmark."""
-        self._bookmarks.delete(which)
-
-    def save_bookmarks(self, path: str | os.PathLike[str]) -> None:
-        """Write every bookmark to ``path`` (JSON; see :mod:`nbprojector.bookmarks`).
-
-        The write is atomic: if it fails, the file that was there is left as it was.
-        """
-        self._bookmarks.save(path)
-
-    def load_bookmarks(self, path: str | os.PathLike[str], *, replace: bool = False) -> list[str]:
-        """Add the bookmarks of a file (ours, or TensorBoard's), after those already there.
-
-        A corrupt file, or one made for data of another size, raises
-        :class:`~nbprojector.bookmarks.BookmarkError` and the bookmarks already there are
-        kept. Returns the names added.
-        """
-        return self._bookmarks.load(path, replace)
-
-    # ---------------------------------------------------------------- files and pictures
-
-    @classmethod
-    def from_logdir(
-        cls, path: str | Path, *, tensors: list[str] | None = None, **kwargs: Any
-    ) -> Projector:
-        """Open a TensorBoard log dir (its ``projector_config.pbtxt`` files, one per run) or a
-        standalone projector ``.json`` config, with its ``bookmarks_path`` files as bookmarks;
-        ``tensors`` picks embeddings by name; paths leading outside the log dir are refused
-        unless ``allow_outside=True``; other arguments go to ``Projector``. Needs the
-        ``tensorboard`` extra (protobuf schema)."""
-        opened = tensorboard.open_logdir(
-            path, tensors, allow_outside=kwargs.pop("allow_outside", False)
-        )
-        widget = cls(opened.logdir.embeddings, **opened.widget_arguments(cls, kwargs))
-        widget._exports.opened_from(opened)
-        return widget
-
-    def to_logdir(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write every embedding, the metadata and the images as a log dir TensorBoard's
-        projector opens; see ``nbprojector.tensorboard.write_logdir`` for the options.
-        Above the draw budget only the drawn points are written (renumbered in order), with
-        a warning that says so."""
-        return self._exports.to_logdir(path, kwargs)
-
-    def to_html(
-        self,
-        path: str | Path,
-        *,
-        title: str | None = None,
-        max_neighbor_floats: int = export.MAX_NEIGHBOR_FLOATS,
-    ) -> Path:
-        """Write the view as ONE HTML file that works offline, without a kernel: the current
-        layout, colours, labels, images, selection, camera and bookmarks; hover, rotate,
-        zoom, search, the metadata card and bookmark playback work as in the notebook.
-        Nearest neighbours are computed in the page when N x D (all embeddings) is at most
-        ``max_neighbor_floats`` (the vectors are embedded); beyond that the neighbour list
-        says they are not available in the export. Projections need Python. Returns the path.
-        Above the draw budget only the drawn points are written (renumbered in order; the
-        bookmarks of other drawn sets are left out), with a warning that says so.
-        """
-        return self._exports.to_html(path, title, max_neighbor_floats)
-
-    def export_record(self) -> export.ExportRecord:
-        """What the offline export is made of, read from the widget now."""
-        return self._exports.record()
-
-    def save_png(
-        self, path: str | Path, scale: float = 2.0, *, timeout: float = DEFAULT_TIMEOUT
-    ) -> PendingPNG:
-        """Write a PNG of exactly what the view shows (points and labels) to ``path``.
-
-        Args:
-            path: the file to write; its folder must exist.
-            scale: image pixels per CSS pixel of the view, times the screen's pixel ratio
-                (2: twice the on-screen size, crisp for slides). 0.1 to 16.
-            timeout: seconds to wait for the page before giving up.
-
-        Returns:
-            A :class:`~nbprojector.widget.snapshot.PendingPNG`. The page draws the image;
-            its answer reaches the kernel when the current cell finishes, and the file is
-            written then. Use ``.result()`` in a later cell (or from a thread) to get the
-            path or the error.
-
-        Raises:
-            ValueError: a bad scale, or the folder does not exist.
-        """
-        return self._snapshots.save_png(path, scale, timeout)
+    # ---------------------------------------------------------------- methods
+    # Written in projector_methods.py and projector_saving.py (their docstrings are the
+    # methods' help) and bound here, in the order of the sections above.
+    metadata_rows = projector_methods.metadata_rows
+    annotate = projector_methods.annotate
+    undo = projector_methods.undo
+    redo = projector_methods.redo
+    cluster = projector_methods.cluster
+    rename_cluster = projector_methods.rename_cluster
+    set_images = projector_methods.set_images
+    on_selection = projector_methods.on_selection
+    selected_metadata = projector_methods.selected_metadata
+    search = projector_methods.search
+    neighbors = projector_methods.neighbors
+    build_index = projector_methods.build_index
+    isolate = projector_methods.isolate
+    show_all = projector_methods.show_all
+    show_points = projector_methods.show_points
+    project = projector_methods.project
+    cancel_projection = projector_methods.cancel_projection
+    fidelity = projector_methods.fidelity
+    compare = projector_methods.compare
+    play_embeddings = projector_methods.play_embeddings
+    # bookmarks, log dirs, the offline page, PNGs
+    add_bookmark = projector_saving.add_bookmark
+    restore_bookmark = projector_saving.restore_bookmark
+    rename_bookmark = projector_saving.rename_bookmark
+    delete_bookmark = projector_saving.delete_bookmark
+    save_bookmarks = projector_saving.save_bookmarks
+    load_bookmarks = projector_saving.load_bookmarks
+    to_logdir = projector_saving.to_logdir
+    to_html = projector_saving.to_html
+    export_record = projector_saving.export_record
+    save_png = projector_saving.save_png
 
     # ---------------------------------------------------------------- the page's messages
 
