@@ -9,6 +9,8 @@ from typing import Any, overload
 
 import numpy as np
 
+from .neighbors import METRICS, most_neighbours
+
 
 class BookmarkError(ValueError):
     """A bookmark file or record that cannot be used; the message says why."""
@@ -86,3 +88,31 @@ def check_camera(camera: dict, what: str) -> None:
     if zoom is not None and (isinstance(zoom, bool) or not isinstance(zoom, (int, float))
                              or not zoom > 0):  # fmt: skip
         raise BookmarkError(f"{what}: 'zoom' must be a positive number, got {zoom!r:.80}")
+
+
+def metric_of(record: dict, where: str) -> str | None:
+    """``record["metric"]``, a neighbour distance the view offers, or None when absent."""
+    value = record.get("metric")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in METRICS:
+        raise BookmarkError(
+            f"{where}: field 'metric' must be one of {', '.join(map(repr, METRICS))}, "
+            f"got {value!r:.80}"
+        )
+    return value
+
+
+def neighbour_count_of(record: dict, key: str, n_points: int, where: str) -> int | None:
+    """``record[key]``, a number of neighbours per point as the view's ``fidelity_k`` and
+    ``compare_k`` take it (a whole number from 1 to the other points), or None when absent."""
+    value = record.get(key)
+    if value is None:
+        return None
+    most = most_neighbours(n_points)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise BookmarkError(
+            f"{where}: field {key!r} must be a whole number from 1 to {most} (the other "
+            f"points), got {value!r:.80}"
+        )
+    return value

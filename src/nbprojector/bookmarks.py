@@ -13,7 +13,7 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
         "selection": {"dtype": "uint32", "shape": [K], "data": "<base64>"},
         "camera": {...}, "spherize": false, "color_by": "...", "label_by": "...",
         "point_size": 4.0, "label_size": 12.0, "image_size": 24.0, "show_images": true,
-        "colormap": "bgy",
+        "colormap": "bgy", "metric": "cosine", "fidelity_k": 15, "compare_k": 10,
         "annotations": [{"column": "topic", "kind": "text", "created": true,
                          "groups": [{"value": "refunds", "indices": [3, 17]}]}]}]}
 
@@ -28,6 +28,12 @@ theirs only, in that order: restoring puts the same drawn set back.
 :mod:`nbprojector.annotations`): per edited column, each value and its rows. Restoring the
 bookmark makes the table so (as one undo step); a bookmark without the field (TensorBoard's,
 or older files) leaves the table alone.
+
+``metric``, ``fidelity_k`` and ``compare_k`` are the neighbour settings the view reads by
+(the distance; neighbours per point of the layout-fidelity colours and of a comparison of
+two embeddings). Restoring sets them; a bookmark without them (TensorBoard's, or older
+files) leaves today's. Loading checks every field (:mod:`nbprojector.bookmark_checks`), as
+the widget checks its options, so that a bookmark that loads can be restored.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ from .bookmark_checks import (
     check_camera,
     check_finite,
     field_of,
+    metric_of,
+    neighbour_count_of,
     point_indices,
     size_of,
 )
@@ -81,6 +89,12 @@ class State:
     colormap: str | None = None
     #: The table's edits (:meth:`~nbprojector.annotations.TableEdits.net`); None: none kept.
     annotations: list[dict[str, Any]] | None = None
+    #: The neighbour distance ("cosine" or "euclidean"); None: the file predates it.
+    metric: str | None = None
+    #: Neighbours per point of the layout-fidelity colours; None: the file predates it.
+    fidelity_k: int | None = None
+    #: Neighbours per point compared between two embeddings; None: the file predates it.
+    compare_k: int | None = None
     #: The points drawn (sorted uint32; ``coords`` are theirs), or None: every point was.
     drawn: np.ndarray | None = None
 
@@ -207,6 +221,9 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
         image_size=size_of(record, "image_size", where, default=None),
         show_images=field_of(record, "show_images", bool, where, default=None),
         colormap=field_of(record, "colormap", str, where, default=None),
+        metric=metric_of(record, where),
+        fidelity_k=neighbour_count_of(record, "fidelity_k", n_points, where),
+        compare_k=neighbour_count_of(record, "compare_k", n_points, where),
         annotations=_annotations(record.get("annotations"), n_points, where),
         drawn=drawn,
     )
