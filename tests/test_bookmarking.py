@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
+import traitlets as t
 
 from nbprojector import Projector
+from nbprojector import bookmarks as bookmark_files
 from nbprojector.bookmarks import BookmarkError
 from nbprojector.codec import decode_positions
+from nbprojector.widget.trust import COLOR_BY_FIDELITY
 
 
 @pytest.fixture
@@ -150,7 +154,7 @@ def view_of(p):
     return (p.embedding, p.color_by, p.label_by, p.spherize, p.point_size, p.label_size,
             dict(p.camera), p.selection.tolist(), None if p.isolated is None else
             p.isolated.tolist(), p._visible, p._positions, dict(p.projection),
-            p.coordinates.tolist())  # fmt: skip
+            p.coordinates.tolist(), p.metric, p.fidelity_k, p.compare_k)  # fmt: skip
 
 
 def test_a_restore_failing_half_way_changes_nothing(p):
@@ -182,3 +186,115 @@ def test_a_bookmark_with_coordinates_of_another_size_is_refused_before_anything_
     p._on_page_message(p, ask, [])
     assert p.sent[-1]["ok"] is False and "needs (1797, 2)" in p.sent[-1]["error"]
     assert view_of(p) == before
+
+
+# ---------------------------------------------------------------- neighbour settings
+
+
+def neighbour_settings(p):
+    return p.metric, p.fidelity_k, p.compare_k
+
+
+def test_restore_puts_back_the_neighbour_settings_through_the_traits(p):
+    p.metric, p.fidelity_k, p.compare_k = "euclidean", 30, 5
+    p.add_bookmark("euclidean")
+    p.metric, p.fidelity_k, p.compare_k = "cosine", 15, 10
+    written = []
+    p.observe(lambda change: written.append((change["name"], change["new"])),
+              ["metric", "fidelity_k", "compare_k"])  # fmt: skip
+    p.restore_bookmark("euclidean")
+    assert neighbour_settings(p) == ("euclidean", 30, 5)
+    # Trait changes: what the page is sent and what the reactions run on.
+    assert sorted(written) == [("compare_k", 5), ("fidelity_k", 30), ("metric", "euclidean")]
+
+
+def test_neighbour_settings_travel_in_bookmark_files(p, tmp_path, digits):
+    p.metric, p.fidelity_k, p.compare_k = "euclidean", 1796, 1
+    p.add_bookmark("kept")
+    p.save_bookmarks(tmp_path / "b.json")
+    other = Projector(digits.data, {"digit": digits.target, "ink": digits.data.sum(1)})
+    other.load_bookmarks(tmp_path / "b.json")
+    assert neighbour_settings(other) == ("cosine", 15, 10)  # loading alone changes nothing
+    other.restore_bookmark("kept")
+    assert neighbour_settings(other) == ("euclidean", 1796, 1)
+
+
+def test_an_older_file_without_neighbour_settings_leaves_todays(p, tmp_path):
+    p.add_bookmark("old")
+    document = json.loads(p._bookmark_file)
+    for key in ("metric", "fidelity_k", "compare_k"):
+        del document["bookmarks"][0][key]
+    (tmp_path / "old.json").write_text(json.dumps(document))
+    p.metric, p.fidelity_k, p.compare_k = "euclidean", 40, 3
+    p.load_bookmarks(tmp_path / "old.json", replace=True)
+    p.restore_bookmark("old")
+    assert neighbour_settings(p) == ("euclidean", 40, 3)
+
+
+def test_a_tensorboard_bookmark_leaves_the_neighbour_settings(p):
+    tb = [{"label": "tb view", "selectedProjection": "pca", "pcaComponentDimensions": [0, 1],
+           "projections": [{"pca-0": float(i), "pca-1": 0.0} for i in range(1797)]}]  # fmt: skip
+    p._bookmarks.adopt(bookmark_files.loads(json.dumps(tb), 1797), False)
+    p.metric, p.fidelity_k = "euclidean", 40
+    p.restore_bookmark("tb view")
+    assert neighbour_settings(p) == ("euclidean", 40, 10)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("metric", "x", "field 'metric' must be one of 'cosine', 'euclidean', got 'x'"),
+        ("fidelity_k", -3, "field 'fidelity_k' must be a whole number from 1 to 1796"),
+        ("fidelity_k", 1e9, "field 'fidelity_k' must be a whole number from 1 to 1796"),
+        ("compare_k", 1797, "field 'compare_k' must be a whole number from 1 to 1796"),
+    ],
+)
+def test_a_hostile_file_is_refused_whole(p, tmp_path, field, value, message):
+    p.add_bookmark("kept")
+    p.add_bookmark("hostile")
+    document = json.loads(p._bookmark_file)
+    document["bookmarks"][1][field] = value
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    p.delete_bookmark("hostile")
+    before = view_of(p)
+    with pytest.raises(BookmarkError, match=r"bookmark 2 \('hostile'\): " + message):
+        p.load_bookmarks(tmp_path / "bad.json")
+    assert [b["name"] for b in p.bookmarks] == ["kept"]  # not even the good first one
+    assert view_of(p) == before
+
+
+def test_a_neighbour_setting_that_fails_late_changes_nothing(p):
+    p.add_bookmark("saved")
+    state = p._bookmarks.states[0]
+    state.metric, state.color_by = "euclidean", "ink"  # applied before the failing one
+    state.compare_k = 10**9  # beyond the trait's range
+    p.fidelity_k = 20
+    before = view_of(p)
+    with pytest.raises(t.TraitError, match="compare_k must be between 1 and 1796"):
+        p.restore_bookmark("saved")
+    assert view_of(p) == before and p.metric == "cosine"
+
+
+def wait_until(condition, what, timeout=60.0):
+    deadline = time.time() + timeout
+    while not condition() and time.time() < deadline:
+        time.sleep(0.05)
+    assert condition(), f"{what} never happened"
+
+
+def test_the_fidelity_colours_follow_a_restored_bookmark(p):
+    p.color_by = COLOR_BY_FIDELITY
+    p.metric, p.fidelity_k = "euclidean", 40
+    wait_until(lambda: "of 40-NN" in p.legend.get("caption", ""), "fidelity with k=40")
+    p.add_bookmark("k40")
+    p.metric, p.fidelity_k = "cosine", 15
+    wait_until(lambda: "of 15-NN" in p.legend.get("caption", ""), "fidelity with k=15")
+    p.restore_bookmark("k40")
+
+    def recoloured():
+        caption = p.legend["caption"]
+        return "of 40-NN" in caption and "(euclidean," in caption
+
+    wait_until(recoloured, "the restored bookmark's fidelity colours")
+    expected = p.fidelity(k=40, metric="euclidean")
+    assert p.projection["fidelity"]["mean"] == pytest.approx(expected.attrs["mean"])

@@ -168,3 +168,60 @@ def test_failed_save_leaves_old_file_intact(tmp_path, monkeypatch):
         bookmarks.save(path, [make_state(name="new")], 100)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["b.json"]  # no temporary file left
+
+
+# ---------------------------------------------------------------- neighbour settings
+
+
+def test_neighbour_settings_round_trip_as_strict_json(tmp_path):
+    state = make_state()
+    state.metric, state.fidelity_k, state.compare_k = "euclidean", 30, 99
+    path = tmp_path / "b.json"
+    bookmarks.save(path, [state, make_state(name="unset")], 100)
+    record = json.loads(path.read_text(), parse_constant=lambda name: pytest.fail(name))
+    assert {k: record["bookmarks"][0][k] for k in ("metric", "fidelity_k", "compare_k")} == {
+        "metric": "euclidean", "fidelity_k": 30, "compare_k": 99}  # fmt: skip
+    assert record["bookmarks"][1]["metric"] is None  # written as null, read as "not kept"
+    back, unset = bookmarks.load(path, 100)
+    assert (back.metric, back.fidelity_k, back.compare_k) == ("euclidean", 30, 99)
+    assert (unset.metric, unset.fidelity_k, unset.compare_k) == (None, None, None)
+
+
+def test_a_file_without_neighbour_settings_loads_with_none_for_each():
+    record = bookmarks.to_dict(make_state())
+    for key in ("metric", "fidelity_k", "compare_k"):
+        del record[key]
+    back = bookmarks.from_dict(record, 100)
+    assert (back.metric, back.fidelity_k, back.compare_k) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"metric": "x"}, "field 'metric' must be one of 'cosine', 'euclidean', got 'x'"),
+        ({"metric": "Cosine"}, "field 'metric' must be one of"),
+        ({"metric": 1}, "field 'metric' must be one of"),
+        ({"fidelity_k": -3}, "field 'fidelity_k' must be a whole number from 1 to 99 "
+                             r"\(the other points\), got -3"),
+        ({"fidelity_k": 0}, "field 'fidelity_k' must be a whole number from 1 to 99"),
+        ({"fidelity_k": 1e9}, "field 'fidelity_k' .* got 1000000000.0"),
+        ({"fidelity_k": 10**9}, "field 'fidelity_k' .* got 1000000000"),
+        ({"fidelity_k": 100}, "field 'fidelity_k' must be a whole number from 1 to 99"),
+        ({"fidelity_k": 2.5}, "field 'fidelity_k' must be a whole number"),
+        ({"fidelity_k": True}, "field 'fidelity_k' must be a whole number"),
+        ({"compare_k": "10"}, "field 'compare_k' must be a whole number from 1 to 99"),
+        ({"compare_k": [10]}, "field 'compare_k' must be a whole number"),
+    ],
+)
+def test_bad_neighbour_settings_name_the_bookmark_and_the_field(changes, message):
+    document = json.loads(bookmarks.dumps([make_state(), make_state(name="hostile")], 100))
+    document["bookmarks"][1].update(changes)
+    with pytest.raises(BookmarkError, match=r"bookmark 2 \('hostile'\): " + message):
+        bookmarks.loads(json.dumps(document), 100)
+
+
+def test_tensorboard_bookmarks_keep_no_neighbour_settings():
+    tb = [{"label": "tb", "selectedProjection": "pca", "pcaComponentDimensions": [0, 1],
+           "projections": [{"pca-0": float(i), "pca-1": 0.0} for i in range(4)]}]  # fmt: skip
+    (state,) = bookmarks.loads(json.dumps(tb), 4)
+    assert (state.metric, state.fidelity_k, state.compare_k) == (None, None, None)

@@ -105,6 +105,7 @@ def test_bookmarks_become_ready_made_states(p, tmp_path):
     p.project("pca", components=(1, 2))
     p.selection = [1, 2]
     p.color_by = "ink"
+    p.metric = "euclidean"
     p.add_bookmark("pca 2d")
     payload = payload_of(p.to_html(tmp_path / "v.html").read_text("utf-8"))
     summaries = payload["widget"]["state"]["bookmarks"]
@@ -117,6 +118,7 @@ def test_bookmarks_become_ready_made_states(p, tmp_path):
     assert first["projection"]["dims"] == 3 and second["projection"]["dims"] == 2
     assert np.frombuffer(base64.b64decode(second["_selection"]), "<u4").tolist() == [1, 2]
     assert second["color_by"] == "ink" and first["color_by"] == "digit"
+    assert (first["metric"], second["metric"]) == ("cosine", "euclidean")
     colorings = payload["bookmarks"]["colorings"]
     assert {"", "digit", "ink", "name"} <= set(colorings)  # small data: every column
     assert base64.b64decode(colorings["ink"]["_colors"]) == p._colors

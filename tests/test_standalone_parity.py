@@ -26,7 +26,7 @@ DATA = re.compile(r'<script type="application/json" id="nbprojector-data">(.*?)<
 # Traits a restored bookmark sets (what the view shows).
 RESTORED = ["embedding", "color_by", "label_by", "spherize", "point_size", "label_size",
             "_visible", "_selection", "_positions", "_colors", "_palette", "legend", "camera",
-            "projection"]  # fmt: skip
+            "projection", "metric"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,9 @@ def make_projector() -> Projector:
     p.selection = [4, 70]
     p.color_by = "score"
     p.label_by = "digit"
+    p.metric = "euclidean"  # the page finds neighbours by it
     p.add_bookmark("isolated")
+    p.metric = "cosine"
     p.show_all()
     p.selection = []
     p.color_by = "digit"
@@ -209,6 +211,7 @@ def test_bookmark_restore_sets_the_same_view(driver, tmp_path):
     for step, a, b in zip(steps, py, js, strict=True):
         compare(a, b, json.dumps(step["request"]))
     assert py[0]["traits"]["_visible"] != py[2]["traits"]["_visible"]
+    assert (py[0]["traits"]["metric"], py[2]["traits"]["metric"]) == ("euclidean", "cosine")
 
 
 def test_labels_are_packed_alike(driver, tmp_path):

@@ -13,7 +13,7 @@ File format (JSON, ``"format": "nbprojector-bookmarks"``, ``"version": 1``)::
         "selection": {"dtype": "uint32", "shape": [K], "data": "<base64>"},
         "camera": {...}, "spherize": false, "color_by": "...", "label_by": "...",
         "point_size": 4.0, "label_size": 12.0, "image_size": 24.0, "show_images": true,
-        "colormap": "bgy",
+        "colormap": "bgy", "metric": "cosine", "fidelity_k": 15, "compare_k": 10,
         "annotations": [{"column": "topic", "kind": "text", "created": true,
                          "groups": [{"value": "refunds", "indices": [3, 17]}]}]}]}
 
@@ -28,31 +28,43 @@ theirs only, in that order: restoring puts the same drawn set back.
 :mod:`nbprojector.annotations`): per edited column, each value and its rows. Restoring the
 bookmark makes the table so (as one undo step); a bookmark without the field (TensorBoard's,
 or older files) leaves the table alone.
+
+``metric``, ``fidelity_k`` and ``compare_k`` are the neighbour settings the view reads by
+(the distance; neighbours per point of the layout-fidelity colours and of a comparison of
+two embeddings). Restoring sets them; a bookmark without them (TensorBoard's, or older
+files) leaves today's. Loading checks every field (:mod:`nbprojector.bookmark_checks`), as
+the widget checks its options, so that a bookmark that loads can be restored.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from . import strictjson
 from .annotations import check_net
 from .atomic import write_atomic
+from .bookmark_checks import (
+    SIZE_RANGES,
+    BookmarkError,
+    check_camera,
+    check_finite,
+    field_of,
+    metric_of,
+    neighbour_count_of,
+    point_indices,
+    size_of,
+)
 
 FORMAT = "nbprojector-bookmarks"
 VERSION = 1
 _FLOAT16_MAX = 60_000.0
-
-
-class BookmarkError(ValueError):
-    """A bookmark file or record that cannot be used; the message says why."""
 
 
 @dataclass
@@ -77,6 +89,12 @@ class State:
     colormap: str | None = None
     #: The table's edits (:meth:`~nbprojector.annotations.TableEdits.net`); None: none kept.
     annotations: list[dict[str, Any]] | None = None
+    #: The neighbour distance ("cosine" or "euclidean"); None: the file predates it.
+    metric: str | None = None
+    #: Neighbours per point of the layout-fidelity colours; None: the file predates it.
+    fidelity_k: int | None = None
+    #: Neighbours per point compared between two embeddings; None: the file predates it.
+    compare_k: int | None = None
     #: The points drawn (sorted uint32; ``coords`` are theirs), or None: every point was.
     drawn: np.ndarray | None = None
 
@@ -147,15 +165,15 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
     for key in ("name", "embedding", "projection", "coords"):
         if key not in record:
             raise BookmarkError(f"{where} lacks the field {key!r}")
-    name = _field(record, "name", str, where)
+    name = field_of(record, "name", str, where)
     where = f"{where} ({name!r})"
     coords = _unpack(record["coords"], f"{where}: field 'coords'", _COORD_DTYPES)
     if coords.ndim != 2 or coords.shape[1] not in (2, 3):
         raise BookmarkError(f"{where}: field 'coords' must be N x 2 or N x 3, got {coords.shape}")
     drawn = record.get("drawn")
     if drawn is not None:
-        drawn = _indices(_unpack(drawn, f"{where}: field 'drawn'", _INDEX_DTYPES),
-                         n_points, f"{where}: field 'drawn'")  # fmt: skip
+        drawn = point_indices(_unpack(drawn, f"{where}: field 'drawn'", _INDEX_DTYPES),
+                              n_points, f"{where}: field 'drawn'")  # fmt: skip
         if len(drawn) == 0 or np.any(np.diff(drawn.astype(np.int64)) <= 0):
             raise BookmarkError(f"{where}: field 'drawn' must list point indices, ascending")
         if len(coords) != len(drawn):
@@ -170,38 +188,42 @@ def from_dict(record: Any, n_points: int, where: str = "bookmark") -> State:
         )
     if not np.isfinite(coords).all():
         raise BookmarkError(f"{where}: field 'coords' holds NaN or infinite coordinates")
-    projection = _field(record, "projection", dict, where)
+    projection = field_of(record, "projection", dict, where)
     if not isinstance(projection.get("method", ""), str):
         raise BookmarkError(f"{where}: field 'projection.method' must be a string")
-    _check_finite(projection, f"{where}: field 'projection'")
+    check_finite(projection, f"{where}: field 'projection'")
     isolated = record.get("isolated")
     if isolated is not None:
-        isolated = _indices(_unpack(isolated, f"{where}: field 'isolated'", _INDEX_DTYPES),
-                            n_points, f"{where}: field 'isolated'")  # fmt: skip
+        isolated = point_indices(
+            _unpack(isolated, f"{where}: field 'isolated'", _INDEX_DTYPES), n_points,
+            f"{where}: field 'isolated'")  # fmt: skip
     selection = record.get("selection")
     selection = (
         np.empty(0, np.uint32) if selection is None
-        else _indices(_unpack(selection, f"{where}: field 'selection'", _INDEX_DTYPES),
-                      n_points, f"{where}: field 'selection'")
+        else point_indices(_unpack(selection, f"{where}: field 'selection'", _INDEX_DTYPES),
+                           n_points, f"{where}: field 'selection'")
     )  # fmt: skip
-    camera = _field(record, "camera", dict, where, default={})
-    _check_camera(camera, f"{where}: field 'camera'")
+    camera = field_of(record, "camera", dict, where, default={})
+    check_camera(camera, f"{where}: field 'camera'")
     return State(
         name=name,
-        embedding=_field(record, "embedding", str, where),
+        embedding=field_of(record, "embedding", str, where),
         projection=projection,
         coords=coords.astype(np.float32),
         isolated=isolated,
         selection=selection,
         camera=camera,
-        spherize=_field(record, "spherize", bool, where, default=False),
-        color_by=_field(record, "color_by", str, where, default=""),
-        label_by=_field(record, "label_by", str, where, default=""),
-        point_size=_size(record, "point_size", where, default=4.0),
-        label_size=_size(record, "label_size", where, default=12.0),
-        image_size=_size(record, "image_size", where, default=None),
-        show_images=_field(record, "show_images", bool, where, default=None),
-        colormap=_field(record, "colormap", str, where, default=None),
+        spherize=field_of(record, "spherize", bool, where, default=False),
+        color_by=field_of(record, "color_by", str, where, default=""),
+        label_by=field_of(record, "label_by", str, where, default=""),
+        point_size=size_of(record, "point_size", where, default=4.0),
+        label_size=size_of(record, "label_size", where, default=12.0),
+        image_size=size_of(record, "image_size", where, default=None),
+        show_images=field_of(record, "show_images", bool, where, default=None),
+        colormap=field_of(record, "colormap", str, where, default=None),
+        metric=metric_of(record, where),
+        fidelity_k=neighbour_count_of(record, "fidelity_k", n_points, where),
+        compare_k=neighbour_count_of(record, "compare_k", n_points, where),
         annotations=_annotations(record.get("annotations"), n_points, where),
         drawn=drawn,
     )
@@ -222,82 +244,10 @@ def check_state(state: State) -> None:
     where = f"bookmark {state.name!r}"
     if not np.isfinite(state.coords).all():
         raise BookmarkError(f"{where}: field 'coords' holds NaN or infinite coordinates")
-    _check_camera(state.camera, f"{where}: field 'camera'")
-    _check_finite(state.projection, f"{where}: field 'projection'")
+    check_camera(state.camera, f"{where}: field 'camera'")
+    check_finite(state.projection, f"{where}: field 'projection'")
     for key in SIZE_RANGES:
-        _size({key: getattr(state, key)}, key, where, default=None)
-
-
-#: The view's limits for each size a bookmark holds (the widget's traits have the same; a
-#: test keeps them equal), so that a bookmark that loads can be restored.
-SIZE_RANGES = {"point_size": (0.5, 64.0), "label_size": (6.0, 48.0), "image_size": (4.0, 128.0)}
-
-_MISSING = object()
-
-
-def _field(record: dict, key: str, kind: type, where: str, default: Any = _MISSING) -> Any:
-    """``record[key]``, which must be a ``kind`` (or null / absent when there is a default)."""
-    value = record.get(key)
-    if value is None and default is not _MISSING:
-        return default
-    if not isinstance(value, kind):
-        names = {str: "a string", bool: "true or false", dict: "an object", list: "a list"}
-        raise BookmarkError(
-            f"{where}: field {key!r} must be {names.get(kind, kind.__name__)}, got {value!r:.80}"
-        )
-    return value
-
-
-@overload
-def _size(record: dict, key: str, where: str, default: float) -> float: ...
-@overload
-def _size(record: dict, key: str, where: str, default: None) -> float | None: ...
-def _size(record: dict, key: str, where: str, default: float | None) -> float | None:
-    """``record[key]`` as a size within its range, or ``default`` when it is absent."""
-    value = record.get(key)
-    if value is None:
-        return default
-    lo, hi = SIZE_RANGES[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise BookmarkError(
-            f"{where}: field {key!r} must be a number from {lo:g} to {hi:g}, got {value!r:.80}"
-        )
-    return float(value)
-
-
-def _indices(indices: np.ndarray, n_points: int, what: str) -> np.ndarray:
-    if indices.ndim != 1:
-        raise BookmarkError(f"{what} must be a flat list of point indices, got {indices.shape}")
-    if len(indices) and int(indices.max()) >= n_points:
-        raise BookmarkError(f"{what}: index {int(indices.max())} >= {n_points} points")
-    return indices
-
-
-def _check_finite(value: Any, what: str) -> None:
-    """Every number nested in ``value`` must be finite (JSON written later must be strict)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BookmarkError(f"{what} holds a non-finite number ({value})")
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_finite(item, what)
-    elif isinstance(value, list):
-        for item in value:
-            _check_finite(item, what)
-
-
-def _check_camera(camera: dict, what: str) -> None:
-    _check_finite(camera, what)
-    for key in ("position", "target", "up"):
-        vector = camera.get(key)
-        if vector is not None and not (
-            isinstance(vector, list) and len(vector) == 3
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vector)
-        ):  # fmt: skip
-            raise BookmarkError(f"{what}: {key!r} must be 3 numbers, got {vector!r:.80}")
-    zoom = camera.get("zoom")
-    if zoom is not None and (isinstance(zoom, bool) or not isinstance(zoom, (int, float))
-                             or not zoom > 0):  # fmt: skip
-        raise BookmarkError(f"{what}: 'zoom' must be a positive number, got {zoom!r:.80}")
+        size_of({key: getattr(state, key)}, key, where, default=None)
 
 
 def dumps(states: list[State], n_points: int) -> str:
@@ -364,7 +314,7 @@ def from_tensorboard(states: list[Any], n_points: int) -> list[State]:
         where = f"TensorBoard bookmark {i + 1}"
         if not isinstance(raw, dict):
             raise BookmarkError(f"{where} is not an object")
-        name = _field(raw, "label", str, where, default="") or f"State {i + 1}"
+        name = field_of(raw, "label", str, where, default="") or f"State {i + 1}"
         where = f"{where} ({name!r})"
         chosen = raw.get("selectedProjection", "")
         method = _TB_METHODS.get(chosen) if isinstance(chosen, str) else None
@@ -392,11 +342,11 @@ def from_tensorboard(states: list[Any], n_points: int) -> list[State]:
                 "learning_rate": _tb_number(raw, "tSNELearningRate", where),
             }
             projection["stopped_at"] = _tb_number(raw, "tSNEIteration", where)
-        camera = _field(raw, "cameraDef", dict, where, default={})
+        camera = field_of(raw, "cameraDef", dict, where, default={})
         camera = {"dims": len(keys), "position": camera.get("position"),
                   "target": camera.get("target"), "zoom": camera.get("zoom", 1),
                   "up": [0, 1, 0]} if camera.get("position") else {}  # fmt: skip
-        _check_camera(camera, f"{where}: field 'cameraDef'")
+        check_camera(camera, f"{where}: field 'cameraDef'")
         filtered = _tb_indices(raw, "filteredPoints", n_points, where)
         out.append(
             State(
@@ -407,8 +357,8 @@ def from_tensorboard(states: list[Any], n_points: int) -> list[State]:
                 isolated=filtered if len(filtered) else None,
                 selection=_tb_indices(raw, "selectedPoints", n_points, where),
                 camera=camera,
-                color_by=_field(raw, "selectedColorOptionName", str, where, default=""),
-                label_by=_field(raw, "selectedLabelOption", str, where, default=""),
+                color_by=field_of(raw, "selectedColorOptionName", str, where, default=""),
+                label_by=field_of(raw, "selectedLabelOption", str, where, default=""),
             )
         )
     return out

@@ -14,7 +14,8 @@ The file carries, inline:
   the metadata card; the float32 vectors for nearest neighbours, computed in the page, when
   N x D is at most ``max_neighbor_floats`` (beyond that the neighbour list says it is not
   available in this export, and why); one ready-made state per bookmark (positions, colours,
-  labels, isolation, selection, camera), so bookmark playback works as in the notebook.
+  labels, isolation, selection, camera, neighbour distance), so bookmark playback works as in
+  the notebook.
 
 Projections (PCA, t-SNE, UMAP, custom), isolation and bookmark edits need Python: the page
 says so when asked.
@@ -220,6 +221,10 @@ def bookmark_patches(
                                                state.coords.shape[1], rows)),
             "camera": dict(state.camera),
         })  # fmt: skip
+        # The page finds neighbours itself, by the bookmark's distance (its fidelity and
+        # comparison settings need Python: they stay as exported).
+        if state.metric is not None:
+            patches[-1]["metric"] = state.metric
     others = [str(c) for c in table.columns if str(c) not in colorings]
     result: dict[str, Any] = {"patches": patches, "colorings": colorings}
     if 3 * n_points * (len(colorings) + len(others) + 1) <= coloring_budget:

@@ -46,6 +46,12 @@ _U32 = 2.0**-24  # float32 unit roundoff
 _SLACK = 2.0**-20  # relative room for float32 rounding of the reported distances
 
 
+def most_neighbours(n_points: int) -> int:
+    """The most neighbours per point a view option (``fidelity_k``, ``compare_k``) may ask
+    for among ``n_points`` points: every other point, and at least 1."""
+    return max(1, n_points - 1)
+
+
 @dataclass(frozen=True)
 class Neighbors:
     """The k nearest neighbours of one query, nearest first.

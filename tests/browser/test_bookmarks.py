@@ -1,5 +1,5 @@
 """Bookmarks in a real browser: add from the panel, restore, play back, survive a reload,
-and appear when saved from Python."""
+appear when saved from Python, and bring back the distance chosen in the inspector."""
 
 from __future__ import annotations
 
@@ -97,3 +97,24 @@ def test_bookmark_from_python_appears_and_renames(nb):
 def test_bookmarks_survive_a_page_reload(nb):
     nb.save_and_reload()
     wait_names(nb, ["State 1", "State 2", "renamed"])
+
+
+def test_a_bookmark_restores_the_distance(nb):
+    metric = nb.view.locator("select.nbp-metric")  # the inspector's Distance menu
+    metric.select_option("euclidean")
+    assert nb.eventually("p.metric", "euclidean") == "euclidean"
+    before = names(nb)
+    panel(nb).locator("button.nbp-bookmark-add").click()
+    nb.page.wait_for_function(
+        f"() => document.querySelectorAll('{READY} .nbp-bookmark-name').length"
+        f" === {len(before) + 1}"
+    )
+    metric.select_option("cosine")
+    assert nb.eventually("p.metric", "cosine") == "cosine"
+
+    panel(nb).locator(".nbp-bookmark-name").nth(len(before)).click()
+    nb.page.wait_for_function(
+        f"() => document.querySelector('{READY} select.nbp-metric').value === 'euclidean'"
+    )
+    assert metric.input_value() == "euclidean"
+    assert nb.eventually("p.metric", "euclidean") == "euclidean"

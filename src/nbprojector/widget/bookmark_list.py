@@ -27,9 +27,11 @@ from .state import ViewState
 if TYPE_CHECKING:  # the widget that holds the traits; imported for type checking only
     from .projector import Projector
 
+#: The neighbour settings a bookmark keeps (a file that predates them holds None for each).
+_NEIGHBOUR_SETTINGS = ("metric", "fidelity_k", "compare_k")
 #: The view options a bookmark sets, as traits of the widget.
 _OPTIONS = ("embedding", "color_by", "label_by", "spherize", "point_size", "label_size",
-            "image_size", "show_images", "colormap", "camera")  # fmt: skip
+            "image_size", "show_images", "colormap", "camera", *_NEIGHBOUR_SETTINGS)  # fmt: skip
 
 
 class BookmarkList:
@@ -77,6 +79,9 @@ class BookmarkList:
             image_size=float(w.image_size),
             show_images=bool(w.show_images),
             colormap=w.colormap,
+            metric=w.metric,
+            fidelity_k=int(w.fidelity_k),
+            compare_k=int(w.compare_k),
             annotations=self._annotations.net(),
         )
         fmt.check_state(state)  # a view that cannot be saved is refused before it is added
@@ -146,6 +151,12 @@ class BookmarkList:
         if state.colormap is not None and _known_colormap(state.colormap):
             w.colormap = state.colormap
         w.spherize = state.spherize
+        # Through the traits, checked as the page's writes are: the fidelity colours and the
+        # comparison are computed again, and the page's controls follow.
+        for option in _NEIGHBOUR_SETTINGS:
+            value = getattr(state, option)
+            if value is not None:
+                setattr(w, option, value)
         w.point_size = state.point_size
         w.label_size = state.label_size
         if state.image_size is not None:

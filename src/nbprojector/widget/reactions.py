@@ -14,6 +14,7 @@ import numpy as np
 import traitlets as t
 
 from ..colors import ColormapError, check_colormap
+from ..neighbors import most_neighbours
 from .bookmark_list import BookmarkList
 from .cluster_names import ClusterNames
 from .finder import Finder
@@ -123,7 +124,7 @@ class Reactions:
             raise t.TraitError(str(err)) from None
 
     def _check_k(self, trait: str, k: int) -> int:
-        most = max(1, self._view.n_points - 1)
+        most = most_neighbours(self._view.n_points)
         if not 1 <= k <= most:
             raise t.TraitError(
                 f"{trait} must be between 1 and {most} (the other points), got {k}"
