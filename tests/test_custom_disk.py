@@ -216,3 +216,14 @@ def test_a_row_with_nan_is_named_by_the_axes_pass(tmp_path):
     masks = {"Left": np.arange(1_000) < 10, "Right": np.arange(1_000) > 990}
     with pytest.raises(NonFiniteRowsError, match="1 row, the first at row 613"):
         streamed_custom_axes(source, masks, runner=ChunkRunner(use_dask=False))
+
+
+def test_a_dask_array_gets_the_layout_of_the_same_matrix_in_memory(data, in_memory):
+    da = pytest.importorskip("dask.array")
+    x, table = data
+    p = Projector(da.from_array(x, chunks=(700, D)), table, max_points=500)  # Dask's blocks
+    for query in QUERIES[:2]:
+        _custom(p, *query)
+        _custom(in_memory, *query)
+        assert p.projection["counts"] == in_memory.projection["counts"]
+        np.testing.assert_allclose(p.coordinates, in_memory.coordinates, rtol=1e-4, atol=1e-4)
