@@ -142,7 +142,8 @@ def test_a_field_matching_nothing_on_disk_fails_as_in_memory(written, small_limi
     before = (dict(p.projection), before_coords)
     failures = [("cat", "zebra", None, None, False), ("cat", "dog", "nothing", "no such", False),
                 ("^cat", "dog", None, None, True), ("cat", "([", None, None, True),
-                ("cat", "", None, None, False), ("cat", "dog", "fish", None, False)]
+                ("cat", "", None, None, False), ("ate", "seeds", None, None, False),
+                ("cat", "dog", "fish", None, False)]
     for query in failures:
         with pytest.raises(ValueError) as on_disk:
             _custom(p, *query)

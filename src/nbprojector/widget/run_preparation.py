@@ -198,7 +198,7 @@ class RunPreparation:
         axes = compute.custom_axes(source, masks) if in_memory(source) else None
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
-            frame = axes or compute.custom_axes(source, masks, ctx.progress)
+            frame = axes if axes is not None else compute.custom_axes(source, masks, ctx.progress)
             coords = compute.custom_layout(source, frame, rows, ctx.progress)
             params_out = {"column": column, "regex": regex, **fields}
             return coords, {"params": params_out, "dims": 2, "counts": counts}
