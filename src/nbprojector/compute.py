@@ -2,10 +2,11 @@
 
 A :class:`Compute` engine turns vectors (a :class:`~nbprojector.sources.VectorSource`,
 optionally restricted to some rows) into layouts: PCA at once, t-SNE and UMAP with frames
-and progress reported through callbacks, the custom projection from metadata searches.
-:class:`LocalCompute` runs numpy, openTSNE and umap-learn in the kernel's process; over a
-source that is not in memory it reads blocks of rows (PCA in two passes, t-SNE and UMAP
-fitted on a sample with the other points placed by ``transform``).
+and progress reported through callbacks, the custom projection from the points matched by
+metadata searches. :class:`LocalCompute` runs numpy, openTSNE and umap-learn in the kernel's
+process; over a source that is not in memory it reads blocks of rows (PCA in two passes,
+t-SNE and UMAP fitted on a sample with the other points placed by ``transform``, custom
+axes in one pass and their layout in another).
 :class:`~nbprojector.compute_dask.DaskCompute` sends those blocks to a Dask cluster.
 """
 
@@ -15,7 +16,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 from . import placement
 from .chunk_runner import ChunkRunner, in_memory
@@ -24,6 +24,7 @@ from .projections import tsne as tsne_module
 from .projections import umap as umap_module
 from .projections.pca import MAX_COMPONENTS, PCAResult, pca
 from .sources import ArraySource, VectorSource
+from .streamed_custom import streamed_custom_axes, streamed_custom_layout
 from .streamed_pca import streamed_pca, streamed_scores
 
 #: The projection methods, in the order the panel offers them.
@@ -80,13 +81,17 @@ class Compute(Protocol):
         as for :meth:`tsne`."""
         ...
 
-    def custom_axes(
-        self, source: VectorSource, values: pd.Series, *, regex: bool,
-        fields: dict[str, str | None],
-    ) -> tuple[custom_module.Axes, dict[str, int]]:  # fmt: skip
-        """The custom projection's axes from ALL the points of ``source`` (``values``: the
-        searched column, one value per point) and the matches per field; see
-        ``axes_from_queries``. ``Axes.project`` lays out any rows on them."""
+    def custom_axes(self, source: VectorSource, masks: dict[str, np.ndarray],
+                    on_progress: ProgressHook | None = None) -> custom_module.Axes:  # fmt: skip
+        """The custom projection's axes from ALL the points of ``source``; ``masks`` are
+        each field's (N,) bool matches (see ``field_masks``). A source outside memory is
+        read block by block, ``on_progress`` counting the blocks."""
+        ...
+
+    def custom_layout(self, source: VectorSource, axes: custom_module.Axes,
+                      rows: np.ndarray | None,
+                      on_progress: ProgressHook | None = None) -> np.ndarray:  # fmt: skip
+        """(len(rows) or N, 2) float32: ``rows`` (all when None) laid out on ``axes``."""
         ...
 
 
@@ -226,10 +231,18 @@ class LocalCompute:
             on_progress=on_progress, initial=initial, record=record,
         )  # fmt: skip
 
-    def custom_axes(
-        self, source: VectorSource, values: pd.Series, *, regex: bool,
-        fields: dict[str, str | None],
-    ) -> tuple[custom_module.Axes, dict[str, int]]:  # fmt: skip
-        return custom_module.axes_from_queries(
-            vectors_of(source, None), values, regex=regex, **fields  # type: ignore[arg-type]
-        )
+    def custom_axes(self, source: VectorSource, masks: dict[str, np.ndarray],
+                    on_progress: ProgressHook | None = None) -> custom_module.Axes:  # fmt: skip
+        if in_memory(source):
+            return custom_module.fit_axes(vectors_of(source, None), masks["Left"],
+                                          masks["Right"], masks.get("Down"),
+                                          masks.get("Up"))  # fmt: skip
+        return streamed_custom_axes(source, masks, runner=self.runner, on_progress=on_progress)
+
+    def custom_layout(self, source: VectorSource, axes: custom_module.Axes,
+                      rows: np.ndarray | None,
+                      on_progress: ProgressHook | None = None) -> np.ndarray:  # fmt: skip
+        if in_memory(source):
+            return axes.project(vectors_of(source, rows))
+        return streamed_custom_layout(source, axes, rows, runner=self.runner,
+                                      on_progress=on_progress)  # fmt: skip

@@ -58,7 +58,7 @@ def non_finite_error(source: VectorSource, count: int, first: int) -> NonFiniteR
     )
 
 
-def _block_sums(rows: np.ndarray, ids: np.ndarray, shift: np.ndarray
+def block_sums(rows: np.ndarray, ids: np.ndarray, shift: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, int, int]:  # fmt: skip
     """(scatter, column sums, count of non-finite rows, first such point or -1)."""
     finite = np.isfinite(rows).all(axis=1)
@@ -139,7 +139,7 @@ def streamed_pca(
         return lambda done, blocks: on_progress(
             f"PCA: {what}, {done:,} of {plural(blocks, 'chunk')}", done / blocks)
 
-    runner.run(source, lambda b, ids: _block_sums(b, ids, shift), add, rows=rows,
+    runner.run(source, lambda b, ids: block_sums(b, ids, shift), add, rows=rows,
                progress=progress_of("covariance"))  # fmt: skip
     if bad_count:
         raise non_finite_error(source, bad_count, bad_first)

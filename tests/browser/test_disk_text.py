@@ -44,9 +44,9 @@ def test_search_finds_undrawn_points_by_their_text_on_disk_and_shows_them(nb, tm
     assert int(text.split("over ")[1].split(" ")[0].replace(",", "")) >= 32_767, text
     colours = nb.view.locator("select.nbp-color-by option").all_inner_texts()
     assert "lang (2 values)" in colours and not any(o.startswith("text") for o in colours)
-    nb.view.locator(".nbp-tab[data-method='custom']").click()  # custom axes: held columns
+    nb.view.locator(".nbp-tab[data-method='custom']").click()  # custom axes: every column
     custom = nb.view.locator(".nbp-tab-body[data-method='custom'] select.nbp-custom-column")
-    assert custom.locator("option").all_inner_texts() == ["lang"]
+    assert custom.locator("option").all_inner_texts() == ["lang", "text"]
     nb.view.locator(".nbp-tab[data-method='pca']").click()
 
     box = nb.view.locator("input.nbp-search")

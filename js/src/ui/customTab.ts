@@ -71,9 +71,8 @@ export function customTab(ctx: Ctx): Tab {
 
   const update = () => {
     const columns: Column[] = model.get("columns") ?? [];
-    // Custom axes read a whole column: text left on disk is not offered.
-    const held = columns.filter((c) => c.kind !== "text");
-    setOptions(column, held.map((c) => ({ value: c.name, label: c.name })), column.value || model.get("label_by"));
+    // Every column, text left on disk too: Python searches it a block at a time.
+    setOptions(column, columns.map((c) => ({ value: c.name, label: c.name })), column.value || model.get("label_by"));
   };
   ctx.listen("change:columns", update);
   update();

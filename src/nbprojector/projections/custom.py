@@ -29,7 +29,7 @@ two axes are then orthonormal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,15 +73,12 @@ def centroid(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (weights @ x).astype(np.float64) / float(mask.sum())
 
 
-def _direction(
-    x: np.ndarray, start: np.ndarray, end: np.ndarray, names: tuple[str, str]
-) -> np.ndarray:
-    """Unnormalised axis centroid(end) - centroid(start), refusing a zero-length one."""
-    c0, c1 = centroid(x, start), centroid(x, end)
-    axis = c1 - c0
+def _direction(start: np.ndarray, end: np.ndarray, names: tuple[str, str]) -> np.ndarray:
+    """Unnormalised axis ``end - start`` between two centroids, refusing a zero-length one."""
+    axis = end - start
     length = float(np.linalg.norm(axis))
     tiny = float(np.finfo(np.float32).tiny)
-    scale = max(float(np.linalg.norm(c0)), float(np.linalg.norm(c1)), tiny)
+    scale = max(float(np.linalg.norm(start)), float(np.linalg.norm(end)), tiny)
     if length <= _SAME_CENTROID_RTOL * scale:
         raise ValueError(
             f"{names[0]} and {names[1]} have the same centroid (they matched the same points, "
@@ -123,20 +120,41 @@ def fit_axes(
     x = np.asarray(vectors, dtype=np.float32)
     if x.ndim != 2:
         raise ValueError(f"custom projection expects a 2-D matrix (N x D), got shape {x.shape}")
-    n = x.shape[0]
+    n, d = x.shape
     if (down is None) != (up is None):
         raise ValueError("give both Down and Up for the y axis, or neither")
-    left_m, right_m = _mask(left, n, "Left"), _mask(right, n, "Right")
-    a_x = _direction(x, left_m, right_m, ("Left", "Right"))
-    u_x = a_x / np.linalg.norm(a_x)
-    mean = x.mean(axis=0, dtype=np.float64)
+    given = {"Left": left, "Right": right, "Down": down, "Up": up}
+    masks = {f: _mask(m, n, f) for f, m in given.items() if m is not None}
+    centroids = {field: centroid(x, mask) for field, mask in masks.items()}
 
-    if down is not None and up is not None:
-        a_y = _direction(x, _mask(down, n, "Down"), _mask(up, n, "Up"), ("Down", "Up"))
+    def principal() -> np.ndarray:
+        return pca(x, n_components=min(2, d)).components
+
+    return axes_from_centroids(centroids, x.mean(axis=0, dtype=np.float64), principal)
+
+
+def axes_from_centroids(
+    centroids: dict[str, np.ndarray], mean: np.ndarray, principal: Callable[[], np.ndarray]
+) -> Axes:
+    """The frame from each field's centroid (float64 (D,), keyed by field name: Left and
+    Right, and Down and Up or neither), the mean of all points, and ``principal()``: the
+    top principal axes of all points as (k, D) rows, asked for only when Down and Up are
+    not given (y is then the first of them made orthogonal to x).
+
+    In memory or streamed over a source's blocks, both ways end here, so they agree.
+    """
+    if ("Down" in centroids) != ("Up" in centroids):
+        raise ValueError("give both Down and Up for the y axis, or neither")
+    a_x = _direction(centroids["Left"], centroids["Right"], ("Left", "Right"))
+    u_x = a_x / np.linalg.norm(a_x)
+    if "Down" in centroids:
+        a_y = _direction(centroids["Down"], centroids["Up"], ("Down", "Up"))
         u_y = a_y / np.linalg.norm(a_y)
     else:
-        u_y = _orthogonal_spread(x, u_x)
-    return Axes(mean=mean, x=u_x, y=u_y)
+        if len(u_x) < 2:
+            raise ValueError("a custom projection without Down/Up needs at least 2 dimensions")
+        u_y = _orthogonal_spread(principal(), u_x)
+    return Axes(mean=np.asarray(mean, dtype=np.float64), x=u_x, y=u_y)
 
 
 def custom_axes(
@@ -164,13 +182,11 @@ def custom_axes(
     return fit_axes(vectors, left, right, down, up).project(vectors)
 
 
-def _orthogonal_spread(x: np.ndarray, u_x: np.ndarray) -> np.ndarray:
-    """Unit direction of the first principal axis with its x component removed."""
-    d = x.shape[1]
-    if d < 2:
-        raise ValueError("a custom projection without Down/Up needs at least 2 dimensions")
-    components = pca(x, n_components=min(2, d)).components.astype(np.float64)
-    for c in components:
+def _orthogonal_spread(components: np.ndarray, u_x: np.ndarray) -> np.ndarray:
+    """Unit direction of the first principal axis (rows of ``components``) with its x
+    component removed."""
+    d = len(u_x)
+    for c in components.astype(np.float64):
         w = c - (c @ u_x) * u_x
         norm = float(np.linalg.norm(w))
         if norm > 1e-6:
@@ -181,6 +197,46 @@ def _orthogonal_spread(x: np.ndarray, u_x: np.ndarray) -> np.ndarray:
     e[int(np.argmin(np.abs(u_x)))] = 1.0
     w = e - (e @ u_x) * u_x
     return w / np.linalg.norm(w)
+
+
+def field_masks(
+    find: Callable[[str], np.ndarray],
+    left: str,
+    right: str,
+    down: str | None = None,
+    up: str | None = None,
+    regex: bool = False,
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Each field's matches, found by ``find(query)`` ((N,) bool, e.g. a column searched in
+    memory or block by block on disk), and how many points each matched.
+
+    ``regex`` only words the error of a field that matched nothing; ``find`` does the
+    searching. Down and Up are both given or neither (``None`` or "").
+
+    Raises:
+        ValueError: the error of a search, named by its field ("Right: empty query ...");
+            a :class:`NoMatchError` when fields matched nothing, after every field was
+            counted (so the panel can show all the counts at once).
+    """
+    queries = {"Left": left, "Right": right, "Down": down or None, "Up": up or None}
+    if (queries["Down"] is None) != (queries["Up"] is None):
+        raise ValueError("give both Down and Up for the y axis, or neither")
+    masks: dict[str, np.ndarray] = {}
+    for field in FIELDS:
+        query = queries[field]
+        if query is None:
+            continue
+        try:
+            masks[field] = find(query)
+        except ValueError as exc:
+            raise ValueError(f"{field}: {exc}") from None
+    counts = {field: int(mask.sum()) for field, mask in masks.items()}
+    empty = [field for field in masks if counts[field] == 0]
+    if empty:
+        kind = "regular expression" if regex else "search"
+        what = "; ".join(f"{f} matched no points ({kind} {queries[f]!r})" for f in empty)
+        raise NoMatchError(what, counts)
+    return masks, counts
 
 
 def axes_from_queries(
@@ -214,27 +270,8 @@ def axes_from_queries(
     n = x.shape[0] if x.ndim == 2 else -1
     if len(column_values) != n:
         raise ValueError(f"the column has {len(column_values)} values for {n} points")
-    queries = {"Left": left, "Right": right, "Down": down or None, "Up": up or None}
-    if (queries["Down"] is None) != (queries["Up"] is None):
-        raise ValueError("give both Down and Up for the y axis, or neither")
-
-    masks: dict[str, np.ndarray] = {}
-    for field in FIELDS:
-        query = queries[field]
-        if query is None:
-            continue
-        try:
-            masks[field] = match(column_values, query, regex=regex)
-        except ValueError as exc:
-            raise ValueError(f"{field}: {exc}") from None
-    counts = {field: int(mask.sum()) for field, mask in masks.items()}
-    # Count every field before complaining, so the panel can show all the counts at once.
-    empty = [field for field in masks if counts[field] == 0]
-    if empty:
-        kind = "regular expression" if regex else "search"
-        what = "; ".join(f"{f} matched no points ({kind} {queries[f]!r})" for f in empty)
-        raise NoMatchError(what, counts)
-
+    masks, counts = field_masks(lambda query: match(column_values, query, regex=regex),
+                                left, right, down, up, regex)  # fmt: skip
     axes = fit_axes(x, masks["Left"], masks["Right"], masks.get("Down"), masks.get("Up"))
     return axes, counts
 

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..align import initial_layout
-from ..compute import Compute, vectors_of
+from ..chunk_runner import in_memory
+from ..compute import Compute
+from ..projections import custom as custom_module
 from ..projections import tsne as tsne_module
 from ..projections import umap as umap_module
 from ..projections.pca import MAX_COMPONENTS
@@ -177,25 +179,27 @@ class RunPreparation:
         return run
 
     def custom(self, params: dict[str, Any], n: int) -> Run:
-        table, data = self._view.table, self._view.data
+        data = self._view.data
         column = params.pop("column", None) or self._widget.label_by
-        if data.is_on_disk(column):
-            raise ValueError(
-                f"column {column!r} stays on disk (text with too many distinct values to "
-                "hold); custom axes need a column held in memory: choose another column"
-            )
-        if column not in table.columns:
-            raise ValueError(f"unknown column {column!r}; choose one of {list(table.columns)}")
+        if not data.has_column(column):
+            raise ValueError(f"unknown column {column!r}; choose one of {data.columns}")
         fields = {k: params.pop(k, None) for k in ("left", "right", "down", "up")}
         regex = bool(params.pop("regex", False))
         _reject_unknown("custom", params)
         # The axes come from ALL points, also while a subset is isolated (only the points
-        # shown are laid out); computed now, so a field that matches nothing fails at once.
-        axes, counts = self._compute.custom_axes(self._view.source, table[column],
-                                                 regex=regex, fields=fields)  # fmt: skip
+        # shown are laid out). The searches run now, so a field that matches nothing fails
+        # at once; a column left on disk is searched a block at a time.
+        masks, counts = custom_module.field_masks(
+            lambda query: data.matches(column, query, regex=regex), regex=regex, **fields
+        )
+        compute, source = self._compute, self._view.source
+        # In memory the axes are one product away: computed now too. A source outside memory
+        # is read in the run, where its progress shows and a cancel stops it.
+        axes = compute.custom_axes(source, masks) if in_memory(source) else None
 
         def run(ctx: Any, source: VectorSource, rows: np.ndarray | None) -> Outcome:
-            coords = axes.project(vectors_of(source, rows))
+            frame = axes if axes is not None else compute.custom_axes(source, masks, ctx.progress)
+            coords = compute.custom_layout(source, frame, rows, ctx.progress)
             params_out = {"column": column, "regex": regex, **fields}
             return coords, {"params": params_out, "dims": 2, "counts": counts}
 
