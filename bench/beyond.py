@@ -36,7 +36,7 @@ from common import Row, fmt_n, fmt_time, shape
 from bench import machine_row, table
 from nbprojector.chunk_runner import ChunkRunner
 from nbprojector.lance_index import LanceIndexNeighbors, build_ivf_pq, default_partitions
-from nbprojector.placement import tsne_placer, umap_placer
+from nbprojector.placement import fitted_placer
 from nbprojector.projections import tsne as tsne_module
 from nbprojector.projections import umap as umap_module
 from nbprojector.projections.pca import pca
@@ -225,18 +225,17 @@ def placement_rows(fit: int, place: int | None, seconds: float) -> list[Row]:
     rows = []
     fitted = clustered_block(0, fit, seed=5)
     others = clustered_block(fit, place or 1_000_000, seed=5)
-    methods = [("t-SNE", tsne_module.tsne, tsne_placer, {"n_iter": 500}, lambda *m: m)]
+    methods = [("t-SNE", tsne_module.tsne, {"n_iter": 500})]
     if umap_module.umap_available():
-        methods.append(("UMAP", umap_module.umap, umap_placer, {}, lambda m: (m,)))
-    for name, method, make_placer, options, as_args in methods:
+        methods.append(("UMAP", umap_module.umap, {}))
+    for name, method, options in methods:
         model: list[Any] = []
         log(f"{name}: fitting {fit:,} points")
         start = time.perf_counter()
-        keep = lambda *m, as_args=as_args, into=model: into.append(as_args(*m))  # noqa: E731
-        method(fitted, on_fitted=keep, **options)
+        method(fitted, on_fitted=lambda *m, into=model: into.append(m), **options)
         fit_s = time.perf_counter() - start
         log(f"{name}: placing")
-        placed, taken = place_for(make_placer(*model[0]), others, place, seconds)
+        placed, taken = place_for(fitted_placer(*model[0]), others, place, seconds)
         how = f"the first {fmt_n(placed)} of {fmt_n(len(others))}" if place is None else ""
         rows.append(Row(f"{name} transform: placing points after a fit",
                         f"{placed:,} on {fmt_n(fit)}", fmt_time(taken),

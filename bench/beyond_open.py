@@ -8,7 +8,7 @@ server and flags), each in a fresh kernel,
 - ``Projector("/path/to/clustered.lance")`` with the default draw budget and memory budget,
 
 each timed from the widget cell's start to the first frame with points on screen (the
-side-by-side bench's detection: ``side_by_side.WATCH_FIRST_POINTS``). Then, in the same
+side-by-side bench's detection: ``pages.WATCH_FIRST_POINTS``). Then, in the same
 kernel, one neighbour query (``p.neighbors(1, k=100)``: exact, streamed over every row of a
 source) and the kernel's peak resident memory (``VmHWM`` of ``/proc/self/status``, read
 inside the kernel), against its resident memory after the imports.
@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from common import Row, fmt_n, fmt_time, shape
-from pages import harness, launch_chromium
-from side_by_side import KEEP_DRAWING_BUFFER, SEEN, WATCH_FIRST_POINTS, WIDGET_MARK
+from pages import WIDGET_MARK, harness, launch_chromium, opened_to_first_points
 
 # Opening 10M rows reads every one of them three times (the NaN check, then PCA's two
 # passes) on two shared cores: minutes, not seconds.
@@ -82,30 +81,11 @@ class Opened:
 def open_once(context: Any, server: Any, name: str, cells: list[str]) -> Opened:
     """Run ``cells`` (the last is the widget cell) in a fresh kernel and time its first frame."""
     notebook = server.write_notebook(name, cells)
-    server.shutdown_kernels()
-    page = context.new_page()
-    page.set_default_timeout(FIRST_POINTS_TIMEOUT_MS)
-    page.add_init_script(KEEP_DRAWING_BUFFER)
-    try:
-        page.goto(f"{server.url}/lab/tree/{notebook}?reset")
-        page.wait_for_function("() => window.jupyterapp !== undefined")
-        page.evaluate(
-            "async () => { const a = window.jupyterapp; await a.started; await a.restored; }"
-        )
-        watching = page.evaluate_handle(WATCH_FIRST_POINTS, WIDGET_MARK)
-        page.evaluate(harness.RUN_ALL)
-        try:
-            page.wait_for_function("() => window.__sbs.first !== undefined",
-                                   timeout=FIRST_POINTS_TIMEOUT_MS)  # fmt: skip
-        except Exception as err:
-            raise RuntimeError(f"no points seen for {name}: {page.evaluate(SEEN)}") from err
-        marks = page.evaluate("() => window.__sbs")
-        watching.dispose()
-        nb = harness.Notebook(page, server)
+    with opened_to_first_points(
+        context, server, notebook, f"for {name}", FIRST_POINTS_TIMEOUT_MS
+    ) as (nb, first):
         measured = json.loads(nb.py(QUERY_AND_MEMORY).strip().splitlines()[-1])
-    finally:
-        harness.close_notebook(harness.Notebook(page, server))
-    return Opened(first=(marks["first"] - marks["cell"]) / 1000, query=measured["query_s"],
+    return Opened(first=first, query=measured["query_s"],
                   n_points=measured["n_points"], drawn=measured["drawn"],
                   rss_after_imports=measured["rss_after_imports"], peak=measured["peak"],
                   rss=measured["rss"])  # fmt: skip

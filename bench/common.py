@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -133,3 +138,32 @@ def attempt(rows: list[Row], what: str, step: Callable[[], list[Row]]) -> None:
     except Exception as err:
         traceback.print_exc()
         rows.append(Row(what, "-", "failed", first_line(err)))
+
+
+# Rows measured in a subprocess of their own (``python bench/NAME.py --worker JOB``), so that
+# one row's memory never raises the next one's peak. The worker prints its result as JSON on
+# a line that starts with this prefix (anything else it prints is passed over).
+WORKER_PREFIX = "BENCH-RESULT "
+
+
+def spawn_worker(script: str, job: dict[str, Any], timeout: int,
+                 env: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run ``worker(job)`` of the bench module ``script`` in a fresh Python, with ``env``
+    added to this one's environment; its result, or RuntimeError with its error."""
+    print(f"[bench]   {Path(script).stem}: {job} ...", file=sys.stderr, flush=True)
+    proc = subprocess.run(
+        [sys.executable, script, "--worker", json.dumps(job)],
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(WORKER_PREFIX)]
+    if proc.returncode != 0 or not lines:
+        sys.stderr.write(proc.stderr)
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"worker exited with {proc.returncode}: {last}")
+    return json.loads(lines[-1][len(WORKER_PREFIX) :])
+
+
+def answer_worker(worker: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """In the subprocess spawn_worker started: run ``worker`` on the job it was given and
+    print the result where spawn_worker reads it."""
+    print(WORKER_PREFIX + json.dumps(worker(json.loads(sys.argv[2]))), flush=True)

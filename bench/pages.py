@@ -8,6 +8,8 @@ test handle) is the browser tests' own: tests/browser/harness.py, imported here 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,72 @@ HOOK = """([ready, also]) => {
   });
 }"""
 
+# The mark a notebook's widget cell carries: WATCH_FIRST_POINTS times the first points from
+# the start of the cell whose code holds it.
+WIDGET_MARK = "# the widget cell"
+
+# Before any page script: every WebGL context keeps its drawing buffer (so a frame can be read
+# back after it is shown), for every tool alike.
+KEEP_DRAWING_BUFFER = """(() => {
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, options) {
+    if (/webgl/.test(String(kind))) options = { ...(options || {}), preserveDrawingBuffer: true };
+    return getContext.call(this, kind, options);
+  };
+})()"""
+
+# After the page loads, before the cells run: note when the widget cell starts (its
+# execute_input reaching the page), then look at every frame for points on a WebGL canvas.
+WATCH_FIRST_POINTS = """(mark) => {
+  const bench = (window.__sbs = {});
+  const app = window.jupyterapp;
+  const sample = document.createElement('canvas');
+  sample.width = sample.height = 64;
+  const pen = sample.getContext('2d', { willReadFrequently: true });
+  const pointsOn = (canvas) => {
+    if (!canvas.width || !canvas.height) return 0;
+    pen.clearRect(0, 0, 64, 64);
+    pen.drawImage(canvas, 0, 0, 64, 64);
+    const px = pen.getImageData(0, 0, 64, 64).data;
+    const counts = new Map();
+    for (let i = 0; i < px.length; i += 4) {
+      const key = (px[i] >> 3) << 10 | (px[i + 1] >> 3) << 5 | (px[i + 2] >> 3);
+      counts.set(key, (counts.get(key) || 0) + 1);
+    }
+    const background = Math.max(...counts.values());
+    return 64 * 64 - background;
+  };
+  const look = () => {
+    if (bench.first !== undefined) return;
+    const canvases = [...document.querySelectorAll('.jp-OutputArea canvas')];
+    // The plot's canvases: nbprojector draws into a WebGL canvas (with a transparent 2D
+    // overlay for labels); jupyter-scatter draws with a shared off-screen WebGL canvas and
+    // copies each frame into a visible 2D one. Small canvases (buttons, legends) are not it.
+    for (const canvas of canvases.filter((c) => c.width >= 200 && c.height >= 200)) {
+      if (pointsOn(canvas) >= 8) { bench.first = performance.now(); return; }
+    }
+    requestAnimationFrame(look);
+  };
+  const watch = async () => {
+    let p;
+    while (!(p = app.shell.currentWidget)?.sessionContext) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    p.sessionContext.iopubMessage.connect((_, msg) => {
+      if (msg.header.msg_type === 'execute_input' && String(msg.content.code).includes(mark)) {
+        bench.cell = performance.now();
+        requestAnimationFrame(look);
+      }
+    });
+  };
+  return watch();
+}"""
+
+# What the page had when no points were seen: the marks and each canvas in the outputs.
+SEEN = """() => ({ marks: window.__sbs, canvases: [...document.querySelectorAll(
+  '.jp-OutputArea canvas')].map((c) => [c.width, c.height]) })"""
+
+
 def launch_chromium(pw: Any, folder: Path) -> Any:
     """Headless Chromium (the tests' build and flags) with a fresh profile in ``folder``,
     its window the size every browser row is measured in."""
@@ -82,6 +150,46 @@ def open_timed(context: Any, server: Any, name: str) -> tuple[Any, float]:
     """open_marked: (notebook, seconds from run-all to the first frame)."""
     nb, marks = open_marked(context, server, name)
     return nb, (marks["ready"] - marks["start"]) / 1000
+
+
+@contextmanager
+def opened_to_first_points(
+    context: Any, server: Any, notebook: str, what: str, timeout_ms: int,
+    before_open: Callable[[Any], None] | None = None,
+) -> Iterator[tuple[Any, float]]:  # fmt: skip
+    """Run every cell of ``notebook`` (written by the caller; its widget cell holds
+    WIDGET_MARK) in a fresh kernel, every WebGL drawing buffer kept, until the widget's
+    first points are on screen: yields (the notebook, seconds from the widget cell's start
+    to those points), and closes the notebook on leaving.
+
+    ``timeout_ms`` bounds the wait for the first points (the page's other waits get at
+    least RUN_TIMEOUT_MS); ``before_open(page)`` runs before the page loads (to listen to
+    its websockets, say); ``what`` ends the error raised when no points are seen ("on
+    this tool's canvas").
+    """
+    server.shutdown_kernels()
+    page = context.new_page()
+    page.set_default_timeout(max(RUN_TIMEOUT_MS, timeout_ms))
+    page.add_init_script(KEEP_DRAWING_BUFFER)
+    if before_open is not None:
+        before_open(page)
+    try:
+        page.goto(f"{server.url}/lab/tree/{notebook}?reset")
+        page.wait_for_function("() => window.jupyterapp !== undefined")
+        page.evaluate(
+            "async () => { const a = window.jupyterapp; await a.started; await a.restored; }"
+        )
+        watching = page.evaluate_handle(WATCH_FIRST_POINTS, WIDGET_MARK)
+        page.evaluate(harness.RUN_ALL)
+        try:
+            page.wait_for_function("() => window.__sbs.first !== undefined", timeout=timeout_ms)
+        except Exception as err:
+            raise RuntimeError(f"no points seen {what}: {page.evaluate(SEEN)}") from err
+        marks = page.evaluate("() => window.__sbs")
+        watching.dispose()
+        yield harness.Notebook(page, server), (marks["first"] - marks["cell"]) / 1000
+    finally:
+        harness.close_notebook(harness.Notebook(page, server))
 
 
 def clear_card(nb: Any, tries: int = 20) -> None:

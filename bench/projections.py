@@ -21,19 +21,26 @@ process (the first row, with an empty numba cache), and the peak is reset before
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from common import Row, blobs, first_line, fmt_bytes, fmt_n, fmt_time, shape
+from common import (
+    Row,
+    answer_worker,
+    attempt,
+    blobs,
+    fmt_bytes,
+    fmt_n,
+    fmt_time,
+    shape,
+    spawn_worker,
+)
 
-PREFIX = "BENCH-RESULT "
 TIMEOUT = 900  # seconds for one subprocess
 N_ITER = 750  # t-SNE iterations (nbprojector's default), for ours and sklearn's
 TINY = (5_000, 32)  # the UMAP that pays numba's compilation: NN-descent from 4,096 points
@@ -149,18 +156,7 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def spawn(job: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run ``worker(job)`` in a fresh Python; its result, or RuntimeError with its error."""
-    print(f"[bench]   projections: {job} ...", file=sys.stderr, flush=True)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(job)],
-        capture_output=True, text=True, timeout=TIMEOUT, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(PREFIX)]
-    if proc.returncode != 0 or not lines:
-        sys.stderr.write(proc.stderr)
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"worker exited with {proc.returncode}: {last}")
-    return json.loads(lines[-1][len(PREFIX) :])
+    return spawn_worker(__file__, job, TIMEOUT, env)
 
 
 def memory_note(r: dict[str, Any], n: int) -> str:
@@ -308,14 +304,6 @@ def umap_rows(sizes: list[tuple[int, int]]) -> list[Row]:
     return rows
 
 
-def attempt(rows: list[Row], what: str, step: Any) -> None:
-    try:
-        rows.extend(step())
-    except Exception as err:  # one failed row must not hide the others
-        print(f"[bench] {what} failed: {err}", file=sys.stderr)
-        rows.append(Row(what, "-", "failed", first_line(err)))
-
-
 def run(quick: bool) -> list[Row]:
     if quick:
         tsne_sizes, umap_sizes = [(2_000, 768), (5_000, 768)], [(2_000, 768), (10_000, 768)]
@@ -328,6 +316,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    result = worker(json.loads(sys.argv[2]))
-    print(PREFIX + json.dumps(result), flush=True)
+    answer_worker(worker)

@@ -47,10 +47,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: siblings import
 
 from common import Row, fmt_n
-from pages import RUN_TIMEOUT_MS, harness, launch_chromium
+from pages import WIDGET_MARK, harness, launch_chromium, opened_to_first_points
 
 TOOLS = ("nbprojector", "jupyter-scatter")
-WIDGET_MARK = "# the widget cell"
 
 DATA_CELL = (
     "rng = np.random.default_rng(0)\n"
@@ -75,66 +74,6 @@ CELLS = {
     ],
 }
 
-# Before any page script: every WebGL context keeps its drawing buffer (so a frame can be read
-# back after it is shown), for both tools alike.
-KEEP_DRAWING_BUFFER = """(() => {
-  const getContext = HTMLCanvasElement.prototype.getContext;
-  HTMLCanvasElement.prototype.getContext = function (kind, options) {
-    if (/webgl/.test(String(kind))) options = { ...(options || {}), preserveDrawingBuffer: true };
-    return getContext.call(this, kind, options);
-  };
-})()"""
-
-# After the page loads, before the cells run: note when the widget cell starts (its
-# execute_input reaching the page), then look at every frame for points on a WebGL canvas.
-WATCH_FIRST_POINTS = """(mark) => {
-  const bench = (window.__sbs = {});
-  const app = window.jupyterapp;
-  const sample = document.createElement('canvas');
-  sample.width = sample.height = 64;
-  const pen = sample.getContext('2d', { willReadFrequently: true });
-  const pointsOn = (canvas) => {
-    if (!canvas.width || !canvas.height) return 0;
-    pen.clearRect(0, 0, 64, 64);
-    pen.drawImage(canvas, 0, 0, 64, 64);
-    const px = pen.getImageData(0, 0, 64, 64).data;
-    const counts = new Map();
-    for (let i = 0; i < px.length; i += 4) {
-      const key = (px[i] >> 3) << 10 | (px[i + 1] >> 3) << 5 | (px[i + 2] >> 3);
-      counts.set(key, (counts.get(key) || 0) + 1);
-    }
-    const background = Math.max(...counts.values());
-    return 64 * 64 - background;
-  };
-  const look = () => {
-    if (bench.first !== undefined) return;
-    const canvases = [...document.querySelectorAll('.jp-OutputArea canvas')];
-    // The plot's canvases: nbprojector draws into a WebGL canvas (with a transparent 2D
-    // overlay for labels); jupyter-scatter draws with a shared off-screen WebGL canvas and
-    // copies each frame into a visible 2D one. Small canvases (buttons, legends) are not it.
-    for (const canvas of canvases.filter((c) => c.width >= 200 && c.height >= 200)) {
-      if (pointsOn(canvas) >= 8) { bench.first = performance.now(); return; }
-    }
-    requestAnimationFrame(look);
-  };
-  const watch = async () => {
-    let p;
-    while (!(p = app.shell.currentWidget)?.sessionContext) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    p.sessionContext.iopubMessage.connect((_, msg) => {
-      if (msg.header.msg_type === 'execute_input' && String(msg.content.code).includes(mark)) {
-        bench.cell = performance.now();
-        requestAnimationFrame(look);
-      }
-    });
-  };
-  return watch();
-}"""
-
-# What the page had when no points were seen: the marks and each canvas in the outputs.
-SEEN = """() => ({ marks: window.__sbs, canvases: [...document.querySelectorAll(
-  '.jp-OutputArea canvas')].map((c) => [c.width, c.height]) })"""
 FIRST_POINTS_TIMEOUT_MS = 240_000
 
 # Frames while the view is zoomed: each animation frame, the plot canvas (the largest in the
@@ -204,33 +143,17 @@ def _msg_type(payload: bytes | str) -> str | None:
 def measure(context: Any, server: Any, tool: str, n: int) -> Run:
     imports, data, widget = CELLS[tool]
     name = server.write_notebook(f"sbs_{tool}_{n}.ipynb", [imports, data.format(n=n), widget])
-    server.shutdown_kernels()
-    page = context.new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.add_init_script(KEEP_DRAWING_BUFFER)
     traffic = Traffic()
-    page.on("websocket", lambda ws: ws.on("framereceived", traffic.frame))
-    try:
-        page.goto(f"{server.url}/lab/tree/{name}?reset")
-        page.wait_for_function("() => window.jupyterapp !== undefined")
-        page.evaluate(
-            "async () => { const a = window.jupyterapp; await a.started; await a.restored; }"
-        )
-        watching = page.evaluate_handle(WATCH_FIRST_POINTS, WIDGET_MARK)
-        page.evaluate(harness.RUN_ALL)
-        try:
-            page.wait_for_function("() => window.__sbs.first !== undefined",
-                                   timeout=FIRST_POINTS_TIMEOUT_MS)  # fmt: skip
-        except Exception as err:
-            seen = page.evaluate(SEEN)
-            raise RuntimeError(f"no points seen on {tool}'s canvas ({fmt_n(n)}): {seen}") from err
-        marks = page.evaluate("() => window.__sbs")
-        watching.dispose()
-        first = (marks["first"] - marks["cell"]) / 1000
-        wait_until_quiet(page, traffic)
-        zoom, frames = zoom_intervals(page)
-    finally:
-        harness.close_notebook(harness.Notebook(page, server))
+
+    def count_traffic(page: Any) -> None:
+        page.on("websocket", lambda ws: ws.on("framereceived", traffic.frame))
+
+    with opened_to_first_points(
+        context, server, name, f"on {tool}'s canvas ({fmt_n(n)})", FIRST_POINTS_TIMEOUT_MS,
+        before_open=count_traffic,
+    ) as (nb, first):  # fmt: skip
+        wait_until_quiet(nb.page, traffic)
+        zoom, frames = zoom_intervals(nb.page)
     return Run(first, traffic.comm, zoom, frames)
 
 

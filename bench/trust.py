@@ -18,20 +18,15 @@ BLAS's and scipy's own allocations).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from aligned import rows as aligned_rows
-from common import Row, attempt, fmt_bytes, fmt_time, shape
+from common import Row, answer_worker, attempt, fmt_bytes, fmt_time, shape, spawn_worker
 
 FULL = (100_000, 768)
 QUICK = (20_000, 768)
-PREFIX = "BENCH-RESULT "
 TIMEOUT = 3600  # seconds for one subprocess (compare at 100k x 768 took 29 min under load 10)
 
 
@@ -72,18 +67,7 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def spawn(job: dict[str, Any]) -> dict[str, Any]:
-    """Run ``worker(job)`` in a fresh Python; its result, or RuntimeError with its error."""
-    print(f"[bench]   trust: {job} ...", file=sys.stderr, flush=True)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(job)],
-        capture_output=True, text=True, timeout=TIMEOUT, env=dict(os.environ),
-    )  # fmt: skip
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(PREFIX)]
-    if proc.returncode != 0 or not lines:
-        sys.stderr.write(proc.stderr)
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"worker exited with {proc.returncode}: {last}")
-    return json.loads(lines[-1][len(PREFIX) :])
+    return spawn_worker(__file__, job, TIMEOUT)
 
 
 def peak_note(r: dict[str, Any]) -> str:
@@ -116,6 +100,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    result = worker(json.loads(sys.argv[2]))
-    print(PREFIX + json.dumps(result), flush=True)
+    answer_worker(worker)

@@ -40,7 +40,9 @@ BOUND_MB = BUDGET_MB + BYTES_PER_POINT * N_POINTS / 2**20
 # the text.
 TEXT_BYTES_PER_POINT = 220
 
-_SCRIPT = """
+# How each child starts: the source at argv[1] opened with the draw and memory budgets, the
+# peak memory growth measured from just before (`peak_mb() - before`).
+_PRELUDE = """
 import json, resource, sys
 import numpy as np
 
@@ -54,6 +56,24 @@ path, budget_mb, drawn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 before = peak_mb()
 peaks = {}
 p = Projector(path, max_points=drawn, memory_budget=budget_mb << 20)
+"""
+
+
+def _run_child(script: str, path: str) -> dict:
+    """Run _PRELUDE then ``script`` in a fresh interpreter over the dataset at ``path``;
+    the JSON report the child prints last."""
+    run = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_PRELUDE) + textwrap.dedent(script), path,
+         str(BUDGET_MB), str(DRAWN)],
+        timeout=900, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]  # the child's traceback, if it failed
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    print(report["peaks_mb"])  # shown with -s: the figures the bounds were chosen from
+    return report
+
+
+_SCRIPT = """
 coords = p.coordinates
 peaks["opened with PCA"] = peak_mb() - before
 queries = np.linspace(0, p.n_points - 1, 10).astype(int)
@@ -78,13 +98,7 @@ print(json.dumps({
 
 
 def test_the_widget_over_a_2m_lance_source_stays_in_bounded_memory(big_lance):
-    run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_SCRIPT), big_lance, str(BUDGET_MB), str(DRAWN)],
-        timeout=900, capture_output=True, text=True,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]  # the child's traceback, if it failed
-    report = json.loads(run.stdout.strip().splitlines()[-1])
-    print(report["peaks_mb"])  # shown with -s: the figures the bound was chosen from
+    report = _run_child(_SCRIPT, big_lance)
     assert report["n_points"] == N_POINTS and report["in_memory"] is False
     assert report["drawn"] == DRAWN
     # PCA over all points, not over the drawn sample: every point has coordinates.
@@ -100,18 +114,6 @@ def test_the_widget_over_a_2m_lance_source_stays_in_bounded_memory(big_lance):
 
 
 _TEXT_SCRIPT = """
-import json, resource, sys
-import numpy as np
-
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-import lance, pyarrow, dask.array, distributed, sklearn
-from nbprojector import Projector
-path, budget_mb, drawn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-before = peak_mb()
-peaks = {}
-p = Projector(path, max_points=drawn, memory_budget=budget_mb << 20)
 peaks["opened with PCA"] = peak_mb() - before
 hits = p.search("zanzibar", column="text")
 peaks["search"] = peak_mb() - before
@@ -140,14 +142,7 @@ def test_text_of_a_2m_chunk_corpus_stays_on_disk(big_text_lance):
     """2M chunks of 200 bytes (400 MB of text): opened, searched over every row, one
     undrawn chunk's card read and the drawn points labelled by their text, in memory that
     grows by far less than the text."""
-    run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_TEXT_SCRIPT), big_text_lance, str(BUDGET_MB),
-         str(DRAWN)],
-        timeout=900, capture_output=True, text=True,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    report = json.loads(run.stdout.strip().splitlines()[-1])
-    print(report["peaks_mb"])
+    report = _run_child(_TEXT_SCRIPT, big_text_lance)
     assert report["n_points"] == N_POINTS and report["drawn"] == DRAWN
     assert report["hits"] == [1_234_567] and not report["drawn_hit"]  # found, not drawn
     card = report["card"]

@@ -153,8 +153,8 @@ class LocalCompute:
         return candidates, placement.fit_rows(candidates, chosen, default=default, seed=seed)
 
     def _fit_then_place(
-        self, fit: Callable[..., np.ndarray], make_placer: Callable[..., Any],
-        source: VectorSource, candidates: np.ndarray, fitted: np.ndarray, *,
+        self, fit: Callable[..., np.ndarray], source: VectorSource, candidates: np.ndarray,
+        fitted: np.ndarray, *,
         on_frame: FrameHook, on_progress: ProgressHook, initial: np.ndarray | None,
         record: dict[str, Any] | None,
     ) -> np.ndarray:  # fmt: skip
@@ -174,8 +174,9 @@ class LocalCompute:
             initial=None if initial is None else np.asarray(initial)[positions],
             on_fitted=lambda *model: fitted_model.append(model),
         )  # fmt: skip
+        placer = placement.fitted_placer(*fitted_model[0])
         result = placement.place_rest(
-            source, candidates, fitted, layout, make_placer(*fitted_model[0]), self.runner,
+            source, candidates, fitted, layout, placer, self.runner,
             on_frame=on_frame, on_progress=on_progress, first_frame=0,
         )  # fmt: skip
         if record is not None:
@@ -203,8 +204,8 @@ class LocalCompute:
                                     should_stop=should_stop, **hooks, **options)  # fmt: skip
 
         return self._fit_then_place(
-            fit, placement.tsne_placer, source, candidates, fitted, on_frame=on_frame,
-            on_progress=on_progress, initial=initial, record=record,
+            fit, source, candidates, fitted, on_frame=on_frame, on_progress=on_progress,
+            initial=initial, record=record,
         )  # fmt: skip
 
     def umap(
@@ -227,8 +228,8 @@ class LocalCompute:
             return umap_module.umap(vectors, n_components=n_components, **hooks, **options)
 
         return self._fit_then_place(
-            fit, placement.umap_placer, source, candidates, fitted, on_frame=on_frame,
-            on_progress=on_progress, initial=initial, record=record,
+            fit, source, candidates, fitted, on_frame=on_frame, on_progress=on_progress,
+            initial=initial, record=record,
         )  # fmt: skip
 
     def custom_axes(self, source: VectorSource, masks: dict[str, np.ndarray],

@@ -69,13 +69,7 @@ def as_embedding(data: Any, name: str = "embedding") -> np.ndarray:
                 else "wrap a single vector as [vector] or use reshape(1, -1)"
             )
         )
-    n, d = matrix.shape
-    if n < 2:
-        raise EmbeddingError(f"{name} has {plural(n, 'point')}; a projection needs at least 2")
-    if d < 2:
-        raise EmbeddingError(
-            f"{name} has {plural(d, 'dimension')}; a projection needs at least 2"
-        )
+    _check_size(name, *matrix.shape)
     bad_rows = _non_finite_rows(matrix)
     if len(bad_rows) and isinstance(data, np.ndarray) and np.isfinite(data[bad_rows[0]]).all():
         raise EmbeddingError(
@@ -88,6 +82,16 @@ def as_embedding(data: Any, name: str = "embedding") -> np.ndarray:
             f"at row {bad_rows[0]}; drop or impute those rows (e.g. emb[np.isfinite(emb).all(1)])"
         )
     return np.ascontiguousarray(matrix)
+
+
+def _check_size(name: str, n: int, d: int) -> None:
+    """An embedding of ``n`` points in ``d`` dimensions can be projected, or EmbeddingError."""
+    if n < 2:
+        raise EmbeddingError(f"{name} has {plural(n, 'point')}; a projection needs at least 2")
+    if d < 2:
+        raise EmbeddingError(
+            f"{name} has {plural(d, 'dimension')}; a projection needs at least 2"
+        )
 
 
 def _complex_error(name: str) -> EmbeddingError:
@@ -259,13 +263,7 @@ def _open(value: Any, label: str, vector_column: str | None, budget: int) -> Vec
         memory_budget=budget,
         name=label,
     )
-    n, d = source.shape
-    if n < 2:
-        raise EmbeddingError(f"{label} has {plural(n, 'point')}; a projection needs at least 2")
-    if d < 2:
-        raise EmbeddingError(
-            f"{label} has {plural(d, 'dimension')}; a projection needs at least 2"
-        )
+    _check_size(label, *source.shape)
     return source
 
 

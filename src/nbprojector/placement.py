@@ -70,25 +70,14 @@ def fit_rows(candidates: np.ndarray, fit_points: int | np.ndarray | None, *,
     return chosen
 
 
-def tsne_placer(embedding: Any, reduction: PCAResult | None) -> BlockFunction:
-    """A block function placing rows on a fitted openTSNE embedding."""
+def fitted_placer(model: Any, reduction: PCAResult | None) -> BlockFunction:
+    """A block function placing rows on a fitted layout: ``model`` is openTSNE's fitted
+    embedding or umap-learn's fitted model (both place new rows with ``transform``),
+    ``reduction`` the PCA the fitted points went through first, if any."""
 
     def place(rows: np.ndarray, _ids: np.ndarray) -> np.ndarray:
         x = rows
-        if reduction is not None:  # the PCA the fitted points went through
-            x = (rows - reduction.mean) @ reduction.components.T
-        placed = embedding.transform(np.ascontiguousarray(x, dtype=np.float32))
-        return np.asarray(placed, dtype=np.float32)
-
-    return place
-
-
-def umap_placer(model: Any, reduction: PCAResult | None) -> BlockFunction:
-    """A block function placing rows on a fitted umap-learn model."""
-
-    def place(rows: np.ndarray, _ids: np.ndarray) -> np.ndarray:
-        x = rows
-        if reduction is not None:  # the PCA the fitted points went through
+        if reduction is not None:
             x = (rows - reduction.mean) @ reduction.components.T
         placed = model.transform(np.ascontiguousarray(x, dtype=np.float32))
         return np.asarray(placed, dtype=np.float32)

@@ -95,6 +95,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process_group(process: subprocess.Popen, timeout: float = 15) -> None:
+    """End ``process`` (started with ``start_new_session=True``) and every process it
+    started: SIGTERM to its group, then SIGKILL if it has not ended in ``timeout`` s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class JupyterServer:
     """A JupyterLab server on a free port, with a private HOME and autosave off."""
 
@@ -163,11 +176,7 @@ class JupyterServer:
     def stop(self) -> None:
         with contextlib.suppress(OSError):
             self.shutdown_kernels()
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process)
         self.log.close()
 
     def write_notebook(self, name: str, cells: list[str]) -> str:

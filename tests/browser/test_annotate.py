@@ -6,16 +6,18 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import changed_share, notebook_fixture
-from .test_inspector import client_positions, drag, inside_polygon, set_mode, wait_selection
+from .test_inspector import (
+    DIGITS,
+    client_positions,
+    drag,
+    inside_polygon,
+    set_mode,
+    wait_selection,
+)
 
-NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 CELLS = [
-    "import numpy as np\n"
-    "from sklearn.datasets import load_digits\n"
-    "from nbprojector import Projector\n"
-    "d = load_digits()\n"
-    f"names = {NAMES!r}\n"
-    "kind = [names[t] for t in d.target]\n"
+    DIGITS
+    + "kind = [names[t] for t in d.target]\n"
     "p = Projector(d.data, {'kind': kind, 'digit': d.target}, label_by='kind',\n"
     "              color_by='kind', height=560)\n"
     "original = p.metadata.copy()\n"

@@ -4,12 +4,10 @@ the budget and says so, a click lists the clicked point's neighbours among all 2
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from scipy.spatial import cKDTree
 
 from .harness import notebook_fixture
-from .test_view import background_share
+from .test_draw_budget import assert_draws_the_budget, loneliest_drawn_point
 
 pytest.importorskip("lance")
 
@@ -44,30 +42,12 @@ CELLS = [
 nb = notebook_fixture("big_lance.ipynb", CELLS)
 
 
-def loneliest_drawn_point(nb) -> tuple[int, list[float], float]:
-    """The drawn point farthest on screen from any other drawn point, where it is, and that
-    distance in px: a click there picks it and no other."""
-    drawn = nb.handle("h.drawn()")
-    xy = np.array(nb.handle("h.drawn().map((i) => h.clientPosition(i) ?? [NaN, NaN])"),
-                  dtype=float)  # fmt: skip
-    on = np.flatnonzero(np.isfinite(xy).all(axis=1))
-    gaps, _ = cKDTree(xy[on]).query(xy[on], k=2)  # the nearest other point is the 2nd hit
-    k = int(np.argmax(gaps[:, 1]))
-    return drawn[on[k]], list(xy[on[k]]), float(gaps[k, 1])
-
-
 def test_a_2m_point_lance_source_draws_its_budget_and_shows_undrawn_neighbours(nb, tmp_path):
     # The drawn sample's PCA comes first; wait for the exact PCA that replaces it, so the
     # points clicked below stay where they were found.
     assert nb.py("print(p.coordinates.shape)").strip() == f"({N}, 3)"
     assert nb.py_json("p.projection['note']") == f"PCA over all {N:,} points (exact)"
-    nb.settle()
-    status = nb.view.locator(".nbp-status").inner_text()
-    assert f"drawing {BUDGET:,} of {N:,} points" in status
-    assert nb.handle("h.count()") == BUDGET
-    assert background_share(nb.canvas_pixels()) < 0.995, "the canvas shows no points"
-    drawn = nb.handle("h.drawn()")
-    assert len(drawn) == BUDGET and drawn == nb.py_json("p.drawn.tolist()")
+    drawn = assert_draws_the_budget(nb, N, BUDGET)
     assert nb.py("print(type(p.source).__name__, p.n_points)").split() == ["LanceSource", str(N)]
 
     # A click on a drawn point lists its 100 nearest among all 2M points.

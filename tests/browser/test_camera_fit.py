@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .harness import close_notebook, open_notebook
+from .harness import close_notebook
+from .test_layout import open_in_fresh_layout
 
 # A cloud that fills its PCA box to the corners: uniform in a box, so the fitted layout
 # reaches [-1, 1] on the first component and far out on the other two.
@@ -20,16 +21,10 @@ CELLS = [
     "p",
 ]
 
-FRESH_LAYOUT = """if (!sessionStorage.getItem('layout-cleared')) {
-  localStorage.removeItem('nbprojector.layout'); sessionStorage.setItem('layout-cleared', '1');
-}"""
-
 
 @pytest.fixture(scope="module")
 def nb(server, browser):
-    server.write_notebook("camera_fit.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "camera_fit.ipynb", init_script=FRESH_LAYOUT)
-    notebook.page.set_viewport_size({"width": 1280, "height": 900})
+    notebook = open_in_fresh_layout(browser, server, "camera_fit.ipynb", CELLS)
     yield notebook
     close_notebook(notebook)
 

@@ -4,6 +4,7 @@ neighbours among all points, the undrawn ones marked; "Show these" draws them.""
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from .harness import notebook_fixture
 from .test_view import background_share
@@ -24,33 +25,37 @@ CELLS = [
 nb = notebook_fixture("draw_budget.ipynb", CELLS)
 
 
-def lonely_drawn_point(nb, min_gap: float = 6.0) -> tuple[int, list[float]]:
-    """The drawn point farthest from any other drawn point on screen (at least ``min_gap``
-    px), and where it is: a click there picks it and no other."""
+def loneliest_drawn_point(nb) -> tuple[int, list[float], float]:
+    """The drawn point farthest on screen from any other drawn point, where it is, and that
+    distance in px: a click there picks it and no other."""
     drawn = nb.handle("h.drawn()")
     xy = np.array(nb.handle("h.drawn().map((i) => h.clientPosition(i) ?? [NaN, NaN])"),
                   dtype=float)  # fmt: skip
-    on = np.isfinite(xy).all(axis=1)
-    gaps = np.full(len(drawn), -1.0)
-    for k in np.flatnonzero(on):
-        d = np.hypot(*(xy[on] - xy[k]).T)
-        gaps[k] = np.sort(d)[1]
-    k = int(np.argmax(gaps))
-    assert gaps[k] >= min_gap, "no drawn point stands apart on screen"
-    return drawn[k], list(xy[k])
+    on = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    gaps, _ = cKDTree(xy[on]).query(xy[on], k=2)  # the nearest other point is the 2nd hit
+    k = int(np.argmax(gaps[:, 1]))
+    return drawn[on[k]], list(xy[on[k]]), float(gaps[k, 1])
+
+
+def assert_draws_the_budget(nb, n: int, budget: int) -> list[int]:
+    """The view says it draws ``budget`` of ``n`` points and shows them, and Python's
+    ``p.drawn`` names the same points: those points."""
+    nb.settle()
+    status = nb.view.locator(".nbp-status").inner_text()
+    assert f"drawing {budget:,} of {n:,} points" in status
+    assert nb.handle("h.count()") == budget
+    assert background_share(nb.canvas_pixels()) < 0.995, "the canvas shows no points"
+    drawn = nb.handle("h.drawn()")
+    assert len(drawn) == budget and drawn == nb.py_json("p.drawn.tolist()")
+    return drawn
 
 
 def test_draws_the_budget_and_shows_undrawn_neighbours_on_demand(nb, tmp_path):
-    nb.settle()
-    status = nb.view.locator(".nbp-status").inner_text()
-    assert f"drawing {BUDGET:,} of {N:,} points" in status
-    assert nb.handle("h.count()") == BUDGET
-    assert background_share(nb.canvas_pixels()) < 0.995, "the canvas shows no points"
-    drawn = nb.handle("h.drawn()")
-    assert drawn == nb.py_json("p.drawn.tolist()") and len(drawn) == BUDGET
+    drawn = assert_draws_the_budget(nb, N, BUDGET)
 
     # A click on a drawn point: its 100 nearest among ALL points, most of them not drawn.
-    i, (x, y) = lonely_drawn_point(nb)
+    i, (x, y), gap = loneliest_drawn_point(nb)
+    assert gap >= 6, "no drawn point stands apart on screen"
     nb.page.mouse.click(x, y)
     items = nb.view.locator(".nbp-neighbors-list li")
     nb.page.wait_for_function(

@@ -6,22 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import notebook_fixture
-from .test_images import PALETTE, SIZE, at, background, nearest_colour
+from .test_images import GRID, PALETTE, PALETTE_IMAGES, SIZE, N, at, background, nearest_colour
 
-N, BUDGET = 48, 20
+BUDGET = 20
 CELLS = [
-    "import numpy as np\n"
-    "from nbprojector import Projector\n"
-    f"N = {N}\n"
-    "gx, gy = np.meshgrid(np.arange(8.0), np.arange(6.0))\n"
-    "noise = np.random.default_rng(0).normal(0, 0.01, N)\n"
-    "emb = np.c_[gx.ravel(), gy.ravel(), noise]  # an 8 x 6 grid: images do not overlap\n"
-    f"palette = np.array({PALETTE.tolist()}, dtype=np.uint8)\n"
-    "images = np.zeros((N, 16, 16, 4), np.uint8)\n"
-    "images[..., :3] = palette[:, None, None]\n"
-    "images[..., 3] = 255\n"
-    "images[:, :8, :8, 3] = 0  # the top-left quadrant is transparent\n"
-    "p = Projector(emb, {'name': [f'p{i}' for i in range(N)]}, images=images, color_by='',\n"
+    GRID
+    + PALETTE_IMAGES
+    + "p = Projector(emb, {'name': [f'p{i}' for i in range(N)]}, images=images, color_by='',\n"
     f"              image_size={SIZE}, height=560, max_points={BUDGET})\n"
     "p.max_texture_size = 64  # 16 images an atlas: 3 atlases\n"
     "p.project('pca', components=(1, 2)).wait()\n"

@@ -6,22 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import notebook_fixture
-from .test_images import at, screen, wait_images
+from .test_images import GRID, SIZE, N, at, screen, wait_images
 
-N = 48
-SIZE = 40
 #: Each image is one grey level in 0..16, except one pixel per image at 0 and at 16 (the
 #: range), so that level v is drawn as round(v * 255 / 16).
 LEVELS = np.array([2.0, 6.0, 10.0, 14.0])
 
 CELLS = [
-    "import numpy as np\n"
-    "from nbprojector import Projector\n"
-    f"N = {N}\n"
-    "gx, gy = np.meshgrid(np.arange(8.0), np.arange(6.0))\n"
-    "noise = np.random.default_rng(0).normal(0, 0.01, N)\n"
-    "emb = np.c_[gx.ravel(), gy.ravel(), noise]  # an 8 x 6 grid: images do not overlap\n"
-    f"levels = np.array({LEVELS.tolist()})[np.arange(N) % 4]\n"
+    GRID
+    + f"levels = np.array({LEVELS.tolist()})[np.arange(N) % 4]\n"
     "images = np.repeat(levels, 16 * 16).reshape(N, 16, 16)\n"
     "images[:, 15, 15] = 0.0\n"
     "images[:, 15, 14] = 16.0\n"

@@ -4,11 +4,9 @@ server is blocked and recorded: the widget must need nothing from a CDN."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .harness import CHROMIUM_ARGS, free_port, open_notebook
+from .harness import CHROMIUM_ARGS, free_port, open_notebook, stop_process_group
 from .test_view import background_share, isolated_point
 
 CELLS = [
@@ -141,12 +139,7 @@ def marimo_url(tmp_path_factory):
                 time.sleep(0.3)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process)
         log.close()
 
 

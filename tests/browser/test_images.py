@@ -20,19 +20,30 @@ PALETTE = np.array(
     [(r, g, b) for r in LEVELS for g in LEVELS for b in LEVELS if min(r, g, b) <= 85][:N]
 )
 
-CELLS = [
+# The start of the image tests' cells: N points on an 8 x 6 grid (`emb`), far enough apart
+# that their images do not overlap.
+GRID = (
     "import numpy as np\n"
     "from nbprojector import Projector\n"
     f"N = {N}\n"
     "gx, gy = np.meshgrid(np.arange(8.0), np.arange(6.0))\n"
     "noise = np.random.default_rng(0).normal(0, 0.01, N)\n"
     "emb = np.c_[gx.ravel(), gy.ravel(), noise]  # an 8 x 6 grid: images do not overlap\n"
+)
+# Each point's 16 x 16 RGBA image (`images`): its PALETTE colour, the top-left quadrant
+# transparent.
+PALETTE_IMAGES = (
     f"palette = np.array({PALETTE.tolist()}, dtype=np.uint8)\n"
     "images = np.zeros((N, 16, 16, 4), np.uint8)\n"
     "images[..., :3] = palette[:, None, None]\n"
     "images[..., 3] = 255\n"
     "images[:, :8, :8, 3] = 0  # the top-left quadrant is transparent\n"
-    "p = Projector(emb, {'name': [f'p{i}' for i in range(N)]}, images=images,\n"
+)
+
+CELLS = [
+    GRID
+    + PALETTE_IMAGES
+    + "p = Projector(emb, {'name': [f'p{i}' for i in range(N)]}, images=images,\n"
     f"              image_size={SIZE}, height=560)\n"
     "p.project('pca', components=(1, 2)).wait()\n"
     "p",

@@ -13,13 +13,18 @@ from .harness import READY, changed_share, notebook_fixture
 from .test_view import isolated_point
 
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-CELLS = [
+# The start of the digits notebooks' cell: scikit-learn's digits (`d`) and each digit's
+# name (`names`).
+DIGITS = (
     "import numpy as np\n"
     "from sklearn.datasets import load_digits\n"
     "from nbprojector import Projector\n"
     "d = load_digits()\n"
     f"names = {NAMES!r}\n"
-    "words = [f'{names[t]}_{i}' for i, t in enumerate(d.target)]\n"
+)
+CELLS = [
+    DIGITS
+    + "words = [f'{names[t]}_{i}' for i, t in enumerate(d.target)]\n"
     "p = Projector(d.data, {'word': words, 'digit': d.target}, label_by='word',\n"
     "              color_by='digit', height=560)\n"
     "events = []\n"
@@ -28,11 +33,15 @@ CELLS = [
 ]
 
 
+def digit_words() -> tuple[np.ndarray, list[str]]:
+    """scikit-learn's digits and each one's word as the notebooks name it ("three_5")."""
+    d = load_digits()
+    return d.data, [f"{NAMES[t]}_{i}" for i, t in enumerate(d.target)]
+
+
 @pytest.fixture(scope="module")
 def digits():
-    d = load_digits()
-    words = [f"{NAMES[t]}_{i}" for i, t in enumerate(d.target)]
-    return d.data, words
+    return digit_words()
 
 
 nb = notebook_fixture("inspector.ipynb", CELLS)

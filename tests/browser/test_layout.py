@@ -37,11 +37,18 @@ MEASURE = """(el) => {
 }"""
 
 
+def open_in_fresh_layout(browser, server, name: str, cells: list[str]):
+    """The notebook ``name`` of ``cells``, opened and run in a 1280 x 900 window with no
+    folds or panels remembered from earlier tests."""
+    server.write_notebook(name, cells)
+    notebook = open_notebook(browser, server, name, init_script=FRESH_LAYOUT)
+    notebook.page.set_viewport_size({"width": 1280, "height": 900})
+    return notebook
+
+
 @pytest.fixture(scope="module")
 def nb(server, browser):
-    server.write_notebook("layout.ipynb", CELLS)
-    notebook = open_notebook(browser, server, "layout.ipynb", init_script=FRESH_LAYOUT)
-    notebook.page.set_viewport_size({"width": 1280, "height": 900})
+    notebook = open_in_fresh_layout(browser, server, "layout.ipynb", CELLS)
     yield notebook
     close_notebook(notebook)
 

@@ -8,15 +8,13 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from .harness import changed_share, notebook_fixture
-from .test_inspector import cosine_reference, wait_selection
+from .test_inspector import NAMES, cosine_reference, digit_words, wait_selection
 from .test_view import background_share, isolated_point
 
 pytest.importorskip("lance")
 
-NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 CELLS = [
     "import tempfile\n"
     "import numpy as np, pyarrow as pa, lance\n"
@@ -39,8 +37,7 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def digits():
-    d = load_digits()
-    return d.data, [f"{NAMES[t]}_{i}" for i, t in enumerate(d.target)]
+    return digit_words()
 
 
 nb = notebook_fixture("lance_source.ipynb", CELLS)

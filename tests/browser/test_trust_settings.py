@@ -27,6 +27,19 @@ def set_number(locator, value: int) -> None:
     locator.press("Enter")
 
 
+def assert_lists_the_most_changed(nb, metric: str) -> None:
+    """The comparison (k=4) is summarised with ``metric`` and its Most changed list is
+    Python's first 20 for that metric."""
+    view = nb.view
+    view.locator(".nbp-compare-summary", has_text=f"4-NN ({metric}, original space)").wait_for(
+        timeout=120_000)  # fmt: skip
+    view.locator(".nbp-most-changed li").nth(19).wait_for()
+    order = nb.py_json(f"p.compare('clean', 'noisy', k=4, metric={metric!r})"
+                       ".head(20)['index'].tolist()")  # fmt: skip
+    got = view.locator(".nbp-most-changed li").evaluate_all("els => els.map(e => +e.dataset.index)")
+    assert got == order
+
+
 def test_the_metric_and_k_recompute_the_fidelity_colours(nb):
     view = nb.view
     fidelity_k = view.locator("input.nbp-fidelity-k")
@@ -70,23 +83,11 @@ def test_the_metric_and_k_recompute_the_comparison_and_the_card(nb):
     # The control, with its k, fits the panel (nothing scrolls sideways).
     assert view.locator(".nbp-left").evaluate("el => el.scrollWidth <= el.clientWidth")
     summary = view.locator(".nbp-compare-summary")
-    view.locator(".nbp-compare-summary", has_text="4-NN (euclidean, original space)").wait_for(
-        timeout=120_000)  # fmt: skip
-    view.locator(".nbp-most-changed li").nth(19).wait_for()
-    order = nb.py_json("p.compare('clean', 'noisy', k=4, metric='euclidean')"
-                       ".head(20)['index'].tolist()")  # fmt: skip
-    got = view.locator(".nbp-most-changed li").evaluate_all("els => els.map(e => +e.dataset.index)")
-    assert got == order
+    assert_lists_the_most_changed(nb, "euclidean")
 
     # Back to cosine: the comparison is computed again.
     view.locator("select.nbp-metric").select_option("cosine")
-    view.locator(".nbp-compare-summary", has_text="4-NN (cosine, original space)").wait_for(
-        timeout=120_000)  # fmt: skip
-    view.locator(".nbp-most-changed li").nth(19).wait_for()
-    order = nb.py_json("p.compare('clean', 'noisy', k=4, metric='cosine')"
-                       ".head(20)['index'].tolist()")  # fmt: skip
-    got = view.locator(".nbp-most-changed li").evaluate_all("els => els.map(e => +e.dataset.index)")
-    assert got == order
+    assert_lists_the_most_changed(nb, "cosine")
     assert "cosine" in summary.inner_text()
 
     # A chosen point: its A and B lists hold 4 each, and its card's fidelity uses k and the metric.

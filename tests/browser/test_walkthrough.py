@@ -10,6 +10,7 @@ import numpy as np
 
 from .harness import notebook_fixture
 from .test_inspector import set_mode, wait_selection
+from .test_projections import open_tab
 
 N = 2000
 # "good" and its family sit in one corner of the space; "worst" and "best" far from it, so
@@ -31,11 +32,6 @@ CELLS = [
 ]
 
 nb = notebook_fixture("walkthrough.ipynb", CELLS)
-
-
-def open_tab(nb, method):
-    nb.view.locator(f".nbp-tab[data-method='{method}']").click()
-    return nb.view.locator(f".nbp-tab-body[data-method='{method}']")
 
 
 def status(nb) -> str:
