@@ -131,9 +131,6 @@ print(json.dumps({
     "card": sent[0]["result"]["row"], "labels": len(offsets) - 1,
     "first_label": first, "first_drawn": int(p.drawn[0]),
 }))
-# The exact PCA, released by the labels request, ends before the process does (a thread
-# left inside Lance's reader while the interpreter tears down can abort it).
-p.coordinates
 """
 TEXT_BOUND_MB = BUDGET_MB + TEXT_BYTES_PER_POINT * N_POINTS / 2**20
 

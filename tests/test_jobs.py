@@ -294,3 +294,65 @@ def test_submit_never_waits_and_one_superseded_thread_at_most_runs():
     later[-1].cancel()
     with pytest.raises(Cancelled):
         later[-1].wait(timeout=2)
+
+
+# At interpreter exit: each scenario runs in its own interpreter, since the stop it tests
+# stops every job of the process for good.
+_EXIT_SCRIPT = """
+import atexit, json, sys, threading, time
+from nbprojector.jobs import JobRunner
+
+seen = {"first ended by": None, "second ran": False}
+
+def first(ctx):
+    try:
+        while True:
+            ctx.check()
+            time.sleep(0.01)
+    except BaseException as exc:
+        seen["first ended by"] = type(exc).__name__
+        time.sleep(0.3)  # still running when a superseding submit starts its successor
+        raise
+
+def second(ctx):
+    seen["second ran"] = True
+
+runner = JobRunner()
+one = runner.submit(first)
+time.sleep(0.2)
+two = None
+if sys.argv[1] == "superseded":
+    two = runner.submit(second)  # waits to start until the first job's thread has ended
+# atexit's handlers run after the stop: every job's thread has ended by then.
+atexit.register(lambda: print(json.dumps({
+    **seen, "first": one.state, "first done": one.done,
+    "second": None if two is None else two.state,
+    "job threads": [t.name for t in threading.enumerate() if t.name.startswith("nbprojector")],
+})))
+"""
+
+
+def _exit_report(scenario: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _EXIT_SCRIPT, scenario], timeout=60,
+                         capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_interpreter_exit_cancels_a_running_job_and_waits_for_its_thread():
+    report = _exit_report("running")
+    assert report["first ended by"] == "Cancelled" and report["first"] == "cancelled"
+    assert report["first done"] and report["job threads"] == []
+
+
+def test_a_job_waiting_for_a_superseded_one_never_starts_at_interpreter_exit():
+    """The superseded job ends during the stop; its successor, waiting for it, is dropped
+    (a thread started then would be left running while Python finalises)."""
+    report = _exit_report("superseded")
+    assert report["first ended by"] == "Cancelled" and report["first done"]
+    assert report["second"] == "cancelled" and report["second ran"] is False
+    assert report["job threads"] == []

@@ -20,10 +20,19 @@ under the job's lock, and only while the job is not cancelled. ``cancel()`` take
 so once it returns no callback of that job is running or will ever run: a stale frame can never
 overwrite the layout of a newer request. Keep callbacks short, and never have one wait for a
 thread that may be calling ``cancel()``.
+
+When the interpreter exits (a script ends, ``sys.exit``, a kernel shuts down) every job still
+running is cancelled and its thread waited for, before ``atexit`` handlers and before Python
+finalises. A daemon thread left inside native code that released the GIL (Lance's or Arrow's
+reader) is otherwise killed where it stands once it tries to retake the GIL during
+finalisation: CPython ends it with ``pthread_exit``, whose forced unwinding through Rust or
+C++ frames aborts the whole process. A job stops at its next cancellation point, so the wait
+is one step of its work (one block of a pass over a source, one optimisation step).
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import threading
@@ -44,6 +53,11 @@ ProgressCallback = Callable[[str, float | None], Any]
 MIN_FRAME_INTERVAL = 0.2
 
 _job_ids = itertools.count(1)
+
+# Jobs whose thread runs, for the stop at interpreter exit; no job starts once it has begun.
+_running: set[Job] = set()
+_running_lock = threading.Lock()
+_exiting = False
 
 
 class Cancelled(Exception):
@@ -173,7 +187,17 @@ class Job:
             if self._cancel_requested:
                 self._finish()
                 return self
-        self._thread.start()
+        with _running_lock:
+            if not _exiting:
+                _running.add(self)
+                # Started under the lock: the stop at exit never sees a thread not yet started.
+                self._thread.start()
+                return self
+        # The interpreter is exiting: a job submitted now (by a callback) never runs.
+        with self._lock:
+            self._cancel_requested = True
+            self._state = "cancelled"
+            self._finish()
         return self
 
     @property
@@ -307,6 +331,8 @@ class Job:
                     self._deliver(self._on_done, result)
         finally:
             self._finish()
+            with _running_lock:
+                _running.discard(self)
 
     def _finish(self) -> None:
         with self._lock:
@@ -400,3 +426,23 @@ class JobRunner:
             job = self._current
         if job is not None:
             job.start()
+
+
+def _stop_running_jobs() -> None:
+    """Cancel every running job and wait for its thread to end (see the module docstring).
+
+    Cancelled as superseded: the process is ending, there is no layout to put back."""
+    global _exiting
+    with _running_lock:
+        _exiting = True
+        jobs = list(_running)
+    for job in jobs:
+        job.cancel(superseded=True)
+    for job in jobs:
+        job._thread.join()
+
+
+# threading's exit hooks run before ``atexit``'s (so before a library's own exit hook, such as
+# pyarrow's S3 finaliser, pulls the ground from under a read) and before Python finalises.
+_register_at_thread_exit = getattr(threading, "_register_atexit", atexit.register)
+_register_at_thread_exit(_stop_running_jobs)
