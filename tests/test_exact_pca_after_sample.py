@@ -337,3 +337,26 @@ def test_nan_rows_met_while_placing_points_are_named(tmp_path):
         job.wait()
     assert "nan.lance" in str(err.value) and f"in row {bad}" in str(err.value)
     assert "drop or impute" in str(err.value)
+
+
+def test_a_pca_the_page_asks_for_runs_in_the_background_and_its_stop_is_answered(
+        tmp_path, gate):  # fmt: skip
+    """From the page, a PCA over a source outside memory is passes over the whole source:
+    the request is answered at once and the run goes on in the background, so the kernel
+    answers the page meanwhile, and its Stop stops the run. (Python's p.project waits.)"""
+    opened, _ = gate
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    p.cancel_projection()  # the opening's exact pass
+    shown = bytes(p._positions)
+    replied = threading.Event()
+
+    def ask() -> None:
+        p._projections.handle_project({"method": "pca", "params": {"components": [2, 3]}}, [])
+        replied.set()
+
+    threading.Thread(target=ask, daemon=True).start()
+    assert replied.wait(15), "the page's request waited for the whole pass"
+    assert p.progress["state"] == "running"  # its reads wait at the gate
+    assert p._projections.handle_cancel({}, [])["state"] == "cancelled"
+    opened.set()
+    assert p.progress["state"] == "cancelled" and bytes(p._positions) == shown

@@ -300,7 +300,8 @@ def test_submit_never_waits_and_one_superseded_thread_at_most_runs():
 # stops every job of the process for good.
 _EXIT_SCRIPT = """
 import atexit, json, sys, threading, time
-from nbprojector.jobs import JobRunner
+import nbprojector.jobs as jobs
+from nbprojector.jobs import JobRunner, stop_at_exit
 
 seen = {"first ended by": None, "second ran": False}
 
@@ -317,12 +318,25 @@ def first(ctx):
 def second(ctx):
     seen["second ran"] = True
 
+def stubborn(ctx):
+    time.sleep(30)  # a step with no cancellation point
+
+other_stop = threading.Event()
+other = threading.Thread(target=other_stop.wait, name="nbprojector-other", daemon=True)
+
 runner = JobRunner()
-one = runner.submit(first)
+one = runner.submit(stubborn if sys.argv[1] == "stubborn" else first)
 time.sleep(0.2)
 two = None
 if sys.argv[1] == "superseded":
     two = runner.submit(second)  # waits to start until the first job's thread has ended
+if sys.argv[1] == "stubborn":
+    jobs.EXIT_WAIT = 1.0
+if sys.argv[1] == "other":
+    other.start()
+    stop_at_exit(other, other_stop.set)
+started = time.monotonic()
+atexit.register(lambda: print(json.dumps({"exit took": time.monotonic() - started})))
 # atexit's handlers run after the stop: every job's thread has ended by then.
 atexit.register(lambda: print(json.dumps({
     **seen, "first": one.state, "first done": one.done,
@@ -340,7 +354,9 @@ def _exit_report(scenario: str) -> dict:
     run = subprocess.run([sys.executable, "-c", _EXIT_SCRIPT, scenario], timeout=60,
                          capture_output=True, text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    lines = run.stdout.strip().splitlines()
+    # atexit runs its handlers last registered first: the report, then the time taken.
+    return {**json.loads(lines[-2]), **json.loads(lines[-1]), "stderr": run.stderr}
 
 
 def test_interpreter_exit_cancels_a_running_job_and_waits_for_its_thread():
@@ -356,3 +372,19 @@ def test_a_job_waiting_for_a_superseded_one_never_starts_at_interpreter_exit():
     assert report["first ended by"] == "Cancelled" and report["first done"]
     assert report["second"] == "cancelled" and report["second ran"] is False
     assert report["job threads"] == []
+
+
+def test_interpreter_exit_waits_for_a_step_with_no_cancellation_point_a_bounded_time():
+    """A job inside a step that never checks (a neighbour search, a clustering) holds the
+    exit EXIT_WAIT seconds at most, and is named on stderr."""
+    report = _exit_report("stubborn")
+    assert 0.8 < report["exit took"] < 10, report
+    assert "still running at exit" in report["stderr"]
+
+
+def test_interpreter_exit_stops_and_waits_for_a_registered_thread():
+    """A background thread registered with stop_at_exit (the timeline's playback, which
+    reads sources) is stopped and has ended before atexit's handlers run."""
+    report = _exit_report("other")
+    assert "nbprojector-other" not in report["job threads"], report
+    assert report["exit took"] < 10

@@ -69,3 +69,12 @@ def test_float32_coordinates_near_its_limit_still_fit():
     placed = normalize_positions(coords)
     assert np.isfinite(placed).all()
     np.testing.assert_allclose(placed[:2, 0], [-1.0, 1.0], atol=1e-6)
+
+
+def test_float32_coordinates_of_a_tiny_spread_still_fit():
+    """A spread so small its inverse overflows float32 is placed in float64: finite, and
+    fitted to the view."""
+    coords = np.array([[0.0, 0.0], [2e-39, 0.0], [1e-39, 1e-39]], dtype=np.float32)
+    placed = normalize_positions(coords)
+    assert np.isfinite(placed).all()
+    np.testing.assert_allclose(placed[:2, 0], [-1.0, 1.0], rtol=1e-5)

@@ -202,7 +202,8 @@ export class ProjectorView {
     this.applyLabels();
     this.applySelection();
     this.applySizes();
-    this.stage.resize();
+    // No resize here: the resize observer's first notice, once the view is laid out, sizes
+    // the canvas and draws the first frame in that same paint.
     this.stage.setCameraState(model.get("camera"));
     this.updateStatus();
     this.applyQueryMarker();

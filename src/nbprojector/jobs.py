@@ -27,7 +27,8 @@ finalises. A daemon thread left inside native code that released the GIL (Lance'
 reader) is otherwise killed where it stands once it tries to retake the GIL during
 finalisation: CPython ends it with ``pthread_exit``, whose forced unwinding through Rust or
 C++ frames aborts the whole process. A job stops at its next cancellation point, so the wait
-is one step of its work (one block of a pass over a source, one optimisation step).
+is one step of its work (one block of a pass over a source, one optimisation step), and
+EXIT_WAIT seconds at most.
 """
 
 from __future__ import annotations
@@ -189,9 +190,10 @@ class Job:
                 return self
         with _running_lock:
             if not _exiting:
-                _running.add(self)
-                # Started under the lock: the stop at exit never sees a thread not yet started.
+                # Started under the lock: the stop at exit never sees a thread not yet
+                # started (nor one that failed to start).
                 self._thread.start()
+                _running.add(self)
                 return self
         # The interpreter is exiting: a job submitted now (by a callback) never runs.
         with self._lock:
@@ -428,18 +430,49 @@ class JobRunner:
             job.start()
 
 
+#: Seconds the interpreter's exit waits, in all, for running jobs (and other threads
+#: registered with :func:`stop_at_exit`) to reach a cancellation point. A step with none (a
+#: neighbour search inside UMAP, a clustering, a user's encoder) would otherwise hold the
+#: exit for as long as it takes.
+EXIT_WAIT = 10.0
+
+#: Other background threads that read sources (the timeline's playback): their thread and
+#: how to stop it, stopped and waited for at exit like the jobs.
+_other_threads: dict[threading.Thread, Callable[[], None]] = {}
+
+
+def stop_at_exit(thread: threading.Thread, stop: Callable[[], None]) -> None:
+    """Have the interpreter's exit call ``stop`` and wait for ``thread``, as for a job; the
+    entry goes once the thread has ended."""
+    with _running_lock:
+        for ended in [t for t in _other_threads if not t.is_alive() and t.ident is not None]:
+            del _other_threads[ended]
+        _other_threads[thread] = stop
+
+
 def _stop_running_jobs() -> None:
-    """Cancel every running job and wait for its thread to end (see the module docstring).
+    """Cancel every running job and wait for its thread to end (see the module docstring),
+    for EXIT_WAIT seconds at most in all; a thread still running then is named on stderr.
 
     Cancelled as superseded: the process is ending, there is no layout to put back."""
     global _exiting
     with _running_lock:
         _exiting = True
         jobs = list(_running)
+        others = list(_other_threads.items())
     for job in jobs:
         job.cancel(superseded=True)
-    for job in jobs:
-        job._thread.join()
+    for _, stop in others:
+        stop()
+    deadline = time.monotonic() + EXIT_WAIT
+    threads = [(job._thread, f"job {job.name!r}") for job in jobs]
+    threads += [(thread, f"thread {thread.name!r}") for thread, _ in others]
+    for thread, what in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            log.warning("nbprojector: %s is still running at exit after %.0f s (a step with "
+                        "no cancellation point); the process ends while it runs",
+                        what, EXIT_WAIT)  # fmt: skip
 
 
 # threading's exit hooks run before ``atexit``'s (so before a library's own exit hook, such as

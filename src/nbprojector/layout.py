@@ -43,8 +43,8 @@ ROBUST_PERCENTILES = (1.0, 99.0)
 ROBUST_MIN_POINTS = 100
 # How far (in view half-widths) a robustly framed frame's outliers may be drawn.
 ROBUST_CLAMP = 8.0
-# float32 coordinates are centred and scaled in float32 while centre and extent stay below
-# this (their differences then cannot overflow); beyond it, in float64.
+# float32 coordinates are centred and scaled in float32 while the centre and the extent and
+# its inverse (the scale) stay within this (no overflow, no subnormal); beyond, in float64.
 _FLOAT32_SAFE = 1e30
 
 
@@ -73,7 +73,8 @@ def normalize_positions(
         return out
     centre, scale = _fit(fitted, robust)
     placed = out[:, :dims]
-    in_float32 = np.abs(centre).max() < _FLOAT32_SAFE and scale > 1 / _FLOAT32_SAFE
+    in_float32 = (np.abs(centre).max() < _FLOAT32_SAFE
+                  and 1 / _FLOAT32_SAFE < scale < _FLOAT32_SAFE)  # fmt: skip
     if chosen.dtype == np.float32 and in_float32:
         # In place in float32: no (N, dims) float64 temporaries on the way to the page.
         np.subtract(chosen, centre.astype(np.float32), out=placed)

@@ -216,15 +216,13 @@ def _series_of(values: Any) -> pd.Series:
 def _cut_at_inner_nul(values: np.ndarray, text: Any) -> bool:
     """Whether pyarrow cut a value of the numpy text array ``values`` short when it made
     ``text``: it stops at a U+0000 inside a value (numpy pads every value with U+0000, which
-    is no text). A value keeps all its characters exactly when none follows a U+0000, so the
-    characters pyarrow kept add up to the count of non-NUL code points only then."""
+    is no text). numpy's lengths count a U+0000 inside a value and not the padding, so the
+    two totals differ exactly when a value was cut."""
     import pyarrow.compute as pc
 
-    if values.dtype.itemsize == 0:
-        return False
     kept = pc.sum(pc.utf8_length(text)).as_py() or 0
-    codes = np.ascontiguousarray(values).view(np.uint32)
-    return int(kept) != int(np.count_nonzero(codes))
+    lengths = np.strings.str_len(values) if hasattr(np, "strings") else np.char.str_len(values)
+    return int(kept) != int(lengths.sum(dtype=np.int64))
 
 
 def describe_columns(

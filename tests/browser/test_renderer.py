@@ -52,14 +52,35 @@ FIRST_FRAME_CELLS = [
 # the view first says it has drawn a frame, how many frames that is and the canvas's size
 # beside its box's (in device pixels).
 WATCH_FIRST_FRAME = """(() => {
-  const seen = (window.__firstFrame = { uploaded: 0 });
+  const seen = (window.__firstFrame = { uploaded: 0, contexts: 0 });
   for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
     const bufferData = proto.bufferData;
     proto.bufferData = function (target, data, ...rest) {
       if (seen.frames === undefined) seen.uploaded += data?.byteLength ?? 0;
       return bufferData.call(this, target, data, ...rest);
     };
+    const drawArrays = proto.drawArrays;
+    proto.drawArrays = function (...args) {
+      if (seen.firstDrawInResize === undefined) seen.firstDrawInResize = Boolean(seen.inResize);
+      return drawArrays.apply(this, args);
+    };
   }
+  // WebGL contexts made before the first frame, and whether that frame is drawn inside a
+  // ResizeObserver's callback (after layout, before paint) rather than a later animation frame.
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    if (/webgl/.test(String(kind)) && seen.frames === undefined) seen.contexts++;
+    return getContext.call(this, kind, ...rest);
+  };
+  const Observer = window.ResizeObserver;
+  window.ResizeObserver = class extends Observer {
+    constructor(callback) {
+      super((entries, observer) => {
+        seen.inResize = true;
+        try { callback(entries, observer); } finally { seen.inResize = false; }
+      });
+    }
+  };
   new MutationObserver(() => {
     const el = document.querySelector('.nbprojector[data-ready="1"]');
     if (!el || seen.frames !== undefined) return;
@@ -76,7 +97,9 @@ WATCH_FIRST_FRAME = """(() => {
 def test_the_first_frame_is_drawn_once_at_the_canvas_size(server, browser):
     """Nothing is drawn before the view has its size (a frame at the canvas's default
     300 x 150 would be thrown away, and costs as much as a real one at a million points),
-    and the layout goes to the GPU once (not again as the transition's start)."""
+    the frame is drawn as soon as the size is known (in the resize observer's callback, so
+    it is in that paint), with one WebGL context, and the layout goes to the GPU once (not
+    again as the transition's start)."""
     server.write_notebook("first_frame.ipynb", FIRST_FRAME_CELLS)
     nb = open_notebook(browser, server, "first_frame.ipynb", init_script=WATCH_FIRST_FRAME)
     try:
@@ -85,5 +108,9 @@ def test_the_first_frame_is_drawn_once_at_the_canvas_size(server, browser):
         assert seen["canvas"] == seen["box"] and seen["canvas"] != [300, 150], seen
         positions = 20_000 * 3 * 4  # float32 x, y, z
         assert positions <= seen["uploaded"] < 1.5 * positions, seen
+        # One WebGL context: the software-renderer probe's own becomes the renderer's.
+        assert seen["contexts"] == 1, seen
+        # Drawn once the view has its size, in the same paint (not one animation frame on).
+        assert seen["firstDrawInResize"] is True, seen
     finally:
         close_notebook(nb)

@@ -78,8 +78,9 @@ class Projections:
 
     # ---------------------------------------------------------------- starting runs
 
-    def project(self, method: str, params: dict[str, Any]) -> Job:
-        """See ``Projector.project``."""
+    def project(self, method: str, params: dict[str, Any], *, wait: bool = True) -> Job:
+        """See ``Projector.project``. ``wait``: a PCA or custom projection is waited for
+        (the page's requests of a source outside memory are not: see handle_project)."""
         if method not in METHODS:
             raise ValueError(
                 f"unknown projection method {method!r}; available: {', '.join(METHODS)}"
@@ -96,10 +97,14 @@ class Projections:
         if method in _ALIGNED_AFTER:
             run = self._aligned(run)
         job = self._submit(method, run, rows)
-        if method in ("pca", "custom"):
-            # Exact and fast once computed (custom: one product with the axes, computed
-            # above): callers, and isolate's rerun, expect the layout shown now.
-            job.wait()
+        if method in ("pca", "custom") and wait:
+            # Exact, and fast in memory: callers, and isolate's rerun, expect the layout
+            # shown now. Interrupted (Ctrl-C, the kernel's stop button), the run stops too.
+            try:
+                job.wait()
+            except BaseException:
+                job.cancel()
+                raise
         return job
 
     def show_first_layout(self) -> None:
@@ -314,7 +319,10 @@ class Projections:
         if not isinstance(params, dict):
             raise ValueError("'params' must be an object")
         method = str(payload.get("method", "pca"))
-        self.project(method, params)
+        # Over a source outside memory a PCA or custom run is passes over the whole source:
+        # it goes on in the background, so the kernel keeps answering the page (the run's
+        # Stop and Pause, hover and labels) meanwhile. In memory it is shown before the reply.
+        self.project(method, params, wait=in_memory(self._view.source))
         return {"method": method, "state": self._widget.progress.get("state")}
 
     def handle_cancel(self, payload: dict[str, Any], _buffers: list[bytes]) -> dict[str, Any]:

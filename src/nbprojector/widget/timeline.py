@@ -12,6 +12,8 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 
+from ..jobs import stop_at_exit
+
 
 class Playback:
     """One run through a list of embeddings; returned by ``Projector.play_embeddings``.
@@ -33,6 +35,8 @@ class Playback:
 
     def start(self) -> Playback:
         self._thread.start()
+        # A step may read a source outside memory: stopped and waited for at exit, as jobs are.
+        stop_at_exit(self._thread, self.stop)
         return self
 
     def _play(self) -> None:
