@@ -132,16 +132,19 @@ def clear(nb: Any) -> None:
     )
 
 
-def click(nb: Any, model_id: str, i: int, xy: list[float]) -> dict[str, Any]:
-    """Click point i as a person does: move onto it, and press once its hover is drawn."""
+def click(nb: Any, model_id: str, xy: list[float]) -> dict[str, Any]:
+    """Click as a person does: move onto a point, and press once its hover is drawn. The
+    point clicked (``target``) is the one hovered there: in 3D a point in front may cover
+    the one aimed at, and the pointer then picks it, as it would for a person."""
     nb.page.mouse.move(*xy)
-    nb.wait_for(f"h.hovered() === {i}", timeout=10_000)
+    nb.wait_for("h.hovered() !== -1", timeout=10_000)
     nb.settle()
+    target = nb.handle("h.hovered()")
     nb.page.evaluate(ARM, [harness.READY, model_id])
     nb.page.mouse.down()
     nb.page.mouse.up()
     nb.page.wait_for_function("() => window.__nn.painted !== undefined", timeout=30_000)
-    return nb.page.evaluate("() => window.__nn")
+    return {**nb.page.evaluate("() => window.__nn"), "target": target}
 
 
 def rows(
@@ -156,11 +159,11 @@ def rows(
         t_data, t_build = (float(v) for v in nb.py("print(t_data, t_build)").split())
         picks = targets(nb, CLICKS + 1)
         clear(nb)
-        warm = click(nb, model_id, *picks[0])  # builds the unit rows in the kernel
+        warm = click(nb, model_id, picks[0][1])  # builds the unit rows in the kernel
         marks = []
-        for i, xy in picks[1:]:
+        for _, xy in picks[1:]:
             clear(nb)
-            marks.append({**click(nb, model_id, i, xy), "target": i})
+            marks.append(click(nb, model_id, xy))
         clear(nb)
         if time_frames:
             nb.settle()
