@@ -220,7 +220,7 @@ def umap_row(r: dict[str, Any], n: int, d: int, seed: int | None = None) -> Row:
         shape(n, d),
         fmt_time(r["seconds"]),
         f"after the compile row, same process; {cpu_note(r)}; n_neighbors 15, min_dist 0.1, "
-        f"graph on the top 50 principal components; {how}; "
+        f"graph on all {d} dimensions (the default); {how}; "
         f"{split}; {streaming_note(r)} ({r['all_messages']} "
         f"messages in all, progress included); {memory_note(r, n)}",
     )
