@@ -12,6 +12,8 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 lance = pytest.importorskip("lance")
 
+from test_disk_text import write_lance_and_parquet  # noqa: E402
+
 from nbprojector import Projector, regex_match  # noqa: E402
 from nbprojector.chunk_runner import ChunkRunner  # noqa: E402
 from nbprojector.projections.custom import NoMatchError, fit_axes  # noqa: E402
@@ -61,12 +63,7 @@ def written(tmp_path_factory, data) -> dict[str, str]:
         "vector": pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), D),
         "score": table["score"].to_numpy(),
     })  # fmt: skip
-    lance.write_dataset(arrow, root / "t.lance", max_rows_per_file=1000, max_rows_per_group=128)
-    (root / "shards").mkdir()
-    for i, start in enumerate(range(0, N, 700)):
-        pq.write_table(arrow.slice(start, 700), root / "shards" / f"part-{i}.parquet",
-                       row_group_size=128)  # fmt: skip
-    return {"lance": str(root / "t.lance"), "parquet": str(root / "shards")}
+    return write_lance_and_parquet(arrow, root)
 
 
 @pytest.fixture

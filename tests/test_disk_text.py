@@ -60,9 +60,15 @@ def written(tmp_path_factory, data) -> dict[str, str]:
         "vector": pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), D),
         "score": table["score"].to_numpy(),
     })  # fmt: skip
+    return write_lance_and_parquet(arrow, root)
+
+
+def write_lance_and_parquet(arrow, root) -> dict[str, str]:
+    """``arrow`` written as a Lance dataset (several files) and as a folder of Parquet
+    shards (several row groups each) under ``root``: their paths by kind."""
     lance.write_dataset(arrow, root / "t.lance", max_rows_per_file=1000, max_rows_per_group=128)
     (root / "shards").mkdir()
-    for i, start in enumerate(range(0, N, 700)):
+    for i, start in enumerate(range(0, arrow.num_rows, 700)):
         pq.write_table(arrow.slice(start, 700), root / "shards" / f"part-{i}.parquet",
                        row_group_size=128)  # fmt: skip
     return {"lance": str(root / "t.lance"), "parquet": str(root / "shards")}
