@@ -63,7 +63,10 @@ CELLS = {
     "nbprojector": [
         "import numpy as np\nfrom nbprojector import Projector",
         DATA_CELL,
-        f"{WIDGET_MARK}\nProjector(xy, {{'cluster': names}}, color_by='cluster', height=600)",
+        # Every point drawn, as jupyter-scatter draws them: the draw budget (1M by default)
+        # raised to N, so the 3M row draws 3M points, not a sample of them.
+        f"{WIDGET_MARK}\nProjector(xy, {{{{'cluster': names}}}}, color_by='cluster', height=600,"
+        " max_points={n})",
     ],
     "jupyter-scatter": [
         "import numpy as np\nimport pandas as pd\nimport jscatter",
@@ -142,7 +145,8 @@ def _msg_type(payload: bytes | str) -> str | None:
 
 def measure(context: Any, server: Any, tool: str, n: int) -> Run:
     imports, data, widget = CELLS[tool]
-    name = server.write_notebook(f"sbs_{tool}_{n}.ipynb", [imports, data.format(n=n), widget])
+    name = server.write_notebook(f"sbs_{tool}_{n}.ipynb",
+                                 [imports, data.format(n=n), widget.format(n=n)])
     traffic = Traffic()
 
     def count_traffic(page: Any) -> None:
