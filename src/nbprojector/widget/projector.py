@@ -27,7 +27,7 @@ from . import projector_methods, projector_saving
 from .assembly import assemble, publish
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, thumbnails_from_inputs
 from .neighbor_index import INDEX_KINDS
-from .reactions import CHECKED, OBSERVED, REACTING
+from .reactions import CHECKED, OBSERVED
 from .trait_help import HELP
 from .traits import BINARY, FiniteFloat, default_color_column
 
@@ -169,41 +169,14 @@ class Projector(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         max_points = draw_budget.check_max_points(max_points)
-        bundle("widget.js")  # a clear message if the front end was never built
-        if index is not None and index not in INDEX_KINDS:
-            raise ValueError(f"index must be one of {', '.join(map(repr, INDEX_KINDS))} or "
-                             f"None, got {index!r}")  # fmt: skip
-        # The widget's first message (its front end's code and the traits with no reaction)
-        # leaves before the data is read: the page loads the code while the kernel works.
-        # The traits Python checks or reacts to need the components: they are set below.
-        reacting = {name: kwargs.pop(name) for name in set(kwargs) & REACTING}
-        super().__init__(height=height, **kwargs)
-        try:
-            # Everything the first frame needs goes to the page in one message, not one
-            # per trait: the page draws once the cell's output arrives, after all of them.
-            with self.hold_sync():
-                self._build(emb, meta, reacting, label_by, color_by, images, single_image_dim,
-                            show_images, encoder, max_points, vector_column, memory_budget,
-                            compute)  # fmt: skip
-        except BaseException:
-            self.close()  # nothing half-made stays open on the page
-            if "layout" not in kwargs:
-                self.layout.close()  # the layout made with it (one passed in is not ours)
-            raise
-        if index is not None:
-            for name in self._view.data.embeddings:
-                self.build_index(embedding=name)
-
-    def _build(self, emb: Any, meta: Any, reacting: dict[str, Any], label_by: str | None,
-               color_by: str | None, images: Any, single_image_dim: tuple[int, int] | None,
-               show_images: bool | None, encoder: Any, max_points: int,
-               vector_column: str | None, memory_budget: int, compute: Any) -> None:  # fmt: skip
-        """Read the data, make the components and write every trait of the first display
-        (``__init__``'s arguments of the same names)."""
         data = Dataset.from_inputs(
             emb, meta, vector_column=vector_column, memory_budget=memory_budget
         )
         thumbs = thumbnails_from_inputs(images, single_image_dim, data.n_points)
+        bundle("widget.js")  # a clear message if the front end was never built
+        if index is not None and index not in INDEX_KINDS:
+            raise ValueError(f"index must be one of {', '.join(map(repr, INDEX_KINDS))} or "
+                             f"None, got {index!r}")  # fmt: skip
         # The components exist before any trait is set, so every trait reaction finds them.
         parts = assemble(self, data, encoder, compute)
         self._view = parts.view
@@ -220,18 +193,30 @@ class Projector(anywidget.AnyWidget):
         self._exports = parts.exports
         self._reactions = parts.reactions
         self._requests = parts.requests
-        with self.hold_trait_notifications():  # as the widget's constructor sets them
-            for name, value in reacting.items():
-                setattr(self, name, value)
-        publish(self, parts)
-        shown = thumbs is not None if show_images is None else show_images
-        self._images.use(thumbs, show=shown)
-        self.on_msg(self._on_page_message)
-        color_by = color_by if color_by is not None else default_color_column(self.columns)
-        self._view.start_budget(max_points, color_by)  # before the first layout is drawn
-        self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
-        self.label_by = label_by if label_by is not None else data.columns[0]
-        self.color_by = color_by
+        super().__init__(height=height, **kwargs)
+        try:
+            # Everything the first frame needs goes to the page in one message, not one
+            # per trait: the page draws once the cell's output arrives, after all of them.
+            with self.hold_sync():
+                publish(self, parts)
+                shown = thumbs is not None if show_images is None else show_images
+                self._images.use(thumbs, show=shown)
+                self.on_msg(self._on_page_message)
+                color_by = (color_by if color_by is not None
+                            else default_color_column(self.columns))  # fmt: skip
+                self._view.start_budget(max_points, color_by)  # before the first layout
+                self.embedding = next(iter(data.embeddings))  # the first layout (PCA)
+                self.label_by = label_by if label_by is not None else data.columns[0]
+                self.color_by = color_by
+        except BaseException:
+            # The comm is open (the page has the widget's model): nothing half-made stays.
+            self.close()
+            if "layout" not in kwargs:
+                self.layout.close()  # the layout made with it (one passed in is not ours)
+            raise
+        if index is not None:
+            for name in data.embeddings:
+                self.build_index(embedding=name)
 
     # ---------------------------------------------------------------- opening a log dir
 

@@ -36,9 +36,6 @@ OBSERVED = ("embedding", "align_embeddings", "label_by", "color_by", "colormap",
             "compare_embeddings", "spherize", "metric", "fidelity_k", "compare_k",
             "_selection", "max_texture_size", "edits", "_bookmark_file")  # fmt: skip
 
-#: The traits whose check or reaction needs the widget's components (its data).
-REACTING = frozenset(CHECKED) | frozenset(OBSERVED)
-
 
 class Reactions:
     """The checks and reactions of the widget's traits. Owns no state: each reaction tells
