@@ -98,3 +98,22 @@ def test_values_of_the_wrong_length_are_refused():
     coords, _, texts = blobs()
     with pytest.raises(clusters.ClusterError, match="one per point"):
         clusters.cluster(coords, texts[:10])
+
+
+def test_importing_the_package_leaves_scikit_learn_until_a_clustering_runs():
+    """scikit-learn takes most of a second to import: a notebook that never clusters never
+    pays it, and one that does gets it at its first clustering."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, nbprojector\n"
+        "from nbprojector.clusters import find_clusters\n"
+        "p = nbprojector.Projector(np.random.default_rng(0).normal(size=(300, 4)))\n"
+        "print('sklearn' in sys.modules)\n"
+        "find_clusters(np.random.default_rng(1).normal(size=(50, 2)))\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, timeout=120)  # fmt: skip
+    assert shown.stdout.split() == ["False", "True"], shown.stderr

@@ -300,3 +300,28 @@ def test_show_points_refuses_indices_out_of_range_and_changes_nothing(p: Project
     with pytest.raises(IndexError, match="point index -1"):
         p.show_points([-1])
     assert np.array_equal(p.drawn, drawn)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(["b", None, "a", "b", "c", None] * 500, dtype="string"),
+        pd.Series([1.5, np.nan, -0.0, 0.0, 2.0, 1.5] * 500),
+        pd.Categorical(["x", "y", None, "z", "y", "x"] * 500, categories=["z", "y", "x"]),
+        pd.Series([True, False, False, True, True, False] * 500),
+        pd.Series(["t", 3, None, np.nan, "t", 3] * 500, dtype=object),
+    ],
+    ids=["text", "float", "categorical", "bool", "mixed"],
+)
+def test_the_view_draws_the_sample_of_its_colour_column(column) -> None:
+    """The view hands the sampler the colour column's codes: the points drawn are exactly
+    the column's own sample, whatever the column's type and its missing values."""
+    n = len(column)
+    emb = np.random.default_rng(3).normal(size=(n, 4)).astype(np.float32)
+    q = Projector(emb, {"c": column}, color_by="c", max_points=400)
+    expected = sample(n, 400, pd.Series(column))
+    assert expected is not None and np.array_equal(q.drawn, expected)
+    isolated = np.arange(0, n, 2)
+    q.isolate(isolated)
+    expected = sample(len(isolated), 400, pd.Series(column).iloc[isolated])
+    assert expected is not None and np.array_equal(q.drawn, isolated[expected])

@@ -10,6 +10,7 @@ import comm
 import numpy as np
 import pytest
 from comm.base_comm import BaseComm
+from traitlets import TraitError
 
 from nbprojector import Projector
 
@@ -58,3 +59,28 @@ def test_a_new_projector_sends_its_first_frame_in_one_update(comms):
     # Later changes are sent as they happen.
     p.point_size = 6.0
     assert widget.sent[-1][0] == "comm_msg" and widget.sent[-1][1]["state"] == {"point_size": 6.0}
+
+
+@pytest.mark.parametrize(
+    "arguments, error",
+    [
+        ({"emb": np.array([[np.nan, 1.0], [0.0, 1.0]])}, ValueError),
+        ({"emb": np.ones((3, 2)), "meta": ["a", "b"]}, ValueError),
+        ({"emb": np.ones((3, 2)), "colormap": "no such map"}, TraitError),
+        ({"emb": np.ones((3, 2)), "color_by": "no such column"}, TraitError),
+    ],
+)
+def test_a_projector_that_fails_closes_what_it_opened(comms, arguments, error):
+    with pytest.raises(error):
+        Projector(**arguments)
+    for opened in comms:  # the widget's and its layout's: none is left open on the page
+        assert opened.sent[-1][0] == "comm_close", [kind for kind, _, _ in opened.sent]
+
+
+def test_traits_given_to_the_constructor_are_checked_and_applied(comms):
+    p = Projector(np.random.default_rng(2).normal(size=(50, 3)), colormap="magma",
+                  max_texture_size=2048, point_size=7.0)  # fmt: skip
+    assert (p.colormap, p.max_texture_size, p.point_size) == ("magma", 2048, 7.0)
+    widget = next(c for c in comms if c.comm_id == p.model_id)
+    sent = {**widget.sent[0][1]["state"], **widget.sent[1][1]["state"]}
+    assert (sent["colormap"], sent["point_size"]) == ("magma", 7.0)

@@ -81,6 +81,14 @@ def test_every_input_form(meta):
     assert list(table.index) == [0, 1, 2]
 
 
+def _random_ascii(n: int, seed: int) -> np.ndarray:
+    """``n`` strings of random ASCII characters (U+0000 included) and lengths."""
+    rng = np.random.default_rng(seed)
+    units = rng.integers(0, 128, size=(n, 40)).astype(np.uint32)
+    units[np.arange(40) >= rng.integers(0, 41, size=n)[:, None]] = 0  # each its own length
+    return units.view("<U40").ravel()
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -89,6 +97,11 @@ def test_every_input_form(meta):
         np.array(["a\x00b", "c", "\x00d"]),  # U+0000 inside a value is kept
         np.array(["one", "two", "three", "four"])[::2],  # not contiguous
         np.array(["7", "8", "9"]),  # digits as text stay text, as pandas keeps them
+        np.array(["", "", ""]),  # only empty values
+        np.array(["full", "", "a\x00", "\x7f\x01"]),  # a value as wide as the array
+        np.array(["ascii", "then é"]),  # one value not ASCII
+        np.array(["\x80", "x"]),  # the first code point past ASCII
+        _random_ascii(5_000, seed=4),  # every ASCII character, lengths 0 to 40
     ],
 )
 def test_a_numpy_text_column_is_the_column_pandas_makes(values):
@@ -201,3 +214,19 @@ def test_labels_packed_as_utf8_with_offsets():
     assert offsets.tolist() == [0, 6, 6, 14, 15]
     assert data[offsets[0] : offsets[1]].decode() == "héllo"
     assert data[offsets[2] : offsets[3]].decode() == "<b>x</b>"
+
+
+def test_ascii_text_is_converted_without_a_python_string_a_value(monkeypatch):
+    """ASCII text (the usual labels) becomes the table's Arrow column from the array's
+    buffer, not value by value through pyarrow's conversion."""
+    import pyarrow as pa
+
+    from nbprojector import numpy_text
+
+    def refused(*args, **kwargs):
+        raise AssertionError("converted value by value")
+
+    values = np.array([f"cluster {i % 20}" for i in range(1000)])
+    monkeypatch.setattr(pa, "array", refused)
+    text = numpy_text.arrow_text(values)
+    assert text is not None and text.to_pylist() == values.tolist()

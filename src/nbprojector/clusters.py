@@ -17,9 +17,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.cluster import HDBSCAN
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.neighbors import NearestNeighbors
+
+# scikit-learn is imported where a clustering runs: importing it (and the parts of SciPy it
+# loads) takes most of a second, which ``import nbprojector`` would pay for every user.
 
 #: The cluster id of noise points, and the name they get.
 NOISE = -1
@@ -96,6 +96,9 @@ def find_clusters(
         fitted = coords[fit_rows]
         # The same share of the sample: a cluster of `size` points has this many sampled.
         size = max(2, round(size * max_fit_points / n))
+    from sklearn.cluster import HDBSCAN
+    from sklearn.neighbors import NearestNeighbors
+
     samples = min(size, 10) if min_samples is None else int(min_samples)
     samples = min(samples, len(fitted) - 1)
     size = min(size, len(fitted))
@@ -133,6 +136,8 @@ def top_terms(
     cluster x point matrix, no per-point loop); TF-IDF over those documents weighs a term
     by how often the cluster uses it and down-weighs the terms every cluster uses.
     """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
     ids = np.unique(labels[labels != NOISE])
     if len(ids) == 0:
         return {}

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .colors import column_kind, distinct_count
+from .numpy_text import arrow_text
 
 
 class MetadataError(ValueError):
@@ -195,8 +196,8 @@ def _table_from_dict(meta: Mapping, n_points: int) -> pd.DataFrame:
 def _series_of(values: Any) -> pd.Series:
     """``pd.Series(values)`` with a fresh index, the same column pandas makes, made sooner
     for a numpy array of text: pandas turns each value into a Python string on the way to
-    its Arrow-backed string column; pyarrow reads the array's buffer directly (half the time
-    for a million labels), and the column gets the very dtype pandas would infer."""
+    its Arrow-backed string column; :func:`arrow_text` makes that Arrow array from the
+    array's buffer, and the column gets the very dtype pandas would infer."""
     if (
         isinstance(values, np.ndarray)
         and values.ndim == 1
@@ -205,24 +206,10 @@ def _series_of(values: Any) -> pd.Series:
     ):
         dtype = pd.Series(values[:0]).dtype  # what pandas makes of numpy text here
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-            import pyarrow as pa  # pandas' own storage for this dtype: installed with it
-
-            text = pa.array(values, type=pa.large_string())
-            if not _cut_at_inner_nul(values, text):
+            text = arrow_text(values)
+            if text is not None:
                 return pd.Series(pd.array(text, dtype=dtype))
     return pd.Series(values).reset_index(drop=True)
-
-
-def _cut_at_inner_nul(values: np.ndarray, text: Any) -> bool:
-    """Whether pyarrow cut a value of the numpy text array ``values`` short when it made
-    ``text``: it stops at a U+0000 inside a value (numpy pads every value with U+0000, which
-    is no text). numpy's lengths count a U+0000 inside a value and not the padding, so the
-    two totals differ exactly when a value was cut."""
-    import pyarrow.compute as pc
-
-    kept = pc.sum(pc.utf8_length(text)).as_py() or 0
-    lengths = np.strings.str_len(values) if hasattr(np, "strings") else np.char.str_len(values)
-    return int(kept) != int(lengths.sum(dtype=np.int64))
 
 
 def describe_columns(

@@ -194,18 +194,26 @@ class Projector(anywidget.AnyWidget):
         self._reactions = parts.reactions
         self._requests = parts.requests
         super().__init__(height=height, **kwargs)
-        # Everything the first frame needs goes to the page in one message, not one per
-        # trait: the page draws once the cell's output arrives, after all of them.
-        with self.hold_sync():
-            publish(self, parts)
-            shown = thumbs is not None if show_images is None else show_images
-            self._images.use(thumbs, show=shown)
-            self.on_msg(self._on_page_message)
-            color_by = color_by if color_by is not None else default_color_column(self.columns)
-            self._view.start_budget(max_points, color_by)  # before the first layout is drawn
-            self.embedding = next(iter(data.embeddings))  # triggers the first layout (PCA)
-            self.label_by = label_by if label_by is not None else data.columns[0]
-            self.color_by = color_by
+        try:
+            # Everything the first frame needs goes to the page in one message, not one
+            # per trait: the page draws once the cell's output arrives, after all of them.
+            with self.hold_sync():
+                publish(self, parts)
+                shown = thumbs is not None if show_images is None else show_images
+                self._images.use(thumbs, show=shown)
+                self.on_msg(self._on_page_message)
+                color_by = (color_by if color_by is not None
+                            else default_color_column(self.columns))  # fmt: skip
+                self._view.start_budget(max_points, color_by)  # before the first layout
+                self.embedding = next(iter(data.embeddings))  # the first layout (PCA)
+                self.label_by = label_by if label_by is not None else data.columns[0]
+                self.color_by = color_by
+        except BaseException:
+            # The comm is open (the page has the widget's model): nothing half-made stays.
+            self.close()
+            if "layout" not in kwargs:
+                self.layout.close()  # the layout made with it (one passed in is not ours)
+            raise
         if index is not None:
             for name in data.embeddings:
                 self.build_index(embedding=name)

@@ -370,12 +370,18 @@ class ViewState:
         self._sample = draw_budget.sample(self.n_points, max_points, self._strata(None))
         self._set_drawn(self._sample)
 
-    def _strata(self, rows: np.ndarray | None) -> pd.Series | None:
+    def _strata(self, rows: np.ndarray | None) -> np.ndarray | None:
+        """The sample's strata for the points ``rows`` (None: all): the colour column's
+        category codes, numbered as the sampler numbers the values themselves (in order of
+        first appearance, a missing value a category of its own), so the sample is the
+        column's; integers, which the sampler counts far sooner than text."""
         column = self._strata_column
         if not column or column not in self.table.columns:
             return None
         values = self.table[column]
-        return values if rows is None else values.iloc[rows]
+        codes, _uniques = pd.factorize(values if rows is None else values.iloc[rows],
+                                       use_na_sentinel=False)  # fmt: skip
+        return codes
 
     def draw(self, indices: np.ndarray) -> np.ndarray:
         """Draw the points ``indices`` too (shown ones only), swapped in for others not
