@@ -381,7 +381,7 @@ class ViewState:
         values = self.table[column]
         codes, _uniques = pd.factorize(values if rows is None else values.iloc[rows],
                                        use_na_sentinel=False)  # fmt: skip
-        return codes
+        return np.asarray(codes)
 
     def draw(self, indices: np.ndarray) -> np.ndarray:
         """Draw the points ``indices`` too (shown ones only), swapped in for others not
