@@ -370,6 +370,14 @@ class ViewState:
         self._sample = draw_budget.sample(self.n_points, max_points, self._strata(None))
         self._set_drawn(self._sample)
 
+    def first_part(self) -> np.ndarray | None:
+        """The drawn points a layout of a source outside memory is first fitted and shown
+        on (stratified as the drawn sample is), or None when it is fitted on all of them."""
+        if self._drawn is None:
+            return None
+        return draw_budget.first_part(self._drawn, draw_budget.FIRST_PART_POINTS,
+                                      self._strata(self._drawn))  # fmt: skip
+
     def _strata(self, rows: np.ndarray | None) -> pd.Series | None:
         column = self._strata_column
         if not column or column not in self.table.columns:
