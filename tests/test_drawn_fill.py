@@ -30,7 +30,7 @@ from nbprojector.codec import decode_positions
 from nbprojector.compute import LocalCompute
 from nbprojector.projections.pca import pca
 from nbprojector.sources import SourceError
-from nbprojector.widget import drawn_fill
+from nbprojector.widget import drawn_fill, exact_pca
 
 FIRST = 100  # the first part of the 400 drawn points
 BLOCK = 100  # the other 300 drawn rows are read in three blocks
@@ -233,3 +233,38 @@ def test_first_part_is_a_deterministic_subset_stable_when_points_are_swapped_in(
 def test_in_memory_sources_are_fitted_on_every_drawn_point():
     p = Projector(_vectors(), max_points=BUDGET)
     assert "fitted" not in p.projection and p.progress.get("state") != "running"
+
+
+def test_isolating_while_reading_leaves_no_stale_layout(tmp_path, monkeypatch):
+    """The reading waits for the page's first frame, which this test gives after isolating
+    (the isolated PCA reads its rows meanwhile)."""
+    monkeypatch.setattr(exact_pca, "START_WITHOUT_PAGE", 60.0)
+    x = _vectors()
+    p = _open(_write(x, tmp_path / "v.lance"))
+    filled = _filled_views(p)
+    chosen = p.drawn[:50]
+    p.isolate(chosen)  # a PCA of those 50 points, waited for; the reading is superseded
+    shown, record = bytes(p._positions), dict(p.projection)
+    assert record["points"] == 50 and "filled" not in record
+    p._requests.handle({"id": 0, "kind": "labels", "payload": {}}, [])  # the page drew
+    time.sleep(1.0)  # time enough for a reading that went on to show its layout
+    assert filled == [] and bytes(p._positions) == shown and p.projection == record
+    np.testing.assert_allclose(p.coordinates[chosen], pca(x[chosen], 3).scores,
+                               atol=1e-4)  # fmt: skip
+
+
+def test_a_bookmark_made_and_restored_while_reading(tmp_path, gate):  # noqa: F811
+    """A bookmark made while the other drawn points are read keeps the points placed (the
+    first part) with their coordinates; restored, it stops the reading and stays."""
+    opened, _ = gate
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    filled = _filled_views(p)
+    first = draw_budget.first_part(p.drawn, FIRST)
+    p.add_bookmark("opened")
+    p.restore_bookmark("opened")  # stops the reading; the bookmark's view is shown
+    assert np.array_equal(p.drawn, first) and np.isfinite(p.coordinates[first]).all()
+    shown, record = bytes(p._positions), dict(p.projection)
+    assert p.progress["state"] == "cancelled"
+    opened.set()
+    time.sleep(1.0)
+    assert filled == [] and bytes(p._positions) == shown and p.projection == record
