@@ -36,11 +36,15 @@ from nbprojector import draw_budget
 FIRST_POINTS_TIMEOUT_MS = 3_600_000
 
 # In the page, after the first points: the time (on the same clock as the cell's start) when
-# the view first draws every drawn point, none hidden for want of coordinates.
+# the view first draws every drawn point, none hidden for want of coordinates. Counting the
+# hidden points loops over all of them: not while the status line says the kernel is still
+# reading them, so that the wait does not slow the page it times.
 ALL_DRAWN = """() => {
   const el = document.querySelector('.nbprojector[data-ready="1"]');
   const h = el && el.__nbp;
-  if (!h || h.count() === 0 || h.hidden() !== 0) return false;
+  const status = el?.querySelector('.nbp-status')?.textContent ?? '';
+  if (!h || status.includes('reading the drawn points')) return false;
+  if (h.count() === 0 || h.hidden() !== 0) return false;
   window.__sbs.all ??= performance.now();
   return true;
 }"""
