@@ -28,6 +28,7 @@ from nbprojector import Projector, draw_budget
 from nbprojector.chunk_runner import ChunkRunner
 from nbprojector.codec import decode_positions
 from nbprojector.compute import LocalCompute
+from nbprojector.jobs import Cancelled
 from nbprojector.projections.pca import pca
 from nbprojector.sources import SourceError
 from nbprojector.widget import drawn_fill, exact_pca
@@ -268,3 +269,15 @@ def test_a_bookmark_made_and_restored_while_reading(tmp_path, gate):  # noqa: F8
     opened.set()
     time.sleep(1.0)
     assert filled == [] and bytes(p._positions) == shown and p.projection == record
+
+
+def test_closing_the_widget_while_reading_stops_the_reading(tmp_path, gate):  # noqa: F811
+    opened, reads = gate
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    job = p._projections._runner.current
+    p.close()
+    opened.set()
+    with pytest.raises(Cancelled):
+        job.wait(60)
+    time.sleep(0.5)  # time enough for a reading (or an exact pass after it) to go on
+    assert len(reads) <= 2  # the calibration rows and at most one block

@@ -361,6 +361,14 @@ class Projector(anywidget.AnyWidget):
     export_record = projector_saving.export_record
     save_png = projector_saving.save_png
 
+    def close(self) -> None:
+        """Close the widget; a projection still running for it (the background passes over
+        a source outside memory among them) stops reading at its next block."""
+        projections = getattr(self, "_projections", None)  # None: closed while being built
+        if projections is not None:
+            projections.cancel()
+        super().close()
+
     # ---------------------------------------------------------------- the page's messages
 
     def _on_page_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
