@@ -16,12 +16,15 @@ pytest.importorskip("lance")
 
 from test_exact_pca_after_sample import (
     BUDGET,
+    D,
     N,
     _max_angle_deg,
     _open,
     _vectors,
     _write,
     gate,  # noqa: F401  # the fixture
+    lance,
+    pa,
 )
 
 from nbprojector import Projector, draw_budget
@@ -281,3 +284,22 @@ def test_closing_the_widget_while_reading_stops_the_reading(tmp_path, gate):  # 
         job.wait(60)
     time.sleep(0.5)  # time enough for a reading (or an exact pass after it) to go on
     assert len(reads) <= 2  # the calibration rows and at most one block
+
+
+def test_the_first_part_is_stratified_like_the_drawn_sample(tmp_path, gate):  # noqa: F811
+    """Coloured by a column, the drawn sample keeps each category's share; so does the
+    first part the first frame is fitted on, a small category included."""
+    x = _vectors()
+    kind = np.where(np.arange(N) % 20 == 0, "rare", "common")
+    table = pa.table({"vector": pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), D),
+                      "kind": kind})  # fmt: skip
+    lance.write_dataset(table, tmp_path / "k.lance")
+    runner = ChunkRunner(rows_per_chunk=200, use_dask=False)
+    p = Projector(str(tmp_path / "k.lance"), color_by="kind", max_points=BUDGET,
+                  compute=LocalCompute(runner))  # fmt: skip
+    first = np.flatnonzero(np.isfinite(p._view.layouts[p.embedding].coords).all(axis=1))
+    strata = p.metadata["kind"]
+    np.testing.assert_array_equal(first, draw_budget.first_part(p.drawn, FIRST,
+                                                                strata.iloc[p.drawn]))
+    rare = int((strata.iloc[first] == "rare").sum())
+    assert abs(rare - FIRST // 20) <= 1  # its 5% share, rounded (one each, then shares)
