@@ -89,7 +89,8 @@ class Placer:
         raw = self.scores(vectors).astype(np.float64)
         assert self._map is not None, "calibrate first"
         with np.errstate(over="ignore", invalid="ignore"):
-            return (raw @ self._map[:-1] + self._map[-1]).astype(np.float32)
+            placed: np.ndarray = (raw @ self._map[:-1] + self._map[-1]).astype(np.float32)
+        return placed
 
 
 def fill_run(placer: Placer, first: Layout, drawn: np.ndarray, start: threading.Event) -> Fill:
