@@ -257,6 +257,20 @@ def test_isolating_while_reading_leaves_no_stale_layout(tmp_path, monkeypatch):
                                atol=1e-4)  # fmt: skip
 
 
+def test_points_hidden_while_reading_are_not_isolated(tmp_path, monkeypatch):
+    """The page says "isolated" from ``isolated_count``: the drawn points hidden until they
+    are read are not isolated (nothing for "Show all" to show); the points the user isolates
+    are, with their count, until every point is shown again."""
+    monkeypatch.setattr(exact_pca, "START_WITHOUT_PAGE", 60.0)  # the reading waits
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    assert not _visible(p).all() and p.isolated is None  # hidden, not isolated
+    assert p.isolated_count is None
+    p.isolate(p.drawn[:50])
+    assert p.isolated_count == 50
+    p.show_all()
+    assert p.isolated is None and p.isolated_count is None
+
+
 def test_a_bookmark_made_and_restored_while_reading(tmp_path, gate):  # noqa: F811
     """A bookmark made while the other drawn points are read keeps the points placed (the
     first part) with their coordinates; restored, it stops the reading and stays."""

@@ -1,6 +1,7 @@
 """A Lance source whose drawn sample is larger than its first part, in a real browser: the
 first frame draws the first part only (the other drawn points hidden), then, with no reload,
-every drawn point once the kernel has read their rows; then the exact PCA replaces it.
+every drawn point once the kernel has read their rows; then the exact PCA replaces it. The
+points hidden until read are not isolated; the points the user isolates are, with their count.
 
 The kernel's background reads wait on gates: the other drawn rows on the first, the exact
 pass (once every drawn point is placed) on the second, so the test sees each stage."""
@@ -58,6 +59,12 @@ def test_the_first_part_is_drawn_first_then_every_drawn_point(nb, tmp_path):
     status = _status(nb)
     assert f"drawing {BUDGET:,} of {N:,} points" in status
     assert f"reading the drawn points: {FIRST:,} of {BUDGET:,}" in status
+    # Hidden until read is not isolated: nothing says so, "Show all" has nothing to show.
+    assert "(isolated)" not in status
+    nb.unfold("Inspector")
+    assert "isolated" not in (nb.view.locator(".nbp-inspector").text_content() or "")
+    assert nb.view.locator(".nbp-shown").is_hidden()
+    assert nb.view.locator("button.nbp-show-all").is_disabled()
     first = nb.canvas_pixels()
     nb.page.screenshot(path=str(tmp_path / "first_part.png"))
     np.testing.assert_allclose(nb.page_positions(), nb.python_positions(), atol=1e-6)
@@ -78,3 +85,18 @@ def test_the_first_part_is_drawn_first_then_every_drawn_point(nb, tmp_path):
     nb.settle()
     assert nb.handle("h.hidden()") == 0 and nb.py_json("p.projection['exact']") is True
     np.testing.assert_allclose(nb.page_positions(), nb.python_positions(), atol=1e-6)
+
+    # Points the user isolates are: the inspector and the status line say how many, and
+    # "Show all" shows every point again.
+    nb.py("p.selection = p.drawn[:30]")
+    nb.view.locator("button.nbp-isolate", has_text="Isolate 30 points").click()
+    nb.view.locator(".nbp-shown", has_text=f"Showing 30 of {N:,} points (isolated)").wait_for()
+    nb.view.locator(".nbp-status", has_text="30 shown (isolated)").wait_for()
+    assert nb.py_json("len(p.isolated)") == 30
+    nb.page.screenshot(path=str(tmp_path / "isolated.png"))
+    show_all = nb.view.locator("button.nbp-show-all")
+    assert show_all.is_enabled()
+    show_all.click()
+    nb.view.locator(".nbp-shown").wait_for(state="hidden")
+    assert nb.py_json("p.isolated is None") and show_all.is_disabled()
+    assert "(isolated)" not in _status(nb)
