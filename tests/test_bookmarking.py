@@ -48,12 +48,14 @@ def test_restore_puts_back_the_whole_view(p):
     np.testing.assert_array_equal(p.coordinates, first_coords)
     np.testing.assert_array_equal(positions(p), first_positions)
     assert p.selection.tolist() == [4, 8] and p.isolated is None and p._visible == b""
+    assert p.isolated_count is None
     assert p.color_by == "ink" and p.point_size == 7 and p.spherize is False
     assert p.camera["zoom"] == 2 and p.projection["dims"] == 3
 
     p.restore_bookmark(1)
     np.testing.assert_array_equal(positions(p), isolated_positions)
     assert len(p.isolated) == 100 and np.frombuffer(p._visible, np.uint8).sum() == 100
+    assert p.isolated_count == 100
     assert p.spherize is True and p.projection["params"]["components"] == [2, 3]
 
 
@@ -154,7 +156,8 @@ def view_of(p):
     return (p.embedding, p.color_by, p.label_by, p.spherize, p.point_size, p.label_size,
             dict(p.camera), p.selection.tolist(), None if p.isolated is None else
             p.isolated.tolist(), p._visible, p._positions, dict(p.projection),
-            p.coordinates.tolist(), p.metric, p.fidelity_k, p.compare_k)  # fmt: skip
+            p.coordinates.tolist(), p.metric, p.fidelity_k, p.compare_k,
+            p.isolated_count)  # fmt: skip
 
 
 def test_a_restore_failing_half_way_changes_nothing(p):

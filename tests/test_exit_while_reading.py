@@ -1,8 +1,9 @@
 """A plain Python script that opens a Lance source above the draw budget and ends (or calls
-``sys.exit``) while the background exact PCA is still reading the dataset exits with status
-0: the pass is cancelled and its thread has left Lance's reader before Python finalises. (A
-thread left inside the reader was killed where it stood during finalisation, and the
-forced unwinding through Lance's native frames aborted the process in most runs.)"""
+``sys.exit``) while the background exact PCA (or the read of the drawn points before it) is
+still reading the dataset exits with status 0: the pass is cancelled and its thread has
+left Lance's reader before Python finalises. (A thread left inside the reader was killed
+where it stood during finalisation, and the forced unwinding through Lance's native frames
+aborted the process in most runs.)"""
 
 from __future__ import annotations
 
@@ -25,14 +26,16 @@ BLOCK_ROWS = 4_000
 
 _SCRIPT = """
 import atexit, json, sys, time
-from nbprojector import Projector
+from nbprojector import Projector, draw_budget
 from nbprojector.chunk_runner import ChunkRunner
 from nbprojector.compute import LocalCompute
-from nbprojector.widget import exact_pca
+from nbprojector.widget import drawn_fill, exact_pca
 
 # As in a script that runs longer than the exact pass waits for a page that never comes.
 exact_pca.START_WITHOUT_PAGE = 0.0
 path, block_rows, phase, how = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+# The first frame fitted on a tenth of the drawn points, the others read before the pass.
+draw_budget.FIRST_PART_POINTS, drawn_fill.BLOCK_ROWS = {drawn} // 10, block_rows // 4
 runner = ChunkRunner(rows_per_chunk=block_rows, use_dask=False)
 p = Projector(path, max_points={drawn}, compute=LocalCompute(runner))
 deadline = time.monotonic() + 60
@@ -59,8 +62,11 @@ def vectors_lance(tmp_path_factory: pytest.TempPathFactory) -> str:
     return path
 
 
-# Where the pass is when the script ends: starting, in its first pass, in its second.
+# Where the pass is when the script ends: reading the drawn points the first frame left
+# out, starting, in its first pass, in its second.
 MOMENTS = [
+    ("reading the drawn points", "end"),
+    ("reading the drawn points", "sys.exit"),
     ("computing", "end"),
     ("covariance", "sys.exit"),
     ("covariance", "end"),

@@ -125,6 +125,14 @@ def test_bookmarks_become_ready_made_states(p, tmp_path):
     assert base64.b64decode(colorings["ink"]["_palette"]) == p._palette
 
 
+def test_an_isolated_bookmark_says_how_many_points_it_isolates(p):
+    p.add_bookmark("all")
+    p.isolate(np.arange(100))
+    p.add_bookmark("isolated")
+    patches = export.bookmark_patches(p.export_record())["patches"]
+    assert [patch["isolated_count"] for patch in patches] == [None, 100]
+
+
 def test_big_data_embeds_colours_of_columns_in_use_only(p):
     result = export.bookmark_patches(p.export_record(), coloring_budget=1000)
     assert set(result["colorings"]) == {"digit"}

@@ -227,6 +227,7 @@ def test_isolate_recomputes_pca_on_the_subset_and_show_all_restores(p, data):
     assert shown.tolist() == rows.tolist() and p.isolated.tolist() == rows.tolist()
     assert np.frombuffer(p._visible, np.uint8).nonzero()[0].tolist() == rows.tolist()
     assert p.selection.tolist() == rows.tolist()  # the isolated selection stays selected
+    assert p.isolated_count == len(rows)  # what the page says is isolated
     assert p.projection["points"] == len(rows)
     # PCA of the subset alone: the shown coordinates are its centred scores (up to sign).
     sub = data[rows].astype(np.float64)
@@ -240,7 +241,7 @@ def test_isolate_recomputes_pca_on_the_subset_and_show_all_restores(p, data):
     positions = decode_positions(p._positions)
     assert np.abs(positions[rows]).max() == pytest.approx(1.0)
     p.show_all()
-    assert p.isolated is None and p._visible == b""
+    assert p.isolated is None and p._visible == b"" and p.isolated_count is None
     np.testing.assert_allclose(p.coordinates, before, atol=1e-5)
     assert p.projection["points"] == N
 
@@ -271,6 +272,7 @@ def test_isolate_errors_change_nothing(p):
     with pytest.raises(ValueError, match="cannot isolate 2 points: component 3"):
         p.isolate()
     assert p.isolated is None and p._visible == b"" and p.selection.tolist() == [1, 2]
+    assert p.isolated_count is None  # the rolled-back isolation is not announced either
 
 
 # ------------------------------------------------------------------------ requests

@@ -376,9 +376,11 @@ export interface BookmarkSummary {
   method: string;
   dims: number;
   selected: number;
-  isolated: number | null;
+  isolated: IsolatedCount;
   color_by: string;
 }
+
+export type IsolatedCount = number | null;
 
 export interface LoadedBookmarks {
   added: string[];

@@ -214,6 +214,7 @@ def bookmark_patches(
             "point_size": float(state.point_size),
             "label_size": float(state.label_size),
             "_visible": b64(visible),
+            "isolated_count": None if rows is None else len(rows),
             "_selection": b64(state.selection.astype("<u4")),
             "projection": {**state.projection, "dims": int(state.coords.shape[1]),
                            "bookmark": state.name},

@@ -1,5 +1,6 @@
 """The shapes of what the page reads besides requests and replies: the widget's JSON traits
-(``methods``, ``progress``, ``columns``, ``legend``) and the columns of an offline export.
+(``methods``, ``progress``, ``columns``, ``legend``, ``isolated_count``) and the columns of an
+offline export.
 
 TypedDicts, exported to the page's TypeScript with the protocol's types (js/src/protocolTypes.ts,
 by scripts/protocol_ts.py).
@@ -60,6 +61,12 @@ class Progress(TypedDict):
     error: NotRequired[str]
     #: What the user should know about the run, e.g. that it is not reproducible.
     note: NotRequired[str]
+
+
+#: The widget's ``isolated_count`` trait: how many points the user isolated, or None when
+#: nothing is isolated (points hidden only because the shown layout has not placed them yet,
+#: while the drawn points are read, are not isolated).
+IsolatedCount = int | None
 
 
 class QueryMarker(TypedDict):

@@ -1,8 +1,9 @@
 // The inspector: the selection (isolate, show all, clear), search, the focused point's
 // metadata card, and its nearest neighbours.
 
-import { bytes, uint32s } from "../codecs";
+import { uint32s } from "../codecs";
 import type { Ctx } from "../context";
+import type { IsolatedCount } from "../protocol";
 import { h, section } from "../dom";
 import { annotatePanel } from "./annotate";
 import type { InspectState } from "./inspectState";
@@ -31,16 +32,17 @@ function selectionPanel(ctx: Ctx, state: InspectState): HTMLElement {
     isolate.textContent = `Isolate ${selected.toLocaleString()} ${selected === 1 ? "point" : "points"}`;
     isolate.disabled = selected === 0;
     clear.disabled = selected === 0;
-    const visible = bytes(model.get("_visible"));
-    let count = 0;
-    for (let i = 0; i < visible.length; i++) count += visible[i] ? 1 : 0;
+    // Python says whether points are isolated: `_visible` also hides drawn points the layout
+    // shown has not placed yet (the progress line tells that), which "Show all" cannot show.
+    const isolated = (model.get("isolated_count") ?? null) as IsolatedCount;
     const n = model.get("n_points") ?? 0;
-    shown.hidden = visible.length === 0;
-    shown.textContent = `Showing ${count.toLocaleString()} of ${n.toLocaleString()} points (isolated)`;
-    showAll.disabled = visible.length === 0;
+    shown.hidden = isolated === null;
+    shown.textContent = isolated === null ? "" : `Showing ${isolated.toLocaleString()} of ${n.toLocaleString()} points (isolated)`;
+    showAll.disabled = isolated === null;
   };
   ctx.listen("change:_selection", update);
-  ctx.listen("change:_visible", update);
+  ctx.listen("change:isolated_count", update);
+  ctx.listen("change:n_points", update);
   update();
   return section("Inspector", summary, shown, h("div", { class: "nbp-row nbp-wrap" }, isolate, showAll, clear));
 }

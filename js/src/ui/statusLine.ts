@@ -1,9 +1,9 @@
 // The status line under the view: how many points and dimensions, the projection and how well
 // it keeps neighbours, the selection, isolation and a running job's progress.
 
-import { bytes, uint32s } from "../codecs";
+import { uint32s } from "../codecs";
 import type { Model } from "../model";
-import type { Progress, Projection } from "../protocol";
+import type { IsolatedCount, Progress, Projection } from "../protocol";
 import { progressLine } from "./progressLine";
 
 const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
@@ -24,8 +24,9 @@ export function statusText(model: Model, drawn: number): string {
     parts.push(`keeps ${pct(fidelity.mean)} of ${fidelity.k}-NN (chance ${pct(fidelity.chance)})`);
   }
   if (selected) parts.push(`${selected.toLocaleString()} selected`);
-  const visible = bytes(model.get("_visible"));
-  if (visible.length) parts.push(`${visible.reduce((a, v) => a + (v ? 1 : 0), 0).toLocaleString()} shown (isolated)`);
+  // Isolation as Python has it: drawn points hidden until the layout places them are not.
+  const isolated = (model.get("isolated_count") ?? null) as IsolatedCount;
+  if (isolated !== null) parts.push(`${isolated.toLocaleString()} shown (isolated)`);
   if (progress.state === "running" || progress.state === "paused" || progress.state === "failed") parts.push(progressLine(progress));
   return parts.join(" · ");
 }

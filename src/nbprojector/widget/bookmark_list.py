@@ -62,6 +62,8 @@ class BookmarkList:
         layout = view.layouts[view.embedding]
         isolated = view.isolated
         drawn = view.drawn  # above the draw budget: the drawn points' coordinates only
+        if drawn is not None:  # those placed: a layout may not have placed every one yet
+            drawn = drawn[np.isfinite(layout.coords[drawn]).all(axis=1)]
         state = State(
             name=self._unique_name(name or f"State {len(self._states) + 1}"),
             embedding=view.embedding,

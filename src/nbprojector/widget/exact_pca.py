@@ -35,14 +35,19 @@ START_WITHOUT_PAGE = 10.0
 Run = Callable[[Any, Any, "np.ndarray | None"], tuple[np.ndarray, dict[str, Any]]]
 
 
-def sample_note(fitted: int) -> str:
-    """What the record of the layout fitted on the drawn points says."""
-    return f"PCA fitted on the {fitted:,} drawn points"
+def sample_note(fitted: int, drawn: int | None = None) -> str:
+    """What the record of the layout fitted on the drawn points (``fitted`` of the
+    ``drawn``, when it is fitted on a part of them) says."""
+    if drawn is None or drawn == fitted:
+        return f"PCA fitted on the {fitted:,} drawn points"
+    return f"PCA fitted on {fitted:,} of the {drawn:,} drawn points"
 
 
-def running_line(fitted: int, total: int) -> str:
-    """What the progress line says while the exact PCA runs."""
-    return f"{sample_note(fitted)}; exact PCA over all {total:,} running"
+def running_line(sample: dict[str, Any], total: int) -> str:
+    """What the progress line says while the exact PCA runs behind the layout whose
+    record is ``sample``."""
+    note = sample_note(int(sample["fitted"]), sample.get("drawn"))
+    return f"{note}; exact PCA over all {total:,} running"
 
 
 def exact_note(total: int) -> str:
@@ -55,6 +60,14 @@ def sample_description(description: dict[str, Any], fitted: int, total: int
     """The record of the layout fitted on the ``fitted`` drawn points (of ``total``)."""
     return {**description, "fitted": fitted, "of": total, "exact": False,
             "note": sample_note(fitted)}  # fmt: skip
+
+
+def wait_for_start(ctx: Any, start: threading.Event) -> None:
+    """Return once ``start`` is set or :data:`START_WITHOUT_PAGE` seconds have passed;
+    cancellable (and pausable) meanwhile."""
+    deadline = time.monotonic() + START_WITHOUT_PAGE
+    while not start.wait(0.05) and time.monotonic() < deadline:
+        ctx.check()
 
 
 class _Prefixed:
@@ -71,16 +84,14 @@ class _Prefixed:
         return getattr(self._ctx, name)
 
 
-def exact_run(run: Run, fitted: int, total: int, start: threading.Event) -> Run:
+def exact_run(run: Run, sample: dict[str, Any], total: int, start: threading.Event) -> Run:
     """``run`` (the PCA of every point) with the progress lines and record of the exact
-    pass that replaces a layout fitted on ``fitted`` drawn points; it begins once ``start``
-    is set or :data:`START_WITHOUT_PAGE` seconds have passed."""
-    prefix = running_line(fitted, total)
+    pass that replaces the layout fitted on drawn points whose record is ``sample``; it
+    begins once ``start`` is set or :data:`START_WITHOUT_PAGE` seconds have passed."""
+    prefix = running_line(sample, total)
 
     def exact(ctx: Any, source: Any, rows: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any]]:
-        deadline = time.monotonic() + START_WITHOUT_PAGE
-        while not start.wait(0.05) and time.monotonic() < deadline:
-            ctx.check()  # cancellable while it waits
+        wait_for_start(ctx, start)
         coords, description = run(_Prefixed(ctx, prefix), source, rows)
         return coords, {**description, "exact": True, "note": exact_note(total)}
 
@@ -90,8 +101,9 @@ def exact_run(run: Run, fitted: int, total: int, start: threading.Event) -> Run:
 
 
 class PendingExact:
-    """The exact PCA running behind a layout fitted on the drawn points, for those who
-    need its result (``p.coordinates``)."""
+    """The exact PCA running behind a layout fitted on the drawn points (or, before it,
+    the read of the drawn points that layout has no place for yet: see
+    :mod:`.drawn_fill`), for those who need its result (``p.coordinates``)."""
 
     def __init__(self) -> None:
         self._job: Job | None = None

@@ -24,7 +24,7 @@ from ..projections import tsne as tsne_module
 from ..projections import umap as umap_module
 from ..projections.pca import PCAResult
 from ..sources import VectorSource
-from . import exact_pca
+from . import drawn_fill, exact_pca
 from .pca_cache import PCACache
 from .run_preparation import Outcome, Run, RunPreparation
 from .state import ViewState
@@ -133,31 +133,82 @@ class Projections:
     def _show_sample_then_exact(self, params: dict[str, Any], drawn: np.ndarray) -> None:
         """The PCA fitted on the ``drawn`` points shown now (the other points have no
         coordinates yet), the exact PCA over every point started in the background to
-        replace it (see :mod:`.exact_pca`)."""
+        replace it (see :mod:`.exact_pca`). Above ``draw_budget.FIRST_PART_POINTS`` drawn
+        points it is fitted on a first part of them, the others placed in the background
+        before the exact pass (see :mod:`.drawn_fill`)."""
         view, n = self._view, self._view.n_points
-        sample = self._aligned(self._runs.pca(dict(params), len(drawn)))
-        coords, description = sample(_Context(), view.source, drawn)
-        record = exact_pca.sample_description(self._describe("pca", description, drawn),
-                                              len(drawn), n)  # fmt: skip
-        layout = Layout(embed_subset(coords, drawn, None, n, fill=np.nan), record, drawn)
+        first = view.first_part()
+        fitted = drawn if first is None else first
+        sample = self._aligned(self._runs.pca(dict(params), len(fitted)))
+        coords, description = sample(_Context(), view.source, fitted)
+        record = exact_pca.sample_description(self._describe("pca", description, fitted),
+                                              len(fitted), n)  # fmt: skip
+        if first is not None:
+            record = drawn_fill.first_description(record, len(drawn))
+        layout = Layout(embed_subset(coords, fitted, None, n, fill=np.nan), record, fitted)
         view.keep_and_show(view.embedding, layout)
-        self._start_exact(params, layout)
+        if first is None:
+            self._start_exact(params, layout)
+        else:
+            self._start_fill(params, layout)
 
     def _start_exact(self, params: dict[str, Any], sample: Layout) -> None:
         """The exact PCA over every point, in the background, to replace ``sample``."""
         n = self._view.n_points
         run = exact_pca.exact_run(self._aligned(self._runs.pca(dict(params), n)),
-                                  int(sample.description["fitted"]), n,
-                                  self._exact.start)  # fmt: skip
+                                  sample.description, n, self._exact.start)  # fmt: skip
         self._exact.watch(self._submit("pca", run, None), sample)
+
+    def _start_fill(self, params: dict[str, Any], first: Layout) -> None:
+        """Place, in the background, the drawn points ``first`` (a PCA fitted on a first
+        part of them) has no coordinates for; then start the exact pass."""
+        view = self._view
+        embedding, source, drawn = view.embedding, view.source, view.drawn_or_all()
+        assert first.rows is not None
+        fitted = self._pca.get(embedding, source, first.rows, scores=False)  # axes, kept
+        placer = drawn_fill.Placer(fitted, first.description["params"]["components"])
+        fill = drawn_fill.fill_run(placer, first, drawn, self._exact.start)
+
+        def on_progress(message: str, fraction: float | None) -> None:
+            self._set_progress("running", "pca", message, fraction=fraction)
+
+        def on_done(coords: np.ndarray) -> None:
+            filled = Layout(coords, drawn_fill.filled_description(first.description),
+                            first.rows)  # fmt: skip
+            view.keep_and_show(embedding, filled)
+            if view.embedding == embedding:
+                self._start_exact(params, filled)  # starts once this job has ended
+            else:  # shown again, its exact pass starts then (show_kept)
+                self._set_progress("done", "pca", filled.description["note"])
+
+        def on_error(err: BaseException) -> None:
+            self._set_progress("failed", "pca", wording.failed_line("pca"), error=str(err))
+
+        def on_cancel(superseded: bool) -> None:
+            if not superseded:  # stopped: the first part's layout stays
+                self._set_progress("cancelled", "pca", wording.cancelled_line("pca"))
+
+        placed = len(first.rows)
+        self._set_progress("running", "pca", drawn_fill.reading_line(placed, len(drawn)),
+                           fraction=placed / len(drawn))  # fmt: skip
+        job = self._runner.submit(lambda ctx: fill(ctx, source), on_progress=on_progress,
+                                  on_done=on_done, on_error=on_error, on_cancel=on_cancel,
+                                  name="pca")  # fmt: skip
+        self._run = None  # nothing for "stop here" to keep but the layout shown
+        self._exact.watch(job, first)
 
     def show_kept(self, layout: Layout) -> None:
         """Show a layout kept for the embedding switched to; a drawn-sample PCA whose exact
-        pass was stopped (another embedding was shown meanwhile) gets it started again."""
+        pass (or placing of the other drawn points) was stopped (another embedding was
+        shown meanwhile) gets it started again."""
         self._view.show(layout)
         if layout.description.get("exact") is False and not self._exact.running_for(layout):
             params = {"components": layout.description.get("params", {}).get("components")}
-            self._start_exact({k: v for k, v in params.items() if v is not None}, layout)
+            params = {k: v for k, v in params.items() if v is not None}
+            if layout.description.get("filled") is False:
+                self._start_fill(params, layout)
+            else:
+                self._start_exact(params, layout)
 
     def first_frame_drawn(self) -> None:
         """The page has drawn: an exact PCA waiting behind the first layout may start."""
@@ -165,8 +216,10 @@ class Projections:
 
     def settle(self) -> None:
         """Wait for the exact PCA that will replace the layout shown, if one is running
-        (see :meth:`.exact_pca.PendingExact.settle`)."""
-        self._exact.settle(self._view.layouts.get(self._view.embedding))
+        (see :meth:`.exact_pca.PendingExact.settle`): behind a layout fitted on a first part
+        of the drawn points, the placing of the others first, then the exact pass it starts."""
+        for _stage in ("drawn points", "exact"):
+            self._exact.settle(self._view.layouts.get(self._view.embedding))
 
     def cancel(self) -> None:
         """Stop the running projection (at once); the layout before it is put back."""

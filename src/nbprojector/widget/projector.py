@@ -118,6 +118,8 @@ class Projector(anywidget.AnyWidget):
     compare_embeddings = t.List(t.Unicode(), help=HELP["compare_embeddings"]).tag(sync=True)
     encoders = t.List(t.Unicode(), read_only=True, help=HELP["encoders"]).tag(sync=True)
     find = t.Dict(read_only=True, help=HELP["find"]).tag(sync=True)
+    isolated_count = t.Int(None, allow_none=True, read_only=True,
+                           help=HELP["isolated_count"]).tag(sync=True)  # IsolatedCount
     methods = t.Dict(read_only=True, help=HELP["methods"]).tag(sync=True)
     edits = t.Dict(read_only=True, help=HELP["edits"]).tag(sync=True)
     clustering = t.Dict(read_only=True, help=HELP["clustering"]).tag(sync=True)
@@ -368,6 +370,14 @@ class Projector(anywidget.AnyWidget):
     to_html = projector_saving.to_html
     export_record = projector_saving.export_record
     save_png = projector_saving.save_png
+
+    def close(self) -> None:
+        """Close the widget; a projection still running for it (the background passes over
+        a source outside memory among them) stops reading at its next block."""
+        projections = getattr(self, "_projections", None)  # None: closed while being built
+        if projections is not None:
+            projections.cancel()
+        super().close()
 
     # ---------------------------------------------------------------- the page's messages
 

@@ -200,6 +200,7 @@ class ViewState:
                 self._set_drawn(drawn)
             w._visible, w._selection, w._positions = visible, selection, positions
             w.set_trait("projection", projection)
+            self._publish_isolation()
 
     # ---------------------------------------------------------------- writing
 
@@ -229,6 +230,12 @@ class ViewState:
                 if visible != w._visible:
                     w._visible = visible
             w.set_trait("projection", layout.description)
+
+    def _publish_isolation(self) -> None:
+        """The ``isolated_count`` trait: the page tells isolation from points hidden only
+        because the layout shown has not placed them yet (both leave ``_visible`` non-empty)."""
+        count = None if self._isolated is None else len(self._isolated)
+        self._widget.set_trait("isolated_count", count)
 
     def _drawn_positions(self, layout: Layout) -> tuple[bytes, np.ndarray | None]:
         """The drawn points' positions, encoded, and which of them the layout places (None:
@@ -359,6 +366,7 @@ class ViewState:
         with w.hold_sync():
             w._selection = selection
             self._set_drawn(drawn)
+            self._publish_isolation()
 
     # ---------------------------------------------------------------- the draw budget
 
@@ -369,6 +377,14 @@ class ViewState:
         self._strata_column = strata_column
         self._sample = draw_budget.sample(self.n_points, max_points, self._strata(None))
         self._set_drawn(self._sample)
+
+    def first_part(self) -> np.ndarray | None:
+        """The drawn points a layout of a source outside memory is first fitted and shown
+        on (stratified as the drawn sample is), or None when it is fitted on all of them."""
+        if self._drawn is None:
+            return None
+        return draw_budget.first_part(self._drawn, draw_budget.FIRST_PART_POINTS,
+                                      self._strata(self._drawn))  # fmt: skip
 
     def _strata(self, rows: np.ndarray | None) -> np.ndarray | None:
         """The sample's strata for the points ``rows`` (None: all): the colour column's

@@ -12,6 +12,8 @@ HELP: dict[str, str] = {
     "compare_embeddings": "[a, b]: compare these two embeddings' neighbours (the data panel)",
     "encoders": "The embeddings that have an encoder (search by meaning)",
     "find": "The last search by meaning: {state, message, query, marker...}",
+    "isolated_count": "How many points are isolated (the inspector's Isolate), or None when "
+    "nothing is; points not placed yet by the layout shown are hidden but not isolated",
     "methods": "Projection methods offered, why not, and their parameters' ranges",
     "edits": "The table's edits: {undo, redo (steps available), next_undo, next_redo, "
     "editable (the columns that take annotations)}",
