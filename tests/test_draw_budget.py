@@ -325,3 +325,12 @@ def test_the_view_draws_the_sample_of_its_colour_column(column) -> None:
     q.isolate(isolated)
     expected = sample(len(isolated), 400, pd.Series(column).iloc[isolated])
     assert expected is not None and np.array_equal(q.drawn, isolated[expected])
+
+
+def test_integer_strata_draw_the_sample_their_values_draw():
+    # Integer codes are counted as they come, not as Python objects: the same sample.
+    rng = np.random.default_rng(3)
+    for strata in (rng.integers(0, 30, 50_000), rng.integers(-4, 4, 50_000).astype(np.int8),
+                   rng.random(50_000) < 0.2):  # fmt: skip
+        assert np.array_equal(sample(50_000, 2_000, strata),
+                              sample(50_000, 2_000, strata.tolist()))  # fmt: skip
