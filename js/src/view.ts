@@ -35,8 +35,6 @@ import { ViewTools } from "./ui/viewTools";
 import { drawViewLabels } from "./viewLabels";
 
 const FALLBACK_COLOR: [number, number, number] = [74, 127, 209];
-/** The panels are filled after the first frame, or after this long without one. */
-const PANELS_AT_THE_LATEST_MS = 200;
 /** An error says what went wrong with the state shown: once that changes, the error goes.
  * (Python's errors come after their own trait changes on the same channel.) The metadata
  * table's edits and the cluster names are state too: "nothing to undo" goes once an edit is made. */
@@ -71,9 +69,6 @@ export class ProjectorView {
   onRedraw: () => void = () => this.stage.requestFrame();
   /** The listeners that clear the error shown once it is stale. */
   private staleWatch: [string, () => void][] = [];
-  /** Builds the panels' contents (once; later calls do nothing). */
-  private fillPanels: () => void;
-  private panelsTimer: ReturnType<typeof setTimeout>;
 
   constructor(
     private model: Model,
@@ -93,18 +88,8 @@ export class ProjectorView {
     this.inspect = new InspectState(this.ctx);
     this.inspect.drawnLabelOf = (i) => this.traits.labels.get(this.traits.drawn.slotOf(i));
     this.inspect.isDrawn = (i) => this.traits.drawn.isDrawn(i);
-    // The panels' boxes are here from the start (their width is fixed, so the canvas has its
-    // final size for the first frame); their contents come once that frame is sent to the GPU.
-    const left = h("div", { class: "nbp-left nbp-panel" });
-    const right = h("div", { class: "nbp-right nbp-panel" });
-    this.fillPanels = () => {
-      this.fillPanels = () => {};
-      clearTimeout(this.panelsTimer);
-      left.append(dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), clustersPanel(this.ctx), bookmarksPanel(this.ctx));
-      right.append(inspector(this.ctx, this.inspect));
-    };
-    // A view the browser gives no resize notice (not laid out yet): fill them all the same.
-    this.panelsTimer = setTimeout(() => this.fillPanels(), PANELS_AT_THE_LATEST_MS);
+    const left = h("div", { class: "nbp-left nbp-panel" }, dataPanel(this.ctx), displayPanel(this.ctx), projectionsPanel(this.ctx), clustersPanel(this.ctx), bookmarksPanel(this.ctx));
+    const right = h("div", { class: "nbp-right nbp-panel" }, inspector(this.ctx, this.inspect));
     const reset = h("button", { class: "nbp-reset", title: "Fit the whole layout in view", text: "Reset view" });
     const toggleLeft = h("button", { class: "nbp-toggle-left", title: "Show or hide the data and projections panel", text: "Panels" });
     const toggleRight = h("button", { class: "nbp-toggle-right", title: "Show or hide the inspector", text: "Inspector" });
@@ -140,10 +125,8 @@ export class ProjectorView {
     });
     this.resizeObserver = new ResizeObserver(() => {
       this.applyTheme(); // attached to the page only now, perhaps: read the host's colours
-      // After layout, before paint: the frame drawn here is in this paint, and so are the
-      // panels, built while the GPU process draws it.
+      // After layout, before paint: the frame drawn here is in this paint.
       this.stage.resize(true);
-      this.fillPanels();
     });
     this.resizeObserver.observe(canvasBox);
     this.labelLayer = new LabelLayer(canvasBox);
@@ -400,7 +383,6 @@ export class ProjectorView {
     for (const [event, callback] of [...this.listeners, ...this.staleWatch]) this.model.off(event, callback);
     this.listeners = [];
     this.staleWatch = [];
-    clearTimeout(this.panelsTimer);
     this.resizeObserver.disconnect();
     this.regions.dispose();
     this.tools.dispose();

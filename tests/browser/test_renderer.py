@@ -3,7 +3,7 @@ costs most of a frame)."""
 
 from __future__ import annotations
 
-from .harness import APPS, READY, RUN_ALL, Notebook, close_notebook, open_notebook
+from .harness import close_notebook, open_notebook
 
 CELLS = [
     "import numpy as np\n"
@@ -61,13 +61,7 @@ WATCH_FIRST_FRAME = """(() => {
     };
     const drawArrays = proto.drawArrays;
     proto.drawArrays = function (...args) {
-      if (seen.firstDrawInResize === undefined) {
-        seen.firstDrawInResize = Boolean(seen.inResize);
-        // The panels' contents are built once the frame is sent, in the same paint.
-        const view = document.querySelector('.nbprojector');
-        seen.panelsAtDraw = ['.nbp-left', '.nbp-right'].map(
-          (s) => view.querySelector(s).childElementCount);
-      }
+      if (seen.firstDrawInResize === undefined) seen.firstDrawInResize = Boolean(seen.inResize);
       seen.drawn = true;
       return drawArrays.apply(this, args);
     };
@@ -108,8 +102,6 @@ WATCH_FIRST_FRAME = """(() => {
     const canvas = el.querySelector('.nbp-canvas canvas');
     const ratio = window.devicePixelRatio || 1;
     seen.frames = Number(el.dataset.frames);
-    seen.panelsAtReady = ['.nbp-left', '.nbp-right'].map(
-      (s) => el.querySelector(s).childElementCount);
     seen.canvas = [canvas.width, canvas.height];
     const box = canvas.parentElement;
     seen.box = [Math.floor(box.clientWidth * ratio), Math.floor(box.clientHeight * ratio)];
@@ -140,52 +132,5 @@ def test_the_first_frame_is_drawn_once_at_the_canvas_size(server, browser):
         # and the frame went to the GPU process at once (the labels' work then overlaps it).
         assert seen.get("linkedBefore") is True and "linkedInResize" not in seen, seen
         assert seen.get("flushedInResize") is True, seen
-        # The panels were empty boxes of their final width at that frame (nothing shifts when
-        # they fill: the canvas above is still the frame's size and one frame was drawn), and
-        # are filled by the time the view says it is ready.
-        assert seen["panelsAtDraw"] == [0, 0], seen
-        assert seen["panelsAtReady"][0] >= 5 and seen["panelsAtReady"][1] >= 1, seen
-    finally:
-        close_notebook(nb)
-
-
-# Hides every output until the test shows them again; while they are hidden, resize observers
-# hear nothing (as in a browser that sends no first notice for a box without a size).
-HIDE_OUTPUTS = """(() => {
-  const style = document.createElement('style');
-  style.id = 'hide-outputs';
-  style.textContent = '.jp-OutputArea-output { display: none !important; }';
-  document.addEventListener('DOMContentLoaded', () => document.head.append(style));
-  const Observer = window.ResizeObserver;
-  window.ResizeObserver = class extends Observer {
-    constructor(callback) {
-      super((entries, observer) => {
-        if (!document.getElementById('hide-outputs')) callback(entries, observer);
-      });
-    }
-  };
-})()"""
-
-
-def test_a_view_that_is_not_laid_out_still_gets_its_panels(server, browser):
-    """The panels are built after the first frame; a view with no size (a hidden output) and
-    no resize notice draws no frame until it is shown, and gets its panels all the same."""
-    server.write_notebook("hidden_view.ipynb", CELLS)
-    server.shutdown_kernels()
-    page = browser.new_page()
-    page.set_default_timeout(180_000)
-    page.add_init_script(HIDE_OUTPUTS)
-    nb = Notebook(page, server)
-    try:
-        page.goto(server.url + APPS["lab"].format(name="hidden_view.ipynb"))
-        page.wait_for_function("() => window.jupyterapp !== undefined")
-        page.evaluate(RUN_ALL)
-        page.locator(".nbprojector .nbp-right > *").first.wait_for(state="attached")
-        view = page.locator(".nbprojector").first
-        assert view.locator(".nbp-left > *").count() >= 5
-        assert view.get_attribute("data-frames") is None  # nothing drawn while hidden
-        page.evaluate("() => document.getElementById('hide-outputs').remove()")
-        page.locator(READY).first.wait_for(state="visible")
-        assert nb.handle("h.count()") == 500
     finally:
         close_notebook(nb)
