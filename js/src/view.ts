@@ -205,6 +205,7 @@ export class ProjectorView {
     // No resize here: the resize observer's first notice, once the view is laid out, sizes
     // the canvas and draws the first frame in that same paint.
     this.stage.setCameraState(model.get("camera"));
+    this.stage.prepare();
     this.updateStatus();
     this.applyQueryMarker();
   }

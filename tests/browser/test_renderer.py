@@ -62,7 +62,22 @@ WATCH_FIRST_FRAME = """(() => {
     const drawArrays = proto.drawArrays;
     proto.drawArrays = function (...args) {
       if (seen.firstDrawInResize === undefined) seen.firstDrawInResize = Boolean(seen.inResize);
+      seen.drawn = true;
       return drawArrays.apply(this, args);
+    };
+    // Programs linked inside the first frame's callback (the dots' is linked before it), and
+    // whether that frame is flushed to the GPU process before the callback's other work.
+    const linkProgram = proto.linkProgram;
+    proto.linkProgram = function (...args) {
+      if (seen.drawn === undefined) seen[seen.inResize ? 'linkedInResize' : 'linkedBefore'] = true;
+      return linkProgram.apply(this, args);
+    };
+    const flush = proto.flush;
+    proto.flush = function (...args) {
+      if (seen.drawn && seen.flushedInResize === undefined) {
+        seen.flushedInResize = Boolean(seen.inResize);
+      }
+      return flush.apply(this, args);
     };
   }
   // WebGL contexts made before the first frame, and whether that frame is drawn inside a
@@ -98,8 +113,9 @@ def test_the_first_frame_is_drawn_once_at_the_canvas_size(server, browser):
     """Nothing is drawn before the view has its size (a frame at the canvas's default
     300 x 150 would be thrown away, and costs as much as a real one at a million points),
     the frame is drawn as soon as the size is known (in the resize observer's callback, so
-    it is in that paint), with one WebGL context, and the layout goes to the GPU once (not
-    again as the transition's start)."""
+    it is in that paint) and handed to the GPU at once, with one WebGL context and the dots'
+    program linked beforehand, and the layout goes to the GPU once (not again as the
+    transition's start)."""
     server.write_notebook("first_frame.ipynb", FIRST_FRAME_CELLS)
     nb = open_notebook(browser, server, "first_frame.ipynb", init_script=WATCH_FIRST_FRAME)
     try:
@@ -112,5 +128,9 @@ def test_the_first_frame_is_drawn_once_at_the_canvas_size(server, browser):
         assert seen["contexts"] == 1, seen
         # Drawn once the view has its size, in the same paint (not one animation frame on).
         assert seen["firstDrawInResize"] is True, seen
+        # The dots' program was linked while the view was built, not in the frame's callback,
+        # and the frame went to the GPU process at once (the labels' work then overlaps it).
+        assert seen.get("linkedBefore") is True and "linkedInResize" not in seen, seen
+        assert seen.get("flushedInResize") is True, seen
     finally:
         close_notebook(nb)

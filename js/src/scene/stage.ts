@@ -113,6 +113,14 @@ export class Stage {
     this.resetView();
   }
 
+  /** Link the programs of what the scene holds now (the dots, once they have positions: the
+   * program depends on that) and send them to the GPU process, which links them while the
+   * page lays the view out; the first frame then does not wait for the link. */
+  prepare(): void {
+    this.renderer.compile(this.scene, this.camera);
+    this.renderer.getContext().flush();
+  }
+
   private handleContextLost = (): void => {
     this.contextLost = true;
     this.onContextLost();
@@ -325,6 +333,9 @@ export class Stage {
     const sampled = this.moving && this.motion.applies();
     this.drawnLastFrame = sampled ? this.motion.show(true) : this.points.count;
     this.renderer.render(this.scene, this.camera);
+    // Hand the frame to the GPU process now, not when this task ends: the work that follows
+    // (labels, hover, the rest of the page's frame) then overlaps its drawing.
+    this.renderer.getContext().flush();
     if (sampled) {
       this.motion.show(false);
       this.armRest();
