@@ -177,7 +177,8 @@ export class ProjectorView {
     this.listen("change:all_labels", () => this.stage.requestFrame());
     this.listen("change:clustering", () => this.stage.requestFrame());
     this.listen("change:camera", () => this.stage.setCameraState(model.get("camera")));
-    for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible", "_drawn"]) {
+    for (const trait of ["n_points", "n_dims", "projection", "progress", "_selection", "_visible", "_drawn",
+      "isolated_count"]) {
       this.listen(`change:${trait}`, () => this.updateStatus());
     }
     this.sprites = new SpriteLayer(this.stage, this.ctx);
