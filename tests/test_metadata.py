@@ -230,3 +230,11 @@ def test_ascii_text_is_converted_without_a_python_string_a_value(monkeypatch):
     monkeypatch.setattr(pa, "array", refused)
     text = numpy_text.arrow_text(values)
     assert text is not None and text.to_pylist() == values.tolist()
+
+
+def test_a_masked_text_array_keeps_its_missing_values_in_their_rows():
+    values = np.ma.MaskedArray(["aa", "bb", "cc", "dd"], mask=[0, 1, 0, 0])
+    column = load_metadata({"w": values}, 4)["w"]
+    expected = pd.Series(values)
+    assert column.isna().tolist() == expected.isna().tolist() == [False, True, False, False]
+    assert column[[0, 2, 3]].tolist() == ["aa", "cc", "dd"]

@@ -199,7 +199,7 @@ def _series_of(values: Any) -> pd.Series:
     its Arrow-backed string column; :func:`arrow_text` makes that Arrow array from the
     array's buffer, and the column gets the very dtype pandas would infer."""
     if (
-        isinstance(values, np.ndarray)
+        type(values) is np.ndarray  # not a subclass: a masked array's mask is pandas' to read
         and values.ndim == 1
         and values.dtype.kind == "U"
         and values.dtype.isnative
