@@ -119,14 +119,17 @@ def pca_rows(source: LanceBlocks, client: Any, n: int) -> list[Row]:
     seconds = time.perf_counter() - seconds
     m = min(n, 1_000_000)
     memory = clustered_block(0, m)
-    local = time.perf_counter()
-    pca(memory)
-    local = time.perf_counter() - local
+    local = float("inf")
+    for _ in range(3):  # best of 3, as the compute section times PCA: one call can be
+        start = time.perf_counter()  # slowed many times over by another process's load
+        pca(memory)
+        local = min(local, time.perf_counter() - start)
     ratio = seconds / local
     return [
         Row("PCA over all rows, 2-worker LocalCluster", shape(n, D), fmt_time(seconds),
             f"{n / seconds:,.0f} rows/s; {ratio:.1f}x the in-memory {fmt_n(m)} time"),
-        Row("PCA in memory (numpy)", shape(m, D), fmt_time(local), f"{m / local:,.0f} rows/s"),
+        Row("PCA in memory (numpy)", shape(m, D), fmt_time(local),
+            f"best of 3; {m / local:,.0f} rows/s"),
     ]  # fmt: skip
 
 
