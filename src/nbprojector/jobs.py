@@ -362,6 +362,8 @@ class JobRunner:
         self._lock = threading.Lock()
         self._current: Job | None = None
         self._draining: Job | None = None  # the superseded job whose thread still runs
+        self._accepting: Job | None = None  # submitted, its ``on_accept`` not yet run
+        self._closed = False
 
     @property
     def current(self) -> Job | None:
@@ -374,24 +376,54 @@ class JobRunner:
         if job is not None:
             job.cancel()
 
-    def submit(
+    def close(self) -> None:
+        """Cancel the current job as superseded (nothing is put back: nobody looks any
+        more) and refuse every later :meth:`submit_after`."""
+        with self._lock:
+            self._closed = True
+            job = self._current
+        if job is not None:
+            job.cancel(superseded=True)
+
+    def submit(self, fn: Callable[[JobContext], Any], **options: Any) -> Job:
+        """Supersede the current job and run ``fn(ctx)`` in a new one; returns it at once.
+
+        Options: the callbacks of :class:`Job` (``on_frame``, ``on_progress``, ``on_done``,
+        ``on_error``, ``on_cancel``), ``name``, and:
+
+        - ``on_accept(job)``: called once the new job is the current one and the one it
+          supersedes is cancelled, before the new one starts (so before any of its
+          callbacks): what must be said or registered before it can finish.
+        - ``immediate=True``: start the new job now, even while a superseded one still
+          ends (for short runs the caller waits for); otherwise it starts when that one has
+          ended (see the class docs).
+        """
+        job = self._submit(fn, None, **options)
+        assert job is not None
+        return job
+
+    def submit_after(self, previous: Job, fn: Callable[[JobContext], Any], **options: Any
+                     ) -> Job | None:  # fmt: skip
+        """:meth:`submit`, only if ``previous`` is still the current job and the runner is
+        not closed, decided atomically with the swap; else nothing runs and it returns
+        None. For a job's callback that starts the next step of its own work: a job the
+        user started meanwhile (or a close) must win over that step."""
+        return self._submit(fn, previous, **options)
+
+    def _submit(
         self,
         fn: Callable[[JobContext], Any],
+        previous: Job | None,
         *,
         on_frame: FrameCallback | None = None,
         on_progress: ProgressCallback | None = None,
         on_done: Callable[[Any], Any] | None = None,
         on_error: Callable[[BaseException], Any] | None = None,
         on_cancel: Callable[[bool], Any] | None = None,
+        on_accept: Callable[[Job], Any] | None = None,
         name: str = "",
         immediate: bool = False,
-    ) -> Job:
-        """Supersede the current job and run ``fn(ctx)`` in a new one; returns it at once.
-
-        The new job starts now, or when the superseded job still ending has ended (see the
-        class docs). ``immediate=True`` starts it now regardless: for short runs the caller
-        waits for.
-        """
+    ) -> Job | None:
         job = Job(
             fn,
             on_frame=on_frame,
@@ -405,16 +437,25 @@ class JobRunner:
         # Swap under the lock, cancel outside it: a callback of the old job may itself be
         # calling submit (holding the old job's lock), and cancel() needs that lock.
         with self._lock:
+            if previous is not None and (self._closed or self._current is not previous):
+                return None
             old, self._current = self._current, job
+            self._accepting = job  # not started by a superseded job's end before on_accept
         if old is not None:
             old.cancel(superseded=True)  # one that never started is dropped here
-        with self._lock:
-            draining = self._draining
-            if draining is not None and draining.done:
-                draining = self._draining = None
-            if old is not None and old.alive and draining is None:
-                draining = self._draining = old
-            wait = draining is not None and not immediate
+        try:
+            if on_accept is not None:
+                on_accept(job)
+        finally:
+            with self._lock:
+                if self._accepting is job:
+                    self._accepting = None
+                draining = self._draining
+                if draining is not None and draining.done:
+                    draining = self._draining = None
+                if old is not None and old.alive and draining is None:
+                    draining = self._draining = old
+                wait = draining is not None and not immediate
         if wait and draining is not None:
             draining.when_finished(self._start_current)
         else:
@@ -422,10 +463,13 @@ class JobRunner:
         return job
 
     def _start_current(self) -> None:
-        """A superseded job has ended: start the newest job if it is still waiting."""
+        """A superseded job has ended: start the newest job if it is still waiting (and
+        its submit has run its ``on_accept``: that submit starts it otherwise)."""
         with self._lock:
             self._draining = None
             job = self._current
+            if job is self._accepting:
+                return
         if job is not None:
             job.start()
 
