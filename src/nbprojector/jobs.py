@@ -239,6 +239,11 @@ class Job:
             except Exception:
                 log.exception("nbprojector: cancel callback of job %r failed", self.name)
 
+    def holding(self) -> threading.RLock:
+        """A context (``with job.holding():``) during which none of the job's callbacks
+        runs: to change what its ``on_done`` will replace without racing it."""
+        return self._lock
+
     def pause(self) -> None:
         """Hold the job at its next cancellation point (``ctx.check``, a frame, a progress
         line) until :meth:`resume` or :meth:`cancel`."""

@@ -10,6 +10,7 @@ never fight over the view (see docs/ARCHITECTURE.md, "Requests").
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -249,11 +250,15 @@ class Projections:
         coords = drawn_fill.place_more(placer, layout, new, view.source)
         placed = Layout(coords, drawn_fill.filled_description(layout.description, len(drawn)),
                         layout.rows)  # fmt: skip
-        view.keep_and_show(view.embedding, placed)
-        self._exact.replace(layout, placed)
-        run = self._run
-        if run is not None and run.before is layout:  # a Stop of the exact pass keeps them
-            run.before = placed
+        job = self._runner.current
+        with job.holding() if job is not None else nullcontext():  # not while it ends
+            if view.layouts.get(view.embedding) is not layout:  # the exact pass ended
+                return not view.missing_coordinates()
+            view.keep_and_show(view.embedding, placed)
+            self._exact.replace(layout, placed)
+            run = self._run
+            if run is not None and run.before is layout:  # a Stop of the exact pass keeps them
+                run.before = placed
         return True
 
     def first_frame_drawn(self) -> None:
