@@ -9,7 +9,11 @@ points shown do not move), then shows them all at once. The exact PCA over every
 after it, as behind any layout fitted on the drawn points (:mod:`.exact_pca`).
 
 Rows with NaN or infinity among those read here fail the job with the exact pass's error
-(their count and the first one); the first part's layout stays.
+(their count and the first one); the first part's layout stays. Stopped, the first part's
+layout stays too, and its record and the progress line say how many drawn points are
+placed; running the PCA again reads the others again. Points drawn once every drawn point
+is placed ("Show these") are placed on the same axes in the caller's thread
+(:func:`place_more`): the points shown stay, the exact pass goes on.
 """
 
 from __future__ import annotations
