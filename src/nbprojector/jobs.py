@@ -21,14 +21,9 @@ so once it returns no callback of that job is running or will ever run: a stale 
 overwrite the layout of a newer request. Keep callbacks short, and never have one wait for a
 thread that may be calling ``cancel()``.
 
-When the interpreter exits (a script ends, ``sys.exit``, a kernel shuts down) every job still
-running is cancelled and its thread waited for, before ``atexit`` handlers and before Python
-finalises. A daemon thread left inside native code that released the GIL (Lance's or Arrow's
-reader) is otherwise killed where it stands once it tries to retake the GIL during
-finalisation: CPython ends it with ``pthread_exit``, whose forced unwinding through Rust or
-C++ frames aborts the whole process. A job stops at its next cancellation point, so the wait
-is one step of its work (one block of a pass over a source, one optimisation step), and
-EXIT_WAIT seconds at most.
+When the interpreter exits every job still running is cancelled and its thread waited
+for, a bounded time (see ``_stop_running_jobs``): a thread left inside native code that
+released the GIL would otherwise abort the whole process during finalisation.
 """
 
 from __future__ import annotations
@@ -240,8 +235,7 @@ class Job:
                 log.exception("nbprojector: cancel callback of job %r failed", self.name)
 
     def holding(self) -> threading.RLock:
-        """A context (``with job.holding():``) during which none of the job's callbacks
-        runs: to change what its ``on_done`` will replace without racing it."""
+        """A ``with`` context during which none of the job's callbacks runs."""
         return self._lock
 
     def pause(self) -> None:
@@ -392,17 +386,10 @@ class JobRunner:
 
     def submit(self, fn: Callable[[JobContext], Any], **options: Any) -> Job:
         """Supersede the current job and run ``fn(ctx)`` in a new one; returns it at once.
-
-        Options: the callbacks of :class:`Job` (``on_frame``, ``on_progress``, ``on_done``,
-        ``on_error``, ``on_cancel``), ``name``, and:
-
-        - ``on_accept(job)``: called once the new job is the current one and the one it
-          supersedes is cancelled, before the new one starts (so before any of its
-          callbacks): what must be said or registered before it can finish.
-        - ``immediate=True``: start the new job now, even while a superseded one still
-          ends (for short runs the caller waits for); otherwise it starts when that one has
-          ended (see the class docs).
-        """
+        Options: :class:`Job`'s callbacks and ``name``; ``on_accept(job)``, called once the
+        new job is current and the old one cancelled, before the new one starts (what must
+        be said or registered before it can finish); ``immediate=True``, to start it now
+        even while a superseded one still ends (a short run the caller waits for)."""
         job = self._submit(fn, None, **options)
         assert job is not None
         return job
@@ -415,30 +402,10 @@ class JobRunner:
         user started meanwhile (or a close) must win over that step."""
         return self._submit(fn, previous, **options)
 
-    def _submit(
-        self,
-        fn: Callable[[JobContext], Any],
-        previous: Job | None,
-        *,
-        on_frame: FrameCallback | None = None,
-        on_progress: ProgressCallback | None = None,
-        on_done: Callable[[Any], Any] | None = None,
-        on_error: Callable[[BaseException], Any] | None = None,
-        on_cancel: Callable[[bool], Any] | None = None,
-        on_accept: Callable[[Job], Any] | None = None,
-        name: str = "",
-        immediate: bool = False,
-    ) -> Job | None:
-        job = Job(
-            fn,
-            on_frame=on_frame,
-            on_progress=on_progress,
-            on_done=on_done,
-            on_error=on_error,
-            on_cancel=on_cancel,
-            min_frame_interval=self.min_frame_interval,
-            name=name,
-        )
+    def _submit(self, fn: Callable[[JobContext], Any], previous: Job | None, *,
+                on_accept: Callable[[Job], Any] | None = None, immediate: bool = False,
+                **job_options: Any) -> Job | None:  # fmt: skip
+        job = Job(fn, min_frame_interval=self.min_frame_interval, **job_options)
         # Swap under the lock, cancel outside it: a callback of the old job may itself be
         # calling submit (holding the old job's lock), and cancel() needs that lock.
         with self._lock:
@@ -500,8 +467,11 @@ def stop_at_exit(thread: threading.Thread, stop: Callable[[], None]) -> None:
 
 
 def _stop_running_jobs() -> None:
-    """Cancel every running job and wait for its thread to end (see the module docstring),
-    for EXIT_WAIT seconds at most in all; a thread still running then is named on stderr.
+    """Cancel every running job and wait for its thread to end, for EXIT_WAIT seconds at
+    most in all; a thread still running then is named on stderr. A daemon thread left inside
+    native code that released the GIL (Lance's or Arrow's reader) is otherwise killed where
+    it stands once it retakes the GIL during finalisation: CPython ends it with
+    ``pthread_exit``, whose forced unwinding through Rust or C++ frames aborts the process.
 
     Cancelled as superseded: the process is ending, there is no layout to put back."""
     global _exiting
