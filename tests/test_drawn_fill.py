@@ -5,6 +5,7 @@ read late, Stop, "Show these", another embedding and the first part's choice."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -34,6 +35,7 @@ from nbprojector.compute import LocalCompute
 from nbprojector.jobs import Cancelled
 from nbprojector.projections.pca import pca
 from nbprojector.sources import SourceError
+from nbprojector.sources.lance import LanceSource
 from nbprojector.widget import drawn_fill, exact_pca
 
 FIRST = 100  # the first part of the 400 drawn points
@@ -137,16 +139,196 @@ def test_nan_in_a_drawn_row_read_late_fails_and_the_first_part_stays(tmp_path):
 
 def test_stop_while_reading_keeps_the_first_part(tmp_path, gate):  # noqa: F811
     opened, reads = gate
-    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    x = _vectors()
+    p = _open(_write(x, tmp_path / "v.lance"))
     shown = bytes(p._positions)
     p._projections.handle_cancel({"keep": True}, [])  # the page's Stop
     opened.set()
-    assert p.progress["state"] == "cancelled"
+    stopped = f"stopped reading the drawn points: {FIRST} of {BUDGET} placed"
+    assert p.progress["state"] == "cancelled" and p.progress["message"] == stopped
+    # The record no longer promises the others.
+    assert p.projection["note"] == f"PCA fitted on {FIRST} of the {BUDGET} drawn points; {stopped}"
     coords = p.coordinates  # nothing runs: the first part's coordinates only
     assert np.isfinite(coords).all(axis=1).sum() == FIRST
     assert p.projection["filled"] is False and bytes(p._positions) == shown
     time.sleep(0.5)
     assert len(reads) <= 2  # the calibration rows and at most the block being read
+    # Running the PCA again reads them again.
+    p._projections.rerun()
+    assert p.progress["message"] == f"reading the drawn points: {FIRST} of {BUDGET}"
+    assert _max_angle_deg(p.coordinates, pca(x, 3).scores) < 1e-3
+
+
+def test_the_page_pca_after_a_stop_places_every_point(tmp_path, gate):  # noqa: F811
+    opened, _ = gate
+    x = _vectors()
+    p = _open(_write(x, tmp_path / "v.lance"))
+    p._projections.handle_cancel({"keep": True}, [])
+    opened.set()
+    p._projections.handle_project({"method": "pca", "params": {}}, [])  # the PCA button
+    p._projections._runner.current.wait(60)
+    assert _visible(p).all() and np.isfinite(p.coordinates).all()
+
+
+@pytest.fixture
+def late_gate(monkeypatch, tmp_path):
+    """Like ``gate``, but the first ``allowed[0]`` reads off the main thread go through (the
+    calibration rows and the three blocks of the other drawn points): the exact pass
+    after them waits."""
+    opened = threading.Event()
+    reads: list[int] = []
+    allowed = [4]
+    original = LanceSource.take
+    mine = str(tmp_path)
+
+    def gated(self, rows):
+        if threading.current_thread() is not threading.main_thread() and mine in self.uri:
+            reads.append(len(rows))
+            if len(reads) > allowed[0]:
+                assert opened.wait(60), "the test never opened the gate"
+        return original(self, rows)
+
+    monkeypatch.setattr(LanceSource, "take", gated)
+    yield opened, reads
+    opened.set()
+
+
+def _blocked_on_done(monkeypatch):
+    """The placing job's on_done held (where it makes the filled record) until released."""
+    entered, release = threading.Event(), threading.Event()
+    made = drawn_fill.filled_description
+
+    def held(*args):
+        entered.set()
+        assert release.wait(60)
+        return made(*args)
+
+    monkeypatch.setattr(drawn_fill, "filled_description", held)
+    return entered, release
+
+
+def _wait_until(condition, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_projection_started_as_the_reading_ends_is_not_superseded_by_the_exact_pass(
+        tmp_path, gate, monkeypatch):  # noqa: F811
+    opened, _ = gate
+    entered, release = _blocked_on_done(monkeypatch)
+    x = _vectors()
+    p = _open(_write(x, tmp_path / "v.lance"))
+    runner = p._projections._runner
+    fill = runner.current
+    opened.set()
+    assert entered.wait(60)
+    newer: list = []
+    user = threading.Thread(target=lambda: newer.append(
+        p._projections.project("pca", {"components": (1, 2)}, wait=False)))
+    user.start()  # swaps, then waits for the held on_done to cancel the reading
+    _wait_until(lambda: runner.current is not fill)
+    release.set()
+    user.join(60)
+    assert newer[0].wait(60) is not None  # done, not cancelled by a stale exact pass
+    assert runner.current is newer[0]
+    assert p.projection["dims"] == 2 and "fitted" not in p.projection
+    np.testing.assert_allclose(np.abs(p.coordinates), np.abs(pca(x, 2).scores), atol=1e-3)
+
+
+def test_closing_as_the_reading_ends_starts_no_exact_pass(tmp_path, late_gate, monkeypatch):
+    opened, reads = late_gate
+    entered, release = _blocked_on_done(monkeypatch)
+    p = _open(_write(_vectors(), tmp_path / "v.lance"))
+    runner = p._projections._runner
+    fill = runner.current
+    p._projections.first_frame_drawn()
+    assert entered.wait(60)
+    closer = threading.Thread(target=p.close)
+    closer.start()
+    _wait_until(lambda: runner._closed)
+    release.set()
+    closer.join(60)
+    fill.wait(60)
+    opened.set()
+    time.sleep(0.5)
+    assert runner.current is fill and len(reads) == 4  # no read of an exact pass
+
+
+def test_a_reading_that_ends_at_once_is_still_waited_for(tmp_path, late_gate, monkeypatch):
+    """The placing of the drawn points registers as what the first layout waits for before
+    it can end (and register the exact pass after it)."""
+    opened, _ = late_gate
+    monkeypatch.setattr(exact_pca, "START_WITHOUT_PAGE", 0.0)  # reads at once
+    watch = exact_pca.PendingExact.watch
+
+    def slow_from_the_main_thread(self, job, sample):
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(1.0)  # the reading ends meanwhile
+        watch(self, job, sample)
+
+    monkeypatch.setattr(exact_pca.PendingExact, "watch", slow_from_the_main_thread)
+    x = _vectors()
+    p = _open(_write(x, tmp_path / "v.lance"))
+    threading.Timer(0.5, opened.set).start()
+    coords = p.coordinates  # waits for the exact pass
+    assert p.projection["exact"] is True and np.isfinite(coords).all()
+    assert _max_angle_deg(coords, pca(x, 3).scores) < 1e-3
+
+
+def test_without_a_page_the_wait_is_once():
+    """Once the time without a page has passed, the exact pass after the reading does not
+    wait again."""
+
+    class Context:
+        def check(self):
+            pass
+
+    start = threading.Event()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exact_pca, "START_WITHOUT_PAGE", 0.1)
+        began = time.monotonic()
+        exact_pca.wait_for_start(Context(), start)
+        assert start.is_set() and time.monotonic() - began >= 0.1
+        began = time.monotonic()
+        exact_pca.wait_for_start(Context(), start)
+        assert time.monotonic() - began < 0.05
+
+
+def test_show_these_after_every_drawn_point_is_placed_places_only_the_new_ones(
+        tmp_path, late_gate):
+    opened, _ = late_gate
+    x = _vectors()
+    p = _open(_write(x, tmp_path / "v.lance"))
+    first = draw_budget.first_part(p.drawn, FIRST)
+    p._projections.first_frame_drawn()
+    _wait_until(lambda: p.projection.get("filled") is True)  # the exact pass waits
+    exact_job = p._projections._runner.current
+    before = p._view.layouts[p.embedding].coords.copy()
+    undrawn = np.setdiff1d(np.arange(N), p.drawn)[:5]
+    p.show_points(undrawn)
+    drawn = p.drawn
+    assert _visible(p).all()  # nothing hidden meanwhile
+    record = p.projection
+    assert record["filled"] is True and record["drawn"] == len(drawn) == record["placed"]
+    coords = p._view.layouts[p.embedding].coords
+    kept = np.intersect1d(drawn, np.setdiff1d(drawn, undrawn))
+    np.testing.assert_array_equal(coords[kept], before[kept])  # the others did not move
+    np.testing.assert_allclose(coords[drawn], _first_axes_scores(x, first, drawn),
+                               rtol=1e-5, atol=1e-4)  # fmt: skip
+    assert p._projections._runner.current is exact_job and exact_job.state == "running"
+    opened.set()
+    assert _max_angle_deg(p.coordinates, pca(x, 3).scores) < 1e-3
+    assert p.projection["exact"] is True
+
+
+def test_the_filled_record_counts_the_points_drawn_now():
+    first = drawn_fill.first_description(
+        exact_pca.sample_description({"method": "pca"}, FIRST, N), 400)
+    filled = drawn_fill.filled_description(first, 405)
+    assert filled["drawn"] == filled["placed"] == filled["points"] == 405
+    assert filled["note"] == f"PCA fitted on {FIRST} of the 405 drawn points, all of them placed"
 
 
 def test_show_these_while_reading_starts_again_from_the_new_drawn_set(tmp_path, gate):  # noqa: F811
@@ -292,7 +474,10 @@ def test_closing_the_widget_while_reading_stops_the_reading(tmp_path, gate):  # 
     opened, reads = gate
     p = _open(_write(_vectors(), tmp_path / "v.lance"))
     job = p._projections._runner.current
+    progress, record = dict(p.progress), dict(p.projection)
     p.close()
+    # Nothing put back nor said for a page about to go.
+    assert p.progress == progress and p.projection == record
     opened.set()
     with pytest.raises(Cancelled):
         job.wait(60)

@@ -388,3 +388,77 @@ def test_interpreter_exit_stops_and_waits_for_a_registered_thread():
     report = _exit_report("other")
     assert "nbprojector-other" not in report["job threads"], report
     assert report["exit took"] < 10
+
+
+def _chained_step(runner: JobRunner, started: list, entered: threading.Event,
+                  go: threading.Event):
+    """An ``on_done`` that waits for ``go``, then starts the next step of its own work
+    only if its job is still the current one."""
+
+    def on_done(_result):
+        entered.set()
+        assert go.wait(10)
+        step = runner.submit_after(runner_jobs[0], lambda ctx: started.append("next"))
+        started.append(step)
+
+    runner_jobs: list = []
+    return on_done, runner_jobs
+
+
+def test_a_step_chained_by_on_done_never_supersedes_a_newer_job():
+    runner = JobRunner()
+    started: list = []
+    entered, go = threading.Event(), threading.Event()
+    on_done, jobs = _chained_step(runner, started, entered, go)
+    first = runner.submit(lambda ctx: "first", on_done=on_done)
+    jobs.append(first)
+    assert entered.wait(10)
+    # The user starts something while the first job's on_done runs: its submit swaps, then
+    # waits for that on_done to end (to cancel the job, already done).
+    newer: list = []
+    thread = threading.Thread(target=lambda: newer.append(
+        runner.submit(lambda ctx: spin(ctx, 0.3))))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while runner.current is first and time.monotonic() < deadline:
+        time.sleep(0.005)
+    go.set()
+    thread.join(10)
+    assert newer[0].wait(timeout=10) == "finished"  # not superseded by the stale step
+    assert started == [None] and runner.current is newer[0]
+
+
+def test_a_step_chained_by_on_done_does_not_start_once_the_runner_is_closed():
+    runner = JobRunner()
+    started: list = []
+    entered, go = threading.Event(), threading.Event()
+    on_done, jobs = _chained_step(runner, started, entered, go)
+    cancels: list = []
+    first = runner.submit(lambda ctx: "first", on_done=on_done)
+    jobs.append(first)
+    assert entered.wait(10)
+    closer = threading.Thread(target=runner.close)
+    closer.start()
+    deadline = time.monotonic() + 10
+    while not runner._closed and time.monotonic() < deadline:
+        time.sleep(0.005)
+    go.set()
+    closer.join(10)
+    first.wait(timeout=10)
+    assert started == [None] and runner.current is first
+    # Closing cancels the running job as superseded: nothing is put back.
+    job = runner.submit(lambda ctx: spin(ctx), on_cancel=cancels.append)
+    runner.close()
+    with pytest.raises(Cancelled):
+        job.wait(timeout=10)
+    assert cancels == [True]
+
+
+def test_on_accept_runs_before_the_job_can_finish():
+    runner = JobRunner()
+    order: list = []
+    for _ in range(20):  # a job that ends at once, even behind a superseded one
+        job = runner.submit(lambda ctx: order.append("ran"),
+                            on_accept=lambda job: order.append("accepted"))
+        job.wait(timeout=10)
+        assert order[-2:] == ["accepted", "ran"]

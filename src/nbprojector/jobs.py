@@ -21,14 +21,9 @@ so once it returns no callback of that job is running or will ever run: a stale 
 overwrite the layout of a newer request. Keep callbacks short, and never have one wait for a
 thread that may be calling ``cancel()``.
 
-When the interpreter exits (a script ends, ``sys.exit``, a kernel shuts down) every job still
-running is cancelled and its thread waited for, before ``atexit`` handlers and before Python
-finalises. A daemon thread left inside native code that released the GIL (Lance's or Arrow's
-reader) is otherwise killed where it stands once it tries to retake the GIL during
-finalisation: CPython ends it with ``pthread_exit``, whose forced unwinding through Rust or
-C++ frames aborts the whole process. A job stops at its next cancellation point, so the wait
-is one step of its work (one block of a pass over a source, one optimisation step), and
-EXIT_WAIT seconds at most.
+When the interpreter exits every job still running is cancelled and its thread waited
+for, a bounded time (see ``_stop_running_jobs``): a thread left inside native code that
+released the GIL would otherwise abort the whole process during finalisation.
 """
 
 from __future__ import annotations
@@ -239,6 +234,10 @@ class Job:
             except Exception:
                 log.exception("nbprojector: cancel callback of job %r failed", self.name)
 
+    def holding(self) -> threading.RLock:
+        """A ``with`` context during which none of the job's callbacks runs."""
+        return self._lock
+
     def pause(self) -> None:
         """Hold the job at its next cancellation point (``ctx.check``, a frame, a progress
         line) until :meth:`resume` or :meth:`cancel`."""
@@ -362,6 +361,8 @@ class JobRunner:
         self._lock = threading.Lock()
         self._current: Job | None = None
         self._draining: Job | None = None  # the superseded job whose thread still runs
+        self._accepting: Job | None = None  # submitted, its ``on_accept`` not yet run
+        self._closed = False
 
     @property
     def current(self) -> Job | None:
@@ -374,47 +375,59 @@ class JobRunner:
         if job is not None:
             job.cancel()
 
-    def submit(
-        self,
-        fn: Callable[[JobContext], Any],
-        *,
-        on_frame: FrameCallback | None = None,
-        on_progress: ProgressCallback | None = None,
-        on_done: Callable[[Any], Any] | None = None,
-        on_error: Callable[[BaseException], Any] | None = None,
-        on_cancel: Callable[[bool], Any] | None = None,
-        name: str = "",
-        immediate: bool = False,
-    ) -> Job:
-        """Supersede the current job and run ``fn(ctx)`` in a new one; returns it at once.
+    def close(self) -> None:
+        """Cancel the current job as superseded (nothing is put back: nobody looks any
+        more) and refuse every later :meth:`submit_after`."""
+        with self._lock:
+            self._closed = True
+            job = self._current
+        if job is not None:
+            job.cancel(superseded=True)
 
-        The new job starts now, or when the superseded job still ending has ended (see the
-        class docs). ``immediate=True`` starts it now regardless: for short runs the caller
-        waits for.
-        """
-        job = Job(
-            fn,
-            on_frame=on_frame,
-            on_progress=on_progress,
-            on_done=on_done,
-            on_error=on_error,
-            on_cancel=on_cancel,
-            min_frame_interval=self.min_frame_interval,
-            name=name,
-        )
+    def submit(self, fn: Callable[[JobContext], Any], **options: Any) -> Job:
+        """Supersede the current job and run ``fn(ctx)`` in a new one; returns it at once.
+        Options: :class:`Job`'s callbacks and ``name``; ``on_accept(job)``, called once the
+        new job is current and the old one cancelled, before the new one starts (what must
+        be said or registered before it can finish); ``immediate=True``, to start it now
+        even while a superseded one still ends (a short run the caller waits for)."""
+        job = self._submit(fn, None, **options)
+        assert job is not None
+        return job
+
+    def submit_after(self, previous: Job, fn: Callable[[JobContext], Any], **options: Any
+                     ) -> Job | None:  # fmt: skip
+        """:meth:`submit`, only if ``previous`` is still the current job and the runner is
+        not closed, decided atomically with the swap; else nothing runs and it returns
+        None. For a job's callback that starts the next step of its own work: a job the
+        user started meanwhile (or a close) must win over that step."""
+        return self._submit(fn, previous, **options)
+
+    def _submit(self, fn: Callable[[JobContext], Any], previous: Job | None, *,
+                on_accept: Callable[[Job], Any] | None = None, immediate: bool = False,
+                **job_options: Any) -> Job | None:  # fmt: skip
+        job = Job(fn, min_frame_interval=self.min_frame_interval, **job_options)
         # Swap under the lock, cancel outside it: a callback of the old job may itself be
         # calling submit (holding the old job's lock), and cancel() needs that lock.
         with self._lock:
+            if previous is not None and (self._closed or self._current is not previous):
+                return None
             old, self._current = self._current, job
+            self._accepting = job  # not started by a superseded job's end before on_accept
         if old is not None:
             old.cancel(superseded=True)  # one that never started is dropped here
-        with self._lock:
-            draining = self._draining
-            if draining is not None and draining.done:
-                draining = self._draining = None
-            if old is not None and old.alive and draining is None:
-                draining = self._draining = old
-            wait = draining is not None and not immediate
+        try:
+            if on_accept is not None:
+                on_accept(job)
+        finally:
+            with self._lock:
+                if self._accepting is job:
+                    self._accepting = None
+                draining = self._draining
+                if draining is not None and draining.done:
+                    draining = self._draining = None
+                if old is not None and old.alive and draining is None:
+                    draining = self._draining = old
+                wait = draining is not None and not immediate
         if wait and draining is not None:
             draining.when_finished(self._start_current)
         else:
@@ -422,10 +435,13 @@ class JobRunner:
         return job
 
     def _start_current(self) -> None:
-        """A superseded job has ended: start the newest job if it is still waiting."""
+        """A superseded job has ended: start the newest job if it is still waiting (and
+        its submit has run its ``on_accept``: that submit starts it otherwise)."""
         with self._lock:
             self._draining = None
             job = self._current
+            if job is self._accepting:
+                return
         if job is not None:
             job.start()
 
@@ -451,8 +467,11 @@ def stop_at_exit(thread: threading.Thread, stop: Callable[[], None]) -> None:
 
 
 def _stop_running_jobs() -> None:
-    """Cancel every running job and wait for its thread to end (see the module docstring),
-    for EXIT_WAIT seconds at most in all; a thread still running then is named on stderr.
+    """Cancel every running job and wait for its thread to end, for EXIT_WAIT seconds at
+    most in all; a thread still running then is named on stderr. A daemon thread left inside
+    native code that released the GIL (Lance's or Arrow's reader) is otherwise killed where
+    it stands once it retakes the GIL during finalisation: CPython ends it with
+    ``pthread_exit``, whose forced unwinding through Rust or C++ frames aborts the process.
 
     Cancelled as superseded: the process is ending, there is no layout to put back."""
     global _exiting

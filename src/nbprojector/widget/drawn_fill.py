@@ -9,7 +9,11 @@ points shown do not move), then shows them all at once. The exact PCA over every
 after it, as behind any layout fitted on the drawn points (:mod:`.exact_pca`).
 
 Rows with NaN or infinity among those read here fail the job with the exact pass's error
-(their count and the first one); the first part's layout stays.
+(their count and the first one); the first part's layout stays. Stopped, the first part's
+layout stays too, and its record and the progress line say how many drawn points are
+placed; running the PCA again reads the others again. Points drawn once every drawn point
+is placed ("Show these") are placed on the same axes in the caller's thread
+(:func:`place_more`): the points shown stay, the exact pass goes on.
 """
 
 from __future__ import annotations
@@ -52,11 +56,26 @@ def first_description(description: dict[str, Any], drawn: int) -> dict[str, Any]
     return {**description, "drawn": drawn, "placed": fitted, "filled": False, "note": note}
 
 
-def filled_description(first: dict[str, Any]) -> dict[str, Any]:
-    """The record once every drawn point is placed on the first part's axes."""
-    fitted, drawn = int(first["fitted"]), int(first["drawn"])
+def filled_description(first: dict[str, Any], drawn: int) -> dict[str, Any]:
+    """The record once every one of the ``drawn`` points (the drawn set may have changed
+    since ``first`` was shown) is placed on the first part's axes."""
+    fitted = int(first["fitted"])
     note = f"{sample_note(fitted, drawn)}, all of them placed"
-    return {**first, "placed": drawn, "points": drawn, "filled": True, "note": note}
+    return {**first, "drawn": drawn, "placed": drawn, "points": drawn, "filled": True,
+            "note": note}  # fmt: skip
+
+
+def stopped_line(placed: int, drawn: int) -> str:
+    """What the progress line and the record say once the reading was stopped."""
+    return f"stopped reading the drawn points: {placed:,} of {drawn:,} placed"
+
+
+def stopped_description(first: dict[str, Any], drawn: int) -> dict[str, Any]:
+    """The record of the first part's layout once the reading of the other ``drawn``
+    points was stopped: they stay hidden (running PCA again reads them)."""
+    fitted = int(first["fitted"])
+    note = f"{sample_note(fitted, drawn)}; {stopped_line(fitted, drawn)}"
+    return {**first, "note": note}
 
 
 class Placer:
@@ -93,6 +112,36 @@ class Placer:
         return placed
 
 
+def calibrate(placer: Placer, shown: Layout, source: VectorSource) -> None:
+    """Have ``placer`` learn how ``shown`` (fitted on ``shown.rows``) maps the scores, from
+    :data:`CALIBRATION_ROWS` of its rows."""
+    fitted = shown.rows
+    assert fitted is not None
+    known = fitted[np.linspace(0, len(fitted) - 1, min(len(fitted), CALIBRATION_ROWS))
+                   .astype(np.int64)]  # fmt: skip
+    placer.calibrate(source.take(known), shown.coords[known])
+
+
+def place_more(placer: Placer, shown: Layout, points: np.ndarray, source: VectorSource
+               ) -> np.ndarray:  # fmt: skip
+    """``shown``'s coordinates with ``points`` (drawn since) placed on its axes too: a few
+    rows read, in the caller's thread. Raises the exact pass's error for rows with NaN or
+    infinity."""
+    calibrate(placer, shown, source)
+    vectors = source.take(points)
+    bad = non_finite_rows(vectors)
+    if len(bad):
+        raise non_finite_error(source, len(bad), int(points[bad[0]]))
+    coords = shown.coords.copy()
+    coords[points] = placer.place(vectors)
+    if not np.isfinite(coords[points]).all():
+        raise ValueError(
+            "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
+            "vectors by a constant before projecting them"
+        )
+    return coords
+
+
 def fill_run(placer: Placer, first: Layout, drawn: np.ndarray, start: threading.Event) -> Fill:
     """The job that places the ``drawn`` points the ``first`` layout (fitted on
     ``first.rows``) has no coordinates for; it begins once ``start`` is set (the page drew
@@ -103,9 +152,7 @@ def fill_run(placer: Placer, first: Layout, drawn: np.ndarray, start: threading.
 
     def fill(ctx: Any, source: VectorSource) -> np.ndarray:
         wait_for_start(ctx, start)
-        known = fitted[np.linspace(0, len(fitted) - 1, min(len(fitted), CALIBRATION_ROWS))
-                       .astype(np.int64)]  # fmt: skip
-        placer.calibrate(source.take(known), first.coords[known])
+        calibrate(placer, first, source)
         coords = first.coords.copy()
         done = len(drawn) - len(rest)
         ctx.progress(reading_line(done, len(drawn)), done / len(drawn))

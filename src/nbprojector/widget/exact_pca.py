@@ -64,9 +64,13 @@ def sample_description(description: dict[str, Any], fitted: int, total: int
 
 def wait_for_start(ctx: Any, start: threading.Event) -> None:
     """Return once ``start`` is set or :data:`START_WITHOUT_PAGE` seconds have passed;
-    cancellable (and pausable) meanwhile."""
+    cancellable (and pausable) meanwhile. Once the time has passed ``start`` is set: the
+    pass that follows (the exact one after the drawn points are read) does not wait again."""
     deadline = time.monotonic() + START_WITHOUT_PAGE
-    while not start.wait(0.05) and time.monotonic() < deadline:
+    while not start.wait(0.05):
+        if time.monotonic() >= deadline:
+            start.set()
+            return
         ctx.check()
 
 
@@ -114,6 +118,12 @@ class PendingExact:
     def watch(self, job: Job, sample: Layout) -> None:
         """``job`` computes the layout that replaces ``sample``."""
         self._job, self._sample = job, sample
+
+    def replace(self, sample: Layout, by: Layout) -> None:
+        """``sample`` was replaced by ``by`` (more drawn points placed on its axes): the
+        exact PCA now replaces ``by``."""
+        if self._sample is sample:
+            self._sample = by
 
     def release(self) -> None:
         """The page has drawn its first frame: the exact pass may start reading."""

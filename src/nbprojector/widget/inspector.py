@@ -237,7 +237,10 @@ class Inspector:
         drawn = view.draw(wanted)
         if view.missing_coordinates():
             try:
-                self._projections.rerun()  # fitted on the drawn points: fit them anew
+                # Placed on the axes shown when those are final but for the exact pass;
+                # otherwise fitted on the drawn points: fit them anew.
+                if not self._projections.place_drawn():
+                    self._projections.rerun()
             except Exception as err:
                 view.restore_snapshot(before)
                 raise ValueError(f"cannot draw these {len(wanted)} points: {err}") from err

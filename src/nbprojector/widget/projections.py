@@ -9,6 +9,8 @@ never fight over the view (see docs/ARCHITECTURE.md, "Requests").
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +99,7 @@ class Projections:
         if method in _ALIGNED_AFTER:
             run = self._aligned(run)
         job = self._submit(method, run, rows)
+        assert job is not None  # unconditional
         if method in ("pca", "custom") and wait:
             # Exact, and fast in memory: callers, and isolate's rerun, expect the layout
             # shown now. Interrupted (Ctrl-C, the kernel's stop button), the run stops too.
@@ -152,12 +155,16 @@ class Projections:
         else:
             self._start_fill(params, layout)
 
-    def _start_exact(self, params: dict[str, Any], sample: Layout) -> None:
-        """The exact PCA over every point, in the background, to replace ``sample``."""
+    def _start_exact(self, params: dict[str, Any], sample: Layout,
+                     after: Job | None = None) -> None:  # fmt: skip
+        """The exact PCA over every point, in the background, to replace ``sample``;
+        ``after``: only if that job (the placing of the drawn points) is still the current
+        one and the widget is open (see ``JobRunner.submit_after``)."""
         n = self._view.n_points
         run = exact_pca.exact_run(self._aligned(self._runs.pca(dict(params), n)),
                                   sample.description, n, self._exact.start)  # fmt: skip
-        self._exact.watch(self._submit("pca", run, None), sample)
+        self._submit("pca", run, None, after=after,
+                     on_accept=lambda job: self._exact.watch(job, sample))  # fmt: skip
 
     def _start_fill(self, params: dict[str, Any], first: Layout) -> None:
         """Place, in the background, the drawn points ``first`` (a PCA fitted on a first
@@ -168,16 +175,19 @@ class Projections:
         fitted = self._pca.get(embedding, source, first.rows, scores=False)  # axes, kept
         placer = drawn_fill.Placer(fitted, first.description["params"]["components"])
         fill = drawn_fill.fill_run(placer, first, drawn, self._exact.start)
+        this: list[Job] = []  # the fill job, once accepted
 
         def on_progress(message: str, fraction: float | None) -> None:
             self._set_progress("running", "pca", message, fraction=fraction)
 
         def on_done(coords: np.ndarray) -> None:
-            filled = Layout(coords, drawn_fill.filled_description(first.description),
+            filled = Layout(coords, drawn_fill.filled_description(first.description,
+                                                                  len(drawn)),
                             first.rows)  # fmt: skip
             view.keep_and_show(embedding, filled)
             if view.embedding == embedding:
-                self._start_exact(params, filled)  # starts once this job has ended
+                # Not if the user started something else meanwhile, or closed the widget.
+                self._start_exact(params, filled, after=this[0])
             else:  # shown again, its exact pass starts then (show_kept)
                 self._set_progress("done", "pca", filled.description["note"])
 
@@ -185,17 +195,26 @@ class Projections:
             self._set_progress("failed", "pca", wording.failed_line("pca"), error=str(err))
 
         def on_cancel(superseded: bool) -> None:
-            if not superseded:  # stopped: the first part's layout stays
-                self._set_progress("cancelled", "pca", wording.cancelled_line("pca"))
+            if superseded:
+                return
+            # Stopped: the first part's layout stays, and says the others are not coming.
+            record = drawn_fill.stopped_description(first.description, len(drawn))
+            if view.layouts.get(embedding) is first:
+                view.keep_and_show(embedding, Layout(first.coords, record, first.rows))
+            self._set_progress("cancelled", "pca", drawn_fill.stopped_line(placed, len(drawn)))
+
+        def on_accept(job: Job) -> None:
+            # Before the job can finish (and its on_done watch the exact pass it starts).
+            this.append(job)
+            self._set_progress("running", "pca", drawn_fill.reading_line(placed, len(drawn)),
+                               fraction=placed / len(drawn))  # fmt: skip
+            self._run = None  # nothing for "stop here" to keep but the layout shown
+            self._exact.watch(job, first)
 
         placed = len(first.rows)
-        self._set_progress("running", "pca", drawn_fill.reading_line(placed, len(drawn)),
-                           fraction=placed / len(drawn))  # fmt: skip
-        job = self._runner.submit(lambda ctx: fill(ctx, source), on_progress=on_progress,
-                                  on_done=on_done, on_error=on_error, on_cancel=on_cancel,
-                                  name="pca")  # fmt: skip
-        self._run = None  # nothing for "stop here" to keep but the layout shown
-        self._exact.watch(job, first)
+        self._runner.submit(lambda ctx: fill(ctx, source), on_progress=on_progress,
+                            on_done=on_done, on_error=on_error, on_cancel=on_cancel,
+                            on_accept=on_accept, name="pca")  # fmt: skip
 
     def show_kept(self, layout: Layout) -> None:
         """Show a layout kept for the embedding switched to; a drawn-sample PCA whose exact
@@ -209,6 +228,38 @@ class Projections:
                 self._start_fill(params, layout)
             else:
                 self._start_exact(params, layout)
+
+    def place_drawn(self) -> bool:
+        """Place the points drawn since (a "Show these") on the axes of the layout shown,
+        when it is a PCA fitted on a first part of the drawn points with every other drawn
+        point placed (its exact pass pending): the points shown stay, the exact pass goes
+        on. Returns False when that is not the case (or the new points are more than one
+        block): then the projection must be run again."""
+        view = self._view
+        layout = view.layouts.get(view.embedding)
+        if (layout is None or view.isolated is not None or layout.rows is None
+                or layout.description.get("filled") is not True
+                or layout.description.get("exact") is not False):  # fmt: skip
+            return False
+        drawn = view.drawn_or_all()
+        new = drawn[~np.isfinite(layout.coords[drawn]).all(axis=1)]
+        if len(new) > drawn_fill.BLOCK_ROWS:
+            return False
+        fitted = self._pca.get(view.embedding, view.source, layout.rows, scores=False)
+        placer = drawn_fill.Placer(fitted, layout.description["params"]["components"])
+        coords = drawn_fill.place_more(placer, layout, new, view.source)
+        placed = Layout(coords, drawn_fill.filled_description(layout.description, len(drawn)),
+                        layout.rows)  # fmt: skip
+        job = self._runner.current
+        with job.holding() if job is not None else nullcontext():  # not while it ends
+            if view.layouts.get(view.embedding) is not layout:  # the exact pass ended
+                return not view.missing_coordinates()
+            view.keep_and_show(view.embedding, placed)
+            self._exact.replace(layout, placed)
+            run = self._run
+            if run is not None and run.before is layout:  # a Stop of the exact pass keeps them
+                run.before = placed
+        return True
 
     def first_frame_drawn(self) -> None:
         """The page has drawn: an exact PCA waiting behind the first layout may start."""
@@ -224,6 +275,11 @@ class Projections:
     def cancel(self) -> None:
         """Stop the running projection (at once); the layout before it is put back."""
         self._runner.cancel()
+
+    def close(self) -> None:
+        """The widget closes: stop the running projection without putting anything back
+        (no layout sent to a page about to go), and start none after it."""
+        self._runner.close()
 
     def rerun(self) -> Job | None:
         """Run the current projection again (after isolating, showing all or drawing more
@@ -271,9 +327,12 @@ class Projections:
 
     # ---------------------------------------------------------------- running
 
-    def _submit(self, method: str, run: Run, rows: np.ndarray | None) -> Job:
+    def _submit(self, method: str, run: Run, rows: np.ndarray | None, *,
+                after: Job | None = None,
+                on_accept: Callable[[Job], Any] | None = None) -> Job | None:  # fmt: skip
         """Run ``run`` on ``rows`` in the job runner (the other points keep the previous
-        layout's coordinates)."""
+        layout's coordinates). ``after``: only if that job is still the current one (else
+        nothing runs and this returns None); ``on_accept(job)``: called before it starts."""
         view = self._view
         embedding = view.embedding
         source = view.source
@@ -340,15 +399,22 @@ class Projections:
                 self._restore(embedding, state.before)
                 self._set_progress("cancelled", method, wording.cancelled_line(method))
 
-        # Said before the job starts, so it can never overwrite the job's own later news.
-        self._set_progress("running", method, starting, **note)
-        job = self._runner.submit(
-            lambda ctx: run(ctx, source, rows), on_frame=on_frame, on_progress=on_progress,
-            on_done=on_done, on_error=on_error, on_cancel=on_cancel, name=method,
+        def accepted(job: Job) -> None:
+            # Said before the job starts, so it can never overwrite the job's own later news.
+            self._set_progress("running", method, starting, **note)
+            self._run = state
+            if on_accept is not None:
+                on_accept(job)
+
+        options: dict[str, Any] = dict(
+            on_frame=on_frame, on_progress=on_progress, on_done=on_done, on_error=on_error,
+            on_cancel=on_cancel, on_accept=accepted, name=method,
             immediate=method in ("pca", "custom"),  # both waited for (see project)
         )  # fmt: skip
-        self._run = state
-        return job
+        work = lambda ctx: run(ctx, source, rows)  # noqa: E731
+        if after is not None:
+            return self._runner.submit_after(after, work, **options)
+        return self._runner.submit(work, **options)
 
     def _describe(self, method: str, description: dict[str, Any],
                   rows: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip

@@ -376,7 +376,7 @@ class Projector(anywidget.AnyWidget):
         a source outside memory among them) stops reading at its next block."""
         projections = getattr(self, "_projections", None)  # None: closed while being built
         if projections is not None:
-            projections.cancel()
+            projections.close()
         super().close()
 
     # ---------------------------------------------------------------- the page's messages
