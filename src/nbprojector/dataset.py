@@ -251,7 +251,8 @@ class Dataset:
 def _open(value: Any, label: str, vector_column: str | None, budget: int) -> VectorSource:
     """An in-memory matrix validated as an :class:`ArraySource`; any other source opened
     and its sizes checked. Its rows are not read here: NaN and infinity are found when they
-    are read, the drawn rows by the first layout, every row by the exact PCA's first pass."""
+    are read, by the first layout, the reading of the other drawn rows or the exact PCA's
+    first pass."""
     if isinstance(value, ArraySource):
         value = value.array  # checked as any matrix is (not copied)
     kind = source_kind(value)
