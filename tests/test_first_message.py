@@ -84,3 +84,34 @@ def test_traits_given_to_the_constructor_are_checked_and_applied(comms):
     widget = next(c for c in comms if c.comm_id == p.model_id)
     sent = {**widget.sent[0][1]["state"], **widget.sent[1][1]["state"]}
     assert (sent["colormap"], sent["point_size"]) == ("magma", 7.0)
+
+
+def test_a_thread_holding_sync_does_not_hold_another_threads_changes(comms):
+    # A job's thread and the kernel's both write traits; each thread's held changes are
+    # sent when ITS block ends, never lost or sent by the other's (ipywidgets shares one
+    # held set per widget between threads).
+    import threading
+
+    p = Projector(np.random.default_rng(1).normal(size=(50, 4)).astype(np.float32))
+    widget = next(c for c in comms if c.comm_id == p.model_id)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with p.hold_sync():
+            p.point_size = 7.0
+            holding.set()
+            release.wait(10)
+
+    other = threading.Thread(target=hold)
+    other.start()
+    assert holding.wait(10)
+    before = len(widget.sent)
+    with p.hold_sync():
+        p.label_size = 17.0
+    sent_here = [data["state"] for _, data, _ in widget.sent[before:]]
+    assert {"label_size": 17.0} in [{k: v for k, v in s.items() if k == "label_size"}
+                                    for s in sent_here], sent_here  # fmt: skip
+    assert all("point_size" not in s for s in sent_here)  # still held by the other thread
+    release.set()
+    other.join(10)
+    assert any(data["state"].get("point_size") == 7.0 for _, data, _ in widget.sent[before:])

@@ -23,7 +23,7 @@ from ..bundle import STATIC, bundle
 from ..colors import DEFAULT_COLORMAP
 from ..dataset import Dataset
 from ..sources import DEFAULT_MEMORY_BUDGET, VectorSource
-from . import projector_methods, projector_saving
+from . import projector_methods, projector_saving, thread_sync
 from .assembly import assemble, publish
 from .images import DEFAULT_MAX_TEXTURE_SIZE, MIN_TEXTURE_SIZE, thumbnails_from_inputs
 from .neighbor_index import INDEX_KINDS
@@ -370,6 +370,12 @@ class Projector(anywidget.AnyWidget):
     to_html = projector_saving.to_html
     export_record = projector_saving.export_record
     save_png = projector_saving.save_png
+
+    # ipywidgets holds trait changes per widget; background jobs and the kernel's thread
+    # both write traits, so each thread holds its own (see thread_sync.py).
+    hold_sync = thread_sync.hold_sync
+    _holding_sync = thread_sync.holding_sync
+    _states_to_send = thread_sync.states_to_send
 
     def close(self) -> None:
         """Close the widget; a projection still running for it (the background passes over
