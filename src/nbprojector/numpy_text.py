@@ -40,7 +40,7 @@ def _ascii_text(values: np.ndarray) -> Any | None:
         return None
     # numpy's length runs to a value's last code unit that is not U+0000 (the rest is
     # padding): a U+0000 before it is part of the value.
-    lengths = np.strings.str_len(values) if hasattr(np, "strings") else np.char.str_len(values)
+    lengths = _lengths(values)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     data = units.astype(np.uint8)[np.arange(width) < lengths[:, None]]
@@ -57,5 +57,11 @@ def _cut_at_inner_nul(values: np.ndarray, text: Any) -> bool:
     import pyarrow.compute as pc
 
     kept = pc.sum(pc.utf8_length(text)).as_py() or 0
-    lengths = np.strings.str_len(values) if hasattr(np, "strings") else np.char.str_len(values)
+    lengths = _lengths(values)
     return int(kept) != int(lengths.sum(dtype=np.int64))
+
+
+def _lengths(values: np.ndarray) -> np.ndarray:
+    """Each value's length in code units: up to its last one that is not U+0000 (numpy's
+    padding), so a U+0000 inside a value counts."""
+    return np.strings.str_len(values) if hasattr(np, "strings") else np.char.str_len(values)

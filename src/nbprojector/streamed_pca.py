@@ -58,6 +58,15 @@ def non_finite_error(source: VectorSource, count: int, first: int) -> NonFiniteR
     )
 
 
+def check_scores_fit(scores: np.ndarray) -> None:
+    """A ValueError saying how to fix it when PCA scores overflowed float32 (not finite)."""
+    if not np.isfinite(scores).all():
+        raise ValueError(
+            "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
+            "vectors by a constant before projecting them"
+        )
+
+
 def block_sums(rows: np.ndarray, ids: np.ndarray, shift: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, int, int]:  # fmt: skip
     """(scatter, column sums, count of non-finite rows, first such point or -1)."""
@@ -183,9 +192,5 @@ def _scores_pass(source: VectorSource, rows: np.ndarray | None, shift: np.ndarra
 
     runner.run(source, lambda b, ids: _block_scores(b, ids, shift, axes), place, rows=rows,
                progress=progress)  # fmt: skip
-    if not np.isfinite(scores).all():
-        raise ValueError(
-            "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
-            "vectors by a constant before projecting them"
-        )
+    check_scores_fit(scores)
     return scores

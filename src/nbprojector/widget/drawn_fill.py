@@ -28,7 +28,7 @@ from ..layout import Layout
 from ..projections.pca import Axes, PCAResult, scores_of
 from ..sources import VectorSource
 from ..sources.base import non_finite_rows
-from ..streamed_pca import non_finite_error
+from ..streamed_pca import check_scores_fit, non_finite_error
 from .exact_pca import sample_note, wait_for_start
 
 #: Rows read at a time (capped by the source's memory budget): a progress line and a
@@ -134,11 +134,7 @@ def place_more(placer: Placer, shown: Layout, points: np.ndarray, source: Vector
         raise non_finite_error(source, len(bad), int(points[bad[0]]))
     coords = shown.coords.copy()
     coords[points] = placer.place(vectors)
-    if not np.isfinite(coords[points]).all():
-        raise ValueError(
-            "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
-            "vectors by a constant before projecting them"
-        )
+    check_scores_fit(coords[points])
     return coords
 
 
@@ -171,11 +167,7 @@ def fill_run(placer: Placer, first: Layout, drawn: np.ndarray, start: threading.
             ctx.progress(reading_line(done, len(drawn)), done / len(drawn))
         if bad_count:
             raise non_finite_error(source, bad_count, bad_first)
-        if not np.isfinite(coords[rest]).all():
-            raise ValueError(
-                "the PCA scores exceed float32's range (values near +-3.4e38); divide the "
-                "vectors by a constant before projecting them"
-            )
+        check_scores_fit(coords[rest])
         return coords
 
     return fill
