@@ -172,9 +172,7 @@ class Projections:
         view = self._view
         embedding, source, drawn = view.embedding, view.source, view.drawn_or_all()
         assert first.rows is not None
-        fitted = self._pca.get(embedding, source, first.rows, scores=False)  # axes, kept
-        placer = drawn_fill.Placer(fitted, first.description["params"]["components"])
-        fill = drawn_fill.fill_run(placer, first, drawn, self._exact.start)
+        fill = drawn_fill.fill_run(self._placer(first), first, drawn, self._exact.start)
         this: list[Job] = []  # the fill job, once accepted
 
         def on_progress(message: str, fraction: float | None) -> None:
@@ -229,6 +227,14 @@ class Projections:
             else:
                 self._start_exact(params, layout)
 
+    def _placer(self, layout: Layout) -> drawn_fill.Placer:
+        """Vectors to ``layout``'s coordinates: the axes of the PCA it shows, fitted on its
+        rows (kept by the PCA cache, not refitted)."""
+        assert layout.rows is not None
+        fitted = self._pca.get(self._view.embedding, self._view.source, layout.rows,
+                               scores=False)  # fmt: skip
+        return drawn_fill.Placer(fitted, layout.description["params"]["components"])
+
     def place_drawn(self) -> bool:
         """Place the points drawn since (a "Show these") on the axes of the layout shown,
         when it is a PCA fitted on a first part of the drawn points with every other drawn
@@ -245,9 +251,7 @@ class Projections:
         new = drawn[~np.isfinite(layout.coords[drawn]).all(axis=1)]
         if len(new) > drawn_fill.BLOCK_ROWS:
             return False
-        fitted = self._pca.get(view.embedding, view.source, layout.rows, scores=False)
-        placer = drawn_fill.Placer(fitted, layout.description["params"]["components"])
-        coords = drawn_fill.place_more(placer, layout, new, view.source)
+        coords = drawn_fill.place_more(self._placer(layout), layout, new, view.source)
         placed = Layout(coords, drawn_fill.filled_description(layout.description, len(drawn)),
                         layout.rows)  # fmt: skip
         job = self._runner.current
